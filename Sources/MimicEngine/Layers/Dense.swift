@@ -1,0 +1,70 @@
+/// Fully connected layer: y = x · Wᵀ + b, with W stored [outputs, inputs] as in
+/// PyTorch's `nn.Linear`, so a checkpoint's weights load there unchanged.
+public final class Dense: Layer {
+    public let inputShape: SampleShape
+    public let outputShape: SampleShape
+    public let weight: Parameter
+    public let bias: Parameter
+    public var parameters: [Parameter] { [weight, bias] }
+
+    private let inputs: Int
+    private let outputs: Int
+    private let output = FloatBuffer()
+    private let inputGradient = FloatBuffer()
+    private var lastInput: UnsafePointer<Float>?
+
+    public init(input: SampleShape, outputs: Int, random: inout SeededRandom) {
+        inputShape = input
+        inputs = input.count
+        self.outputs = outputs
+        outputShape = .vector(outputs)
+        weight = Parameter(name: "weight", shape: [outputs, inputs], decays: true)
+        bias = Parameter(name: "bias", shape: [outputs], decays: false)
+        heInitialise(weight, fanIn: inputs, random: &random)
+    }
+
+    public var summary: String { "dense \(inputs)->\(outputs)" }
+    public var forwardFLOPsPerSample: Int { 2 * inputs * outputs }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        lastInput = input
+        let y = output.reserve(batch * outputs)
+        // Start from the bias in every row, then let the GEMM accumulate onto it.
+        let b = bias.value
+        for row in 0..<batch {
+            (y + row * outputs).update(from: b, count: outputs)
+        }
+        BLAS.gemm(transposeB: true, m: batch, n: outputs, k: inputs,
+                  a: input, lda: inputs, b: weight.value, ldb: inputs,
+                  beta: 1, c: y, ldc: outputs)
+        return UnsafePointer(y)
+    }
+
+    public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        guard let x = lastInput else { preconditionFailure("Dense.backward before forward") }
+        // dW = dYᵀ · X
+        BLAS.gemm(transposeA: true, m: outputs, n: inputs, k: batch,
+                  a: outputGradient, lda: outputs, b: x, ldb: inputs,
+                  c: weight.gradient, ldc: inputs)
+        sumRows(outputGradient, rows: batch, columns: outputs, into: bias.gradient)
+        guard needsInputGradient else { return nil }
+        // dX = dY · W
+        let dx = inputGradient.reserve(batch * inputs)
+        BLAS.gemm(m: batch, n: inputs, k: outputs,
+                  a: outputGradient, lda: outputs, b: weight.value, ldb: inputs,
+                  c: dx, ldc: inputs)
+        return UnsafePointer(dx)
+    }
+}
+
+/// Column sums of a row-major matrix: the bias gradient of dense and conv layers.
+@inline(__always)
+func sumRows(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    sums.update(repeating: 0, count: columns)
+    for row in 0..<rows {
+        let line = matrix + row * columns
+        for column in 0..<columns {
+            sums[column] += line[column]
+        }
+    }
+}

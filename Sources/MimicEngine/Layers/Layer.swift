@@ -1,0 +1,36 @@
+/// One step of a network, with its forward and backward pass side by side.
+///
+/// Shapes are fixed when the layer is built; only the batch size varies. Buffers are
+/// owned by the layer: `forward` returns a pointer into its own output buffer, valid
+/// until the next `forward`, and remembers its input for `backward`.
+public protocol Layer: AnyObject {
+    /// A short readable name, e.g. "conv2d 1->32 k3 s1 p1".
+    var summary: String { get }
+    var inputShape: SampleShape { get }
+    var outputShape: SampleShape { get }
+    var parameters: [Parameter] { get }
+    /// Floating-point operations of one forward pass for one sample (a multiply-add is two).
+    var forwardFLOPsPerSample: Int { get }
+
+    func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float>
+
+    /// Given dLoss/dOutput for the last forward, sets every parameter's gradient
+    /// (overwriting it) and returns dLoss/dInput, or nil when `needsInputGradient`
+    /// is false: the first layer of a network has nobody to pass it to.
+    func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>?
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var forwardFLOPsPerSample: Int { 0 }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+}
+
+/// He (Kaiming) normal initialisation for layers followed by ReLU: keeps the variance
+/// of activations steady through depth.
+func heInitialise(_ parameter: Parameter, fanIn: Int, random: inout SeededRandom) {
+    let std = (2 / Float(fanIn)).squareRoot()
+    for i in 0..<parameter.count {
+        parameter.value[i] = random.nextGaussian() * std
+    }
+}

@@ -1,0 +1,106 @@
+/// A feed-forward network built from an `ArchitectureSpec` for one input shape and
+/// class count: the layers of the spec, then the implied dense layer to the classes.
+///
+/// Layers are laid out like the PyTorch `nn.Sequential` of the same spec (conv,
+/// ReLU, pool, ..., flatten, linear, ReLU, ..., linear), and parameters are named
+/// as in its `state_dict` ("0.weight", "3.bias"), so checkpoints load there as is.
+public final class Network {
+    public let spec: ArchitectureSpec
+    public let inputShape: SampleShape
+    public let classes: Int
+    public let layers: [Layer]
+    /// Parameters with their `state_dict` names, in layer order.
+    public let namedParameters: [(name: String, parameter: Parameter)]
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    public init(spec: ArchitectureSpec, input: SampleShape, classes: Int, random: SeededRandom) throws(SpecError) {
+        precondition(classes >= 2, "a classifier needs at least two classes")
+        var initRandom = random
+        var dropoutRandom = SeededRandom(seed: initRandom.next(), stream: "dropout")
+        var layers: [Layer] = []
+        var shape = input
+        var dense = false
+
+        func append(_ layer: Layer) {
+            layers.append(layer)
+            shape = layer.outputShape
+        }
+        func flattenIfNeeded() {
+            if !dense {
+                if !shape.isVector { append(Flatten(shape: shape)) }
+                dense = true
+            }
+        }
+
+        for (index, layer) in spec.layers.enumerated() {
+            let fail = { (problem: SpecError.Problem) in
+                SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
+            }
+            switch layer {
+            case let .conv(filters, kernel, stride, padding):
+                if dense { throw fail(.convAfterDense) }
+                guard let conv = Conv2D(input: shape, filters: filters, kernel: kernel, stride: stride,
+                                        padding: padding, random: &initRandom)
+                else { throw fail(.doesNotFit(input: shape)) }
+                append(conv)
+                append(ReLU(shape: shape))
+            case let .pool(size, stride):
+                if dense { throw fail(.convAfterDense) }
+                guard let pool = MaxPool2D(input: shape, size: size, stride: stride)
+                else { throw fail(.doesNotFit(input: shape)) }
+                append(pool)
+            case let .dense(units):
+                flattenIfNeeded()
+                append(Dense(input: shape, outputs: units, random: &initRandom))
+                append(ReLU(shape: shape))
+            case let .dropout(rate):
+                append(Dropout(shape: shape, rate: rate, random: SeededRandom(seed: dropoutRandom.next())))
+            }
+        }
+        flattenIfNeeded()
+        append(Dense(input: shape, outputs: classes, random: &initRandom))
+
+        self.spec = spec
+        inputShape = input
+        self.classes = classes
+        self.layers = layers
+        namedParameters = layers.enumerated().flatMap { index, layer in
+            layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
+        }
+    }
+
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
+
+    /// Floating-point operations of one forward pass for one sample.
+    public var forwardFLOPsPerSample: Int { layers.reduce(0) { $0 + $1.forwardFLOPsPerSample } }
+
+    /// Training costs about three forward passes: the forward itself, the gradient with
+    /// respect to the weights and the gradient with respect to the inputs.
+    public var trainingFLOPsPerSample: Int { 3 * forwardFLOPsPerSample }
+
+    /// Returns the logits [batch x classes], owned by the last layer.
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        var activation = input
+        for layer in layers {
+            activation = layer.forward(activation, batch: batch, training: training)
+        }
+        return activation
+    }
+
+    /// Back-propagates dLoss/dLogits, leaving every parameter's gradient set.
+    public func backward(_ logitsGradient: UnsafePointer<Float>, batch: Int) {
+        var gradient = logitsGradient
+        for (index, layer) in layers.enumerated().reversed() {
+            guard let next = layer.backward(gradient, batch: batch, needsInputGradient: index > 0) else { break }
+            gradient = next
+        }
+    }
+
+    /// Readable layer list, one line per layer.
+    public var summary: [String] {
+        layers.enumerated().map { index, layer in
+            let count = layer.parameterCount
+            return "\(index): \(layer.summary) -> \(layer.outputShape)" + (count > 0 ? " (\(count) parameters)" : "")
+        }
+    }
+}
