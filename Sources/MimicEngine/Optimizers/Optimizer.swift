@@ -1,0 +1,34 @@
+/// Updates a fixed set of parameters from the gradients the last backward pass left.
+///
+/// Built once over its parameters, with all its state allocated then, because `step`
+/// runs every training step and must not allocate.
+public protocol Optimizer: AnyObject {
+    func step(learningRate: Float)
+}
+
+/// One parameter as an optimizer's loop sees it: raw pointers and a count, so the update
+/// runs over plain memory with nothing retained, checked or dispatched per element.
+struct OptimizerSlot {
+    let value: UnsafeMutablePointer<Float>
+    let gradient: UnsafeMutablePointer<Float>
+    let count: Int
+    /// The weight-decay coefficient for this parameter: 0 for biases, so one loop serves
+    /// both without a branch per element.
+    let decay: Float
+    /// Where this parameter's per-element state starts in the optimizer's state block.
+    let stateOffset: Int
+
+    /// Slots for `parameters`, laid end to end in one state block of `total` floats.
+    static func layout(_ parameters: [Parameter], weightDecay: Float) -> (slots: [OptimizerSlot], total: Int) {
+        var slots: [OptimizerSlot] = []
+        slots.reserveCapacity(parameters.count)
+        var offset = 0
+        for parameter in parameters {
+            slots.append(OptimizerSlot(
+                value: parameter.value, gradient: parameter.gradient, count: parameter.count,
+                decay: parameter.decays ? weightDecay : 0, stateOffset: offset))
+            offset += parameter.count
+        }
+        return (slots, offset)
+    }
+}

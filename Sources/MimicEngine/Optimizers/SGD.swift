@@ -1,0 +1,52 @@
+/// Stochastic gradient descent with momentum, step for step as torch.optim.SGD
+/// (dampening 0): g' = g + wd·w, v = μ·v + g', w −= lr·v; with Nesterov, w −= lr·(g' + μ·v).
+///
+/// PyTorch seeds v with the first gradient; v starts at zero here, and μ·0 + g' is the
+/// same thing, so the first step needs no special case.
+public final class SGD: Optimizer {
+    public let parameters: [Parameter]
+    public let momentum: Float
+    public let weightDecay: Float
+    public let nesterov: Bool
+
+    private let slots: [OptimizerSlot]
+    private let velocity: UnsafeMutablePointer<Float>
+    private let stateCount: Int
+
+    public init(parameters: [Parameter], momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false) {
+        precondition(momentum >= 0 && weightDecay >= 0, "momentum and weight decay must not be negative")
+        precondition(!nesterov || momentum > 0, "Nesterov momentum needs a positive momentum")
+        self.parameters = parameters
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay)
+        velocity = .allocate(capacity: max(stateCount, 1))
+        velocity.initialize(repeating: 0, count: max(stateCount, 1))
+    }
+
+    deinit { velocity.deallocate() }
+
+    public func step(learningRate: Float) {
+        let mu = momentum
+        for slot in slots {
+            let w = slot.value, g = slot.gradient, v = velocity + slot.stateOffset
+            let decay = slot.decay
+            // Two loops rather than a branch inside one, so each vectorises on its own.
+            if nesterov {
+                for i in 0..<slot.count {
+                    let decayed = g[i] + decay * w[i]
+                    let updated = mu * v[i] + decayed
+                    v[i] = updated
+                    w[i] -= learningRate * (decayed + mu * updated)
+                }
+            } else {
+                for i in 0..<slot.count {
+                    let updated = mu * v[i] + g[i] + decay * w[i]
+                    v[i] = updated
+                    w[i] -= learningRate * updated
+                }
+            }
+        }
+    }
+}

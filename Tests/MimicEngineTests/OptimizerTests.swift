@@ -1,0 +1,152 @@
+import MimicEngine
+import Testing
+
+private func parameter(_ values: [Float], decays: Bool = true) -> Parameter {
+    let parameter = Parameter(name: decays ? "weight" : "bias", shape: [values.count], decays: decays)
+    parameter.value.update(from: values, count: values.count)
+    return parameter
+}
+
+private func set(_ parameter: Parameter, gradient: [Float]) {
+    parameter.gradient.update(from: gradient, count: gradient.count)
+}
+
+private func values(_ parameter: Parameter) -> [Float] {
+    Array(UnsafeBufferPointer(start: parameter.value, count: parameter.count))
+}
+
+private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-5,
+                         sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+    for (a, e) in zip(actual, expected) {
+        #expect(abs(a - e) <= tolerance, "\(actual) vs \(expected)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct OptimizerTests {
+    @Test func sgdWithMomentumAndWeightDecayStepsAsPyTorch() {
+        let weight = parameter([1, -2])
+        let sgd = SGD(parameters: [weight], momentum: 0.9, weightDecay: 0.1)
+        set(weight, gradient: [0.5, 0.5])
+
+        // Step 1: g' = g + 0.1·w = [0.5 + 0.1, 0.5 − 0.2] = [0.6, 0.3]; v = g' (first step);
+        //         w = [1 − 0.1·0.6, −2 − 0.1·0.3] = [0.94, −2.03].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(weight), [0.94, -2.03])
+
+        // Step 2: g' = [0.5 + 0.094, 0.5 − 0.203] = [0.594, 0.297];
+        //         v = 0.9·[0.6, 0.3] + g' = [0.54 + 0.594, 0.27 + 0.297] = [1.134, 0.567];
+        //         w = [0.94 − 0.1134, −2.03 − 0.0567] = [0.8266, −2.0867].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(weight), [0.8266, -2.0867])
+
+        // Step 3: g' = [0.5 + 0.08266, 0.5 − 0.20867] = [0.58266, 0.29133];
+        //         v = 0.9·[1.134, 0.567] + g' = [1.0206 + 0.58266, 0.5103 + 0.29133] = [1.60326, 0.80163];
+        //         w = [0.8266 − 0.160326, −2.0867 − 0.080163] = [0.666274, −2.166863].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(weight), [0.666274, -2.166863])
+    }
+
+    @Test func sgdDoesNotDecayBiases() {
+        let bias = parameter([1, -2], decays: false)
+        let sgd = SGD(parameters: [bias], momentum: 0.9, weightDecay: 0.1)
+        set(bias, gradient: [0.5, 0.5])
+        // Step 1: v = g = [0.5, 0.5]; w = [1 − 0.05, −2 − 0.05] = [0.95, −2.05].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.95, -2.05])
+        // Step 2: v = 0.9·0.5 + 0.5 = 0.95; w = [0.95 − 0.095, −2.05 − 0.095] = [0.855, −2.145].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.855, -2.145])
+    }
+
+    @Test func sgdWithNesterovLooksAhead() {
+        let weight = parameter([1, -2])
+        let sgd = SGD(parameters: [weight], momentum: 0.9, weightDecay: 0.1, nesterov: true)
+        set(weight, gradient: [0.5, 0.5])
+        // Step 1: g' = [0.6, 0.3]; v = g'; update g' + 0.9·v = 1.9·g' = [1.14, 0.57];
+        //         w = [1 − 0.114, −2 − 0.057] = [0.886, −2.057].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(weight), [0.886, -2.057])
+        // Step 2: g' = [0.5886, 0.2943]; v = 0.9·[0.6, 0.3] + g' = [1.1286, 0.5643];
+        //         update g' + 0.9·v = [0.5886 + 1.01574, 0.2943 + 0.50787] = [1.60434, 0.80217];
+        //         w = [0.886 − 0.160434, −2.057 − 0.080217] = [0.725566, −2.137217].
+        sgd.step(learningRate: 0.1)
+        expectClose(values(weight), [0.725566, -2.137217])
+    }
+
+    @Test func adamStepsAsPyTorch() {
+        let weight = parameter([1, -2])
+        let adam = Adam(parameters: [weight])
+
+        // Step 1 with g = [0.5, −0.25]:
+        //   m = 0.1·g = [0.05, −0.025];  v = 0.001·g² = [0.00025, 0.0000625];
+        //   m̂ = m / (1 − 0.9) = [0.5, −0.25];  v̂ = v / (1 − 0.999) = [0.25, 0.0625];
+        //   w −= 0.1 · m̂ / (√v̂ + 1e-8) = 0.1 · [0.5/0.5, −0.25/0.25] → w = [0.9, −1.9].
+        set(weight, gradient: [0.5, -0.25])
+        adam.step(learningRate: 0.1)
+        expectClose(values(weight), [0.9, -1.9])
+
+        // Step 2 with g = [0.1, −0.25]:
+        //   m = 0.9·[0.05, −0.025] + 0.1·[0.1, −0.25] = [0.055, −0.0475];
+        //   v = 0.999·[0.00025, 0.0000625] + 0.001·[0.01, 0.0625] = [0.00025975, 0.0001249375];
+        //   m̂ = m / (1 − 0.81) = [0.289473684, −0.25];
+        //   v̂ = v / (1 − 0.998001) = [0.129939970, 0.0625];  √v̂ = [0.360471872, 0.25];
+        //   w −= 0.1 · [0.289473684/0.360471872, −0.25/0.25] = [0.080304094, −0.1]
+        //   → w = [0.819695906, −1.8].
+        set(weight, gradient: [0.1, -0.25])
+        adam.step(learningRate: 0.1)
+        expectClose(values(weight), [0.819695906, -1.8])
+        #expect(adam.steps == 2)
+    }
+
+    @Test func adamAddsWeightDecayToTheGradientOfWeightsOnly() {
+        // With wd = 0.1 and w = 1, g = −0.05 becomes g' = +0.05: Adam's first step moves
+        // against the sign of g', so the weight falls by lr while the bias rises by lr.
+        let weight = parameter([1])
+        let bias = parameter([1], decays: false)
+        set(weight, gradient: [-0.05])
+        set(bias, gradient: [-0.05])
+        let adam = Adam(parameters: [weight, bias], weightDecay: 0.1)
+        adam.step(learningRate: 0.01)
+        expectClose(values(weight), [0.99], tolerance: 1e-6)
+        expectClose(values(bias), [1.01], tolerance: 1e-6)
+    }
+
+    @Test func optimizersLeaveGradientsAlone() {
+        let weight = parameter([1, -2])
+        set(weight, gradient: [0.5, 0.5])
+        for kind in OptimizerKind.allCases {
+            kind.make(parameters: [weight], momentum: 0.9, weightDecay: 0.1).step(learningRate: 0.1)
+        }
+        #expect(Array(UnsafeBufferPointer(start: weight.gradient, count: 2)) == [0.5, 0.5])
+    }
+
+    @Test func kindsMakeTheirOptimizer() {
+        let weight = parameter([1])
+        let sgd = OptimizerKind.sgd.make(parameters: [weight], momentum: 0.5, weightDecay: 0.01)
+        #expect((sgd as? SGD)?.momentum == 0.5)
+        #expect((sgd as? SGD)?.weightDecay == 0.01)
+        let adam = OptimizerKind.adam.make(parameters: [weight], momentum: 0.5, weightDecay: 0.01)
+        #expect((adam as? Adam)?.weightDecay == 0.01)
+        #expect((adam as? Adam)?.beta1 == 0.9)
+        #expect(OptimizerKind(rawValue: "adam") == .adam)
+        #expect(OptimizerKind.allCases.allSatisfy { !$0.summary.isEmpty })
+    }
+
+    @Test func constantScheduleKeepsTheBaseRate() {
+        for step in [0, 50, 100, 150] {
+            #expect(LearningRateSchedule.constant.rate(base: 0.1, step: step, totalSteps: 100) == 0.1)
+        }
+    }
+
+    @Test func cosineScheduleFallsFromBaseToZero() {
+        let cosine = LearningRateSchedule.cosine
+        #expect(cosine.rate(base: 0.1, step: 0, totalSteps: 100) == 0.1)
+        #expect(abs(cosine.rate(base: 0.1, step: 50, totalSteps: 100) - 0.05) < 1e-7)
+        // A quarter of the way: (1 + cos(π/4)) / 2 = 0.853553...
+        #expect(abs(cosine.rate(base: 0.1, step: 25, totalSteps: 100) - 0.0853553) < 1e-6)
+        #expect(abs(cosine.rate(base: 0.1, step: 100, totalSteps: 100)) < 1e-9)
+        #expect(abs(cosine.rate(base: 0.1, step: 180, totalSteps: 100)) < 1e-9)
+        #expect(cosine.rate(base: 0.1, step: 3, totalSteps: 0) == 0.1)
+    }
+}
