@@ -169,6 +169,15 @@ private func expectMatchesFiniteDifferences(_ loss: LossFunction, at logits: [Fl
         }
     }
 
+    @Test func emptyBatchCostsNothing() {
+        var gradient: [Float] = []
+        #expect(SoftmaxCrossEntropy.lossAndGradient(logits: [], labels: [], batch: 0, classes: classes, gradient: &gradient) == 0)
+        for loss in MimicLoss.allCases {
+            #expect(loss.lossAndGradient(studentLogits: [], mentorLogits: [], batch: 0, classes: classes,
+                                         temperature: 1, gradient: &gradient) == 0)
+        }
+    }
+
     @Test func everyLossExplainsItself() {
         for loss in MimicLoss.allCases {
             #expect(!loss.summary.isEmpty && !loss.summary.contains("\n"))

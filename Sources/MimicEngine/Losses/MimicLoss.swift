@@ -30,6 +30,7 @@ public enum MimicLoss: String, CaseIterable, Sendable {
         batch: Int, classes: Int, temperature: Float,
         gradient: UnsafeMutablePointer<Float>
     ) -> Double {
+        guard batch > 0 else { return 0 }
         let perSample = 1.0 / Double(batch)
         var total = 0.0
         switch self {

@@ -21,6 +21,7 @@ public enum SoftmaxCrossEntropy {
         batch: Int, classes: Int,
         gradient: UnsafeMutablePointer<Float>
     ) -> Double {
+        guard batch > 0 else { return 0 }
         let perSample = 1.0 / Double(batch)
         var total = 0.0
         for i in 0..<batch {

@@ -48,20 +48,22 @@ public final class Adam: Optimizer {
         let t = Double(steps)
         let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
         let secondCorrection = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let b1 = beta1, b2 = beta2, keep1 = 1 - beta1, keep2 = 1 - beta2, eps = epsilon
+        let b2 = beta2, keep1 = 1 - beta1, keep2 = 1 - beta2, eps = epsilon
         for slot in slots {
             let w = slot.value, g = slot.gradient
             let m = firstMoment + slot.stateOffset, v = secondMoment + slot.stateOffset
             let decay = slot.decay
             for i in 0..<slot.count {
                 let decayed = g[i] + decay * w[i]
-                let mean = b1 * m[i] + keep1 * decayed
+                // Grouped as PyTorch groups them (lerp for m, addcdiv for w), so results
+                // agree to the last bit more often than the algebra alone would give.
+                let mean = m[i] + keep1 * (decayed - m[i])
                 let square = b2 * v[i] + keep2 * decayed * decayed
                 m[i] = mean
                 v[i] = square
                 // `square` is never negative; saying so through `magnitude` lets LLVM drop
                 // libm's errno path for sqrt, which otherwise stops this loop vectorising.
-                w[i] -= stepSize * mean / (square.magnitude.squareRoot() / secondCorrection + eps)
+                w[i] -= stepSize * (mean / (square.magnitude.squareRoot() / secondCorrection + eps))
             }
         }
     }

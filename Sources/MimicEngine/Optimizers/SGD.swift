@@ -42,7 +42,7 @@ public final class SGD: Optimizer {
                 }
             } else {
                 for i in 0..<slot.count {
-                    let updated = mu * v[i] + g[i] + decay * w[i]
+                    let updated = mu * v[i] + (g[i] + decay * w[i])
                     v[i] = updated
                     w[i] -= learningRate * updated
                 }

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads, and writes that never leave a half-written file behind, failing
+/// with the system's own reason so callers can tell a person what went wrong.
+enum FileBytes {
+    struct Failure: Error {
+        /// The file (or a folder on its path) does not exist.
+        let missing: Bool
+        let reason: String
+
+        static func fromErrno(_ code: Int32 = errno) -> Failure {
+            Failure(missing: code == ENOENT, reason: String(cString: strerror(code)))
+        }
+    }
+
+    static func load(_ path: String) throws(Failure) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .fromErrno() }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .fromErrno() }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw Failure(missing: false, reason: "it is not a regular file")
+        }
+        let size = Int(status.st_size)
+        var failure: Failure?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let got = read(descriptor, buffer.baseAddress! + initialized, size - initialized)
+                if got < 0 && errno == EINTR { continue }
+                if got < 0 { failure = .fromErrno(); break }
+                if got == 0 { break }  // the file shrank while we read it
+                initialized += got
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Writes to a hidden temporary file beside `path`, flushes it to disk, then renames it
+    /// over `path`: rename within one folder is atomic, so a crash leaves the old file or
+    /// the new one, never a mixture.
+    static func storeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = "\(folder.isEmpty ? "/" : folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .fromErrno() }
+        var failure: Failure?
+        bytes.withUnsafeBytes { raw in
+            var written = 0
+            while written < raw.count {
+                let put = write(descriptor, raw.baseAddress! + written, raw.count - written)
+                if put < 0 && errno == EINTR { continue }
+                if put < 0 { failure = .fromErrno(); return }
+                written += put
+            }
+        }
+        if failure == nil && fsync(descriptor) != 0 { failure = .fromErrno() }
+        if close(descriptor) != 0 && failure == nil { failure = .fromErrno() }
+        if failure == nil && rename(temporary, path) != 0 { failure = .fromErrno() }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// Why a checkpoint could not be read, written or loaded, in words a person can act on.
+/// Every case names the file; the problem strings are fragments that fit mid-sentence.
+public enum CheckpointError: ReportableError, Equatable {
+    case missingFile(path: String)
+    case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+    case tooShort(path: String, bytes: Int)
+    case headerLongerThanFile(path: String, headerBytes: UInt64, bytesAfterLength: Int)
+    case headerNotJSON(path: String, problem: String)
+    case malformedTensor(path: String, tensor: String, problem: String)
+    case unsupportedDType(path: String, tensor: String, dtype: String)
+    case badOffsets(path: String, tensor: String, problem: String)
+    case malformedMetadata(path: String)
+    case missingMetadata(path: String, key: String)
+    case missingTensor(path: String, tensor: String)
+    case unexpectedTensors(path: String, tensors: [String])
+    case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            "There is no checkpoint at \(path); check the path, or train the model first so that it is saved there."
+        case .unreadable(let path, let reason):
+            "The checkpoint \(path) cannot be read (\(reason)); check that it is a file you may read."
+        case .unwritable(let path, let reason):
+            "The checkpoint \(path) cannot be written (\(reason)); check that its folder exists, is writable and has free space."
+        case .tooShort(let path, let bytes):
+            "The checkpoint \(path) is only \(bytes) bytes, too short to hold a safetensors header; it was cut off, so save or copy it again."
+        case .headerLongerThanFile(let path, let headerBytes, let bytesAfterLength):
+            "The checkpoint \(path) announces a \(headerBytes)-byte header but only \(bytesAfterLength) bytes follow; the file is truncated or not safetensors, so save or copy it again."
+        case .headerNotJSON(let path, let problem):
+            "The header of checkpoint \(path) is not a JSON object (\(problem)); the file is corrupt or not safetensors, so save it again."
+        case .malformedTensor(let path, let tensor, let problem):
+            "Tensor \"\(tensor)\" in checkpoint \(path) is malformed: \(problem); the file is corrupt, so save it again."
+        case .unsupportedDType(let path, let tensor, let dtype):
+            "Tensor \"\(tensor)\" in checkpoint \(path) is stored as \(dtype) but mimic reads only F32; convert it to float32 (in PyTorch, .float() before saving)."
+        case .badOffsets(let path, let tensor, let problem):
+            "Tensor \"\(tensor)\" in checkpoint \(path) has bad data offsets: \(problem); the file is corrupt, so save it again."
+        case .malformedMetadata(let path):
+            "The metadata of checkpoint \(path) is not an object of strings to strings as safetensors requires; save it again."
+        case .missingMetadata(let path, let key):
+            "The checkpoint \(path) has no \"\(key)\" in its metadata; it was not saved by mimic, so train and save the model with mimic."
+        case .missingTensor(let path, let tensor):
+            "The checkpoint \(path) has no tensor \"\(tensor)\"; it was saved from another architecture, so load it into the model it was trained as."
+        case .unexpectedTensors(let path, let tensors):
+            "The checkpoint \(path) holds tensors the model lacks (\(tensors.joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
+        case .shapeMismatch(let path, let tensor, let expected, let found):
+            "Tensor \"\(tensor)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
+        }
+    }
+}
