@@ -1,0 +1,112 @@
+import Foundation
+
+/// Everything that can go wrong between a data folder on disk and a split ready for
+/// training. Each case keeps the facts; `description` turns them into the one sentence
+/// a person needs (the thing, the problem, the fix).
+public enum DataError: ReportableError, Equatable {
+    case folderMissing(path: String)
+    case noDataFound(folder: String)
+    case missingFiles(folder: String, names: [String])
+    case cannotOpen(path: String, reason: String)
+    case cannotRead(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+    case badMagic(path: String, found: UInt32, expected: UInt32)
+    case badImageSize(path: String, rows: Int, columns: Int)
+    /// Byte counts are after decompression and include the header.
+    case truncated(path: String, expectedBytes: Int, actualBytes: Int)
+    case trailingBytes(path: String, expectedBytes: Int, extraBytes: Int)
+    case corruptGzip(path: String, zlibMessage: String)
+    case countMismatch(imageSource: String, imageCount: Int, labelSource: String, labelCount: Int)
+    case shapeMismatch(trainSource: String, train: SampleShape, testSource: String, test: SampleShape)
+    case cifarSize(path: String, bytes: Int)
+    case labelOutOfRange(source: String, index: Int, label: UInt8, classCount: Int)
+    case badClassNames(count: Int)
+    case labeledFractionOutOfRange(Double)
+    case validationFractionOutOfRange(Double)
+    case labeledFractionTooSmall(fraction: Double, className: String, classSize: Int, smallestWorking: Double)
+    case validationTooLarge(fraction: Double, className: String, labeledInClass: Int, limit: Double)
+    case noUnlabeledExamples(fraction: Double)
+
+    static let idxLooksFor = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
+        + "and t10k-labels-idx1-ubyte (each optionally .gz, or with a dot before idx)"
+    static let cifarLooksFor = "data_batch_1.bin to data_batch_5.bin and test_batch.bin "
+        + "(in the folder or in cifar-10-batches-bin/)"
+
+    public var description: String {
+        switch self {
+        case .folderMissing(let path):
+            return "Data folder \(path) does not exist; install Debian's dataset-fashion-mnist package, "
+                + "which provides the default folder \(DataSet.defaultDirectory), or name another folder with --data DIR."
+        case .noDataFound(let folder):
+            return "Data folder \(folder) holds neither the IDX files \(Self.idxLooksFor) "
+                + "nor the CIFAR-10 batches \(Self.cifarLooksFor); put one of these sets there or name another folder with --data DIR."
+        case .missingFiles(let folder, let names):
+            return "Data folder \(folder) lacks \(names.joined(separator: ", ")); "
+                + "copy the missing file\(names.count == 1 ? "" : "s") from the same data set into it."
+        case .cannotOpen(let path, let reason):
+            return "File \(path) cannot be opened (\(reason)); check that it exists and that you may read it."
+        case .cannotRead(let path, let reason):
+            return "File \(path) cannot be read (\(reason)); check the disk and copy the file again."
+        case .cannotWrite(let path, let reason):
+            return "File \(path) cannot be written (\(reason)); choose a folder you may write to."
+        case .badMagic(let path, let found, let expected):
+            return "IDX file \(path) starts with magic number \(hex(found)) instead of \(hex(expected)) "
+                + "(\(expected == IDXReader.labelMagic ? "labels" : "images")); it is not that kind of IDX file, "
+                + "so replace it with an unmodified copy of the data set."
+        case .badImageSize(let path, let rows, let columns):
+            return "IDX file \(path) declares images of \(rows)x\(columns) pixels, which hold no pixel; "
+                + "the header is damaged, so replace the file with an unmodified copy."
+        case .truncated(let path, let expected, let actual):
+            return "File \(path) holds \(actual) bytes (after decompression) but its header promises \(expected); "
+                + "it is truncated, so download or copy it again."
+        case .trailingBytes(let path, let expected, let extra):
+            return "IDX file \(path) has \(extra) bytes beyond the \(expected) its header promises; "
+                + "it is not a clean IDX file, so replace it with an unmodified copy."
+        case .corruptGzip(let path, let message):
+            return "File \(path) is a damaged gzip stream (zlib: \(message)); download or copy it again."
+        case .countMismatch(let imageSource, let imageCount, let labelSource, let labelCount):
+            return "\(imageSource) holds \(imageCount) images but \(labelSource) holds \(labelCount) labels; "
+                + "they do not belong together, so replace them with a matching pair."
+        case .shapeMismatch(let trainSource, let train, let testSource, let test):
+            return "\(trainSource) holds \(train) images but \(testSource) holds \(test) images; "
+                + "they come from different data sets, so use files from one data set."
+        case .cifarSize(let path, let bytes):
+            return "CIFAR-10 file \(path) is \(bytes) bytes, not a multiple of the 3073-byte record "
+                + "(1 label byte and 3072 pixel bytes); it is truncated or not a CIFAR-10 binary batch, so download it again."
+        case .labelOutOfRange(let source, let index, let label, let classCount):
+            return "\(source) gives example \(index) the label \(label), but the data set has only \(classCount) classes "
+                + "(0 to \(classCount - 1)); the labels are damaged or from another data set, so replace them."
+        case .badClassNames(let count):
+            return "A data set needs between 1 and 256 class names but was given \(count); "
+                + "pass one name per class."
+        case .labeledFractionOutOfRange(let fraction):
+            return "Labeled fraction \(decimalText(fraction)) is outside (0, 1); use a value in between, such as --labeled 0.01."
+        case .validationFractionOutOfRange(let fraction):
+            return "Validation fraction \(decimalText(fraction)) is outside [0, 1); use a value in that range, such as --validation 0.1."
+        case .labeledFractionTooSmall(let fraction, let className, let classSize, let smallest):
+            return "Labeled fraction \(decimalText(fraction)) leaves class '\(className)' (\(classSize) training examples) "
+                + "without a labeled example; use --labeled \(decimalText(smallest)) or more."
+        case .validationTooLarge(let fraction, let className, let labeledInClass, let limit):
+            return "Validation fraction \(decimalText(fraction)) leaves class '\(className)' (\(labeledInClass) labeled "
+                + "example\(labeledInClass == 1 ? "" : "s")) without a labeled training example; "
+                + "use --validation below \(decimalText(limit)) or a larger --labeled."
+        case .noUnlabeledExamples(let fraction):
+            return "Labeled fraction \(decimalText(fraction)) leaves no unlabeled training example for the students; "
+                + "use a smaller --labeled."
+        }
+    }
+}
+
+private func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
+
+/// "0.00009" rather than "9e-05": a person copies this number into a flag.
+private func decimalText(_ value: Double) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var text = String(format: "%.10f", value)
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return text
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Finding and reading a data set in a folder: the IDX files of MNIST or Fashion-MNIST,
+/// or CIFAR-10's binary batches.
+extension DataSet {
+    /// Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST.
+    public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
+
+    public static let fashionMNISTClassNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
+    public static let mnistClassNames = (0...9).map { String($0) }
+    /// Used when a CIFAR-10 folder has no `batches.meta.txt`.
+    public static let cifar10ClassNames = [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck",
+    ]
+
+    /// Reads the data set in `directory`, IDX first, then CIFAR-10.
+    public static func load(from directory: String) throws -> DataSet {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataError.folderMissing(path: directory)
+        }
+        if let dataSet = try loadIDX(from: directory) { return dataSet }
+        if let dataSet = try loadCIFAR(from: directory) { return dataSet }
+        throw DataError.noDataFound(folder: directory)
+    }
+
+    /// The IDX roles under their canonical names; `idxPath` also finds the `.gz` and
+    /// dotted (`train-images.idx3-ubyte`) spellings that mirrors use.
+    static let idxFiles = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+    private static func idxPath(_ canonical: String, in directory: String) -> String? {
+        let dotted = canonical.replacingOccurrences(of: "-idx", with: ".idx")
+        let candidates = [canonical, canonical + ".gz", dotted, dotted + ".gz"]
+        return candidates.map { (directory as NSString).appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// nil when the folder holds none of the four files, so CIFAR-10 gets its turn.
+    private static func loadIDX(from directory: String) throws -> DataSet? {
+        let paths = idxFiles.map { idxPath($0, in: directory) }
+        if paths.allSatisfy({ $0 == nil }) { return nil }
+        let missing = zip(idxFiles, paths).filter { $0.1 == nil }.map { $0.0 + "[.gz]" }
+        guard missing.isEmpty else { throw DataError.missingFiles(folder: directory, names: missing) }
+        let found = paths.map { $0! }
+
+        let folderName = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent.lowercased()
+        let isFashion = folderName.contains("fashion")
+        let classNames = isFashion ? fashionMNISTClassNames : mnistClassNames
+
+        let train = try IDXReader.readImages(from: found[0])
+        let trainLabels = try IDXReader.readLabels(from: found[1])
+        try checkPair(train, found[0], trainLabels, found[1], classCount: classNames.count)
+        let test = try IDXReader.readImages(from: found[2])
+        let testLabels = try IDXReader.readLabels(from: found[3])
+        try checkPair(test, found[2], testLabels, found[3], classCount: classNames.count)
+        guard train.shape == test.shape else {
+            throw DataError.shapeMismatch(trainSource: "IDX file \(found[0])", train: train.shape,
+                                          testSource: "IDX file \(found[2])", test: test.shape)
+        }
+        return try DataSet(name: isFashion ? "fashion-mnist" : "mnist", classNames: classNames,
+                           train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
+    }
+
+    /// The checks `init` makes too, made here first so the error names the file.
+    private static func checkPair(_ images: ImageTable, _ imagePath: String,
+                                  _ labels: [UInt8], _ labelPath: String, classCount: Int) throws {
+        guard images.count == labels.count else {
+            throw DataError.countMismatch(imageSource: "IDX file \(imagePath)", imageCount: images.count,
+                                          labelSource: "IDX file \(labelPath)", labelCount: labels.count)
+        }
+        try checkLabels(labels, classCount: classCount, source: "Label file \(labelPath)")
+    }
+
+    /// nil when neither the folder nor its `cifar-10-batches-bin` holds a batch.
+    private static func loadCIFAR(from directory: String) throws -> DataSet? {
+        let files = FileManager.default
+        let folders = [directory, (directory as NSString).appendingPathComponent(CIFARReader.subfolder)]
+        let allNames = CIFARReader.trainingFiles + [CIFARReader.testFile]
+        guard let folder = folders.first(where: { folder in
+            allNames.contains { files.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+        }) else { return nil }
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
+        let trainingPaths = CIFARReader.trainingFiles.map(path).filter { files.fileExists(atPath: $0) }
+        guard !trainingPaths.isEmpty else {
+            throw DataError.missingFiles(folder: folder, names: ["data_batch_1.bin (or any of data_batch_1.bin to data_batch_5.bin)"])
+        }
+        let testPath = path(CIFARReader.testFile)
+        guard files.fileExists(atPath: testPath) else {
+            throw DataError.missingFiles(folder: folder, names: [CIFARReader.testFile])
+        }
+        let metaPath = path(CIFARReader.metaFile)
+        var classNames = cifar10ClassNames
+        if files.fileExists(atPath: metaPath) {
+            let named = try CIFARReader.readClassNames(from: metaPath)
+            if !named.isEmpty { classNames = Array(named.prefix(256)) }
+        }
+        let train = try CIFARReader.read(files: trainingPaths, classCount: classNames.count)
+        let test = try CIFARReader.read(files: [testPath], classCount: classNames.count)
+        return try DataSet(name: "cifar-10", classNames: classNames,
+                           train: train.images, trainLabels: train.labels,
+                           test: test.images, testLabels: test.labels)
+    }
+}

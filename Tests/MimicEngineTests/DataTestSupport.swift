@@ -1,0 +1,60 @@
+import Foundation
+import MimicEngine
+
+/// A folder of its own for one test, removed when the test lets go of it; tests run in
+/// parallel, so none may share a path.
+final class TemporaryFolder {
+    let path: String
+
+    init(_ name: String = "data") throws {
+        path = (NSTemporaryDirectory() as NSString)
+            .appendingPathComponent("mimic-tests-\(UUID().uuidString)/\(name)")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    func write(_ bytes: [UInt8], to name: String) throws {
+        let target = file(name)
+        try FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+    }
+
+    func read(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: file(name))))
+    }
+}
+
+/// Pixels that differ from image to image and position to position, so a reader that
+/// swaps, shifts or drops bytes cannot pass a round trip.
+func patternPixels(images: Int, size: Int, salt: Int = 0) -> [UInt8] {
+    (0..<(images * size)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ ($0 / size) &* 11 &+ salt) }
+}
+
+/// A data set whose class `c` has `classSizes[c]` training examples, interleaved rather
+/// than grouped, and `testCount` test examples cycling through the classes.
+func makeDataSet(classSizes: [Int], testCount: Int = 20, shape: SampleShape = .init(channels: 1, height: 4, width: 3),
+                 name: String = "tiny") throws -> DataSet {
+    var remaining = classSizes
+    var trainLabels: [UInt8] = []
+    while remaining.contains(where: { $0 > 0 }) {
+        for c in remaining.indices where remaining[c] > 0 {
+            trainLabels.append(UInt8(c))
+            remaining[c] -= 1
+        }
+    }
+    let testLabels = (0..<testCount).map { UInt8($0 % classSizes.count) }
+    return try DataSet(
+        name: name, classNames: classSizes.indices.map { "class\($0)" },
+        train: ImageTable(shape: shape, pixels: patternPixels(images: trainLabels.count, size: shape.count)),
+        trainLabels: trainLabels,
+        test: ImageTable(shape: shape, pixels: patternPixels(images: testCount, size: shape.count, salt: 5)),
+        testLabels: testLabels)
+}
+
+let realFashionMNISTIsInstalled =
+    FileManager.default.fileExists(atPath: DataSet.defaultDirectory + "/train-images-idx3-ubyte.gz")
+    || FileManager.default.fileExists(atPath: DataSet.defaultDirectory + "/train-images-idx3-ubyte")
