@@ -5,5 +5,23 @@ import MimicEngine
 struct Mimic: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mimic",
-        abstract: "Train a mentor on a few labels, then students that mimic it without any.")
+        abstract: "Train a mentor on a few labels, then students that learn from it without any (DeepMimic).",
+        discussion: """
+            A mentor network is trained on a small labeled part of a data set. It then
+            annotates the unlabeled rest, and each student network learns only from those
+            annotations, never from a label. Every model is evaluated on the test set.
+
+            Examples:
+              mimic train                                  Fashion-MNIST, 10% labeled, defaults
+              mimic train --labeled 0.05 --student mlp-64 --baselines
+              mimic eval --model runs/mentor-cnn-l.safetensors
+              mimic bench --json
+            """,
+        version: MimicVersion.current,
+        subcommands: [TrainCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self]
+    )
+}
+
+enum MimicVersion {
+    static let current = "0.1.0"
 }

@@ -1,33 +1,6 @@
 import Foundation
 import MimicEngine
 
-/// A folder of its own for one test, removed when the test lets go of it; tests run in
-/// parallel, so none may share a path.
-final class TemporaryFolder {
-    let path: String
-
-    init(_ name: String = "data") throws {
-        path = (NSTemporaryDirectory() as NSString)
-            .appendingPathComponent("mimic-tests-\(UUID().uuidString)/\(name)")
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    func write(_ bytes: [UInt8], to name: String) throws {
-        let target = file(name)
-        try FileManager.default.createDirectory(
-            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-    }
-
-    func read(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: URL(fileURLWithPath: file(name))))
-    }
-}
-
 /// Pixels that differ from image to image and position to position, so a reader that
 /// swaps, shifts or drops bytes cannot pass a round trip.
 func patternPixels(images: Int, size: Int, salt: Int = 0) -> [UInt8] {

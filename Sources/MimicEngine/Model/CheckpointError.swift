@@ -12,6 +12,7 @@ public enum CheckpointError: ReportableError, Equatable {
     case badOffsets(path: String, tensor: String, problem: String)
     case malformedMetadata(path: String)
     case missingMetadata(path: String, key: String)
+    case invalidMetadata(path: String, key: String, value: String, problem: String)
     case missingTensor(path: String, tensor: String)
     case unexpectedTensors(path: String, tensors: [String])
     case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
@@ -40,6 +41,8 @@ public enum CheckpointError: ReportableError, Equatable {
             "The metadata of checkpoint \(path) is not an object of strings to strings as safetensors requires; save it again."
         case .missingMetadata(let path, let key):
             "The checkpoint \(path) has no \"\(key)\" in its metadata; it was not saved by mimic, so train and save the model with mimic."
+        case .invalidMetadata(let path, let key, let value, let problem):
+            "The checkpoint \(path) has \"\(key)\" = \"\(value)\" in its metadata, which \(problem); the file was edited or not saved by mimic, so save the model again."
         case .missingTensor(let path, let tensor):
             "The checkpoint \(path) has no tensor \"\(tensor)\"; it was saved from another architecture, so load it into the model it was trained as."
         case .unexpectedTensors(let path, let tensors):

@@ -1,0 +1,46 @@
+/// Saving a network with what it takes to rebuild it, and rebuilding it from the file.
+extension Network {
+    /// Metadata keys every mimic checkpoint carries.
+    public enum CheckpointKey {
+        public static let spec = "spec"
+        public static let inputShape = "input_shape"
+        public static let classes = "classes"
+    }
+
+    /// Writes the parameters and `extra` metadata, plus the spec, input shape and class count.
+    public func save(to path: String, metadata extra: [String: String] = [:]) throws {
+        var metadata = extra
+        metadata[CheckpointKey.spec] = spec.text
+        metadata[CheckpointKey.inputShape] = inputShape.description
+        metadata[CheckpointKey.classes] = String(classes)
+        try Checkpoint.save(namedParameters, metadata: metadata, to: path)
+    }
+
+    /// Rebuilds the network a checkpoint was saved from, with its weights.
+    public static func load(from path: String) throws -> (network: Network, metadata: [String: String]) {
+        let checkpoint = try Checkpoint(path: path)
+        let specText = try checkpoint.requiredMetadata(CheckpointKey.spec)
+        let shapeText = try checkpoint.requiredMetadata(CheckpointKey.inputShape)
+        let classesText = try checkpoint.requiredMetadata(CheckpointKey.classes)
+        let spec: ArchitectureSpec
+        do {
+            spec = try ArchitectureSpec(specText)
+        } catch {
+            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.spec, value: specText, problem: "is not a valid architecture (\(error.description))")
+        }
+        guard let shape = SampleShape(parsing: shapeText) else {
+            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.inputShape, value: shapeText, problem: "is not of the form CxHxW")
+        }
+        guard let classes = Int(classesText), classes >= 2, classes <= 65_536 else {
+            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.classes, value: classesText, problem: "is not a class count from 2 to 65536")
+        }
+        let network: Network
+        do {
+            network = try Network(spec: spec, input: shape, classes: classes, random: SeededRandom(seed: 0))
+        } catch {
+            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.spec, value: specText, problem: "cannot be built on \(shape) input (\(error.description))")
+        }
+        try checkpoint.restore(into: network.namedParameters)
+        return (network, checkpoint.metadata)
+    }
+}

@@ -1,0 +1,74 @@
+/// Test (or validation) metrics of one model at one moment.
+public struct Evaluation: Sendable, Equatable {
+    /// Mean cross-entropy against the true labels.
+    public var loss: Double
+    public var accuracy: Double
+    /// Fraction of samples on which the model's arg-max equals the mentor's; nil for
+    /// the mentor itself.
+    public var agreement: Double?
+}
+
+/// Batched inference over a labeled set: loss, accuracy, and each sample's predicted class.
+final class Evaluator {
+    let examples: LabeledSubset
+    private let batchSize: Int
+    private let input = FloatBuffer()
+    private var rows: [Int32]
+    private var labels: [UInt8]
+
+    init(_ examples: LabeledSubset, batchSize: Int = 256) {
+        self.examples = examples
+        self.batchSize = batchSize
+        rows = Array(repeating: 0, count: batchSize)
+        labels = Array(repeating: 0, count: batchSize)
+    }
+
+    /// Evaluates `network`; when `mentorPredictions` is given, also the agreement with them.
+    func evaluate(_ network: Network, mentorPredictions: [UInt8]? = nil) -> (Evaluation, predictions: [UInt8]) {
+        var predictions = [UInt8](repeating: 0, count: examples.count)
+        var lossSum = 0.0
+        var correct = 0
+        let classes = network.classes
+        let x = input.reserve(batchSize * examples.images.shape.count)
+        var start = 0
+        while start < examples.count {
+            let count = min(batchSize, examples.count - start)
+            for i in 0..<count {
+                rows[i] = examples.rows[start + i]
+                labels[i] = examples.labels[start + i]
+            }
+            rows.withUnsafeBufferPointer { examples.images.fill(x, rows: UnsafeBufferPointer(rebasing: $0[0..<count])) }
+            let logits = network.forward(x, batch: count, training: false)
+            let result = labels.withUnsafeBufferPointer {
+                SoftmaxCrossEntropy.evaluate(logits: logits, labels: $0.baseAddress!, batch: count, classes: classes)
+            }
+            lossSum += result.loss * Double(count)
+            correct += result.correct
+            for i in 0..<count {
+                predictions[start + i] = UInt8(argmax(logits + i * classes, count: classes))
+            }
+            start += count
+        }
+        let total = max(examples.count, 1)
+        var agreement: Double?
+        if let mentorPredictions {
+            agreement = Double(zip(predictions, mentorPredictions).filter { $0 == $1 }.count) / Double(total)
+        }
+        return (Evaluation(loss: lossSum / Double(total), accuracy: Double(correct) / Double(total), agreement: agreement), predictions)
+    }
+}
+
+/// Index of the largest value; the first one on ties.
+@inline(__always)
+func argmax(_ values: UnsafePointer<Float>, count: Int) -> Int {
+    var best = 0
+    for i in 1..<count where values[i] > values[best] { best = i }
+    return best
+}
+
+extension Network {
+    /// Test loss and accuracy of this network on a labeled set, by batched inference.
+    public func evaluate(on set: LabeledSubset) -> Evaluation {
+        Evaluator(set).evaluate(self).0
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// One DeepMimic run: train the mentor on the labeled part, let it annotate the
+/// unlabeled pool, train each student on that annotation alone, optionally train
+/// each student's architecture on the labeled part as a baseline, and evaluate
+/// every model on the test set as it goes.
+public final class Experiment {
+    public let config: ExperimentConfig
+    public let dataSet: DataSet
+    public let split: DataSplit
+    let mentorSpec: ArchitectureSpec
+    let studentSpecs: [ArchitectureSpec]
+
+    /// Checks the whole configuration against the data before any training starts,
+    /// so that a bad spec or fraction fails in a second, not after the mentor.
+    public convenience init(config: ExperimentConfig, dataSet: DataSet) throws {
+        try config.validate()
+        let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
+                                  validationFraction: config.validationFraction, seed: config.seed)
+        try self.init(config: config, dataSet: dataSet, split: split)
+    }
+
+    /// Runs on a split made beforehand (the dashboard shows its counts before a run).
+    /// From here on only the split is read: `dataSet` gives the shape, classes and name.
+    public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit) throws {
+        try config.validate()
+        self.config = config
+        self.dataSet = dataSet
+        self.split = split
+        mentorSpec = try ArchitectureSpec(config.mentor)
+        studentSpecs = try config.students.map { try ArchitectureSpec($0) }
+        for spec in [mentorSpec] + studentSpecs {
+            _ = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount, random: SeededRandom(seed: 0))
+        }
+        if let folder = config.saveDirectory {
+            try Self.prepareSaveDirectory(folder)
+        }
+    }
+
+    public var splitSizes: SplitSizes {
+        SplitSizes(labeled: split.labeled.count, validation: split.validation.count,
+                   unlabeled: split.unlabeled.count, test: split.test.count,
+                   labeledPerClass: split.labeledCountsPerClass)
+    }
+
+    private func makeNetwork(_ spec: ArchitectureSpec, stream: String) -> Network {
+        // Specs were built once in init, so this cannot fail here.
+        try! Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount,
+                     random: SeededRandom(seed: config.seed, stream: stream))
+    }
+
+    private func settings(epochs: Int) -> TrainingSettings {
+        TrainingSettings(epochs: epochs, batchSize: config.batchSize, optimizer: config.optimizer,
+                         learningRate: config.learningRate, momentum: config.momentum,
+                         weightDecay: config.weightDecay, schedule: config.schedule)
+    }
+
+    public var plan: RunPlan {
+        var models = [RunPlan.Model]()
+        func add(_ id: ModelID, _ spec: ArchitectureSpec, epochs: Int) {
+            let network = makeNetwork(spec, stream: "plan")
+            models.append(.init(id: id, parameters: network.parameterCount,
+                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs))
+        }
+        add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: config.epochs)
+        for (k, spec) in studentSpecs.enumerated() {
+            add(ModelID(role: .student, index: k + 1, spec: spec.text), spec, epochs: config.studentEpochs)
+        }
+        if config.baselines {
+            for (k, spec) in studentSpecs.enumerated() {
+                add(ModelID(role: .baseline, index: k + 1, spec: spec.text), spec, epochs: config.epochs)
+            }
+        }
+        return RunPlan(dataSet: dataSet.name, inputShape: dataSet.train.shape, classes: dataSet.classCount,
+                       split: splitSizes, models: models)
+    }
+
+    /// Runs every phase; `listener` is called on this thread, in order. Never throws:
+    /// a model that diverges or cannot be saved is reported in its result, and the
+    /// others go on.
+    public func run(control: TrainingControl = TrainingControl(), listener: (TrainingEvent) -> Void) -> ExperimentReport {
+        if let threads = config.threads { BLAS.threads = threads }
+        let started = ContinuousClock.now
+        listener(.runStarted(plan))
+        let testEvaluator = Evaluator(split.test)
+        let validationEvaluator = split.validation.count > 0 ? Evaluator(split.validation) : nil
+        var results: [ModelResult] = []
+
+        func finish(_ result: ModelResult, network: Network?) {
+            var result = result
+            if let network, result.epochsCompleted > 0, let folder = config.saveDirectory {
+                let path = (folder as NSString).appendingPathComponent(
+                    "\(result.id.name.replacingOccurrences(of: " ", with: "-"))-\(result.id.spec).safetensors")
+                do {
+                    try network.save(to: path, metadata: [
+                        "role": result.id.role.rawValue, "data_set": dataSet.name,
+                        "test_accuracy": result.test.map { String($0.accuracy) } ?? "",
+                    ])
+                    result.checkpoint = path
+                } catch {
+                    result.checkpointError = "\(error)"
+                }
+            }
+            results.append(result)
+            listener(.modelFinished(result))
+        }
+
+        func skipped(_ id: ModelID, _ spec: ArchitectureSpec, because reason: String) -> ModelResult {
+            let network = makeNetwork(spec, stream: "plan")
+            return ModelResult(id: id, parameters: network.parameterCount,
+                               forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .skipped(reason))
+        }
+
+        // 1. The mentor learns from the labeled part.
+        listener(.phaseStarted(.mentor))
+        let mentorID = ModelID(role: .mentor, index: 1, spec: mentorSpec.text)
+        let mentor = makeNetwork(mentorSpec, stream: "mentor")
+        let mentorTrainer = ModelTrainer(
+            id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(epochs: config.epochs),
+            test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
+            random: SeededRandom(seed: config.seed, stream: "shuffle mentor"))
+        let mentorResult = mentorTrainer.run(control: control, emit: listener)
+        finish(mentorResult, network: mentor)
+
+        // 2. The mentor annotates the pool; 3. the students learn from that alone.
+        let studentIDs = studentSpecs.enumerated().map { ModelID(role: .student, index: $0 + 1, spec: $1.text) }
+        if mentorResult.status == .finished, let mentorAccuracy = mentorResult.test?.accuracy {
+            listener(.phaseStarted(.annotating))
+            let annotationStart = ContinuousClock.now
+            let annotation = MentorAnnotation(mentor: mentor, pool: split.unlabeled)
+            listener(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
+            for (k, spec) in studentSpecs.enumerated() {
+                guard !control.isStopped else {
+                    finish(skipped(studentIDs[k], spec, because: "the run was stopped"), network: nil)
+                    continue
+                }
+                listener(.phaseStarted(.student(index: k + 1, of: studentSpecs.count)))
+                let student = makeNetwork(spec, stream: "model \(k + 1)")
+                let trainer = ModelTrainer(
+                    id: studentIDs[k], network: student,
+                    batches: MimicBatches(pool: split.unlabeled, annotation: annotation, loss: config.loss,
+                                          temperature: config.temperature),
+                    settings: settings(epochs: config.studentEpochs), test: testEvaluator, validation: nil,
+                    mentorPredictions: mentorTrainer.lastPredictions, parityTarget: mentorAccuracy,
+                    random: SeededRandom(seed: config.seed, stream: "shuffle student \(k + 1)"))
+                finish(trainer.run(control: control, emit: listener), network: student)
+            }
+        } else {
+            let reason = control.isStopped ? "the run was stopped" : "the mentor did not finish training"
+            for (k, spec) in studentSpecs.enumerated() {
+                finish(skipped(studentIDs[k], spec, because: reason), network: nil)
+            }
+        }
+
+        // 4. Each student's architecture trained on the labeled part alone: what the
+        //    student must beat. It starts from the same initial weights as the student.
+        if config.baselines {
+            let mentorPredictions = mentorResult.status == .finished ? mentorTrainer.lastPredictions : nil
+            let parityTarget = mentorResult.status == .finished ? mentorResult.test?.accuracy : nil
+            for (k, spec) in studentSpecs.enumerated() {
+                let id = ModelID(role: .baseline, index: k + 1, spec: spec.text)
+                guard !control.isStopped else {
+                    finish(skipped(id, spec, because: "the run was stopped"), network: nil)
+                    continue
+                }
+                listener(.phaseStarted(.baseline(index: k + 1, of: studentSpecs.count)))
+                let baseline = makeNetwork(spec, stream: "model \(k + 1)")
+                let trainer = ModelTrainer(
+                    id: id, network: baseline, batches: SupervisedBatches(split.labeled),
+                    settings: settings(epochs: config.epochs), test: testEvaluator, validation: validationEvaluator,
+                    mentorPredictions: mentorPredictions, parityTarget: parityTarget,
+                    random: SeededRandom(seed: config.seed, stream: "shuffle baseline \(k + 1)"))
+                finish(trainer.run(control: control, emit: listener), network: baseline)
+            }
+        }
+
+        listener(.phaseStarted(.done))
+        let report = ExperimentReport(dataSet: dataSet.name, split: splitSizes, config: config, results: results,
+                                      wallTime: (ContinuousClock.now - started).seconds)
+        listener(.runFinished(report))
+        return report
+    }
+
+    private static func prepareSaveDirectory(_ folder: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(message: "checkpoint folder \(folder) cannot be created (\(error.localizedDescription)); pass --save with a folder you can write to.")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw ConfigError(message: "checkpoint folder \(folder) is not writable; pass --save with a folder you can write to.")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// Everything that defines a DeepMimic run. Codable so a run store can keep it
+/// whole and a run can be repeated from it.
+public struct ExperimentConfig: Sendable, Codable, Equatable {
+    public var dataDirectory: String = DataSet.defaultDirectory
+    /// Fraction of the training set that keeps its labels, in (0, 1).
+    public var labeledFraction: Double = 0.1
+    /// Fraction of the labeled part held out for validation, in [0, 1).
+    public var validationFraction: Double = 0
+    public var mentor: String = "cnn-l"
+    public var students: [String] = ["cnn-s", "mlp-256"]
+    public var loss: MimicLoss = .kd
+    public var temperature: Float = 4
+    /// Epochs of the mentor and of the labeled-only baselines.
+    public var epochs: Int = 15
+    public var studentEpochs: Int = 8
+    public var batchSize: Int = 128
+    public var seed: UInt64 = 1
+    public var optimizer: OptimizerKind = .adam
+    public var learningRate: Float = 0.001
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 0
+    public var schedule: LearningRateSchedule = .cosine
+    /// Also train each student's architecture on the labeled part alone.
+    public var baselines: Bool = false
+    /// Folder for checkpoints; nil keeps none.
+    public var saveDirectory: String?
+    /// OpenBLAS threads; nil leaves OpenBLAS's own choice.
+    public var threads: Int?
+
+    public init() {}
+
+    /// Checks what can be checked without data: one sentence per problem.
+    public func validate() throws(ConfigError) {
+        func fail(_ message: String) -> ConfigError { ConfigError(message: message) }
+        guard labeledFraction > 0, labeledFraction < 1 else {
+            throw fail("labeled fraction \(labeledFraction) is outside (0, 1); pass --labeled with a value such as 0.1 for 10%.")
+        }
+        guard validationFraction >= 0, validationFraction < 1 else {
+            throw fail("validation fraction \(validationFraction) is outside [0, 1); pass --validation with a value such as 0.1, or 0 for none.")
+        }
+        guard !students.isEmpty else {
+            throw fail("no student is given; pass at least one --student SPEC, e.g. --student cnn-s.")
+        }
+        guard temperature > 0, temperature.isFinite else {
+            throw fail("temperature \(temperature) must be a positive number; pass --temperature 4, for example.")
+        }
+        guard epochs >= 1 else { throw fail("--epochs \(epochs) must be at least 1.") }
+        guard studentEpochs >= 1 else { throw fail("--student-epochs \(studentEpochs) must be at least 1.") }
+        guard batchSize >= 1, batchSize <= 65_536 else {
+            throw fail("batch size \(batchSize) must be between 1 and 65536; pass --batch 128, for example.")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw fail("learning rate \(learningRate) must be a positive number; pass --lr 0.001, for example.")
+        }
+        guard momentum >= 0, momentum < 1 else { throw fail("momentum \(momentum) must be in [0, 1); pass --momentum 0.9, for example.") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw fail("weight decay \(weightDecay) must be 0 or more.") }
+        if let threads, threads < 1 || threads > 256 {
+            throw fail("--threads \(threads) must be between 1 and 256.")
+        }
+    }
+}
+
+public struct ConfigError: ReportableError, Equatable {
+    public let message: String
+    public var description: String { message }
+}
+
+extension MimicLoss: Codable {}
+extension OptimizerKind: Codable {}
+extension LearningRateSchedule: Codable {}

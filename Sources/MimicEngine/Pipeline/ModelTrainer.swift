@@ -1,0 +1,141 @@
+import Foundation
+
+/// The settings of one model's optimisation.
+struct TrainingSettings {
+    var epochs: Int
+    var batchSize: Int
+    var optimizer: OptimizerKind
+    var learningRate: Float
+    var momentum: Float
+    var weightDecay: Float
+    var schedule: LearningRateSchedule
+    /// Train-metric points per epoch sent to listeners (test metrics come once per epoch).
+    var pointsPerEpoch = 20
+}
+
+/// Trains one network epoch by epoch on its batches, evaluating on the test set at
+/// the end of every epoch and publishing progress as it goes.
+final class ModelTrainer {
+    let id: ModelID
+    let network: Network
+    let batches: TrainingBatches
+    let settings: TrainingSettings
+    let test: Evaluator
+    let validation: Evaluator?
+    /// The mentor's test predictions, for agreement; nil when training the mentor.
+    let mentorPredictions: [UInt8]?
+    /// The mentor's final test accuracy, for time-to-parity.
+    let parityTarget: Double?
+    private var random: SeededRandom
+
+    /// The last test predictions, kept for the mentor's annotation step.
+    private(set) var lastPredictions: [UInt8] = []
+
+    init(id: ModelID, network: Network, batches: TrainingBatches, settings: TrainingSettings,
+         test: Evaluator, validation: Evaluator?, mentorPredictions: [UInt8]?, parityTarget: Double?,
+         random: SeededRandom) {
+        self.id = id
+        self.network = network
+        self.batches = batches
+        self.settings = settings
+        self.test = test
+        self.validation = validation
+        self.mentorPredictions = mentorPredictions
+        self.parityTarget = parityTarget
+        self.random = random
+    }
+
+    func run(control: TrainingControl, emit: (TrainingEvent) -> Void) -> ModelResult {
+        var result = ModelResult(id: id, parameters: network.parameterCount,
+                                 forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .finished)
+        let count = batches.count
+        guard count > 0 else {
+            result.status = .skipped("it has no training samples")
+            return result
+        }
+        let batchSize = min(settings.batchSize, count)
+        let classes = network.classes
+        let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
+                                                weightDecay: settings.weightDecay)
+        let stepsPerEpoch = (count + batchSize - 1) / batchSize
+        let totalSteps = stepsPerEpoch * settings.epochs
+        let pointEvery = max(1, stepsPerEpoch / max(1, settings.pointsPerEpoch))
+        let input = FloatBuffer(capacity: batchSize * batches.sampleShape.count)
+        let gradient = FloatBuffer(capacity: batchSize * classes)
+        var order = (0..<Int32(count)).map { $0 }
+
+        var step = 0
+        var samplesSeen = 0
+        var window = (loss: 0.0, hits: 0, samples: 0, time: 0.0)
+        let clock = ContinuousClock()
+
+        func point(epoch: Int, test: Evaluation?, validation: Evaluation?) -> TrainingProgress {
+            let samples = max(window.samples, 1)
+            return TrainingProgress(
+                model: id, epoch: epoch, epochs: settings.epochs, step: step, samplesSeen: samplesSeen,
+                trainingTime: result.trainingTime, trainLoss: window.loss / Double(samples),
+                trainAccuracy: Double(window.hits) / Double(samples),
+                samplesPerSecond: window.time > 0 ? Double(window.samples) / window.time : 0,
+                test: test, validation: validation)
+        }
+
+        for epoch in 1...settings.epochs {
+            order.shuffle(using: &random)
+            var start = 0
+            while start < count {
+                let goOn = control.waitIfPaused { emit($0 ? .paused : .resumed) }
+                guard goOn else {
+                    result.status = .stopped
+                    return result
+                }
+                let batch = min(batchSize, count - start)
+                let began = clock.now
+                let (loss, hits) = order.withUnsafeBufferPointer { all in
+                    let positions = UnsafeBufferPointer(rebasing: all[start..<start + batch])
+                    batches.fillInputs(input.pointer, positions: positions)
+                    let logits = network.forward(input.pointer, batch: batch, training: true)
+                    return batches.loss(logits: logits, positions: positions, classes: classes, gradient: gradient.pointer)
+                }
+                guard loss.isFinite else {
+                    result.status = .diverged(
+                        "\(id) diverged: its loss became \(loss) at epoch \(epoch), step \(step + 1); "
+                            + "lower the learning rate (--lr, now \(settings.learningRate)) or use another optimizer.")
+                    return result
+                }
+                network.backward(gradient.pointer, batch: batch)
+                optimizer.step(learningRate: settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: totalSteps))
+                let seconds = (clock.now - began).seconds
+                step += 1
+                start += batch
+                samplesSeen += batch
+                result.trainingTime += seconds
+                window.loss += loss * Double(batch)
+                window.hits += hits
+                window.samples += batch
+                window.time += seconds
+                if step % pointEvery == 0 && start < count {
+                    emit(.progress(point(epoch: epoch, test: nil, validation: nil)))
+                    window = (0, 0, 0, 0)
+                }
+            }
+            let (evaluation, predictions) = test.evaluate(network, mentorPredictions: mentorPredictions)
+            lastPredictions = predictions
+            let validated = validation?.evaluate(network).0
+            result.epochsCompleted = epoch
+            result.test = evaluation
+            if result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
+                result.timeToParity = result.trainingTime
+            }
+            emit(.progress(point(epoch: epoch, test: evaluation, validation: validated)))
+            window = (0, 0, 0, 0)
+        }
+        return result
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
+}

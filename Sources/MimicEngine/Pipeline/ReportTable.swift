@@ -1,0 +1,92 @@
+import Foundation
+
+/// The final comparison table of a run, as plain text, Markdown or CSV. One place
+/// decides the columns and how each value reads, whatever the output.
+public struct ReportTable {
+    public static let columns = [
+        "role", "spec", "params", "train time", "test acc", "test loss",
+        "agreement", "parity", "Δ mentor", "Δ baseline", "status",
+    ]
+
+    public let report: ExperimentReport
+
+    public init(_ report: ExperimentReport) { self.report = report }
+
+    /// One row of display strings per model; "-" where a value does not apply.
+    public var rows: [[String]] {
+        report.results.map { result in
+            [
+                result.id.name,
+                result.id.spec,
+                Self.grouped(result.parameters),
+                result.trainingTime > 0 ? String(format: "%.1fs", result.trainingTime) : "-",
+                result.test.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-",
+                result.test.map { String(format: "%.4f", $0.loss) } ?? "-",
+                result.test?.agreement.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
+                result.timeToParity.map { String(format: "%.1fs", $0) } ?? "-",
+                report.accuracyDeltaToMentor(result).map(Self.points) ?? "-",
+                report.accuracyDeltaToBaseline(result).map(Self.points) ?? "-",
+                result.status.description,
+            ]
+        }
+    }
+
+    /// Aligned columns for a terminal or a log.
+    public var text: String {
+        let all = [Self.columns] + rows
+        let widths = Self.columns.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        let leftAligned: Set<Int> = [0, 1, 10]
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return leftAligned.contains(column) ? cell + pad : pad + cell
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+
+    public var markdown: String {
+        let header = "| " + Self.columns.joined(separator: " | ") + " |"
+        let rule = "|" + Self.columns.indices.map { [0, 1, 10].contains($0) ? " --- |" : " ---: |" }.joined()
+        let body = rows.map { "| " + $0.joined(separator: " | ") + " |" }
+        return ([header, rule] + body).joined(separator: "\n")
+    }
+
+    /// Raw numbers rather than display strings, so a spreadsheet can compute with them.
+    public var csv: String {
+        let header = "role,index,spec,params,train_seconds,test_accuracy,test_loss,agreement,parity_seconds,delta_mentor,delta_baseline,status"
+        let lines = report.results.map { result -> String in
+            let fields: [String] = [
+                result.id.role.rawValue, String(result.id.index), result.id.spec, String(result.parameters),
+                String(format: "%.3f", result.trainingTime),
+                result.test.map { String(format: "%.6f", $0.accuracy) } ?? "",
+                result.test.map { String(format: "%.6f", $0.loss) } ?? "",
+                result.test?.agreement.map { String(format: "%.6f", $0) } ?? "",
+                result.timeToParity.map { String(format: "%.3f", $0) } ?? "",
+                report.accuracyDeltaToMentor(result).map { String(format: "%.6f", $0) } ?? "",
+                report.accuracyDeltaToBaseline(result).map { String(format: "%.6f", $0) } ?? "",
+                result.status.description,
+            ]
+            return fields.map(Self.csvField).joined(separator: ",")
+        }
+        return ([header] + lines).joined(separator: "\n") + "\n"
+    }
+
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func points(_ delta: Double) -> String {
+        String(format: "%+.2f", delta * 100)
+    }
+
+    static func csvField(_ field: String) -> String {
+        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+    }
+}

@@ -1,0 +1,96 @@
+/// What a model learns from, one batch at a time. The trainer only shuffles
+/// positions and asks for inputs and a loss; it never sees where targets come from.
+protocol TrainingBatches: AnyObject {
+    var count: Int { get }
+    var sampleShape: SampleShape { get }
+    /// Writes the samples at `positions` (indices into this source) as Float.
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>)
+    /// Mean loss of `logits` for those samples; writes dLoss/dLogits into `gradient`.
+    /// `hits` counts correct labels, or agreements with the mentor for a student.
+    func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
+              gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int)
+}
+
+/// Labeled examples with cross-entropy on their labels: the mentor and the baselines.
+final class SupervisedBatches: TrainingBatches {
+    private let examples: LabeledSubset
+    private var rows: [Int32] = []
+    private var labels: [UInt8] = []
+
+    init(_ examples: LabeledSubset) { self.examples = examples }
+
+    var count: Int { examples.count }
+    var sampleShape: SampleShape { examples.images.shape }
+
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
+        if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
+        for (i, position) in positions.enumerated() { rows[i] = examples.rows[Int(position)] }
+        rows.withUnsafeBufferPointer {
+            examples.images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
+        }
+    }
+
+    func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
+              gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int) {
+        let batch = positions.count
+        if labels.count < batch { labels = Array(repeating: 0, count: batch) }
+        for (i, position) in positions.enumerated() { labels[i] = examples.labels[Int(position)] }
+        let loss = labels.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: $0.baseAddress!, batch: batch,
+                                                classes: classes, gradient: gradient)
+        }
+        var hits = 0
+        for i in 0..<batch where argmax(logits + i * classes, count: classes) == Int(labels[i]) { hits += 1 }
+        return (loss, hits)
+    }
+}
+
+/// The student's only source: unlabeled images and the mentor's logits for them.
+/// It is built from an `UnlabeledPool`, a type that holds no labels, so no path from
+/// here can reach one.
+final class MimicBatches: TrainingBatches {
+    private let pool: UnlabeledPool
+    private let annotation: MentorAnnotation
+    private let mimicLoss: MimicLoss
+    private let temperature: Float
+    private var rows: [Int32] = []
+    private let targets = FloatBuffer()
+
+    init(pool: UnlabeledPool, annotation: MentorAnnotation, loss: MimicLoss, temperature: Float) {
+        precondition(annotation.logits.count == pool.count * annotation.classes, "annotation does not cover the pool")
+        self.pool = pool
+        self.annotation = annotation
+        mimicLoss = loss
+        self.temperature = temperature
+    }
+
+    var count: Int { pool.count }
+    var sampleShape: SampleShape { pool.images.shape }
+
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
+        if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
+        for (i, position) in positions.enumerated() { rows[i] = pool.rows[Int(position)] }
+        rows.withUnsafeBufferPointer {
+            pool.images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
+        }
+    }
+
+    func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
+              gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int) {
+        let batch = positions.count
+        let mentor = targets.reserve(batch * classes)
+        annotation.logits.withUnsafeBufferPointer { all in
+            for (i, position) in positions.enumerated() {
+                (mentor + i * classes).update(from: all.baseAddress! + Int(position) * classes, count: classes)
+            }
+        }
+        let loss = mimicLoss.lossAndGradient(studentLogits: logits, mentorLogits: mentor, batch: batch,
+                                             classes: classes, temperature: temperature, gradient: gradient)
+        var hits = 0
+        for i in 0..<batch
+        where argmax(logits + i * classes, count: classes) == argmax(mentor + i * classes, count: classes) {
+            hits += 1
+        }
+        return (loss, hits)
+    }
+}

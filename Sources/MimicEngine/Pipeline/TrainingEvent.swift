@@ -1,0 +1,102 @@
+/// Which model a message is about: the mentor, or the k-th student or baseline.
+public struct ModelID: Hashable, Sendable, CustomStringConvertible {
+    public enum Role: String, Sendable, CaseIterable {
+        case mentor, student, baseline
+    }
+
+    public let role: Role
+    /// 1-based position among the models of its role (the mentor is 1).
+    public let index: Int
+    public let spec: String
+
+    public init(role: Role, index: Int, spec: String) {
+        self.role = role
+        self.index = index
+        self.spec = spec
+    }
+
+    /// "mentor", "student 2", "baseline 1".
+    public var name: String { role == .mentor ? "mentor" : "\(role.rawValue) \(index)" }
+    public var description: String { "\(name) (\(spec))" }
+}
+
+/// Where the pipeline is.
+public enum Phase: Sendable, Equatable, CustomStringConvertible {
+    case mentor
+    case annotating
+    case student(index: Int, of: Int)
+    case baseline(index: Int, of: Int)
+    case done
+
+    public var description: String {
+        switch self {
+        case .mentor: "mentor"
+        case .annotating: "annotating"
+        case let .student(index, total): "student \(index) of \(total)"
+        case let .baseline(index, total): "baseline \(index) of \(total)"
+        case .done: "done"
+        }
+    }
+}
+
+/// One point of a model's training curves. Train metrics come every few steps;
+/// the test (and validation) metrics are filled at the end of each epoch.
+public struct TrainingProgress: Sendable {
+    public var model: ModelID
+    public var epoch: Int
+    public var epochs: Int
+    /// Optimizer steps taken by this model so far.
+    public var step: Int
+    public var samplesSeen: Int
+    /// Seconds spent training this model so far; pauses and evaluations excluded.
+    public var trainingTime: Double
+    /// Mean loss over the steps since the previous point.
+    public var trainLoss: Double
+    /// Accuracy on labels (mentor, baselines) or agreement with the mentor's arg-max
+    /// (students), over the steps since the previous point.
+    public var trainAccuracy: Double
+    public var samplesPerSecond: Double
+    public var test: Evaluation?
+    public var validation: Evaluation?
+
+    /// True for the point that closes an epoch, which carries the test metrics.
+    public var isEpochEnd: Bool { test != nil }
+}
+
+/// Everything the pipeline tells its listeners, in order.
+public enum TrainingEvent: Sendable {
+    case runStarted(RunPlan)
+    case phaseStarted(Phase)
+    case progress(TrainingProgress)
+    /// Mentor annotation of the unlabeled pool.
+    case annotated(samples: Int, seconds: Double)
+    case modelFinished(ModelResult)
+    case paused
+    case resumed
+    case runFinished(ExperimentReport)
+}
+
+/// What a run is about to do: known before the first step, so a listener can lay
+/// out its panes and tables.
+public struct RunPlan: Sendable {
+    public struct Model: Sendable {
+        public let id: ModelID
+        public let parameters: Int
+        public let forwardFLOPsPerSample: Int
+        public let epochs: Int
+    }
+
+    public let dataSet: String
+    public let inputShape: SampleShape
+    public let classes: Int
+    public let split: SplitSizes
+    public let models: [Model]
+}
+
+public struct SplitSizes: Sendable, Equatable {
+    public let labeled: Int
+    public let validation: Int
+    public let unlabeled: Int
+    public let test: Int
+    public let labeledPerClass: [Int]
+}

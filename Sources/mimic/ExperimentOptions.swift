@@ -1,0 +1,91 @@
+import ArgumentParser
+import MimicEngine
+
+/// The options that define a run, shared by every command that starts one.
+/// Defaults come from `ExperimentConfig`, so there is one place to change them.
+struct ExperimentOptions: ParsableArguments {
+    private static let defaults = ExperimentConfig()
+
+    @Option(help: "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches.")
+    var data: String = defaults.dataDirectory
+
+    @Option(help: "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.")
+    var labeled: Double = defaults.labeledFraction
+
+    @Option(help: "Fraction of the labeled part held out for validation, in [0, 1).")
+    var validation: Double = defaults.validationFraction
+
+    @Option(help: "Mentor architecture: a preset (see 'mimic presets') or a spec like conv32-pool-fc128.")
+    var mentor: String = defaults.mentor
+
+    @Option(name: .customLong("student"), help: ArgumentHelp(
+        "Student architecture; repeat for several (default: \(defaults.students.joined(separator: ", "))).",
+        valueName: "spec"))
+    var students: [String] = []
+
+    @Option(help: "How students learn from the mentor: \(MimicLoss.allCases.map { "\($0.rawValue) = \($0.summary)" }.joined(separator: "; ")).")
+    var loss: MimicLoss = defaults.loss
+
+    @Option(help: "Softening temperature T of the kd loss.")
+    var temperature: Float = defaults.temperature
+
+    @Option(help: "Epochs of the mentor and of the labeled-only baselines.")
+    var epochs: Int = defaults.epochs
+
+    @Option(help: "Epochs of each student over the unlabeled pool.")
+    var studentEpochs: Int = defaults.studentEpochs
+
+    @Option(help: "Samples per training step.")
+    var batch: Int = defaults.batchSize
+
+    @Option(help: "Seed of the split, the initial weights, shuffling and dropout; the same seed repeats a run.")
+    var seed: UInt64 = defaults.seed
+
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var optimizer: OptimizerKind = defaults.optimizer
+
+    @Option(name: .customLong("lr"), help: "Base learning rate.")
+    var learningRate: Float = defaults.learningRate
+
+    @Option(help: "Momentum of SGD.")
+    var momentum: Float = defaults.momentum
+
+    @Option(help: "L2 weight decay on weights (not biases).")
+    var weightDecay: Float = defaults.weightDecay
+
+    @Option(help: "Learning-rate schedule: \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var schedule: LearningRateSchedule = defaults.schedule
+
+    @Flag(help: "Also train each student's architecture on the labeled part alone, as the baseline it must beat.")
+    var baselines = false
+
+    @Option(help: ArgumentHelp("Write each trained model as a safetensors checkpoint into this folder.", valueName: "dir"))
+    var save: String?
+
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    var config: ExperimentConfig {
+        var config = ExperimentConfig()
+        config.dataDirectory = data
+        config.labeledFraction = labeled
+        config.validationFraction = validation
+        config.mentor = mentor
+        if !students.isEmpty { config.students = students }
+        config.loss = loss
+        config.temperature = temperature
+        config.epochs = epochs
+        config.studentEpochs = studentEpochs
+        config.batchSize = batch
+        config.seed = seed
+        config.optimizer = optimizer
+        config.learningRate = learningRate
+        config.momentum = momentum
+        config.weightDecay = weightDecay
+        config.schedule = schedule
+        config.baselines = baselines
+        config.saveDirectory = save
+        config.threads = threads
+        return config
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import MimicEngine
+
+@Suite struct PipelineTests {
+    static func quickConfig() -> ExperimentConfig {
+        var config = ExperimentConfig()
+        config.labeledFraction = 0.2
+        config.mentor = "fc64"
+        config.students = ["fc16", "linear"]
+        config.epochs = 8
+        config.studentEpochs = 6
+        config.batchSize = 32
+        config.learningRate = 0.003
+        return config
+    }
+
+    /// The claim in miniature: students that see only the mentor's outputs on the
+    /// unlabeled pool learn the task far beyond chance (10%).
+    @Test func studentsLearnFromTheMentorAlone() throws {
+        var config = Self.quickConfig()
+        config.baselines = true
+        let experiment = try Experiment(config: config, dataSet: SyntheticData.make())
+        var events: [TrainingEvent] = []
+        let report = experiment.run { events.append($0) }
+
+        #expect(report.allFinished)
+        #expect(report.results.map(\.id.name) == ["mentor", "student 1", "student 2", "baseline 1", "baseline 2"])
+        let mentor = try #require(report.mentor?.test)
+        #expect(mentor.accuracy > 0.8)
+        for student in report.results where student.id.role == .student {
+            let test = try #require(student.test)
+            #expect(test.accuracy > 0.6, "\(student.id): \(test.accuracy)")
+            #expect(try #require(test.agreement) > 0.6)
+        }
+        // Events come in order: the plan, the mentor's phase, progress, the report.
+        guard case .runStarted(let plan) = events.first else { Issue.record("first event is not runStarted"); return }
+        #expect(plan.models.count == 5)
+        #expect(plan.split.labeled == 200 && plan.split.unlabeled == 800 && plan.split.test == 300)
+        guard case .runFinished = events.last else { Issue.record("last event is not runFinished"); return }
+        let epochEnds = events.compactMap { event -> TrainingProgress? in
+            if case .progress(let point) = event, point.isEpochEnd { return point }
+            return nil
+        }
+        #expect(epochEnds.count == 8 + 6 + 6 + 8 + 8)
+        #expect(epochEnds.allSatisfy { $0.trainLoss.isFinite && $0.samplesPerSecond > 0 })
+    }
+
+    /// Once split, the pipeline never reads the data set's training labels: a data set
+    /// whose labels outside the labeled part are all wrong trains every student to the
+    /// very same weights.
+    @Test func studentsNeverSeeALabel() throws {
+        let dataSet = SyntheticData.make()
+        var config = Self.quickConfig()
+        config.students = ["fc16"]
+        config.studentEpochs = 2
+        config.epochs = 2
+        let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction, seed: config.seed)
+        let labeledRows = Set(split.labeled.rows)
+        let scrambled = try DataSet(
+            name: dataSet.name, classNames: dataSet.classNames, train: dataSet.train,
+            trainLabels: dataSet.trainLabels.enumerated().map { row, label in
+                labeledRows.contains(Int32(row)) ? label : (label + 1) % 10
+            },
+            test: dataSet.test, testLabels: dataSet.testLabels)
+        #expect(scrambled.trainLabels != dataSet.trainLabels)
+
+        func studentCheckpoint(_ data: DataSet) throws -> [Float] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mimic-nolabel-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            var config = config
+            config.saveDirectory = folder
+            let report = try Experiment(config: config, dataSet: data, split: split).run { _ in }
+            let path = try #require(report.results.first { $0.id.role == .student }?.checkpoint)
+            return try Network.load(from: path).network.parameters.flatMap {
+                Array(UnsafeBufferPointer(start: $0.value, count: $0.count))
+            }
+        }
+        #expect(try studentCheckpoint(dataSet) == studentCheckpoint(scrambled))
+    }
+
+    @Test func sameSeedRepeatsARun() throws {
+        var config = Self.quickConfig()
+        config.epochs = 2
+        config.studentEpochs = 1
+        let data = SyntheticData.make()
+        let first = try Experiment(config: config, dataSet: data).run { _ in }
+        let second = try Experiment(config: config, dataSet: data).run { _ in }
+        #expect(first.results.map { $0.test?.loss } == second.results.map { $0.test?.loss })
+    }
+
+    /// A learning rate far too high makes the mentor's loss overflow: it is reported as
+    /// diverged with a hint, the students are skipped, and the run still ends normally.
+    @Test func divergingModelIsStoppedAndReported() throws {
+        var config = Self.quickConfig()
+        config.optimizer = .sgd
+        config.momentum = 0
+        config.learningRate = 1e30
+        config.baselines = true
+        config.students = ["fc16"]
+        let report = try Experiment(config: config, dataSet: SyntheticData.make()).run { _ in }
+        guard case .diverged(let message) = report.mentor?.status else {
+            Issue.record("mentor did not diverge: \(String(describing: report.mentor?.status))")
+            return
+        }
+        #expect(message.contains("--lr"))
+        #expect(report.results[1].status == .skipped("the mentor did not finish training"))
+        #expect(report.results.count == 3)
+        #expect(!report.allFinished)
+    }
+
+    @Test func stopEndsTheRunAndKeepsWhatIsDone() throws {
+        let control = TrainingControl()
+        var config = Self.quickConfig()
+        config.epochs = 3
+        let experiment = try Experiment(config: config, dataSet: SyntheticData.make())
+        var sawStudent = false
+        let report = experiment.run(control: control) { event in
+            if case .phaseStarted(.student(index: 1, of: _)) = event {
+                sawStudent = true
+                control.stop()
+            }
+        }
+        #expect(sawStudent)
+        #expect(report.mentor?.status == .finished)
+        #expect(report.results[1].status == .stopped)
+        #expect(report.results[2].status == .skipped("the run was stopped"))
+    }
+
+    @Test func pauseBlocksUntilResumed() throws {
+        let control = TrainingControl()
+        var config = Self.quickConfig()
+        config.epochs = 1
+        config.studentEpochs = 1
+        config.students = ["linear"]
+        let experiment = try Experiment(config: config, dataSet: SyntheticData.make())
+        control.pause()
+        let resumer = Thread {
+            Thread.sleep(forTimeInterval: 0.2)
+            control.resume()
+        }
+        resumer.start()
+        var events: [String] = []
+        let report = experiment.run(control: control) { event in
+            if case .paused = event { events.append("paused") }
+            if case .resumed = event { events.append("resumed") }
+        }
+        #expect(events == ["paused", "resumed"])
+        #expect(report.allFinished)
+    }
+
+    @Test func badConfigurationsAreRejectedBeforeTraining() throws {
+        let data = SyntheticData.make()
+        var config = Self.quickConfig()
+        config.students = ["fc16", "conv8-pol"]
+        #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
+        config = Self.quickConfig()
+        config.labeledFraction = 1.5
+        #expect(throws: ConfigError.self) { try Experiment(config: config, dataSet: data) }
+        config = Self.quickConfig()
+        config.mentor = "conv8-pool-pool-pool-pool"
+        #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
+    }
+}
