@@ -30,10 +30,10 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads, threads < 1 || threads > 256 {
-            exitWithError(UsageError("--threads \(threads) must be between 1 and 256."))
+            exitWithError(UsageError("--threads \(threads) is out of range; pass a thread count from 1 to 256."))
         }
         guard seconds > 0, seconds <= 600 else {
-            exitWithError(UsageError("--seconds \(seconds) must be more than 0 and at most 600."))
+            exitWithError(UsageError("--seconds \(seconds) is out of range; pass a time above 0 and up to 600 seconds."))
         }
         let report = Benchmark.run(threads: threads, seconds: seconds)
         if json {

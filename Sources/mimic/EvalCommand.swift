@@ -30,7 +30,7 @@ struct EvalCommand: ParsableCommand {
             let dataSet = try DataSet.load(from: data)
             guard dataSet.train.shape == network.inputShape, dataSet.classCount == network.classes else {
                 throw UsageError(
-                    "model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "
+                    "Model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "
                         + "\(data) has \(dataSet.train.shape) images in \(dataSet.classCount) classes; pass --data with the data set it was trained on.")
             }
             return (network, dataSet)

@@ -29,9 +29,9 @@ struct PresetsCommand: ParsableCommand {
     func run() throws {
         let shape = reportingErrors { () throws -> SampleShape in
             guard let shape = SampleShape(parsing: input) else {
-                throw UsageError("input shape \"\(input)\" is not of the form CxHxW; pass --input 1x28x28, for example.")
+                throw UsageError("Input shape \"\(input)\" is not of the form CxHxW; pass --input 1x28x28, for example.")
             }
-            guard classes >= 2 else { throw UsageError("--classes \(classes) must be at least 2.") }
+            guard classes >= 2 else { throw UsageError("--classes \(classes) is too few; a classifier needs at least 2 classes.") }
             return shape
         }
         if let spec {

@@ -39,16 +39,6 @@ private func decodeError(_ bytes: [UInt8]) -> CheckpointError? {
     }
 }
 
-private let numpyAvailable: Bool = {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import numpy"]
-    probe.standardOutput = FileHandle.nullDevice
-    probe.standardError = FileHandle.nullDevice
-    guard (try? probe.run()) != nil else { return false }
-    probe.waitUntilExit()
-    return probe.terminationStatus == 0
-}()
 
 /// Reads a file the way another tool would, with nothing of ours: the header through
 /// json, the data through numpy, checking the layout rules other readers rely on.
@@ -162,18 +152,7 @@ private struct PythonView: Decodable {
                     metadata: metadata, to: path)
             }
         }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", pythonReader, path]
-        let output = Pipe(), errors = Pipe()
-        python.standardOutput = output
-        python.standardError = errors
-        try python.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        try #require(python.terminationStatus == 0, "\(complaint)")
-
+        let printed = try runPython(pythonReader, arguments: [path])
         let view = try JSONDecoder().decode(PythonView.self, from: printed)
         #expect(view.metadata == metadata)
         #expect(view.tensors["0.weight"]?.shape == [2, 4])

@@ -141,7 +141,7 @@ public struct SpecError: ReportableError, Equatable {
     }
 
     public var description: String {
-        let place = "architecture \"\(spec)\": layer \(tokenIndex + 1) \"\(token)\""
+        let place = "Architecture \"\(spec)\": layer \(tokenIndex + 1) \"\(token)\""
         switch problem {
         case .unknownToken:
             let names = ArchitectureSpec.presets.map(\.name).joined(separator: ", ")

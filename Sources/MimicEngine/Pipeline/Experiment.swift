@@ -185,10 +185,10 @@ public final class Experiment {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw ConfigError(message: "checkpoint folder \(folder) cannot be created (\(error.localizedDescription)); pass --save with a folder you can write to.")
+            throw ConfigError(message: "Checkpoint folder \(folder) cannot be created (\(error.localizedDescription)); pass --save with a folder you can write to.")
         }
         guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw ConfigError(message: "checkpoint folder \(folder) is not writable; pass --save with a folder you can write to.")
+            throw ConfigError(message: "Checkpoint folder \(folder) is not writable; pass --save with a folder you can write to.")
         }
     }
 }

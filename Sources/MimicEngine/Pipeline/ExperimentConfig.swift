@@ -33,29 +33,29 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public func validate() throws(ConfigError) {
         func fail(_ message: String) -> ConfigError { ConfigError(message: message) }
         guard labeledFraction > 0, labeledFraction < 1 else {
-            throw fail("labeled fraction \(labeledFraction) is outside (0, 1); pass --labeled with a value such as 0.1 for 10%.")
+            throw fail("Labeled fraction \(labeledFraction) is outside (0, 1); pass --labeled with a value such as 0.1 for 10%.")
         }
         guard validationFraction >= 0, validationFraction < 1 else {
-            throw fail("validation fraction \(validationFraction) is outside [0, 1); pass --validation with a value such as 0.1, or 0 for none.")
+            throw fail("Validation fraction \(validationFraction) is outside [0, 1); pass --validation with a value such as 0.1, or 0 for none.")
         }
         guard !students.isEmpty else {
-            throw fail("no student is given; pass at least one --student SPEC, e.g. --student cnn-s.")
+            throw fail("No student is given; pass at least one --student SPEC, e.g. --student cnn-s.")
         }
         guard temperature > 0, temperature.isFinite else {
-            throw fail("temperature \(temperature) must be a positive number; pass --temperature 4, for example.")
+            throw fail("Temperature \(temperature) must be a positive number; pass --temperature 4, for example.")
         }
-        guard epochs >= 1 else { throw fail("--epochs \(epochs) must be at least 1.") }
-        guard studentEpochs >= 1 else { throw fail("--student-epochs \(studentEpochs) must be at least 1.") }
+        guard epochs >= 1 else { throw fail("--epochs \(epochs) is too few; train for at least 1 epoch.") }
+        guard studentEpochs >= 1 else { throw fail("--student-epochs \(studentEpochs) is too few; train students for at least 1 epoch.") }
         guard batchSize >= 1, batchSize <= 65_536 else {
-            throw fail("batch size \(batchSize) must be between 1 and 65536; pass --batch 128, for example.")
+            throw fail("Batch size \(batchSize) must be between 1 and 65536; pass --batch 128, for example.")
         }
         guard learningRate > 0, learningRate.isFinite else {
-            throw fail("learning rate \(learningRate) must be a positive number; pass --lr 0.001, for example.")
+            throw fail("Learning rate \(learningRate) must be a positive number; pass --lr 0.001, for example.")
         }
-        guard momentum >= 0, momentum < 1 else { throw fail("momentum \(momentum) must be in [0, 1); pass --momentum 0.9, for example.") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw fail("weight decay \(weightDecay) must be 0 or more.") }
+        guard momentum >= 0, momentum < 1 else { throw fail("Momentum \(momentum) must be in [0, 1); pass --momentum 0.9, for example.") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw fail("Weight decay \(weightDecay) must be 0 or more; pass --weight-decay 0.0005, for example.") }
         if let threads, threads < 1 || threads > 256 {
-            throw fail("--threads \(threads) must be between 1 and 256.")
+            throw fail("--threads \(threads) is out of range; pass a thread count from 1 to 256.")
         }
     }
 }

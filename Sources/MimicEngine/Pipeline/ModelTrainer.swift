@@ -66,21 +66,21 @@ final class ModelTrainer {
 
         var step = 0
         var samplesSeen = 0
-        var window = (loss: 0.0, hits: 0, samples: 0, time: 0.0)
+        var window = Accumulator()
         let clock = ContinuousClock()
 
-        func point(epoch: Int, test: Evaluation?, validation: Evaluation?) -> TrainingProgress {
-            let samples = max(window.samples, 1)
-            return TrainingProgress(
+        /// Train metrics over `span`: the steps since the last point mid-epoch, the whole
+        /// epoch at its end (so epoch lines read as epoch means).
+        func point(epoch: Int, span: Accumulator, test: Evaluation?, validation: Evaluation?) -> TrainingProgress {
+            TrainingProgress(
                 model: id, epoch: epoch, epochs: settings.epochs, step: step, samplesSeen: samplesSeen,
-                trainingTime: result.trainingTime, trainLoss: window.loss / Double(samples),
-                trainAccuracy: Double(window.hits) / Double(samples),
-                samplesPerSecond: window.time > 0 ? Double(window.samples) / window.time : 0,
-                test: test, validation: validation)
+                trainingTime: result.trainingTime, trainLoss: span.meanLoss, trainAccuracy: span.accuracy,
+                samplesPerSecond: span.samplesPerSecond, test: test, validation: validation)
         }
 
         for epoch in 1...settings.epochs {
             order.shuffle(using: &random)
+            var wholeEpoch = Accumulator()
             var start = 0
             while start < count {
                 let goOn = control.waitIfPaused { emit($0 ? .paused : .resumed) }
@@ -98,7 +98,7 @@ final class ModelTrainer {
                 }
                 guard loss.isFinite else {
                     result.status = .diverged(
-                        "\(id) diverged: its loss became \(loss) at epoch \(epoch), step \(step + 1); "
+                        "Training of \(id) diverged: its loss became \(loss) at epoch \(epoch), step \(step + 1); "
                             + "lower the learning rate (--lr, now \(settings.learningRate)) or use another optimizer.")
                     return result
                 }
@@ -109,13 +109,11 @@ final class ModelTrainer {
                 start += batch
                 samplesSeen += batch
                 result.trainingTime += seconds
-                window.loss += loss * Double(batch)
-                window.hits += hits
-                window.samples += batch
-                window.time += seconds
+                window.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
+                wholeEpoch.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
                 if step % pointEvery == 0 && start < count {
-                    emit(.progress(point(epoch: epoch, test: nil, validation: nil)))
-                    window = (0, 0, 0, 0)
+                    emit(.progress(point(epoch: epoch, span: window, test: nil, validation: nil)))
+                    window = Accumulator()
                 }
             }
             let (evaluation, predictions) = test.evaluate(network, mentorPredictions: mentorPredictions)
@@ -126,11 +124,30 @@ final class ModelTrainer {
             if result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
                 result.timeToParity = result.trainingTime
             }
-            emit(.progress(point(epoch: epoch, test: evaluation, validation: validated)))
-            window = (0, 0, 0, 0)
+            emit(.progress(point(epoch: epoch, span: wholeEpoch, test: evaluation, validation: validated)))
+            window = Accumulator()
         }
         return result
     }
+}
+
+/// Sums of train metrics over a span of steps.
+struct Accumulator {
+    var loss = 0.0
+    var hits = 0
+    var samples = 0
+    var seconds = 0.0
+
+    mutating func add(loss batchLoss: Double, hits batchHits: Int, samples batch: Int, seconds elapsed: Double) {
+        loss += batchLoss * Double(batch)
+        hits += batchHits
+        samples += batch
+        seconds += elapsed
+    }
+
+    var meanLoss: Double { samples > 0 ? loss / Double(samples) : 0 }
+    var accuracy: Double { samples > 0 ? Double(hits) / Double(samples) : 0 }
+    var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
 }
 
 extension Duration {
