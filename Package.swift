@@ -2,9 +2,12 @@
 import PackageDescription
 
 // The engine's hot loops index raw buffers; exclusivity checks there cost real
-// time and buy nothing, because every buffer has exactly one owner.
+// time and buy nothing, because every buffer has exactly one owner. The engine is
+// optimised in debug builds too: unoptimised Swift loops are tens of times slower,
+// which would make the end-to-end tests crawl.
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
 let package = Package(

@@ -18,7 +18,7 @@ struct Mimic: ParsableCommand {
               mimic bench --json
             """,
         version: MimicVersion.current,
-        subcommands: [TrainCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, ReproduceCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self]
     )
 }
 

@@ -151,7 +151,8 @@ struct Accumulator {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration as a plain number of seconds, for rates and reports.
+    public var seconds: Double {
         let (whole, fraction) = components
         return Double(whole) + Double(fraction) * 1e-18
     }

@@ -31,33 +31,26 @@ public struct ReportTable {
         }
     }
 
-    /// Aligned columns for a terminal or a log.
-    public var text: String {
-        let all = [Self.columns] + rows
-        let widths = Self.columns.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        let leftAligned: Set<Int> = [0, 1, 10]
-        return all.map { row in
-            row.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return leftAligned.contains(column) ? cell + pad : pad + cell
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n")
+    public var table: PlainTable {
+        PlainTable(columns: Self.columns, rows: rows, leftAligned: [0, 1, 10])
     }
 
-    public var markdown: String {
-        let header = "| " + Self.columns.joined(separator: " | ") + " |"
-        let rule = "|" + Self.columns.indices.map { [0, 1, 10].contains($0) ? " --- |" : " ---: |" }.joined()
-        let body = rows.map { "| " + $0.joined(separator: " | ") + " |" }
-        return ([header, rule] + body).joined(separator: "\n")
-    }
+    /// Aligned columns for a terminal or a log.
+    public var text: String { table.text }
+
+    public var markdown: String { table.markdown }
 
     /// Raw numbers rather than display strings, so a spreadsheet can compute with them.
-    public var csv: String {
-        let header = "role,index,spec,params,train_seconds,test_accuracy,test_loss,agreement,parity_seconds,delta_mentor,delta_baseline,status"
-        let lines = report.results.map { result -> String in
+    public var csv: String { Self.csvHeader + "\n" + csvLines.joined(separator: "\n") + "\n" }
+
+    public static let csvHeader = "seed,role,index,spec,params,train_seconds,test_accuracy,test_loss,agreement,parity_seconds,delta_mentor,delta_baseline,status"
+
+    /// One CSV line per model, without the header, for files that gather several runs.
+    public var csvLines: [String] {
+        report.results.map { result -> String in
             let fields: [String] = [
-                result.id.role.rawValue, String(result.id.index), result.id.spec, String(result.parameters),
-                String(format: "%.3f", result.trainingTime),
+                String(report.config.seed), result.id.role.rawValue, String(result.id.index), result.id.spec,
+                String(result.parameters), String(format: "%.3f", result.trainingTime),
                 result.test.map { String(format: "%.6f", $0.accuracy) } ?? "",
                 result.test.map { String(format: "%.6f", $0.loss) } ?? "",
                 result.test?.agreement.map { String(format: "%.6f", $0) } ?? "",
@@ -68,7 +61,6 @@ public struct ReportTable {
             ]
             return fields.map(Self.csvField).joined(separator: ",")
         }
-        return ([header] + lines).joined(separator: "\n") + "\n"
     }
 
     public static func grouped(_ value: Int) -> String {

@@ -1,0 +1,61 @@
+/// The DeepMimic protocol that `mimic reproduce` (and the dashboard's reproduce key)
+/// runs: 10% of the training set labeled, a `cnn-l` mentor trained on it, three far
+/// smaller students of two architectures trained on the unlabeled 90% from the
+/// mentor's outputs alone, and the same three architectures trained on the labeled
+/// 10% alone as the baselines the students must beat.
+public enum ReproductionProtocol {
+    public static let mentor = "cnn-l"
+    public static let students = ["cnn-s", "mlp-256", "mlp-64"]
+    public static let labeledFraction = 0.1
+
+    /// The protocol's configuration for one seed; everything not named here keeps the
+    /// defaults of `mimic train`.
+    public static func config(dataDirectory: String, seed: UInt64, labeledFraction: Double = labeledFraction,
+                              loss: MimicLoss = .kd, temperature: Float = 4) -> ExperimentConfig {
+        var config = ExperimentConfig()
+        config.dataDirectory = dataDirectory
+        config.seed = seed
+        config.labeledFraction = labeledFraction
+        config.mentor = mentor
+        config.students = students
+        config.loss = loss
+        config.temperature = temperature
+        config.baselines = true
+        return config
+    }
+
+    /// The claims the protocol tests, as checks with the numbers behind them.
+    public struct Verdict: Sendable {
+        public let claim: String
+        public let holds: Bool
+        public let detail: String
+    }
+
+    /// Checks one run against the targets: the `cnn-s` student within 0.3 points of the
+    /// mentor's test accuracy and 0.02 of its test loss, and every student at least
+    /// 1.5 points above its own labeled-only baseline.
+    public static func verdicts(for reports: [ExperimentReport]) -> [Verdict] {
+        let summary = SeedSummary(reports)
+        var verdicts: [Verdict] = []
+        if let mentor = summary.rows.first(where: { $0.id.role == .mentor }),
+           let student = summary.rows.first(where: { $0.id.role == .student && $0.id.spec == "cnn-s" }),
+           let mentorAccuracy = mentor.testAccuracy.mean, let studentAccuracy = student.testAccuracy.mean,
+           let mentorLoss = mentor.testLoss.mean, let studentLoss = student.testLoss.mean {
+            let gap = (studentAccuracy - mentorAccuracy) * 100
+            let lossGap = studentLoss - mentorLoss
+            verdicts.append(Verdict(
+                claim: "the cnn-s student reaches the mentor's test accuracy (within 0.3 points)",
+                holds: gap >= -0.3, detail: String(format: "%.2f%% vs %.2f%% (%+.2f points)", studentAccuracy * 100, mentorAccuracy * 100, gap)))
+            verdicts.append(Verdict(
+                claim: "the cnn-s student reaches the mentor's test loss (within 0.02)",
+                holds: lossGap <= 0.02, detail: String(format: "%.4f vs %.4f (%+.4f)", studentLoss, mentorLoss, lossGap)))
+        }
+        for student in summary.rows where student.id.role == .student {
+            guard let delta = student.deltaBaseline.mean else { continue }
+            verdicts.append(Verdict(
+                claim: "the \(student.id.spec) student beats its labeled-only baseline by 1.5 points or more",
+                holds: delta * 100 >= 1.5, detail: String(format: "%+.2f points", delta * 100)))
+        }
+        return verdicts
+    }
+}
