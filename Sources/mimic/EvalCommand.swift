@@ -12,7 +12,7 @@ struct EvalCommand: ParsableCommand {
 
             Examples:
               mimic eval --model runs/first/mentor-cnn-l.safetensors
-              mimic eval --model cifar/student-1-cnn-s.safetensors --data ~/cifar-10-batches-bin
+              mimic eval --model runs/c10/student-1-cnn-s.safetensors --data ~/cifar10
             """)
 
     @Option(help: ArgumentHelp("A safetensors checkpoint written by 'mimic train --save'.", valueName: "file"))

@@ -12,8 +12,9 @@ struct Mimic: ParsableCommand {
             annotations, never from a label. Every model is evaluated on the test set.
 
             Examples:
-              mimic train                                  Fashion-MNIST, 10% labeled, defaults
+              mimic train                     a headless run on Fashion-MNIST
               mimic train --labeled 0.05 --student mlp-64 --baselines
+              mimic reproduce --seeds 1,2,3   the protocol and its claims
               mimic eval --model runs/mentor-cnn-l.safetensors
               mimic bench --json
             """,

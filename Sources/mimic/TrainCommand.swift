@@ -15,8 +15,8 @@ struct TrainCommand: ParsableCommand {
 
             Examples:
               mimic train
-              mimic train --labeled 0.05 --mentor cnn-l --student cnn-s --student mlp-256 --baselines
-              mimic train --data ~/cifar-10-batches-bin --student conv16-pool-fc64 --save runs/cifar
+              mimic train --labeled 0.05 --student cnn-s --student mlp-256 --baselines
+              mimic train --data ~/cifar-10-batches-bin --student cnn-s --save runs/c10
               mimic train --jsonl > events.jsonl
             """)
 
