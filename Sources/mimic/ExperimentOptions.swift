@@ -18,6 +18,11 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Mentor architecture: a preset (see 'mimic presets') or a spec like conv32-pool-fc128.")
     var mentor: String = defaults.mentor
 
+    @Option(help: ArgumentHelp(
+        "Reuse a mentor saved by an earlier run with --save on the same split (seed and --labeled) instead of training one.",
+        valueName: "file"))
+    var mentorCheckpoint: String?
+
     @Option(name: .customLong("student"), help: ArgumentHelp(
         "Student architecture; repeat for several (default: \(defaults.students.joined(separator: ", "))).",
         valueName: "spec"))
@@ -71,6 +76,7 @@ struct ExperimentOptions: ParsableArguments {
         config.labeledFraction = labeled
         config.validationFraction = validation
         config.mentor = mentor
+        config.mentorCheckpoint = mentorCheckpoint
         if !students.isEmpty { config.students = students }
         config.loss = loss
         config.temperature = temperature

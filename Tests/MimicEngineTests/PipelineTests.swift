@@ -161,4 +161,33 @@ import MimicEngine
         config.mentor = "conv8-pool-pool-pool-pool"
         #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
     }
+
+    /// A mentor saved by one run and reused by the next gives the students exactly
+    /// what training it again would; a mentor from another split is refused.
+    @Test func reusedMentorTeachesTheSame() throws {
+        let data = SyntheticData.make()
+        let folder = try TemporaryFolder("checkpoints")
+        var config = Self.quickConfig()
+        config.epochs = 3
+        config.studentEpochs = 2
+        config.saveDirectory = folder.path
+        let first = try Experiment(config: config, dataSet: data).run { _ in }
+        let mentorPath = try #require(first.mentor?.checkpoint)
+
+        config.saveDirectory = nil
+        config.mentorCheckpoint = mentorPath
+        config.mentor = "ignored when a checkpoint is given"
+        let second = try Experiment(config: config, dataSet: data).run { _ in }
+        #expect(second.mentor?.test == first.mentor?.test)
+        #expect(second.mentor?.trainingTime == 0)
+        #expect(second.results.map { $0.test } == first.results.map { $0.test })
+
+        config.seed = 2
+        #expect(throws: ConfigError.self) { try Experiment(config: config, dataSet: data) }
+        do {
+            _ = try Experiment(config: config, dataSet: data)
+        } catch {
+            #expect("\(error)".contains("pass --seed 1 --labeled 0.2"))
+        }
+    }
 }

@@ -10,6 +10,8 @@ public final class Experiment {
     public let split: DataSplit
     let mentorSpec: ArchitectureSpec
     let studentSpecs: [ArchitectureSpec]
+    /// A mentor trained earlier (`config.mentorCheckpoint`), used instead of training one.
+    let loadedMentor: Network?
 
     /// Checks the whole configuration against the data before any training starts,
     /// so that a bad spec or fraction fails in a second, not after the mentor.
@@ -27,7 +29,15 @@ public final class Experiment {
         self.config = config
         self.dataSet = dataSet
         self.split = split
-        mentorSpec = try ArchitectureSpec(config.mentor)
+        if let path = config.mentorCheckpoint {
+            let (network, metadata) = try Network.load(from: path)
+            try Self.checkMentor(network, metadata: metadata, path: path, config: config, dataSet: dataSet)
+            loadedMentor = network
+            mentorSpec = network.spec
+        } else {
+            loadedMentor = nil
+            mentorSpec = try ArchitectureSpec(config.mentor)
+        }
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
         for spec in [mentorSpec] + studentSpecs {
             _ = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount, random: SeededRandom(seed: 0))
@@ -62,7 +72,7 @@ public final class Experiment {
             models.append(.init(id: id, parameters: network.parameterCount,
                                 forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs))
         }
-        add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: config.epochs)
+        add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: loadedMentor == nil ? config.epochs : 0)
         for (k, spec) in studentSpecs.enumerated() {
             add(ModelID(role: .student, index: k + 1, spec: spec.text), spec, epochs: config.studentEpochs)
         }
@@ -95,6 +105,8 @@ public final class Experiment {
                     try network.save(to: path, metadata: [
                         "role": result.id.role.rawValue, "data_set": dataSet.name,
                         "test_accuracy": result.test.map { String($0.accuracy) } ?? "",
+                        SplitKey.seed: String(config.seed),
+                        SplitKey.labeledFraction: String(config.labeledFraction),
                     ])
                     result.checkpoint = path
                 } catch {
@@ -111,16 +123,32 @@ public final class Experiment {
                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .skipped(reason))
         }
 
-        // 1. The mentor learns from the labeled part.
+        // 1. The mentor learns from the labeled part (or was trained on it before).
         listener(.phaseStarted(.mentor))
         let mentorID = ModelID(role: .mentor, index: 1, spec: mentorSpec.text)
-        let mentor = makeNetwork(mentorSpec, stream: "mentor")
-        let mentorTrainer = ModelTrainer(
-            id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(epochs: config.epochs),
-            test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
-            random: SeededRandom(seed: config.seed, stream: "shuffle mentor"))
-        let mentorResult = mentorTrainer.run(control: control, emit: listener)
-        finish(mentorResult, network: mentor)
+        let mentor: Network
+        var mentorResult: ModelResult
+        let mentorPredictions: [UInt8]
+        if let loadedMentor {
+            mentor = loadedMentor
+            let (evaluation, predictions) = testEvaluator.evaluate(mentor)
+            mentorResult = ModelResult(id: mentorID, parameters: mentor.parameterCount,
+                                       forwardFLOPsPerSample: mentor.forwardFLOPsPerSample, status: .finished)
+            mentorResult.test = evaluation
+            mentorResult.checkpoint = config.mentorCheckpoint
+            mentorPredictions = predictions
+            results.append(mentorResult)
+            listener(.modelFinished(mentorResult))
+        } else {
+            mentor = makeNetwork(mentorSpec, stream: "mentor")
+            let trainer = ModelTrainer(
+                id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(epochs: config.epochs),
+                test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
+                random: SeededRandom(seed: config.seed, stream: "shuffle mentor"))
+            mentorResult = trainer.run(control: control, emit: listener)
+            mentorPredictions = trainer.lastPredictions
+            finish(mentorResult, network: mentor)
+        }
 
         // 2. The mentor annotates the pool; 3. the students learn from that alone.
         let studentIDs = studentSpecs.enumerated().map { ModelID(role: .student, index: $0 + 1, spec: $1.text) }
@@ -141,7 +169,7 @@ public final class Experiment {
                     batches: MimicBatches(pool: split.unlabeled, annotation: annotation, loss: config.loss,
                                           temperature: config.temperature),
                     settings: settings(epochs: config.studentEpochs), test: testEvaluator, validation: nil,
-                    mentorPredictions: mentorTrainer.lastPredictions, parityTarget: mentorAccuracy,
+                    mentorPredictions: mentorPredictions, parityTarget: mentorAccuracy,
                     random: SeededRandom(seed: config.seed, stream: "shuffle student \(k + 1)"))
                 finish(trainer.run(control: control, emit: listener), network: student)
             }
@@ -155,7 +183,7 @@ public final class Experiment {
         // 4. Each student's architecture trained on the labeled part alone: what the
         //    student must beat. It starts from the same initial weights as the student.
         if config.baselines {
-            let mentorPredictions = mentorResult.status == .finished ? mentorTrainer.lastPredictions : nil
+            let mentorPredictions = mentorResult.status == .finished ? mentorPredictions : nil
             let parityTarget = mentorResult.status == .finished ? mentorResult.test?.accuracy : nil
             for (k, spec) in studentSpecs.enumerated() {
                 let id = ModelID(role: .baseline, index: k + 1, spec: spec.text)
@@ -179,6 +207,29 @@ public final class Experiment {
                                       wallTime: (ContinuousClock.now - started).seconds)
         listener(.runFinished(report))
         return report
+    }
+
+    /// Checkpoint metadata that records which split a model was trained on.
+    enum SplitKey {
+        static let seed = "split_seed"
+        static let labeledFraction = "labeled_fraction"
+    }
+
+    /// A reused mentor must fit the data and must have learned from this run's labeled
+    /// part: trained on another split, it would have seen labels of the pool's examples.
+    private static func checkMentor(_ mentor: Network, metadata: [String: String], path: String,
+                                    config: ExperimentConfig, dataSet: DataSet) throws {
+        guard mentor.inputShape == dataSet.train.shape, mentor.classes == dataSet.classCount else {
+            throw ConfigError(message: "Mentor checkpoint \(path) takes \(mentor.inputShape) images in \(mentor.classes) classes, but the data set has \(dataSet.train.shape) images in \(dataSet.classCount); pass --data with the data set it was trained on.")
+        }
+        let seed = metadata[SplitKey.seed].flatMap(UInt64.init)
+        let fraction = metadata[SplitKey.labeledFraction].flatMap(Double.init)
+        guard let seed, let fraction else {
+            throw ConfigError(message: "Mentor checkpoint \(path) does not record the split it was trained on; reuse a mentor saved by 'mimic train --save'.")
+        }
+        guard seed == config.seed, fraction == config.labeledFraction else {
+            throw ConfigError(message: "Mentor checkpoint \(path) learned from the labeled part of seed \(seed) at --labeled \(fraction), but this run splits with seed \(config.seed) at --labeled \(config.labeledFraction), so its unlabeled pool would hold examples the mentor saw with labels; pass --seed \(seed) --labeled \(fraction).")
+        }
     }
 
     private static func prepareSaveDirectory(_ folder: String) throws {

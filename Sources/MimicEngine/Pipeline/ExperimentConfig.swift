@@ -7,6 +7,8 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     /// Fraction of the labeled part held out for validation, in [0, 1).
     public var validationFraction: Double = 0
     public var mentor: String = "cnn-l"
+    /// A mentor saved by an earlier run on the same split, used instead of training one.
+    public var mentorCheckpoint: String?
     public var students: [String] = ["cnn-s", "mlp-256"]
     public var loss: MimicLoss = .kd
     public var temperature: Float = 4
