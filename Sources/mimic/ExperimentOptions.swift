@@ -49,8 +49,11 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = defaults.optimizer
 
-    @Option(name: .customLong("lr"), help: "Base learning rate.")
+    @Option(name: .customLong("lr"), help: "Base learning rate of the mentor and the baselines.")
     var learningRate: Float = defaults.learningRate
+
+    @Option(name: .customLong("student-lr"), help: "Base learning rate of the students.")
+    var studentLearningRate: Float = defaults.studentLearningRate
 
     @Option(help: "Momentum of SGD.")
     var momentum: Float = defaults.momentum
@@ -86,6 +89,7 @@ struct ExperimentOptions: ParsableArguments {
         config.seed = seed
         config.optimizer = optimizer
         config.learningRate = learningRate
+        config.studentLearningRate = studentLearningRate
         config.momentum = momentum
         config.weightDecay = weightDecay
         config.schedule = schedule

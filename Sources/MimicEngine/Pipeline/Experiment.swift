@@ -59,10 +59,14 @@ public final class Experiment {
                      random: SeededRandom(seed: config.seed, stream: stream))
     }
 
-    private func settings(epochs: Int) -> TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: config.batchSize, optimizer: config.optimizer,
-                         learningRate: config.learningRate, momentum: config.momentum,
-                         weightDecay: config.weightDecay, schedule: config.schedule)
+    private func settings(for role: ModelID.Role) -> TrainingSettings {
+        let student = role == .student
+        return TrainingSettings(
+            epochs: student ? config.studentEpochs : config.epochs, batchSize: config.batchSize,
+            optimizer: config.optimizer,
+            learningRate: student ? config.studentLearningRate : config.learningRate,
+            learningRateFlag: student ? "--student-lr" : "--lr",
+            momentum: config.momentum, weightDecay: config.weightDecay, schedule: config.schedule)
     }
 
     public var plan: RunPlan {
@@ -142,7 +146,7 @@ public final class Experiment {
         } else {
             mentor = makeNetwork(mentorSpec, stream: "mentor")
             let trainer = ModelTrainer(
-                id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(epochs: config.epochs),
+                id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(for: .mentor),
                 test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
                 random: SeededRandom(seed: config.seed, stream: "shuffle mentor"))
             mentorResult = trainer.run(control: control, emit: listener)
@@ -168,7 +172,7 @@ public final class Experiment {
                     id: studentIDs[k], network: student,
                     batches: MimicBatches(pool: split.unlabeled, annotation: annotation, loss: config.loss,
                                           temperature: config.temperature),
-                    settings: settings(epochs: config.studentEpochs), test: testEvaluator, validation: nil,
+                    settings: settings(for: .student), test: testEvaluator, validation: nil,
                     mentorPredictions: mentorPredictions, parityTarget: mentorAccuracy,
                     random: SeededRandom(seed: config.seed, stream: "shuffle student \(k + 1)"))
                 finish(trainer.run(control: control, emit: listener), network: student)
@@ -195,7 +199,7 @@ public final class Experiment {
                 let baseline = makeNetwork(spec, stream: "model \(k + 1)")
                 let trainer = ModelTrainer(
                     id: id, network: baseline, batches: SupervisedBatches(split.labeled),
-                    settings: settings(epochs: config.epochs), test: testEvaluator, validation: validationEvaluator,
+                    settings: settings(for: .baseline), test: testEvaluator, validation: validationEvaluator,
                     mentorPredictions: mentorPredictions, parityTarget: parityTarget,
                     random: SeededRandom(seed: config.seed, stream: "shuffle baseline \(k + 1)"))
                 finish(trainer.run(control: control, emit: listener), network: baseline)

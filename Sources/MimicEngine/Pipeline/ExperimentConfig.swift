@@ -18,7 +18,11 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var batchSize: Int = 128
     public var seed: UInt64 = 1
     public var optimizer: OptimizerKind = .adam
+    /// Base learning rate of the mentor and the baselines.
     public var learningRate: Float = 0.001
+    /// Base learning rate of the students: their pool is nine times the labeled part and
+    /// soft targets are smooth, so they take a larger step well.
+    public var studentLearningRate: Float = 0.003
     public var momentum: Float = 0.9
     public var weightDecay: Float = 0
     public var schedule: LearningRateSchedule = .cosine
@@ -53,6 +57,9 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
         }
         guard learningRate > 0, learningRate.isFinite else {
             throw fail("Learning rate \(learningRate) must be a positive number; pass --lr 0.001, for example.")
+        }
+        guard studentLearningRate > 0, studentLearningRate.isFinite else {
+            throw fail("Student learning rate \(studentLearningRate) must be a positive number; pass --student-lr 0.003, for example.")
         }
         guard momentum >= 0, momentum < 1 else { throw fail("Momentum \(momentum) must be in [0, 1); pass --momentum 0.9, for example.") }
         guard weightDecay >= 0, weightDecay.isFinite else { throw fail("Weight decay \(weightDecay) must be 0 or more; pass --weight-decay 0.0005, for example.") }

@@ -6,6 +6,8 @@ struct TrainingSettings {
     var batchSize: Int
     var optimizer: OptimizerKind
     var learningRate: Float
+    /// The option that sets `learningRate`, named when the loss diverges.
+    var learningRateFlag: String
     var momentum: Float
     var weightDecay: Float
     var schedule: LearningRateSchedule
@@ -99,7 +101,7 @@ final class ModelTrainer {
                 guard loss.isFinite else {
                     result.status = .diverged(
                         "Training of \(id) diverged: its loss became \(loss) at epoch \(epoch), step \(step + 1); "
-                            + "lower the learning rate (--lr, now \(settings.learningRate)) or use another optimizer.")
+                            + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
                     return result
                 }
                 network.backward(gradient.pointer, batch: batch)

@@ -23,12 +23,19 @@ public struct ReportTable {
                 result.test.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-",
                 result.test.map { String(format: "%.4f", $0.loss) } ?? "-",
                 result.test?.agreement.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
-                result.timeToParity.map { String(format: "%.1fs", $0) } ?? "-",
+                parity(result),
                 report.accuracyDeltaToMentor(result).map(Self.points) ?? "-",
                 report.accuracyDeltaToBaseline(result).map(Self.points) ?? "-",
                 result.status.description,
             ]
         }
+    }
+
+    /// The time to parity; "never" for a model evaluated against a mentor that it did not reach.
+    private func parity(_ result: ModelResult) -> String {
+        if let time = result.timeToParity { return String(format: "%.1fs", time) }
+        let comparable = result.id.role != .mentor && result.test != nil && report.mentor?.test != nil
+        return comparable ? "never" : "-"
     }
 
     public var table: PlainTable {
