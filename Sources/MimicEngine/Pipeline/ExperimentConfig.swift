@@ -14,7 +14,7 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var temperature: Float = 4
     /// Epochs of the mentor and of the labeled-only baselines.
     public var epochs: Int = 15
-    public var studentEpochs: Int = 8
+    public var studentEpochs: Int = 12
     public var batchSize: Int = 128
     public var seed: UInt64 = 1
     public var optimizer: OptimizerKind = .adam
