@@ -14,7 +14,7 @@ protocol TrainingBatches: AnyObject {
 /// Labeled examples with cross-entropy on their labels: the mentor and the baselines.
 final class SupervisedBatches: TrainingBatches {
     private let examples: LabeledSubset
-    private var rows: [Int32] = []
+    private let gather = RowGather()
     private var labels: [UInt8] = []
 
     init(_ examples: LabeledSubset) { self.examples = examples }
@@ -23,11 +23,7 @@ final class SupervisedBatches: TrainingBatches {
     var sampleShape: SampleShape { examples.images.shape }
 
     func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
-        if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
-        for (i, position) in positions.enumerated() { rows[i] = examples.rows[Int(position)] }
-        rows.withUnsafeBufferPointer {
-            examples.images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
-        }
+        gather.fill(input, from: examples.images, rows: examples.rows, positions: positions)
     }
 
     func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
@@ -53,7 +49,7 @@ final class MimicBatches: TrainingBatches {
     private let annotation: MentorAnnotation
     private let mimicLoss: MimicLoss
     private let temperature: Float
-    private var rows: [Int32] = []
+    private let gather = RowGather()
     private let targets = FloatBuffer()
 
     init(pool: UnlabeledPool, annotation: MentorAnnotation, loss: MimicLoss, temperature: Float) {
@@ -68,11 +64,7 @@ final class MimicBatches: TrainingBatches {
     var sampleShape: SampleShape { pool.images.shape }
 
     func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
-        if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
-        for (i, position) in positions.enumerated() { rows[i] = pool.rows[Int(position)] }
-        rows.withUnsafeBufferPointer {
-            pool.images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
-        }
+        gather.fill(input, from: pool.images, rows: pool.rows, positions: positions)
     }
 
     func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
@@ -92,5 +84,20 @@ final class MimicBatches: TrainingBatches {
             hits += 1
         }
         return (loss, hits)
+    }
+}
+
+/// Turns a batch's positions (indices into a subset) into the image table's rows and
+/// writes those images as Float, reusing one scratch array from batch to batch.
+final class RowGather {
+    private var rows: [Int32] = []
+
+    func fill(_ input: UnsafeMutablePointer<Float>, from images: ImageTable, rows subsetRows: [Int32],
+              positions: UnsafeBufferPointer<Int32>) {
+        if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
+        for (i, position) in positions.enumerated() { rows[i] = subsetRows[Int(position)] }
+        rows.withUnsafeBufferPointer {
+            images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
+        }
     }
 }
