@@ -43,7 +43,7 @@ struct ReproduceCommand: ParsableCommand {
     var threads: Int?
 
     func run() throws {
-        let seedList = reportingErrors { try parseSeeds(seeds) }
+        let seedList = reportingErrors { try ReproductionProtocol.parseSeeds(seeds) }
         let loaded = ContinuousClock.now
         let dataSet = reportingErrors { try DataSet.load(from: data) }
         let loadSeconds = (ContinuousClock.now - loaded).seconds
@@ -92,15 +92,6 @@ struct ReproduceCommand: ParsableCommand {
         writeLine("wrote \(markdownPath) and \(csvPath)")
         if interrupts.interrupted { throw ExitCode(130) }
         if reports.contains(where: { !$0.allFinished }) { throw ExitCode.failure }
-    }
-
-    private func parseSeeds(_ text: String) throws -> [UInt64] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        let values = parts.map { UInt64($0) }
-        guard !parts.isEmpty, values.allSatisfy({ $0 != nil }) else {
-            throw UsageError("Seeds \"\(text)\" are not whole numbers separated by commas; pass --seeds 1,2,3, for example.")
-        }
-        return values.map { $0! }
     }
 
     private func resultsMarkdown(dataSet: DataSet, reports: [ExperimentReport], summary: SeedSummary,

@@ -36,4 +36,14 @@ import MimicEngine
         #expect(SeedSummary.Statistic([0.5]).standardDeviation == nil)
         #expect(SeedSummary.Statistic([nil]).mean == nil)
     }
+
+    @Test func seedListsParse() throws {
+        #expect(try ReproductionProtocol.parseSeeds("1") == [1])
+        #expect(try ReproductionProtocol.parseSeeds("3, 1,2") == [3, 1, 2])
+    }
+
+    @Test(arguments: ["", "1,", ",1", "a", "1;2", "-1", "1.5", "1,,2", "1,1", "99999999999999999999999"])
+    func brokenSeedListsAreRejected(text: String) {
+        #expect(throws: ConfigError.self) { try ReproductionProtocol.parseSeeds(text) }
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The DeepMimic protocol that `mimic reproduce` (and the dashboard's reproduce key)
 /// runs: 10% of the training set labeled, a `cnn-l` mentor trained on it, three far
 /// smaller students of two architectures trained on the unlabeled 90% from the
@@ -22,6 +24,20 @@ public enum ReproductionProtocol {
         config.temperature = temperature
         config.baselines = true
         return config
+    }
+
+    /// Reads "1,2,3": whole numbers separated by commas, each at most once.
+    public static func parseSeeds(_ text: String) throws(ConfigError) -> [UInt64] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { UInt64($0) }
+        guard values.count == parts.count else {
+            throw ConfigError(message: "Seeds \"\(text)\" are not whole numbers separated by commas; pass --seeds 1,2,3, for example.")
+        }
+        guard Set(values).count == values.count else {
+            throw ConfigError(message: "Seeds \"\(text)\" repeat a seed, which would count one run twice; pass each seed once, e.g. --seeds 1,2,3.")
+        }
+        return values
     }
 
     /// The claims the protocol tests, as checks with the numbers behind them.
