@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of help: the keys, what they do, and the action each key triggers.
 public struct KeyBinding: Sendable {
     public let keys: [Key]
@@ -5,27 +7,29 @@ public struct KeyBinding: Sendable {
     /// How help names the keys when listing them one by one would be noise ("1-4").
     public let labelOverride: String?
     public let summary: String
-    /// Shown in the footer of its scope (the rest only in help).
-    public let inFooter: Bool
+    /// The few words the footer shows; nil keeps the binding to help alone.
+    public let footer: String?
 
-    init(_ keys: [Key], _ action: DashboardAction, _ summary: String, footer: Bool = false) {
+    init(_ keys: [Key], _ action: DashboardAction, _ summary: String, footer: String? = nil) {
         self.keys = keys
         self.action = Array(repeating: action, count: keys.count)
         labelOverride = nil
         self.summary = summary
-        inFooter = footer
+        self.footer = footer
     }
 
-    init(pairs: [(Key, DashboardAction)], label: String, _ summary: String, footer: Bool = false) {
+    init(pairs: [(Key, DashboardAction)], label: String, _ summary: String, footer: String? = nil) {
         keys = pairs.map(\.0)
         action = pairs.map(\.1)
         labelOverride = label
         self.summary = summary
-        inFooter = footer
+        self.footer = footer
     }
 
     public func label(unicode: Bool) -> String {
-        labelOverride ?? keys.map { $0.label(unicode: unicode) }.joined(separator: "/")
+        guard let labelOverride else { return keys.map { $0.label(unicode: unicode) }.joined(separator: "/") }
+        return unicode ? labelOverride
+            : labelOverride.replacingOccurrences(of: "↑↓", with: "Up/Dn").replacingOccurrences(of: "←→", with: "Lt/Rt")
     }
 
     func action(for key: Key) -> DashboardAction? {
@@ -48,37 +52,37 @@ public enum KeyBindings {
         switch scope {
         case .global:
             [
-                KeyBinding([.tab], .nextPane, "next pane", footer: true),
+                KeyBinding([.tab], .nextPane, "next pane", footer: "pane"),
                 KeyBinding([.backTab], .previousPane, "previous pane"),
                 KeyBinding(pairs: Pane.allCases.map { (c(Character(String($0.rawValue + 1))), .focus($0)) },
                            label: "1-4", "jump to a pane"),
-                KeyBinding([c(" ")], .toggleRun, "start / pause / resume training", footer: true),
+                KeyBinding([c(" ")], .toggleRun, "start / pause / resume training", footer: "run/pause"),
                 KeyBinding([c("S")], .stopRun, "stop the run, keeping what is done"),
                 KeyBinding([c("t")], .cycleTheme, "next colour theme"),
-                KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: true),
-                KeyBinding([c("q")], .quit, "quit (asks first while training)", footer: true),
+                KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
+                KeyBinding([c("q")], .quit, "quit (asks first while training)", footer: "quit"),
             ]
         case .pane(.curves):
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "highlight the previous / next model", footer: true),
+                           label: "↑↓ j/k", "highlight the previous / next model", footer: "model"),
                 KeyBinding([.escape], .cancel, "clear the highlight"),
-                KeyBinding([c("m")], .cycleMetric, "loss / accuracy / both", footer: true),
-                KeyBinding([c("g")], .toggleLogScale, "linear / log loss scale", footer: true),
-                KeyBinding([c("x")], .cycleXAxis, "x-axis: epochs / samples / time", footer: true),
+                KeyBinding([c("m")], .cycleMetric, "loss / accuracy / both", footer: "metric"),
+                KeyBinding([c("g")], .toggleLogScale, "linear / log loss scale", footer: "log"),
+                KeyBinding([c("x")], .cycleXAxis, "x-axis: epochs / samples / time", footer: "x-axis"),
                 KeyBinding(pairs: [(c("+"), .smoothMore), (c("="), .smoothMore), (c("-"), .smoothLess)],
-                           label: "+/-", "more / less smoothing (EMA)", footer: true),
+                           label: "+/-", "more / less smoothing (EMA)", footer: "smooth"),
             ]
         case .pane(.architectures):
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "select a row", footer: true),
-                KeyBinding([.enter], .activate, "edit the spec or value", footer: true),
+                           label: "↑↓ j/k", "select a row", footer: "row"),
+                KeyBinding([.enter], .activate, "edit the spec or value", footer: "edit"),
                 KeyBinding(pairs: [(.left, .left), (c("h"), .left), (.right, .right), (c("l"), .right)],
-                           label: "h/l", "previous / next preset, loss, temperature", footer: true),
-                KeyBinding([c("p")], .pickPreset, "choose a preset from a list", footer: true),
-                KeyBinding([c("a")], .addStudent, "add a student", footer: true),
-                KeyBinding([c("d"), .delete], .removeStudent, "remove the student", footer: true),
+                           label: "←→ h/l", "previous / next preset, loss, temperature", footer: "change"),
+                KeyBinding([c("p")], .pickPreset, "choose a preset from a list", footer: "presets"),
+                KeyBinding([c("a")], .addStudent, "add a student", footer: "add"),
+                KeyBinding([c("d"), .delete], .removeStudent, "remove the student", footer: "remove"),
                 KeyBinding(pairs: [(c("K"), .moveStudentUp), (c("J"), .moveStudentDown)],
                            label: "K/J", "move the student up / down"),
                 KeyBinding([c("b")], .toggleBaselines, "labeled-only baselines on / off"),
@@ -86,25 +90,25 @@ public enum KeyBindings {
         case .pane(.split):
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "select a field", footer: true),
+                           label: "↑↓ j/k", "select a field", footer: "field"),
                 KeyBinding(pairs: [(.left, .left), (c("h"), .left), (.right, .right), (c("l"), .right)],
-                           label: "h/l", "step the value down / up", footer: true),
-                KeyBinding([.enter], .activate, "type a value", footer: true),
+                           label: "←→ h/l", "step the value down / up", footer: "step"),
+                KeyBinding([.enter], .activate, "type a value", footer: "type"),
             ]
         case .pane(.comparison):
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "select a row (highlights its curves)", footer: true),
+                           label: "↑↓ j/k", "select a row (highlights its curves)", footer: "row"),
                 KeyBinding(pairs: [(.left, .left), (c("h"), .left), (.right, .right), (c("l"), .right)],
-                           label: "h/l", "sort by the previous / next column", footer: true),
-                KeyBinding([c("r")], .reverseSort, "reverse the order", footer: true),
+                           label: "←→ h/l", "sort by the previous / next column", footer: "sort"),
+                KeyBinding([c("r")], .reverseSort, "reverse the order", footer: "reverse"),
                 KeyBinding([.escape], .cancel, "clear the highlight"),
             ]
         case .editor:
             [
-                KeyBinding([.enter], .activate, "accept", footer: true),
-                KeyBinding([.escape], .cancel, "cancel", footer: true),
-                KeyBinding(pairs: [(.left, .left), (.right, .right)], label: "←/→", "move the cursor"),
+                KeyBinding([.enter], .activate, "accept", footer: "accept"),
+                KeyBinding([.escape], .cancel, "cancel", footer: "cancel"),
+                KeyBinding(pairs: [(.left, .left), (.right, .right)], label: "←→", "move the cursor"),
                 KeyBinding([.home, .control("a")], .cursorHome, "to the start"),
                 KeyBinding([.end, .control("e")], .cursorEnd, "to the end"),
                 KeyBinding([.backspace], .deleteBackward, "delete before the cursor"),
@@ -114,20 +118,20 @@ public enum KeyBindings {
         case .presetPicker:
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "move", footer: true),
-                KeyBinding([.enter], .activate, "choose", footer: true),
-                KeyBinding([.escape], .cancel, "cancel", footer: true),
+                           label: "↑↓ j/k", "move", footer: "move"),
+                KeyBinding([.enter], .activate, "choose", footer: "choose"),
+                KeyBinding([.escape], .cancel, "cancel", footer: "cancel"),
             ]
         case .help:
             [
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
-                           label: "j/k", "scroll", footer: true),
-                KeyBinding([.escape, c("?"), c("q")], .cancel, "close", footer: true),
+                           label: "↑↓ j/k", "scroll", footer: "scroll"),
+                KeyBinding([.escape, c("?"), c("q")], .cancel, "close", footer: "close"),
             ]
         case .confirmQuit:
             [
-                KeyBinding([c("y")], .confirm, "stop training and quit", footer: true),
-                KeyBinding([c("n"), .escape], .cancel, "keep training", footer: true),
+                KeyBinding([c("y")], .confirm, "stop training and quit", footer: "quit"),
+                KeyBinding([c("n"), .escape], .cancel, "keep training", footer: "stay"),
             ]
         }
     }

@@ -1,0 +1,43 @@
+import MimicEngine
+import MimicTUI
+
+/// The events of one real run on synthetic data, recorded once: the reducer and the
+/// renderer are tested against what the engine really sends, not a hand-made guess.
+enum RecordedRun {
+    static let dataSet = SyntheticData.make()
+
+    static let config: ExperimentConfig = {
+        var config = ExperimentConfig()
+        config.dataDirectory = "/nonexistent"
+        config.labeledFraction = 0.2
+        config.mentor = "fc32"
+        config.students = ["fc16", "linear"]
+        config.epochs = 3
+        config.studentEpochs = 2
+        config.batchSize = 16
+        config.learningRate = 0.01
+        config.threads = 1
+        return config
+    }()
+
+    static let events: [TrainingEvent] = {
+        let experiment = try! Experiment(config: config, dataSet: dataSet)
+        var events: [TrainingEvent] = []
+        _ = experiment.run { events.append($0) }
+        return events
+    }()
+
+    /// A dashboard state that has received the data set, started the run and taken its
+    /// events up to `count` (all of them by default), at a fixed clock.
+    static func state(width: Int = 120, height: Int = 40, events count: Int? = nil) -> DashboardState {
+        var state = DashboardState(config: config, width: width, height: height, themeNames: ["dark", "light"])
+        _ = DashboardReducer.reduce(&state, .dataLoaded(dataSet))
+        _ = DashboardReducer.reduce(&state, .tick(now: 100))
+        _ = DashboardReducer.reduce(&state, .key(.character(" ")))
+        _ = DashboardReducer.reduce(&state, .tick(now: 112.5))
+        for event in events.prefix(count ?? events.count) {
+            _ = DashboardReducer.reduce(&state, .engine(event))
+        }
+        return state
+    }
+}
