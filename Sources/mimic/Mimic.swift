@@ -12,13 +12,15 @@ struct Mimic: ParsableCommand {
             annotations, never from a label. Every model is evaluated on the test set.
 
             Examples:
+              mimic                                        the dashboard on Fashion-MNIST
               mimic train                                  Fashion-MNIST, 10% labeled, defaults
               mimic train --labeled 0.05 --student mlp-64 --baselines
               mimic eval --model runs/mentor-cnn-l.safetensors
               mimic bench --json
             """,
         version: MimicVersion.current,
-        subcommands: [TrainCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self]
+        subcommands: [DashboardCommand.self, TrainCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 }
 

@@ -11,7 +11,7 @@ enum HeaderLine {
     }
 
     static func segments(_ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
-        var segments = [Segment(text: "mimic", priority: 9)]
+        var segments = [Segment(text: "mimic", priority: 2)]
         let name = state.run?.plan?.dataSet ?? state.dataSet?.name
         switch state.data {
         case .loading: segments.append(Segment(text: "loading data set" + glyphs.ellipsis, priority: 10))
