@@ -26,18 +26,4 @@ enum RecordedRun {
         _ = experiment.run { events.append($0) }
         return events
     }()
-
-    /// A dashboard state that has received the data set, started the run and taken its
-    /// events up to `count` (all of them by default), at a fixed clock.
-    static func state(width: Int = 120, height: Int = 40, events count: Int? = nil) -> DashboardState {
-        var state = DashboardState(config: config, width: width, height: height, themeNames: ["dark", "light"])
-        _ = DashboardReducer.reduce(&state, .dataLoaded(dataSet))
-        _ = DashboardReducer.reduce(&state, .tick(now: 100))
-        _ = DashboardReducer.reduce(&state, .key(.character(" ")))
-        _ = DashboardReducer.reduce(&state, .tick(now: 112.5))
-        for event in events.prefix(count ?? events.count) {
-            _ = DashboardReducer.reduce(&state, .engine(event))
-        }
-        return state
-    }
 }
