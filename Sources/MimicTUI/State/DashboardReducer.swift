@@ -102,7 +102,9 @@ public enum DashboardReducer {
             state.quitRequested = true
             return [.quit]
         case .showHelp: state.overlay = .help(scroll: 0)
-        case .cycleTheme: state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
+        case .cycleTheme:
+            state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
+            state.status = "Theme: \(state.themeName)"
         default: break
         }
         return []
