@@ -31,6 +31,7 @@ student4     = #af87ff
 student5     = #ffaf5f
 student6     = #5fffd7
 baseline     = #a8a8a8
+
 """
 
     public static let dark: Theme = {

@@ -45,7 +45,14 @@ public enum ThemeColor: Equatable, Sendable {
     }
 
     static func nearestIndex(to target: (Int, Int, Int), among indices: Range<Int>) -> Int {
-        indices.min { a, b in distance(target, rgb(ofIndex: a)) < distance(target, rgb(ofIndex: b)) }!
+        // A grey must stay a grey: by distance alone a mid grey lands on cyan among
+        // the eight ANSI colours, whose only greys are black and white.
+        let (r, g, b) = target
+        if indices.upperBound <= 16, max(r, g, b) - min(r, g, b) < 24 {
+            let greys = indices.upperBound <= 8 ? [0, 7] : [0, 8, 7, 15]
+            return greys.min { abs(rgb(ofIndex: $0).0 - r) < abs(rgb(ofIndex: $1).0 - r) }!
+        }
+        return indices.min { a, b in distance(target, rgb(ofIndex: a)) < distance(target, rgb(ofIndex: b)) }!
     }
 
     private static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
