@@ -35,7 +35,8 @@ import Testing
         func run(_ arguments: [String]) throws -> String {
             let outputPath = NSTemporaryDirectory() + "mimic-e2e-out-\(UUID().uuidString)"
             defer { unlink(outputPath) }
-            let argv = [tmux, "-L", socket, "-f", "/dev/null"] + arguments
+            // -u: the pane holds UTF-8 whatever locale CI runs with.
+            let argv = [tmux, "-u", "-L", socket, "-f", "/dev/null"] + arguments
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
@@ -105,7 +106,7 @@ import Testing
 
         try terminal.press("Space")
         let (done, finished) = terminal.wait(seconds: 60) { screen in
-            screen.contains("│ done │") && screen.components(separatedBy: "finished").count - 1 >= 3
+            screen.contains(" done ") && screen.components(separatedBy: "finished").count - 1 >= 3
         }
         #expect(done, "the run did not finish:\n\(finished)")
         #expect(finished.contains("student 1  fc16"))

@@ -60,6 +60,10 @@ public struct ThemeCatalog: Sendable {
                 file: nameOrPath, line: 0,
                 message: "no theme of that name; the themes are \(names.joined(separator: ", ")). Using dark.")])
         }
+        guard FileManager.default.fileExists(atPath: path) else {
+            return (BuiltInTheme.dark, [ThemeWarning(file: path, line: 0,
+                                                     message: "no such theme file; using the dark theme.")])
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return (BuiltInTheme.dark, [ThemeWarning(file: path, line: 0,
                                                      message: "cannot be read as UTF-8 text; using the dark theme.")])

@@ -4,7 +4,8 @@ public struct ThemeWarning: Equatable, Sendable, CustomStringConvertible {
     public let line: Int
     public let message: String
 
-    public var description: String { "\(file):\(line): \(message)" }
+    /// Line 0 stands for the whole file (one that cannot be found or read).
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// Reads `key = value` lines. A line starting with `#` is a comment, and so is the
