@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "mimic", targets: ["mimic"]),
         .library(name: "MimicEngine", targets: ["MimicEngine"]),
+        .library(name: "MimicTUI", targets: ["MimicTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,16 +42,26 @@ let package = Package(
             dependencies: ["CBLAS", "CZlib"],
             swiftSettings: engineSettings
         ),
+        .target(
+            name: "MimicTUI",
+            dependencies: ["MimicEngine", "CNcurses"]
+        ),
         .executableTarget(
             name: "mimic",
             dependencies: [
                 "MimicEngine",
+                "MimicTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "MimicEngineTests",
             dependencies: ["MimicEngine"]
+        ),
+        .testTarget(
+            name: "MimicTUITests",
+            dependencies: ["MimicTUI", "MimicEngine"],
+            exclude: ["Snapshots"]
         ),
     ]
 )

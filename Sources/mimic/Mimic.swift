@@ -12,6 +12,7 @@ struct Mimic: ParsableCommand {
             annotations, never from a label. Every model is evaluated on the test set.
 
             Examples:
+              mimic                           the dashboard on Fashion-MNIST
               mimic train                     a headless run on Fashion-MNIST
               mimic train --labeled 0.05 --student mlp-64 --baselines
               mimic reproduce --seeds 1,2,3   the protocol and its claims
@@ -19,7 +20,11 @@ struct Mimic: ParsableCommand {
               mimic bench --json
             """,
         version: MimicVersion.current,
-        subcommands: [TrainCommand.self, ReproduceCommand.self, EvalCommand.self, PresetsCommand.self, BenchCommand.self]
+        subcommands: [
+            DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
+            PresetsCommand.self, BenchCommand.self,
+        ],
+        defaultSubcommand: DashboardCommand.self
     )
 }
 

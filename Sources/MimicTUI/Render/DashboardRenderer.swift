@@ -1,0 +1,51 @@
+import MimicEngine
+
+/// state -> grid of cells. Pure, so every screen is a value a test can read as text.
+public struct DashboardRenderer: Sendable {
+    public let glyphs: GlyphSet
+
+    public init(glyphs: GlyphSet) { self.glyphs = glyphs }
+
+    public func render(_ state: DashboardState) -> CellGrid {
+        var grid = CellGrid(width: state.width, height: state.height)
+        guard DashboardLayout.fits(width: state.width, height: state.height) else {
+            drawTooSmall(state, into: &grid)
+            return grid
+        }
+        let tableRows = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
+        let layout = DashboardLayout(width: state.width, height: state.height, tableRows: tableRows,
+                                     architectureRows: state.architectureRowCount)
+        HeaderLine.draw(state, rect: layout.header, glyphs: glyphs, into: &grid)
+        CurvesPane.draw(state, rect: layout.curves, glyphs: glyphs, into: &grid)
+        ArchitecturesPane.draw(state, rect: layout.architectures, glyphs: glyphs, into: &grid)
+        SplitPane.draw(state, rect: layout.split, glyphs: glyphs, into: &grid)
+        ComparisonPane.draw(state, rect: layout.comparison, glyphs: glyphs, into: &grid)
+        FooterLine.draw(state, rect: layout.footer, glyphs: glyphs, into: &grid)
+        if let picker = state.picker {
+            let items = ArchitectureSpec.presets.map { preset in
+                TextWrap.padRight(preset.name, 9) + (preset.spec.isEmpty ? "softmax regression" : preset.spec)
+            }
+            Dialog.list("Presets", items: items, selected: picker.index, into: &grid, glyphs: glyphs)
+        }
+        switch state.overlay {
+        case .help(let scroll)?: HelpOverlay(scroll: scroll).draw(into: &grid, glyphs: glyphs)
+        case .confirmQuit?: Dialog.question("Stop training and quit? y/n", into: &grid, glyphs: glyphs)
+        case nil: break
+        }
+        return grid
+    }
+
+    /// Below the minimum nothing is laid out, but the message says what is needed and
+    /// q still quits (keys go through the reducer as usual).
+    func drawTooSmall(_ state: DashboardState, into grid: inout CellGrid) {
+        let lines = [
+            "terminal too small (need \(DashboardLayout.minimumWidth)x\(DashboardLayout.minimumHeight))",
+            "now \(state.width)x\(state.height); q quits",
+        ]
+        let top = max(0, (state.height - lines.count) / 2)
+        for (n, line) in lines.enumerated() {
+            let text = TextWrap.truncate(line, width: state.width, ellipsis: glyphs.ellipsis)
+            grid.write(text, x: max(0, (state.width - text.count) / 2), y: top + n, style: n == 0 ? .warning : .dim)
+        }
+    }
+}

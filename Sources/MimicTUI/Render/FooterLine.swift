@@ -1,0 +1,23 @@
+/// The bottom line: the keys that matter where the focus is, or the status message
+/// when there is one (the next key clears it).
+enum FooterLine {
+    static func draw(_ state: DashboardState, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
+        grid.fill(rect, style: .footer)
+        if let status = state.status {
+            let text = TextWrap.truncate(glyphs.displayable(status), width: rect.width - 1, ellipsis: glyphs.ellipsis)
+            grid.write(text, x: rect.x + 1, y: rect.y, style: .warning, limit: rect.maxX)
+            return
+        }
+        let scope = DashboardReducer.scope(of: state)
+        var bindings = KeyBindings.bindings(for: scope).filter { $0.footer != nil }
+        if case .pane = scope { bindings += KeyBindings.bindings(for: .global).filter { $0.footer != nil } }
+        var x = rect.x + 1
+        for binding in bindings {
+            let label = binding.label(unicode: glyphs.isUnicode)
+            let summary = binding.footer ?? ""
+            guard x + label.count + 1 + summary.count <= rect.maxX else { break }
+            x = grid.write(label, x: x, y: rect.y, style: .key, limit: rect.maxX)
+            x = grid.write(" " + summary + "  ", x: x, y: rect.y, style: .footer, limit: rect.maxX)
+        }
+    }
+}

@@ -1,0 +1,440 @@
+import MimicEngine
+
+/// state + input -> state + effects. Pure: no clock, no threads, no terminal, so every
+/// key and every engine event can be tested by value.
+public enum DashboardReducer {
+    public static func reduce(_ state: inout DashboardState, _ input: DashboardInput) -> [DashboardEffect] {
+        switch input {
+        case .key(let key):
+            return press(key, in: &state)
+        case .engine(let event):
+            apply(event, to: &state)
+            return []
+        case .tick(let now):
+            state.now = now
+            return []
+        case let .resize(width, height):
+            state.width = width
+            state.height = height
+            return []
+        case .dataLoaded(let dataSet):
+            state.data = .ready(dataSet)
+            state.refreshArchitectures()
+            state.refreshSplit()
+            return []
+        case .dataFailed(let message):
+            state.data = .failed(message)
+            return []
+        case .interrupt:
+            state.quitRequested = true
+            return state.isTraining ? [.stopRun, .quit] : [.quit]
+        case .note(let message):
+            state.status = message
+            return []
+        }
+    }
+
+    /// The scope a key is looked up in: whatever is on top, else the focused pane.
+    public static func scope(of state: DashboardState) -> KeyScope {
+        switch state.overlay {
+        case .confirmQuit: return .confirmQuit
+        case .help: return .help
+        case nil: break
+        }
+        if state.editor != nil { return .editor }
+        if state.picker != nil { return .presetPicker }
+        return .pane(state.focus)
+    }
+
+    static func press(_ key: Key, in state: inout DashboardState) -> [DashboardEffect] {
+        let scope = scope(of: state)
+        let modal = scope != .pane(state.focus)
+        if let action = KeyBindings.action(for: key, in: scope) {
+            state.status = nil
+            return perform(action, in: scope, state: &state)
+        }
+        if !modal, let action = KeyBindings.action(for: key, in: .global) {
+            state.status = nil
+            return perform(action, in: .global, state: &state)
+        }
+        if scope == .editor, let character = key.typedCharacter {
+            state.editor?.line.insert(character)
+            revalidateEditor(&state)
+        }
+        return []
+    }
+
+    static func perform(_ action: DashboardAction, in scope: KeyScope, state: inout DashboardState) -> [DashboardEffect] {
+        switch scope {
+        case .global: return performGlobal(action, &state)
+        case .pane(.curves): performCurves(action, &state)
+        case .pane(.architectures): performArchitectures(action, &state)
+        case .pane(.split): performSplit(action, &state)
+        case .pane(.comparison): performComparison(action, &state)
+        case .editor: performEditor(action, &state)
+        case .presetPicker: performPicker(action, &state)
+        case .help: performHelp(action, &state)
+        case .confirmQuit: return performConfirm(action, &state)
+        }
+        return []
+    }
+
+    // MARK: Everywhere
+
+    static func performGlobal(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
+        switch action {
+        case .nextPane: state.focus = state.focus.next
+        case .previousPane: state.focus = state.focus.previous
+        case .focus(let pane): state.focus = pane
+        case .toggleRun: return toggleRun(&state)
+        case .stopRun:
+            guard state.run?.isActive == true else {
+                state.status = "No run is going; Space starts one."
+                return []
+            }
+            state.run?.status = .stopping
+            return [.stopRun]
+        case .quit:
+            if state.isTraining {
+                state.overlay = .confirmQuit
+                return []
+            }
+            state.quitRequested = true
+            return [.quit]
+        case .showHelp: state.overlay = .help(scroll: 0)
+        case .cycleTheme:
+            state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
+            state.status = "Theme: \(state.themeName)"
+        default: break
+        }
+        return []
+    }
+
+    static func toggleRun(_ state: inout DashboardState) -> [DashboardEffect] {
+        switch state.run?.status {
+        case nil, .finished?:
+            if let blocker = state.startBlocker {
+                state.status = blocker
+                return []
+            }
+            state.run = RunState(config: state.next, startedAt: state.now)
+            state.selectedModel = nil
+            return [.startRun(state.next)]
+        case .starting?, .running?:
+            state.run?.status = .paused
+            return [.pauseRun]
+        case .paused?:
+            state.run?.status = .running
+            return [.resumeRun]
+        case .stopping?:
+            state.status = "The run is stopping after the current step."
+            return []
+        }
+    }
+
+    // MARK: Engine events
+
+    static func apply(_ event: TrainingEvent, to state: inout DashboardState) {
+        guard var run = state.run else { return }
+        switch event {
+        case .runStarted(let plan):
+            run.plan = plan
+            if run.status == .starting { run.status = .running }
+        case .phaseStarted(let phase):
+            run.phase = phase
+        case .progress(let progress):
+            run.apply(progress)
+        case let .annotated(samples, seconds):
+            state.status = "The mentor annotated \(Formatting.count(samples)) unlabeled samples in \(Formatting.duration(seconds))."
+        case .modelFinished(let result):
+            run.finish(result)
+            if case .diverged(let message) = result.status { state.status = message }
+        case .paused:
+            if run.status != .stopping { run.status = .paused }
+        case .resumed:
+            if run.status != .stopping { run.status = .running }
+        case .runFinished(let report):
+            run.report = report
+            run.status = .finished
+            run.phase = .done
+            run.current = nil
+            run.endedAt = state.now
+        }
+        state.run = run
+    }
+
+    // MARK: Panes
+
+    static func performCurves(_ action: DashboardAction, _ state: inout DashboardState) {
+        switch action {
+        case .up, .down:
+            let models = state.plannedModels
+            guard !models.isEmpty else {
+                state.status = "No curves yet; Space starts a run."
+                return
+            }
+            let current = state.selectedModel.flatMap { models.firstIndex(of: $0) }
+            let step = action == .down ? 1 : models.count - 1
+            state.selectedModel = models[current.map { ($0 + step) % models.count } ?? (action == .down ? 0 : models.count - 1)]
+        case .cancel: state.selectedModel = nil
+        case .cycleMetric: state.chart.cycleMetric()
+        case .toggleLogScale: state.chart.logLoss.toggle()
+        case .cycleXAxis: state.chart.cycleXAxis()
+        case .smoothMore: state.chart.smoothMore()
+        case .smoothLess: state.chart.smoothLess()
+        default: break
+        }
+    }
+
+    static let temperatureSteps: [Float] = [1, 2, 3, 4, 5, 8, 10, 20]
+
+    static func performArchitectures(_ action: DashboardAction, _ state: inout DashboardState) {
+        let students = state.studentCount
+        switch action {
+        case .up: state.architectureRow = max(0, state.architectureRow - 1)
+        case .down: state.architectureRow = min(state.architectureRowCount - 1, state.architectureRow + 1)
+        case .activate:
+            if let target = state.selectedSpecTarget {
+                openEditor(target, text: spec(of: target, in: state), &state)
+            } else {
+                switch state.selectedSetting {
+                case .loss?: state.next.loss = state.next.loss.cycled()
+                case .temperature?: openEditor(.temperature, text: Formatting.plain(Double(state.next.temperature)), &state)
+                case .baselines?: state.next.baselines.toggle()
+                case nil: break
+                }
+            }
+        case .left, .right:
+            let forward = action == .right
+            if let target = state.selectedSpecTarget {
+                let names = ArchitectureSpec.presets.map(\.name)
+                let current = names.firstIndex(of: spec(of: target, in: state))
+                let next = current.map { (forward ? $0 + 1 : $0 + names.count - 1) % names.count } ?? 0
+                setSpec(names[next], for: target, &state)
+            } else {
+                switch state.selectedSetting {
+                case .loss?:
+                    state.next.loss = forward ? state.next.loss.cycled() : state.next.loss.cycledBack()
+                case .temperature?:
+                    state.next.temperature = step(state.next.temperature, through: temperatureSteps, up: forward)
+                case .baselines?: state.next.baselines.toggle()
+                case nil: break
+                }
+            }
+        case .pickPreset:
+            guard let target = state.selectedSpecTarget else {
+                state.status = "Select the mentor or a student to choose a preset for it."
+                return
+            }
+            let names = ArchitectureSpec.presets.map(\.name)
+            state.picker = PresetPicker(target: target, index: names.firstIndex(of: spec(of: target, in: state)) ?? 0)
+        case .addStudent:
+            openEditor(.newStudent, text: "", &state)
+        case .removeStudent:
+            guard case .student(let k)? = state.selectedSpecTarget else {
+                state.status = "Select a student to remove it."
+                return
+            }
+            guard students > 1 else {
+                state.status = "A run needs at least one student; change this one instead."
+                return
+            }
+            state.next.students.remove(at: k)
+            state.refreshArchitectures()
+        case .moveStudentUp, .moveStudentDown:
+            guard case .student(let k)? = state.selectedSpecTarget else {
+                state.status = "Select a student to move it."
+                return
+            }
+            let to = action == .moveStudentUp ? k - 1 : k + 1
+            guard state.next.students.indices.contains(to) else { return }
+            state.next.students.swapAt(k, to)
+            state.architectureRow = to + 1
+            state.refreshArchitectures()
+        case .toggleBaselines: state.next.baselines.toggle()
+        default: break
+        }
+    }
+
+    static let labeledSteps: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.9]
+    static let validationSteps: [Double] = [0, 0.05, 0.1, 0.2, 0.5]
+
+    static func performSplit(_ action: DashboardAction, _ state: inout DashboardState) {
+        let fields = DashboardState.SplitField.allCases
+        switch action {
+        case .up: state.splitField = fields[max(0, state.splitField.rawValue - 1)]
+        case .down: state.splitField = fields[min(fields.count - 1, state.splitField.rawValue + 1)]
+        case .left, .right:
+            let up = action == .right
+            switch state.splitField {
+            case .labeled: state.next.labeledFraction = step(state.next.labeledFraction, through: labeledSteps, up: up)
+            case .validation:
+                state.next.validationFraction = step(state.next.validationFraction, through: validationSteps, up: up)
+            case .seed: state.next.seed = up ? state.next.seed &+ 1 : (state.next.seed == 0 ? 0 : state.next.seed - 1)
+            }
+            state.refreshSplit()
+        case .activate:
+            switch state.splitField {
+            case .labeled: openEditor(.labeledPercent, text: Formatting.plain(state.next.labeledFraction * 100), &state)
+            case .validation: openEditor(.validationPercent, text: Formatting.plain(state.next.validationFraction * 100), &state)
+            case .seed: openEditor(.seed, text: String(state.next.seed), &state)
+            }
+        default: break
+        }
+    }
+
+    static func performComparison(_ action: DashboardAction, _ state: inout DashboardState) {
+        let rows = state.comparisonRows
+        let columns = ComparisonRow.Column.allCases
+        switch action {
+        case .up, .down:
+            guard !rows.isEmpty else {
+                state.status = "The table fills as a run trains; Space starts one."
+                return
+            }
+            let current = state.selectedModel.flatMap { id in rows.firstIndex { $0.id == id } }
+            let index: Int
+            if let current {
+                index = action == .down ? min(rows.count - 1, current + 1) : max(0, current - 1)
+            } else {
+                index = action == .down ? 0 : rows.count - 1
+            }
+            state.selectedModel = rows[index].id
+        case .left: state.sortColumn = columns[(state.sortColumn.rawValue + columns.count - 1) % columns.count]
+        case .right: state.sortColumn = columns[(state.sortColumn.rawValue + 1) % columns.count]
+        case .reverseSort: state.sortDescending.toggle()
+        case .cancel: state.selectedModel = nil
+        default: break
+        }
+    }
+
+    // MARK: Modal scopes
+
+    static func performHelp(_ action: DashboardAction, _ state: inout DashboardState) {
+        guard case .help(let scroll)? = state.overlay else { return }
+        switch action {
+        case .up: state.overlay = .help(scroll: max(0, scroll - 1))
+        case .down: state.overlay = .help(scroll: scroll + 1)
+        case .cancel: state.overlay = nil
+        default: break
+        }
+    }
+
+    static func performConfirm(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
+        switch action {
+        case .confirm:
+            state.overlay = nil
+            state.quitRequested = true
+            return [.stopRun, .quit]
+        case .cancel:
+            state.overlay = nil
+        default: break
+        }
+        return []
+    }
+
+    static func performPicker(_ action: DashboardAction, _ state: inout DashboardState) {
+        guard let picker = state.picker else { return }
+        let names = ArchitectureSpec.presets.map(\.name)
+        switch action {
+        case .up: state.picker?.index = max(0, picker.index - 1)
+        case .down: state.picker?.index = min(names.count - 1, picker.index + 1)
+        case .activate:
+            state.picker = nil
+            setSpec(names[picker.index], for: picker.target, &state)
+        case .cancel: state.picker = nil
+        default: break
+        }
+    }
+
+    static func performEditor(_ action: DashboardAction, _ state: inout DashboardState) {
+        guard let editor = state.editor else { return }
+        switch action {
+        case .left: state.editor?.line.moveLeft()
+        case .right: state.editor?.line.moveRight()
+        case .cursorHome: state.editor?.line.moveHome()
+        case .cursorEnd: state.editor?.line.moveEnd()
+        case .deleteBackward: state.editor?.line.backspace()
+        case .deleteForward: state.editor?.line.deleteForward()
+        case .clearField: state.editor?.line.clear()
+        case .cancel: state.editor = nil
+        case .activate:
+            if let error = FieldValidation.check(editor.target, text: editor.line.text, state: state).error {
+                state.editor?.error = error
+                return
+            }
+            commit(editor.target, text: editor.line.text, &state)
+            state.editor = nil
+        default: break
+        }
+        if state.editor != nil, action != .activate { revalidateEditor(&state) }
+    }
+
+    // MARK: Helpers
+
+    static func openEditor(_ target: EditTarget, text: String, _ state: inout DashboardState) {
+        state.editor = FieldEditor(target: target, line: LineEditor(text), error: nil, errorRange: nil)
+        revalidateEditor(&state)
+    }
+
+    /// Checks the field as it is typed, so the error shows in place before Enter.
+    static func revalidateEditor(_ state: inout DashboardState) {
+        guard let editor = state.editor else { return }
+        let result = FieldValidation.check(editor.target, text: editor.line.text, state: state)
+        state.editor?.error = result.error
+        state.editor?.errorRange = result.range
+    }
+
+    static func spec(of target: EditTarget, in state: DashboardState) -> String {
+        switch target {
+        case .mentor: state.next.mentor
+        case .student(let k): state.next.students[k]
+        default: ""
+        }
+    }
+
+    static func setSpec(_ spec: String, for target: EditTarget, _ state: inout DashboardState) {
+        switch target {
+        case .mentor: state.next.mentor = spec
+        case .student(let k): state.next.students[k] = spec
+        case .newStudent:
+            state.next.students.append(spec)
+            state.architectureRow = state.next.students.count
+        default: return
+        }
+        state.refreshArchitectures()
+    }
+
+    static func commit(_ target: EditTarget, text: String, _ state: inout DashboardState) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch target {
+        case .mentor, .student, .newStudent:
+            setSpec(trimmed.isEmpty ? "linear" : trimmed.lowercased(), for: target, &state)
+        case .temperature:
+            state.next.temperature = Float(trimmed) ?? state.next.temperature
+        case .labeledPercent:
+            state.next.labeledFraction = FieldValidation.percent(trimmed).map { $0 / 100 } ?? state.next.labeledFraction
+            state.refreshSplit()
+        case .validationPercent:
+            state.next.validationFraction = FieldValidation.percent(trimmed).map { $0 / 100 } ?? state.next.validationFraction
+            state.refreshSplit()
+        case .seed:
+            state.next.seed = UInt64(trimmed) ?? state.next.seed
+            state.refreshSplit()
+        }
+    }
+
+    /// The next listed value above or below `value`, so a typed 7% steps to 10% or 5%.
+    static func step<T: Comparable>(_ value: T, through steps: [T], up: Bool) -> T {
+        if up { return steps.first { $0 > value } ?? steps.last! }
+        return steps.last { $0 < value } ?? steps.first!
+    }
+}
+
+extension CaseIterable where Self: Equatable, AllCases.Index == Int {
+    func cycledBack() -> Self {
+        let all = Self.allCases
+        let index = all.firstIndex(of: self)!
+        return all[(index + all.count - 1) % all.count]
+    }
+}

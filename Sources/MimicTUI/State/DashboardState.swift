@@ -1,0 +1,120 @@
+import MimicEngine
+
+/// Everything the dashboard shows, in one value. The reducer changes it; the renderer
+/// reads it; nothing else holds screen state.
+public struct DashboardState: Sendable {
+    public enum DataStatus: Sendable {
+        case loading
+        case ready(DataSet)
+        case failed(String)
+    }
+
+    public enum Overlay: Equatable, Sendable {
+        case help(scroll: Int)
+        case confirmQuit
+    }
+
+    public enum SplitField: Int, CaseIterable, Sendable {
+        case labeled, validation, seed
+    }
+
+    /// Rows of the architectures pane after the students.
+    public enum SettingRow: Int, CaseIterable, Sendable {
+        case loss, temperature, baselines
+    }
+
+    public var width: Int
+    public var height: Int
+    public var focus: Pane = .curves
+    public var overlay: Overlay?
+    public var data: DataStatus = .loading
+    /// What the next run will use; a run in progress keeps its own copy.
+    public internal(set) var next: ExperimentConfig
+    /// The mentor first, then the students, as `next` names them.
+    public internal(set) var architectures: [ArchitectureEntry] = []
+    public var architectureRow = 0
+    public var splitField: SplitField = .labeled
+    public internal(set) var splitPreview: SplitPreview = .pending
+    public var editor: FieldEditor?
+    public var picker: PresetPicker?
+    public var run: RunState?
+    public var chart = ChartSettings()
+    public var sortColumn: ComparisonRow.Column = .role
+    public var sortDescending = false
+    /// The model whose curves stand out, chosen in the curves or comparison pane.
+    public var selectedModel: ModelID?
+    public var themeNames: [String]
+    public var themeIndex = 0
+    /// One line for warnings and notes (a bad theme line, a run that could not start).
+    public var status: String?
+    /// Seconds on the run loop's clock, advanced by ticks.
+    public var now: Double = 0
+    public var quitRequested = false
+
+    public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"]) {
+        next = config
+        self.width = width
+        self.height = height
+        self.themeNames = themeNames.isEmpty ? ["dark"] : themeNames
+        refreshArchitectures()
+    }
+
+    public var dataSet: DataSet? {
+        if case .ready(let dataSet) = data { return dataSet }
+        return nil
+    }
+
+    public var themeName: String { themeNames[themeIndex % themeNames.count] }
+
+    public var isTraining: Bool { run?.isActive ?? false }
+
+    var studentCount: Int { next.students.count }
+    /// Total rows of the architectures pane: mentor, students, then the settings.
+    var architectureRowCount: Int { 1 + studentCount + SettingRow.allCases.count }
+
+    /// The setting on `architectureRow`, if the row is past the models.
+    var selectedSetting: SettingRow? { SettingRow(rawValue: architectureRow - 1 - studentCount) }
+
+    /// Where the selected row's spec goes when edited: nil on a setting row.
+    var selectedSpecTarget: EditTarget? {
+        if architectureRow == 0 { return .mentor }
+        if architectureRow <= studentCount { return .student(architectureRow - 1) }
+        return nil
+    }
+
+    mutating func refreshArchitectures() {
+        let shape = dataSet?.train.shape
+        let classes = dataSet?.classCount ?? 0
+        architectures = ([next.mentor] + next.students).map {
+            ArchitectureEntry(spec: $0, input: shape, classes: classes)
+        }
+        architectureRow = min(architectureRow, architectureRowCount - 1)
+    }
+
+    mutating func refreshSplit() {
+        splitPreview = SplitPreview(dataSet: dataSet, labeledFraction: next.labeledFraction,
+                                    validationFraction: next.validationFraction, seed: next.seed)
+    }
+
+    /// Why Space cannot start a run now, or nil when it can.
+    var startBlocker: String? {
+        switch data {
+        case .loading: return "The data set is still loading; Space starts the run once it is ready."
+        case .failed(let message): return message
+        case .ready: break
+        }
+        if let bad = architectures.first(where: { $0.error != nil })?.error { return bad.description }
+        if case .invalid(let message) = splitPreview { return message }
+        do { try next.validate() } catch { return error.description }
+        return nil
+    }
+
+    /// The rows of the comparison table, in the chosen order.
+    public var comparisonRows: [ComparisonRow] {
+        guard let run else { return [] }
+        return ComparisonRow.sorted(ComparisonRow.rows(of: run), by: sortColumn, descending: sortDescending)
+    }
+
+    /// Models in training order, for stepping the highlight through the curves.
+    var plannedModels: [ModelID] { run?.plan?.models.map(\.id) ?? [] }
+}

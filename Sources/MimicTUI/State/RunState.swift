@@ -1,0 +1,73 @@
+import MimicEngine
+
+/// A run that was started: what it uses, where it is, and everything it has reported.
+/// It stays on screen after it ends, until the next run replaces it.
+public struct RunState: Sendable {
+    public enum Status: Equatable, Sendable {
+        case starting, running, paused, stopping, finished
+    }
+
+    public let config: ExperimentConfig
+    public var status: Status = .starting
+    public var plan: RunPlan?
+    public var phase: Phase?
+    /// The latest progress point of the model in training.
+    public var current: TrainingProgress?
+    public var curves: [ModelCurves] = []
+    public var results: [ModelResult] = []
+    public var report: ExperimentReport?
+    public let startedAt: Double
+    public var endedAt: Double?
+    /// Samples trained by models that already finished, for the time estimate.
+    public var finishedSamples = 0
+
+    public init(config: ExperimentConfig, startedAt: Double) {
+        self.config = config
+        self.startedAt = startedAt
+    }
+
+    /// True from Space until the run has ended: the time a quit must confirm.
+    public var isActive: Bool { status != .finished }
+
+    public func elapsed(now: Double) -> Double { (endedAt ?? now) - startedAt }
+
+    func samplesPerEpoch(_ role: ModelID.Role) -> Int {
+        guard let split = plan?.split else { return 1 }
+        return role == .student ? split.unlabeled : split.labeled
+    }
+
+    /// Seconds left, from the share of all planned training samples done so far; nil
+    /// until there is a share to extrapolate from.
+    public func remaining(now: Double) -> Double? {
+        guard status != .finished, let plan else { return nil }
+        let total = plan.models.reduce(0) { $0 + $1.epochs * samplesPerEpoch($1.id.role) }
+        let done = finishedSamples + (current?.samplesSeen ?? 0)
+        guard done > 0, total > done else { return nil }
+        return elapsed(now: now) * Double(total - done) / Double(done)
+    }
+
+    mutating func apply(_ progress: TrainingProgress) {
+        current = progress
+        let perEpoch = samplesPerEpoch(progress.model.role)
+        if let index = curves.firstIndex(where: { $0.id == progress.model }) {
+            curves[index].add(progress, samplesPerEpoch: perEpoch)
+        } else {
+            var curve = ModelCurves(id: progress.model)
+            curve.add(progress, samplesPerEpoch: perEpoch)
+            curves.append(curve)
+        }
+    }
+
+    mutating func finish(_ result: ModelResult) {
+        results.append(result)
+        finishedSamples += result.epochsCompleted * samplesPerEpoch(result.id.role)
+        if current?.model == result.id { current = nil }
+    }
+
+    public func curves(for id: ModelID) -> ModelCurves? { curves.first { $0.id == id } }
+
+    /// The mentor's final test accuracy and loss once it finished: the students' target.
+    public var mentorTarget: Evaluation? {
+        results.first { $0.id.role == .mentor && $0.status == .finished }?.test
+    }
+}

@@ -1,0 +1,41 @@
+/// Every key, by scope, in a box over the screen; built from the key table only, so
+/// it cannot list a key that does nothing or miss one that does something.
+struct HelpOverlay {
+    var scroll: Int
+
+    static func lines(unicode: Bool) -> [(label: String, summary: String, isHeading: Bool)] {
+        var lines: [(String, String, Bool)] = []
+        for scope in KeyBindings.scopes {
+            if !lines.isEmpty { lines.append(("", "", false)) }
+            lines.append((scope.title, "", true))
+            for binding in KeyBindings.bindings(for: scope) {
+                lines.append((binding.label(unicode: unicode), binding.summary, false))
+            }
+            for note in KeyBindings.notes(for: scope) {
+                lines.append((note.label, note.summary, false))
+            }
+        }
+        return lines
+    }
+
+    func draw(into grid: inout CellGrid, glyphs: GlyphSet) {
+        let lines = Self.lines(unicode: glyphs.isUnicode)
+        let labelWidth = min(14, lines.map(\.label.count).max() ?? 0)
+        let width = min(grid.width - 4, 64)
+        let height = min(grid.height - 2, lines.count + 2)
+        let box = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
+        let inside = BoxFrame.draw(box, title: "Keys (Esc closes)", focused: true, glyphs: glyphs, into: &grid)
+        let first = min(scroll, max(0, lines.count - inside.height))
+        for (row, line) in lines.dropFirst(first).prefix(inside.height).enumerated() {
+            let y = inside.y + row
+            if line.isHeading {
+                grid.write(glyphs.displayable(line.label), x: inside.x + 1, y: y, style: .title, limit: inside.maxX)
+                continue
+            }
+            grid.write(TextWrap.padRight(glyphs.displayable(line.label), labelWidth), x: inside.x + 2, y: y,
+                       style: .key, limit: inside.maxX)
+            grid.write(glyphs.displayable(line.summary), x: inside.x + 3 + labelWidth, y: y, style: .text,
+                       limit: inside.maxX)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import MimicEngine
+import Testing
+
+/// The real binary in a real terminal: tmux runs `mimic dashboard` on a tiny data set
+/// made here, keys go in with send-keys, the screen comes back with capture-pane.
+@Suite(.serialized) struct DashboardEndToEndTests {
+    static let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The debug binary beside the test bundle (what `swift test` just built), else the
+    /// release one CI builds first.
+    static let binary: String? = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundle.appendingPathComponent("mimic").path,
+                          bundle.deletingLastPathComponent().appendingPathComponent("release/mimic").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// One tmux server of our own, so the test never touches the user's sessions.
+    final class Terminal {
+        let socket = "mimic-e2e-\(UUID().uuidString.prefix(8))"
+        let tmux: String
+
+        init(tmux: String, width: Int, height: Int, command: String) throws {
+            self.tmux = tmux
+            try run(["new-session", "-d", "-s", "e2e", "-x", String(width), "-y", String(height), command])
+        }
+
+        deinit { try? run(["kill-server"]) }
+
+        /// Runs tmux with posix_spawn and waits with waitpid: Foundation's Process left
+        /// the exited client unreaped here, and its mask of blocked signals reached the
+        /// program under test through the tmux server.
+        @discardableResult
+        func run(_ arguments: [String]) throws -> String {
+            let outputPath = NSTemporaryDirectory() + "mimic-e2e-out-\(UUID().uuidString)"
+            defer { unlink(outputPath) }
+            // -u: the pane holds UTF-8 whatever locale CI runs with.
+            let argv = [tmux, "-u", "-L", socket, "-f", "/dev/null"] + arguments
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var noSignals = sigset_t()
+            sigemptyset(&noSignals)
+            posix_spawnattr_setsigmask(&attributes, &noSignals)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+            let cArguments = argv.map { strdup($0) } + [nil]
+            defer { cArguments.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, tmux, &actions, &attributes, cArguments, environ)
+            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        }
+
+        func screen() -> String { (try? run(["capture-pane", "-p", "-t", "e2e"])) ?? "" }
+
+        func press(_ keys: String...) throws { try run(["send-keys", "-t", "e2e"] + keys) }
+
+        /// Polls the screen until `condition` holds; returns the last screen either way.
+        func wait(seconds: Double, until condition: (String) -> Bool) -> (Bool, String) {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = screen()
+                if condition(last) { return (true, last) }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            return (false, last)
+        }
+    }
+
+    static func makeDataSet() throws -> String {
+        let folder = NSTemporaryDirectory() + "mimic-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try IDXWriter.write(SyntheticData.make(train: 1_000, test: 300, classes: 10), to: folder, compressed: true)
+        return folder
+    }
+
+    /// What the shell prints once mimic is gone: its status and the terminal modes
+    /// that a dashboard left in raw mode would have turned off, on one line.
+    static let afterExit = "status=$?; echo \"EXITED=$status $(stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ')END\"; sleep 60"
+
+    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
+          .enabled(if: binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+    func runCompletesAndTheTableFills() throws {
+        let data = try Self.makeDataSet()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let command = "env LANG=C.UTF-8 \(Self.shellQuoted(Self.binary!)) dashboard --data \(Self.shellQuoted(data)) "
+            + "--mentor fc32 --student fc16 --student linear --labeled 0.2 --epochs 2 --student-epochs 1 --batch 32 --threads 1; "
+            + Self.afterExit
+        let terminal = try Terminal(tmux: Self.tmux!, width: 120, height: 40, command: command)
+
+        let (ready, idle) = terminal.wait(seconds: 30) { $0.contains("idle, Space starts") }
+        #expect(ready, "the data set never loaded:\n\(idle)")
+        #expect(idle.contains("Comparison") && idle.contains("Architectures") && idle.contains("Data split"))
+
+        try terminal.press("Space")
+        let (done, finished) = terminal.wait(seconds: 60) { screen in
+            screen.contains(" done ") && screen.components(separatedBy: "finished").count - 1 >= 3
+        }
+        #expect(done, "the run did not finish:\n\(finished)")
+        #expect(finished.contains("student 1  fc16"))
+        #expect(finished.contains("%"), "the table has test accuracies")
+
+        try terminal.press("q")
+        let (exited, after) = terminal.wait(seconds: 15) { $0.contains("END") }
+        #expect(exited, "mimic did not quit:\n\(after)")
+        #expect(after.contains("EXITED=0"))
+        #expect(after.contains("icanon") && !after.contains("-icanon") && !after.contains("-echo"),
+                "the terminal was not restored:\n\(after)")
+        #expect(!after.contains("Comparison"), "the dashboard is still on screen:\n\(after)")
+    }
+
+    @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
+          .enabled(if: binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+    func ctrlCWhileTrainingRestoresTheTerminal() throws {
+        let data = try Self.makeDataSet()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let command = "env LANG=C \(Self.shellQuoted(Self.binary!)) --data \(Self.shellQuoted(data)) "
+            + "--mentor fc32 --student fc16 --labeled 0.2 --epochs 500 --batch 8 --threads 1; "
+            + Self.afterExit
+        let terminal = try Terminal(tmux: Self.tmux!, width: 80, height: 24, command: command)
+        let (ready, idle) = terminal.wait(seconds: 30) { $0.contains("idle, Space starts") }
+        #expect(ready, "the data set never loaded:\n\(idle)")
+        #expect(idle.unicodeScalars.allSatisfy { $0.isASCII }, "LANG=C draws ASCII only:\n\(idle)")
+        try terminal.press("Space")
+        let (training, screen) = terminal.wait(seconds: 30) { $0.contains("epoch ") }
+        #expect(training, "training did not start:\n\(screen)")
+        try terminal.press("C-c")
+        let (exited, after) = terminal.wait(seconds: 15) { $0.contains("END") }
+        #expect(exited, "Ctrl-C did not quit:\n\(after)")
+        #expect(after.contains("EXITED=130"))
+        #expect(after.contains("icanon") && !after.contains("-icanon"), "the terminal was not restored:\n\(after)")
+    }
+}

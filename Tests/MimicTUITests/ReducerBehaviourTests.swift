@@ -1,0 +1,253 @@
+import MimicEngine
+import MimicTUI
+import Testing
+
+@Suite struct ReducerBehaviourTests {
+    @discardableResult
+    func press(_ keys: Key..., in state: inout DashboardState) -> [DashboardEffect] {
+        keys.flatMap { DashboardReducer.reduce(&state, .key($0)) }
+    }
+
+    func type(_ text: String, in state: inout DashboardState) {
+        for character in text { press(.character(character), in: &state) }
+    }
+
+    @Test func tabAndShiftTabCycleThePanes() {
+        var state = Scene.idle()
+        press(.tab, in: &state)
+        #expect(state.focus == .architectures)
+        press(.tab, .tab, .tab, in: &state)
+        #expect(state.focus == .curves)
+        press(.backTab, in: &state)
+        #expect(state.focus == .comparison)
+        press(.character("3"), in: &state)
+        #expect(state.focus == .split)
+    }
+
+    @Test func spaceStartsPausesAndResumes() {
+        var state = Scene.idle()
+        #expect(press(.character(" "), in: &state) == [.startRun(state.next)])
+        #expect(state.isTraining)
+        #expect(press(.character(" "), in: &state) == [.pauseRun])
+        #expect(state.run?.status == .paused)
+        #expect(press(.character(" "), in: &state) == [.resumeRun])
+        #expect(state.run?.status == .running)
+    }
+
+    @Test func spaceBeforeTheDataSetLoadsExplains() {
+        var state = DashboardState(config: RecordedRun.config, width: 80, height: 24)
+        #expect(press(.character(" "), in: &state).isEmpty)
+        #expect(state.status?.contains("still loading") == true)
+        _ = DashboardReducer.reduce(&state, .dataFailed("Data folder /x does not exist."))
+        press(.character(" "), in: &state)
+        #expect(state.status == "Data folder /x does not exist.")
+    }
+
+    @Test func quitAsksWhileTrainingAndNotOtherwise() {
+        var idle = Scene.idle()
+        #expect(press(.character("q"), in: &idle) == [.quit])
+        #expect(idle.quitRequested)
+
+        var running = Scene.state(width: 80, height: 24, events: 10)
+        #expect(press(.character("q"), in: &running).isEmpty)
+        #expect(running.overlay == .confirmQuit)
+        #expect(press(.character("n"), in: &running).isEmpty)
+        #expect(running.overlay == nil && !running.quitRequested)
+        press(.character("q"), in: &running)
+        #expect(press(.character("y"), in: &running) == [.stopRun, .quit])
+        #expect(running.quitRequested)
+    }
+
+    @Test func interruptQuitsAtOnceAndStopsTraining() {
+        var running = Scene.state(width: 80, height: 24, events: 10)
+        #expect(DashboardReducer.reduce(&running, .interrupt) == [.stopRun, .quit])
+        var idle = Scene.idle()
+        #expect(DashboardReducer.reduce(&idle, .interrupt) == [.quit])
+    }
+
+    @Test func stopKeepsTheRunOnScreen() {
+        var state = Scene.state(width: 80, height: 24, events: 10)
+        #expect(press(.character("S"), in: &state) == [.stopRun])
+        #expect(state.run?.status == .stopping)
+    }
+
+    @Test func engineEventsFillCurvesAndTable() {
+        var state = Scene.idle()
+        press(.character(" "), in: &state)
+        let events = Scene.events()
+        for event in events.prefix(3) { _ = DashboardReducer.reduce(&state, .engine(event)) }
+        #expect(state.run?.plan != nil)
+        #expect(state.run?.phase == .mentor)
+        #expect(state.run?.curves.first?.train.count == 1)
+        for event in events.dropFirst(3) { _ = DashboardReducer.reduce(&state, .engine(event)) }
+        let run = try! #require(state.run)
+        #expect(run.status == .finished)
+        #expect(run.results.count == 3)
+        #expect(run.curves.map(\.test.count) == [3, 2, 2])
+        let rows = state.comparisonRows
+        #expect(rows.map(\.status) == ["finished", "finished", "finished"])
+        #expect(rows[2].parity == 4.0)
+        #expect(!state.isTraining)
+    }
+
+    @Test func pausedAndResumedEventsShowInTheStatus() {
+        var state = Scene.state(width: 80, height: 24, events: 5)
+        _ = DashboardReducer.reduce(&state, .engine(.paused))
+        #expect(state.run?.status == .paused)
+        _ = DashboardReducer.reduce(&state, .engine(.resumed))
+        #expect(state.run?.status == .running)
+    }
+
+    @Test func editingASpecShowsTheErrorInPlaceAndKeepsTheOldSpec() {
+        var state = Scene.idle()
+        press(.character("2"), .enter, in: &state)
+        #expect(state.editor?.line.text == "fc32")
+        type("-conv8", in: &state)
+        #expect(state.editor?.error?.contains("comes after a dense layer") == true)
+        #expect(state.editor?.errorRange == 5..<10)
+        press(.enter, in: &state)
+        #expect(state.editor != nil, "a bad spec is not accepted")
+        press(.escape, in: &state)
+        #expect(state.next.mentor == "fc32")
+    }
+
+    @Test func editingASpecCommitsAndUpdatesTheSize() {
+        var state = Scene.idle()
+        press(.character("2"), .down, .enter, .control("u"), in: &state)
+        type("conv4-pool-fc8", in: &state)
+        #expect(state.editor?.error == nil)
+        press(.enter, in: &state)
+        #expect(state.next.students[0] == "conv4-pool-fc8")
+        guard case .valid(let size) = state.architectures[1].check else {
+            Issue.record("the new student should be valid")
+            return
+        }
+        #expect(size.parameters > 0)
+    }
+
+    @Test func editorKeysMoveAndDelete() {
+        var state = Scene.idle()
+        press(.character("2"), .enter, in: &state)
+        press(.home, .deleteKey, in: &state)
+        #expect(state.editor?.line.text == "c32")
+        press(.end, .backspace, in: &state)
+        #expect(state.editor?.line.text == "c3")
+        press(.left, .character("x"), in: &state)
+        #expect(state.editor?.line.text == "cx3")
+    }
+
+    @Test func studentsCanBeAddedPickedRemovedAndReordered() {
+        var state = Scene.idle()
+        press(.character("2"), .character("a"), in: &state)
+        type("fc4", in: &state)
+        press(.enter, in: &state)
+        #expect(state.next.students == ["fc16", "linear", "fc4"])
+        #expect(state.architectureRow == 3)
+        press(.character("K"), in: &state)
+        #expect(state.next.students == ["fc16", "fc4", "linear"])
+        press(.character("p"), .down, .enter, in: &state)
+        #expect(state.next.students[1] == ArchitectureSpec.presets[1].name)
+        press(.character("d"), in: &state)
+        #expect(state.next.students == ["fc16", "linear"])
+        press(.up, .character("d"), .character("d"), in: &state)
+        #expect(state.next.students.count == 1)
+        #expect(state.status?.contains("at least one student") == true)
+    }
+
+    @Test func lossTemperatureAndBaselinesChangeWithArrows() {
+        var state = Scene.idle()
+        state.focus = .architectures
+        state.architectureRow = 3
+        press(.right, in: &state)
+        #expect(state.next.loss == .mse)
+        press(.down, .right, in: &state)
+        #expect(state.next.temperature == 5)
+        press(.down, .enter, in: &state)
+        #expect(state.next.baselines)
+    }
+
+    @Test func labeledFractionStepsAndTypedValues() {
+        var state = Scene.idle()
+        press(.character("3"), in: &state)
+        press(.right, in: &state)
+        #expect(state.next.labeledFraction == 0.5)
+        press(.left, .left, in: &state)
+        #expect(state.next.labeledFraction == 0.1)
+        guard case .counts(let counts) = state.splitPreview else {
+            Issue.record("the split should have counts")
+            return
+        }
+        #expect(counts.labeled == 60 && counts.unlabeled == 540 && counts.labeledPerClass == [15, 15, 15, 15])
+        press(.enter, .control("u"), in: &state)
+        type("150", in: &state)
+        #expect(state.editor?.error?.contains("less than 100%") == true)
+        press(.control("u"), in: &state)
+        type("25%", in: &state)
+        press(.enter, in: &state)
+        #expect(state.next.labeledFraction == 0.25)
+    }
+
+    @Test func seedChangesTheSplitNotItsSize() {
+        var state = Scene.idle()
+        press(.character("3"), .down, .down, .right, in: &state)
+        #expect(state.next.seed == 2)
+        press(.enter, .control("u"), in: &state)
+        type("x", in: &state)
+        #expect(state.editor?.error != nil)
+    }
+
+    @Test func changesDuringARunAreForTheNextRun() {
+        var state = Scene.state(width: 80, height: 24, events: 10)
+        press(.character("3"), .right, in: &state)
+        #expect(state.run?.config.labeledFraction == 0.2)
+        #expect(state.next.labeledFraction == 0.5)
+        let text = DashboardRenderer(glyphs: .unicode).render(state).text
+        #expect(text.contains("Data split · next run"))
+    }
+
+    @Test func comparisonSortsAndSelectsTheHighlightedModel() {
+        var state = Scene.state(width: 120, height: 40)
+        press(.character("4"), in: &state)
+        press(.right, .right, .right, .right, in: &state)
+        #expect(state.sortColumn == .accuracy)
+        #expect(state.comparisonRows.map(\.id.spec) == ["fc16", "fc32", "linear"])
+        press(.character("r"), in: &state)
+        #expect(state.comparisonRows.first?.id.spec == "linear")
+        press(.down, in: &state)
+        #expect(state.selectedModel?.spec == "linear")
+        press(.escape, in: &state)
+        #expect(state.selectedModel == nil)
+    }
+
+    @Test func curvesKeysChangeTheChart() {
+        var state = Scene.state(width: 120, height: 40)
+        press(.character("m"), in: &state)
+        #expect(state.chart.metric == .loss)
+        press(.character("g"), .character("x"), .character("+"), .character("-"), .character("-"), in: &state)
+        #expect(state.chart.logLoss && state.chart.xAxis == .samples && state.chart.smoothing == 0.5)
+        press(.down, in: &state)
+        #expect(state.selectedModel?.role == .mentor)
+        press(.up, in: &state)
+        #expect(state.selectedModel?.index == 2)
+    }
+
+    @Test func themeKeyCyclesThroughNames() {
+        var state = Scene.idle()
+        press(.character("t"), in: &state)
+        #expect(state.themeName == "light")
+        press(.character("t"), in: &state)
+        #expect(state.themeName == "dark")
+    }
+
+    @Test func typedFieldNeverTakesGlobalKeys() {
+        var state = Scene.idle()
+        press(.character("2"), .enter, .control("u"), in: &state)
+        type("q t?1", in: &state)
+        #expect(state.editor?.line.text == "q t?1")
+        #expect(!state.quitRequested && state.focus == .architectures)
+    }
+}
+
+extension Key {
+    static let deleteKey = Key.delete
+}

@@ -1,0 +1,117 @@
+import MimicEngine
+import MimicTUI
+import Testing
+
+/// Every key in the table does something a person can see (or asks the outside world
+/// to), and keys outside the table do nothing.
+@Suite struct ReducerKeyTests {
+    let renderer = DashboardRenderer(glyphs: .unicode)
+
+    @discardableResult
+    func press(_ key: Key, _ state: inout DashboardState) -> [DashboardEffect] {
+        DashboardReducer.reduce(&state, .key(key))
+    }
+
+    /// States in which `scope` is where keys go, varied so each binding has a state
+    /// where it has something to change.
+    func states(for scope: KeyScope) -> [DashboardState] {
+        var running = Scene.state(width: 100, height: 30, events: 22)
+        var finished = Scene.state(width: 100, height: 30)
+        var idle = Scene.idle(width: 100, height: 30)
+        func focused(_ pane: Pane, _ base: DashboardState, row: Int = 1) -> DashboardState {
+            var state = base
+            state.focus = pane
+            state.architectureRow = row
+            state.selectedModel = base.run?.plan?.models[1].id
+            return state
+        }
+        switch scope {
+        case .global:
+            return [idle, focused(.comparison, finished), running]
+        case .pane(let pane):
+            var out = [focused(pane, finished), focused(pane, finished, row: 0), focused(pane, running)]
+            for setting in 0..<3 { out.append(focused(pane, idle, row: 3 + setting)) }
+            var seedField = focused(pane, idle)
+            seedField.splitField = .seed
+            out.append(seedField)
+            var validationField = focused(pane, idle)
+            validationField.splitField = .validation
+            out.append(validationField)
+            return out
+        case .editor:
+            idle.focus = .architectures
+            press(.enter, &idle)
+            var middle = idle
+            press(.left, &middle)
+            return [idle, middle]
+        case .presetPicker:
+            idle.focus = .architectures
+            press(.character("p"), &idle)
+            var lower = idle
+            press(.down, &lower)
+            return [idle, lower]
+        case .help:
+            press(.character("?"), &idle)
+            var scrolled = idle
+            press(.down, &scrolled)
+            return [idle, scrolled]
+        case .confirmQuit:
+            press(.character("q"), &running)
+            return [running]
+        }
+    }
+
+    @Test(arguments: KeyBindings.scopes.map { "\($0)" })
+    func everyBoundKeyDoesSomething(scopeName: String) {
+        let scope = KeyBindings.scopes.first { "\($0)" == scopeName }!
+        for binding in KeyBindings.bindings(for: scope) {
+            for key in binding.keys {
+                let changed = states(for: scope).contains { start in
+                    #expect(DashboardReducer.scope(of: start) == scope || scope == .global)
+                    var state = start
+                    // Whole grids, styles included: a moved cursor changes only a style.
+                    let before = renderer.render(state)
+                    let effects = press(key, &state)
+                    return !effects.isEmpty || renderer.render(state) != before
+                }
+                #expect(changed, "\(key.label()) (\(binding.summary)) in \(scope.title) changed nothing")
+            }
+        }
+    }
+
+    @Test func keysOutsideTheTableDoNothing() {
+        for start in [Scene.idle(), Scene.state(width: 80, height: 24, events: 22)] {
+            for pane in Pane.allCases {
+                for key: Key in [.character("z"), .character("Z"), .character("#"), .pageDown, .function(5), .control("w")] {
+                    var state = start
+                    state.focus = pane
+                    let before = renderer.render(state)
+                    let effects = press(key, &state)
+                    #expect(effects.isEmpty)
+                    #expect(renderer.render(state) == before, "\(key.label()) changed the \(pane.title) pane")
+                }
+            }
+        }
+    }
+
+    @Test func helpListsExactlyTheTable() {
+        let lines = DashboardRenderer(glyphs: .unicode).render({
+            var state = Scene.idle(width: 120, height: 200)
+            press(.character("?"), &state)
+            return state
+        }()).text
+        for scope in KeyBindings.scopes {
+            #expect(lines.contains(scope.title))
+            for binding in KeyBindings.bindings(for: scope) {
+                #expect(lines.contains(binding.summary), "help misses \(binding.summary)")
+            }
+        }
+    }
+
+    @Test func noKeyIsBoundTwiceInOneScope() {
+        for scope in KeyBindings.scopes {
+            let keys = KeyBindings.bindings(for: scope).flatMap(\.keys)
+            #expect(Set(keys).count == keys.count, "\(scope.title) binds a key twice")
+        }
+    }
+}
