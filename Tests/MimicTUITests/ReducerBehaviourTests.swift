@@ -34,6 +34,19 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    @Test func capitalRRunsTheReproductionProtocol() {
+        var state = Scene.idle()
+        let effects = press(.character("R"), in: &state)
+        #expect(state.next.mentor == ReproductionProtocol.mentor)
+        #expect(state.next.students == ReproductionProtocol.students)
+        #expect(state.next.baselines && state.next.labeledFraction == ReproductionProtocol.labeledFraction)
+        #expect(effects == [.startRun(state.next)])
+
+        var running = Scene.state(width: 80, height: 24, events: 10)
+        #expect(press(.character("R"), in: &running).isEmpty, "during a run it only sets the next run")
+        #expect(running.next.students == ReproductionProtocol.students)
+    }
+
     @Test func spaceBeforeTheDataSetLoadsExplains() {
         var state = DashboardState(config: RecordedRun.config, width: 80, height: 24)
         #expect(press(.character(" "), in: &state).isEmpty)

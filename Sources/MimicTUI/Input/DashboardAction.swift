@@ -2,7 +2,7 @@
 /// different things per pane; the table's wording says which.
 public enum DashboardAction: Equatable, Sendable {
     case nextPane, previousPane, focus(Pane)
-    case toggleRun, stopRun, quit, showHelp, cycleTheme
+    case toggleRun, stopRun, quit, showHelp, cycleTheme, loadProtocol
     case up, down, left, right, activate, cancel
     case cycleMetric, toggleLogScale, cycleXAxis, smoothMore, smoothLess
     case pickPreset, addStudent, removeStudent, moveStudentUp, moveStudentDown, toggleBaselines

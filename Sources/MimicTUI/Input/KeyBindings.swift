@@ -58,6 +58,7 @@ public enum KeyBindings {
                            label: "1-4", "jump to a pane"),
                 KeyBinding([c(" ")], .toggleRun, "start / pause / resume training", footer: "run/pause"),
                 KeyBinding([c("S")], .stopRun, "stop the run, keeping what is done"),
+                KeyBinding([c("R")], .loadProtocol, "run the DeepMimic protocol"),
                 KeyBinding([c("t")], .cycleTheme, "next colour theme"),
                 KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
                 KeyBinding([c("q")], .quit, "quit (asks first while training)", footer: "quit"),

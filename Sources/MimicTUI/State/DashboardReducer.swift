@@ -102,12 +102,30 @@ public enum DashboardReducer {
             state.quitRequested = true
             return [.quit]
         case .showHelp: state.overlay = .help(scroll: 0)
+        case .loadProtocol: return loadProtocol(&state)
         case .cycleTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
             state.status = "Theme: \(state.themeName)"
         default: break
         }
         return []
+    }
+
+    /// Sets the next run to the protocol `mimic reproduce` runs (keeping the data set and
+    /// seed) and starts it when nothing is training; during a run it waits as the next.
+    static func loadProtocol(_ state: inout DashboardState) -> [DashboardEffect] {
+        var config = ReproductionProtocol.config(dataDirectory: state.next.dataDirectory, seed: state.next.seed)
+        config.threads = state.next.threads
+        config.saveDirectory = state.next.saveDirectory
+        state.next = config
+        state.refreshArchitectures()
+        state.refreshSplit()
+        guard !state.isTraining else {
+            state.status = "The DeepMimic protocol is set for the next run."
+            return []
+        }
+        state.status = "Running the DeepMimic protocol: cnn-l mentor, three students and their baselines."
+        return toggleRun(&state)
     }
 
     static func toggleRun(_ state: inout DashboardState) -> [DashboardEffect] {
