@@ -3,38 +3,138 @@ import Foundation
 /// Throughput figures measured in one process, so that they can be read as ratios
 /// to the same process's GEMM speed: on a shared machine only ratios are stable.
 public struct BenchmarkReport: Sendable, Codable {
+    /// Threads the engine used for the headline figures.
     public var threads: Int
+    /// OpenBLAS's kernel family for this CPU and its build configuration.
+    public var openBLASCore: String
+    public var openBLASConfiguration: String
+    /// The reference every ratio divides by: the faster of the two ways below of running
+    /// a 1024x1024x1024 `cblas_sgemm` on `threads` threads.
     public var sgemmGFLOPS: Double
+    /// OpenBLAS threading the product itself.
+    public var sgemmOpenBLASThreadsGFLOPS: Double
+    /// The engine splitting it across its threads, as it does its own products.
+    public var sgemmEngineSplitGFLOPS: Double
     public var mlp1024TrainSamplesPerSecond: Double
     public var mlp1024TrainGFLOPS: Double
     public var cnnLTrainSamplesPerSecond: Double
     public var cnnLTrainGFLOPS: Double
     public var annotateSamplesPerSecond: Double
     public var annotateGFLOPS: Double
+    /// Training throughput by batch size and thread count; empty when skipped.
+    public var scaling: [ScalingPoint]
+    /// Wall time of whole training epochs of growing size; empty when skipped.
+    public var epochs: [EpochPoint]
+
+    public var mlp1024TrainRatio: Double { mlp1024TrainGFLOPS / sgemmGFLOPS }
+    public var cnnLTrainRatio: Double { cnnLTrainGFLOPS / sgemmGFLOPS }
+    public var annotateRatio: Double { annotateGFLOPS / sgemmGFLOPS }
+
+    /// The largest over the smallest time per sample across the epoch sizes: 1 when
+    /// the time of an epoch is exactly proportional to its samples.
+    public var epochLinearity: Double? {
+        let perSample = epochs.map { $0.seconds / Double($0.samples) }
+        guard let low = perSample.min(), let high = perSample.max(), low > 0 else { return nil }
+        return high / low
+    }
+
+    public struct ScalingPoint: Sendable, Codable {
+        public var spec: String
+        public var batch: Int
+        public var threads: Int
+        public var samplesPerSecond: Double
+        public var gflops: Double
+        /// To the 1024³ sgemm on the same number of threads.
+        public var ratio: Double
+    }
+
+    public struct EpochPoint: Sendable, Codable {
+        public var spec: String
+        public var samples: Int
+        public var seconds: Double
+        public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    }
 }
 
 public enum Benchmark {
-    /// Each figure is the best of `rounds` rounds of at least `seconds` each: the
-    /// best round is the one least disturbed by other work on the machine.
-    public static func run(threads: Int? = nil, seconds: Double = 1, rounds: Int = 3) -> BenchmarkReport {
-        if let threads { BLAS.threads = threads }
+    public static let scalingBatches = [32, 64, 128, 256, 512]
+    public static let scalingSpecs = ["mlp-1024", "cnn-l"]
+    public static let epochSizes = [1024, 2048, 4096, 8192]
+
+    /// Each figure is the best of `rounds` rounds of at least `seconds` each: the best
+    /// round is the one least disturbed by other work on the machine. Rounds go through
+    /// every figure in turn, so a disturbance that lasts a while spreads over all of
+    /// them instead of pulling one ratio away from its reference.
+    public static func run(threads: Int? = nil, seconds: Double = 1, rounds: Int = 3,
+                           scaling: Bool = true, epochs: Bool = true) -> BenchmarkReport {
+        if let threads { Parallel.threads = threads }
+        let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
-        let sgemm = best(rounds) { sgemmGFLOPS(size: 1024, seconds: seconds) }
-        let mlp = best(rounds) { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) }
-        let cnn = best(rounds) { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) }
-        let annotate = best(rounds) { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) }
+        var best = [String: Double]()
+        func keep(_ key: String, _ value: Double) { best[key] = max(best[key] ?? 0, value) }
+
+        for _ in 0..<max(1, rounds) {
+            keep("sgemm openblas", openBLASThreadedSGEMM(threads: threads, seconds: seconds))
+            keep("sgemm split", sgemmGFLOPS(size: 1024, seconds: seconds))
+            keep("mlp", trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds))
+            keep("cnn", trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds))
+            keep("annotate", inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds))
+        }
+
+        var points: [BenchmarkReport.ScalingPoint] = []
+        if scaling {
+            let threadCounts = Array(Set([1, 2, threads])).sorted()
+            var rates = [String: Double]()
+            for _ in 0..<max(1, rounds - 1) {
+                for count in threadCounts {
+                    Parallel.threads = count
+                    let key = "sgemm \(count)"
+                    rates[key] = max(rates[key] ?? 0, openBLASThreadedSGEMM(threads: count, seconds: seconds),
+                                     sgemmGFLOPS(size: 1024, seconds: seconds))
+                    for spec in scalingSpecs {
+                        for batch in scalingBatches {
+                            let key = "\(spec) \(batch) \(count)"
+                            let rate = trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2)
+                            rates[key] = max(rates[key] ?? 0, rate)
+                        }
+                    }
+                }
+            }
+            for count in threadCounts {
+                for spec in scalingSpecs {
+                    let flops = Double(network(spec, input: fashion).trainingFLOPsPerSample)
+                    for batch in scalingBatches {
+                        let rate = rates["\(spec) \(batch) \(count)"] ?? 0
+                        let gflops = rate * flops / 1e9
+                        points.append(.init(spec: spec, batch: batch, threads: count, samplesPerSecond: rate,
+                                            gflops: gflops, ratio: gflops / (rates["sgemm \(count)"] ?? .infinity)))
+                    }
+                }
+            }
+            Parallel.threads = threads
+        }
+
+        var epochPoints: [BenchmarkReport.EpochPoint] = []
+        if epochs {
+            _ = epochSeconds(spec: "cnn-l", input: fashion, samples: 256)  // warm-up
+            epochPoints = epochSizes.map {
+                .init(spec: "cnn-l", samples: $0, seconds: epochSeconds(spec: "cnn-l", input: fashion, samples: $0))
+            }
+        }
+
         let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
         let cnnNetwork = network("cnn-l", input: fashion)
+        let sgemmOpenBLAS = best["sgemm openblas"] ?? 0, sgemmSplit = best["sgemm split"] ?? 0
+        let mlp = best["mlp"] ?? 0, cnn = best["cnn"] ?? 0, annotate = best["annotate"] ?? 0
         return BenchmarkReport(
-            threads: BLAS.threads, sgemmGFLOPS: sgemm,
+            threads: threads, openBLASCore: BLAS.coreName, openBLASConfiguration: BLAS.configuration,
+            sgemmGFLOPS: max(sgemmOpenBLAS, sgemmSplit),
+            sgemmOpenBLASThreadsGFLOPS: sgemmOpenBLAS, sgemmEngineSplitGFLOPS: sgemmSplit,
             mlp1024TrainSamplesPerSecond: mlp, mlp1024TrainGFLOPS: mlp * mlpFLOPs / 1e9,
             cnnLTrainSamplesPerSecond: cnn, cnnLTrainGFLOPS: cnn * Double(cnnNetwork.trainingFLOPsPerSample) / 1e9,
             annotateSamplesPerSecond: annotate,
-            annotateGFLOPS: annotate * Double(cnnNetwork.forwardFLOPsPerSample) / 1e9)
-    }
-
-    private static func best(_ rounds: Int, _ measure: () -> Double) -> Double {
-        (0..<max(1, rounds)).map { _ in measure() }.max() ?? 0
+            annotateGFLOPS: annotate * Double(cnnNetwork.forwardFLOPsPerSample) / 1e9,
+            scaling: points, epochs: epochPoints)
     }
 
     private static func network(_ spec: String, input: SampleShape) -> Network {
@@ -56,7 +156,25 @@ public enum Benchmark {
         return Double(done) / elapsed
     }
 
+    /// GFLOPS of an n³ product split across the engine's threads, as the engine runs
+    /// its own products.
     public static func sgemmGFLOPS(size n: Int, seconds: Double) -> Double {
+        var random = SeededRandom(seed: 1)
+        let a = (0..<n * n).map { _ in random.nextUnitFloat() }
+        let b = (0..<n * n).map { _ in random.nextUnitFloat() }
+        var c = [Float](repeating: 0, count: n * n)
+        let perSecond = timed(seconds: seconds, work: 1) {
+            BLAS.parallelGemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+        }
+        return perSecond * 2 * Double(n * n * n) / 1e9
+    }
+
+    /// GFLOPS of a 1024³ product with OpenBLAS running `threads` threads of its own.
+    /// OpenBLAS goes back to one thread afterwards, and its idle workers, which spin
+    /// for a while before they sleep, get time to sleep before the next figure.
+    static func openBLASThreadedSGEMM(threads: Int, seconds: Double) -> Double {
+        BLAS.threads = threads
+        let n = 1024
         var random = SeededRandom(seed: 1)
         let a = (0..<n * n).map { _ in random.nextUnitFloat() }
         let b = (0..<n * n).map { _ in random.nextUnitFloat() }
@@ -64,6 +182,8 @@ public enum Benchmark {
         let perSecond = timed(seconds: seconds, work: 1) {
             BLAS.gemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
         }
+        BLAS.threads = 1
+        if threads > 1 { usleep(300_000) }
         return perSecond * 2 * Double(n * n * n) / 1e9
     }
 
@@ -99,6 +219,23 @@ public enum Benchmark {
         return timed(seconds: seconds, work: batch) {
             _ = MentorAnnotation(mentor: model, pool: pool, batchSize: batch)
         }
+    }
+
+    /// Wall time of one epoch of the real trainer (shuffle, steps, the end-of-epoch
+    /// evaluation on a token test set) over `samples` synthetic images, batch 128, SGD.
+    static func epochSeconds(spec: String, input: SampleShape, samples: Int) -> Double {
+        let set = syntheticSet(shape: input, count: samples)
+        let test = syntheticSet(shape: input, count: 16)
+        let settings = TrainingSettings(epochs: 1, batchSize: 128, optimizer: .sgd, learningRate: 0.001,
+                                        momentum: 0.9, weightDecay: 0, schedule: .constant)
+        let trainer = ModelTrainer(
+            id: ModelID(role: .mentor, index: 1, spec: spec), network: network(spec, input: input),
+            batches: SupervisedBatches(set), settings: settings, test: Evaluator(test), validation: nil,
+            mentorPredictions: nil, parityTarget: nil, random: SeededRandom(seed: 3))
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = trainer.run(control: TrainingControl()) { _ in }
+        return (clock.now - start).seconds
     }
 
     private static func syntheticSet(shape: SampleShape, count: Int) -> LabeledSubset {

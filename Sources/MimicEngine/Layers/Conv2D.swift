@@ -75,7 +75,7 @@ public final class Conv2D: Layer {
             let count = min(chunk, batch - start)
             let width = count * pixels
             im2col(input + start * inputShape.count, samples: count, into: col)
-            BLAS.gemm(m: filters, n: width, k: patch,
+            BLAS.parallelGemm(m: filters, n: width, k: patch,
                       a: weight.value, lda: patch, b: col, ldb: width,
                       c: product, ldc: width)
             // [Cout, samples·P] -> NCHW, adding the bias on the way.
@@ -125,12 +125,12 @@ public final class Conv2D: Layer {
                 }
             }
             // dW (+)= dY · colsᵀ
-            BLAS.gemm(transposeB: true, m: filters, n: patch, k: width,
+            BLAS.parallelGemm(transposeB: true, m: filters, n: patch, k: width,
                       a: gathered, lda: width, b: col, ldb: width,
                       beta: chunkIndex == lastChunk ? 0 : 1, c: weight.gradient, ldc: patch)
             guard let dx else { continue }
             // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
-            BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
+            BLAS.parallelGemm(transposeA: true, m: patch, n: width, k: filters,
                       a: weight.value, lda: patch, b: gathered, ldb: width,
                       c: col, ldc: width)
             columnsHold = nil

@@ -34,7 +34,7 @@ public final class Dense: Layer {
         for row in 0..<batch {
             (y + row * outputs).update(from: b, count: outputs)
         }
-        BLAS.gemm(transposeB: true, m: batch, n: outputs, k: inputs,
+        BLAS.parallelGemm(transposeB: true, m: batch, n: outputs, k: inputs,
                   a: input, lda: inputs, b: weight.value, ldb: inputs,
                   beta: 1, c: y, ldc: outputs)
         return UnsafePointer(y)
@@ -43,14 +43,14 @@ public final class Dense: Layer {
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Dense.backward before forward") }
         // dW = dYᵀ · X
-        BLAS.gemm(transposeA: true, m: outputs, n: inputs, k: batch,
+        BLAS.parallelGemm(transposeA: true, m: outputs, n: inputs, k: batch,
                   a: outputGradient, lda: outputs, b: x, ldb: inputs,
                   c: weight.gradient, ldc: inputs)
         sumRows(outputGradient, rows: batch, columns: outputs, into: bias.gradient)
         guard needsInputGradient else { return nil }
         // dX = dY · W
         let dx = inputGradient.reserve(batch * inputs)
-        BLAS.gemm(m: batch, n: inputs, k: outputs,
+        BLAS.parallelGemm(m: batch, n: inputs, k: outputs,
                   a: outputGradient, lda: outputs, b: weight.value, ldb: inputs,
                   c: dx, ldc: inputs)
         return UnsafePointer(dx)
