@@ -33,6 +33,8 @@ public enum BLAS {
     /// C's columns (or rows, when C is taller than wide). Each block is an ordinary
     /// single-threaded product over the whole of k, so nothing is summed across
     /// threads and the split cannot change a result from one run to the next.
+    /// `then` runs on each finished block of C, on the thread that made it, while the
+    /// block is still in that core's cache.
     public static func parallelGemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -40,7 +42,8 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        then finish: (_ rows: Range<Int>, _ columns: Range<Int>) -> Void = { _, _ in }
     ) {
         let flops = 2 * m * n * k
         let byColumns = n >= m
@@ -50,6 +53,7 @@ public enum BLAS {
         guard parts > 1 else {
             gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                  a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            finish(0..<m, 0..<n)
             return
         }
         Parallel.run(parts: parts) { part in
@@ -58,11 +62,13 @@ public enum BLAS {
                 gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
                      a: a, lda: lda, b: b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound), ldb: ldb,
                      beta: beta, c: c + columns.lowerBound, ldc: ldc)
+                finish(0..<m, columns)
             } else {
                 let rows = Parallel.range(part, of: parts, count: m, grain: grain)
                 gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
                      a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b: b, ldb: ldb,
                      beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+                finish(rows, 0..<n)
             }
         }
     }

@@ -9,7 +9,7 @@
 /// Backward redoes im2col per sample rather than keeping the forward's columns: from
 /// cache that is cheaper than reading them back from memory, and keeps memory flat.
 /// Weights are [Cout, Cin, k, k], as in PyTorch's `nn.Conv2d`.
-public final class Conv2D: Layer {
+public final class Conv2D: ReLUFusing {
     public let inputShape: SampleShape
     public let outputShape: SampleShape
     public let filters: Int
@@ -19,6 +19,7 @@ public final class Conv2D: Layer {
     public let weight: Parameter
     public let bias: Parameter
     public var parameters: [Parameter] { [weight, bias] }
+    public var appliesReLU = false
 
     /// Default upper bound on each thread's column buffer, in floats (512 KiB, a Zen
     /// core's L2): enough for a whole sample of cnn-l's layers on 28x28 and 32x32 images.
@@ -37,6 +38,8 @@ public final class Conv2D: Layer {
 
     private final class Scratch {
         let columns = FloatBuffer()
+        /// The output gradient of one band, masked by the fused ReLU.
+        let gradient = FloatBuffer()
         let weightGradient = FloatBuffer()
         let biasGradient = FloatBuffer()
     }
@@ -99,7 +102,11 @@ public final class Conv2D: Layer {
                     for f in 0..<filters {
                         let b = bias.value[f]
                         let line = out + f * pixels + first
-                        for p in 0..<width { line[p] += b }
+                        if appliesReLU {
+                            for p in 0..<width { line[p] = max(line[p] + b, 0) }
+                        } else {
+                            for p in 0..<width { line[p] += b }
+                        }
                     }
                 }
             }
@@ -112,10 +119,14 @@ public final class Conv2D: Layer {
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
         let parts = Parallel.partCount(batch)
         scratch(parts: parts)
-        for part in 1..<max(parts, 1) {
-            scratch[part].weightGradient.reserve(weight.count)
-            scratch[part].biasGradient.reserve(filters)
+        for part in 0..<parts {
+            if appliesReLU { scratch[part].gradient.reserve(filters * bandRows * outputShape.width) }
+            if part > 0 {
+                scratch[part].weightGradient.reserve(weight.count)
+                scratch[part].biasGradient.reserve(filters)
+            }
         }
+        let y = UnsafePointer(output.pointer)
         Parallel.run(parts: parts) { part in
             // The first thread sums straight into the parameters; the others into their
             // own scratch, added in afterwards in a fixed order.
@@ -131,8 +142,17 @@ public final class Conv2D: Layer {
                 for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
                     let rows = top..<min(top + bandRows, outputShape.height)
                     let width = rows.count * outputShape.width
-                    let band = dy + top * outputShape.width
-                    let ld = pixels
+                    var band = dy + top * outputShape.width
+                    var ld = pixels
+                    if appliesReLU {
+                        let masked = scratch[part].gradient.pointer
+                        let out = y + sample * filters * pixels + top * outputShape.width
+                        for f in 0..<filters {
+                            ReLU.mask(band + f * pixels, by: out + f * pixels, count: width, into: masked + f * width)
+                        }
+                        band = UnsafePointer(masked)
+                        ld = width
+                    }
                     for f in 0..<filters {
                         dB[f] += FloatLoops.sum(band + f * ld, count: width)
                     }

@@ -43,7 +43,7 @@ public final class Network {
                                         padding: padding, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(conv)
-                append(ReLU(shape: shape))
+                append(ReLU(fusedInto: conv))
             case let .pool(size, stride):
                 if dense { throw fail(.convAfterDense) }
                 guard let pool = MaxPool2D(input: shape, size: size, stride: stride)
@@ -51,8 +51,9 @@ public final class Network {
                 append(pool)
             case let .dense(units):
                 flattenIfNeeded()
-                append(Dense(input: shape, outputs: units, random: &initRandom))
-                append(ReLU(shape: shape))
+                let dense = Dense(input: shape, outputs: units, random: &initRandom)
+                append(dense)
+                append(ReLU(fusedInto: dense))
             case let .dropout(rate):
                 append(Dropout(shape: shape, rate: rate, random: SeededRandom(seed: dropoutRandom.next())))
             }
