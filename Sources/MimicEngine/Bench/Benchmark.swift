@@ -1,34 +1,39 @@
 import Foundation
 
-/// Throughput figures measured in one process, so that they can be read as ratios
-/// to the same process's GEMM speed: on a shared machine only ratios are stable.
+/// Throughput figures measured in one process, read as ratios to the same process's
+/// GEMM speed: on a shared machine only ratios are stable.
+///
+/// Each figure is measured in several rounds, each between two `cblas_sgemm`
+/// measurements, and its ratio is the median over the rounds of its GFLOPS over the
+/// mean of the two sgemm around it. Another process that takes a core for a while
+/// then slows a figure and its reference together, and the median ignores the odd
+/// round that caught the start or end of such a burst. Absolute figures are the best
+/// round's, for information.
 public struct BenchmarkReport: Sendable, Codable {
     /// Threads the engine used for the headline figures.
     public var threads: Int
     /// OpenBLAS's kernel family for this CPU and its build configuration.
     public var openBLASCore: String
     public var openBLASConfiguration: String
-    /// The reference every ratio divides by: the faster of the two ways below of running
-    /// a 1024x1024x1024 `cblas_sgemm` on `threads` threads.
+    /// A 1024x1024x1024 `cblas_sgemm` with OpenBLAS running `threads` threads of its
+    /// own, the reference of every ratio (best round).
     public var sgemmGFLOPS: Double
-    /// OpenBLAS threading the product itself.
-    public var sgemmOpenBLASThreadsGFLOPS: Double
-    /// The engine splitting it across its threads, as it does its own products.
+    /// The same product split across the engine's threads, as it does its own products.
     public var sgemmEngineSplitGFLOPS: Double
-    public var mlp1024TrainSamplesPerSecond: Double
-    public var mlp1024TrainGFLOPS: Double
-    public var cnnLTrainSamplesPerSecond: Double
-    public var cnnLTrainGFLOPS: Double
-    public var annotateSamplesPerSecond: Double
-    public var annotateGFLOPS: Double
+    public var mlp1024Train: Figure
+    public var cnnLTrain: Figure
+    public var annotate: Figure
     /// Training throughput by batch size and thread count; empty when skipped.
     public var scaling: [ScalingPoint]
     /// Wall time of whole training epochs of growing size; empty when skipped.
     public var epochs: [EpochPoint]
 
-    public var mlp1024TrainRatio: Double { mlp1024TrainGFLOPS / sgemmGFLOPS }
-    public var cnnLTrainRatio: Double { cnnLTrainGFLOPS / sgemmGFLOPS }
-    public var annotateRatio: Double { annotateGFLOPS / sgemmGFLOPS }
+    public struct Figure: Sendable, Codable {
+        public var samplesPerSecond: Double
+        public var gflops: Double
+        /// Median over rounds of GFLOPS over the sgemm measured around it.
+        public var ratio: Double
+    }
 
     /// The largest over the smallest time per sample across the epoch sizes: 1 when
     /// the time of an epoch is exactly proportional to its samples.
@@ -44,7 +49,7 @@ public struct BenchmarkReport: Sendable, Codable {
         public var threads: Int
         public var samplesPerSecond: Double
         public var gflops: Double
-        /// To the 1024³ sgemm on the same number of threads.
+        /// To the 1024³ sgemm on the same number of threads, measured around it.
         public var ratio: Double
     }
 
@@ -61,53 +66,71 @@ public enum Benchmark {
     public static let scalingSpecs = ["mlp-1024", "cnn-l"]
     public static let epochSizes = [1024, 2048, 4096, 8192]
 
-    /// Each figure is the best of `rounds` rounds of at least `seconds` each: the best
-    /// round is the one least disturbed by other work on the machine. Rounds go through
-    /// every figure in turn, so a disturbance that lasts a while spreads over all of
-    /// them instead of pulling one ratio away from its reference.
-    public static func run(threads: Int? = nil, seconds: Double = 1, rounds: Int = 3,
+    /// One figure's rounds: its rate and the sgemm GFLOPS measured around it, per round.
+    private struct Rounds {
+        var rates: [Double] = []
+        var ratios: [Double] = []
+        var best: Double { rates.max() ?? 0 }
+        var medianRatio: Double {
+            let sorted = ratios.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
+    }
+
+    /// Measures each of `figures` (units per second, and GFLOPS per unit) once, each
+    /// between two sgemm measurements on `threads` threads; `rounds` times over.
+    private static func interleaved(threads: Int, seconds: Double, rounds: Int,
+                                    _ figures: [(flopsPerUnit: Double, measure: () -> Double)]) -> (sgemm: Double, figures: [Rounds]) {
+        var results = [Rounds](repeating: Rounds(), count: figures.count)
+        var bestSGEMM = 0.0
+        for _ in 0..<max(1, rounds) {
+            var before = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
+            bestSGEMM = max(bestSGEMM, before)
+            for (index, figure) in figures.enumerated() {
+                let rate = figure.measure()
+                let after = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
+                bestSGEMM = max(bestSGEMM, after)
+                results[index].rates.append(rate)
+                results[index].ratios.append(rate * figure.flopsPerUnit / 1e9 / ((before + after) / 2))
+                before = after
+            }
+        }
+        return (bestSGEMM, results)
+    }
+
+    public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
                            scaling: Bool = true, epochs: Bool = true) -> BenchmarkReport {
         if let threads { Parallel.threads = threads }
         let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
-        var best = [String: Double]()
-        func keep(_ key: String, _ value: Double) { best[key] = max(best[key] ?? 0, value) }
+        let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
+        let cnnTrainFLOPs = Double(network("cnn-l", input: fashion).trainingFLOPsPerSample)
+        let cnnInferenceFLOPs = Double(network("cnn-l", input: fashion).forwardFLOPsPerSample)
 
-        for _ in 0..<max(1, rounds) {
-            keep("sgemm openblas", openBLASThreadedSGEMM(threads: threads, seconds: seconds))
-            keep("sgemm split", sgemmGFLOPS(size: 1024, seconds: seconds))
-            keep("mlp", trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds))
-            keep("cnn", trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds))
-            keep("annotate", inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds))
+        let headline = interleaved(threads: threads, seconds: seconds, rounds: rounds, [
+            (mlpFLOPs, { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) }),
+            (cnnTrainFLOPs, { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) }),
+            (cnnInferenceFLOPs, { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) }),
+        ])
+        let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0
+        func figure(_ rounds: Rounds, flops: Double) -> BenchmarkReport.Figure {
+            .init(samplesPerSecond: rounds.best, gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio)
         }
 
         var points: [BenchmarkReport.ScalingPoint] = []
         if scaling {
-            let threadCounts = Array(Set([1, 2, threads])).sorted()
-            var rates = [String: Double]()
-            for _ in 0..<max(1, rounds - 1) {
-                for count in threadCounts {
-                    Parallel.threads = count
-                    let key = "sgemm \(count)"
-                    rates[key] = max(rates[key] ?? 0, openBLASThreadedSGEMM(threads: count, seconds: seconds),
-                                     sgemmGFLOPS(size: 1024, seconds: seconds))
-                    for spec in scalingSpecs {
-                        for batch in scalingBatches {
-                            let key = "\(spec) \(batch) \(count)"
-                            let rate = trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2)
-                            rates[key] = max(rates[key] ?? 0, rate)
-                        }
-                    }
-                }
-            }
-            for count in threadCounts {
+            for count in Array(Set([1, 2, threads])).sorted() {
+                Parallel.threads = count
                 for spec in scalingSpecs {
                     let flops = Double(network(spec, input: fashion).trainingFLOPsPerSample)
-                    for batch in scalingBatches {
-                        let rate = rates["\(spec) \(batch) \(count)"] ?? 0
-                        let gflops = rate * flops / 1e9
-                        points.append(.init(spec: spec, batch: batch, threads: count, samplesPerSecond: rate,
-                                            gflops: gflops, ratio: gflops / (rates["sgemm \(count)"] ?? .infinity)))
+                    let sweep = interleaved(threads: count, seconds: seconds / 2, rounds: 3, scalingBatches.map { batch in
+                        (flops, { trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2) })
+                    })
+                    for (batch, rounds) in zip(scalingBatches, sweep.figures) {
+                        points.append(.init(spec: spec, batch: batch, threads: count, samplesPerSecond: rounds.best,
+                                            gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio))
                     }
                 }
             }
@@ -117,23 +140,22 @@ public enum Benchmark {
         var epochPoints: [BenchmarkReport.EpochPoint] = []
         if epochs {
             _ = epochSeconds(spec: "cnn-l", input: fashion, samples: 256)  // warm-up
-            epochPoints = epochSizes.map {
-                .init(spec: "cnn-l", samples: $0, seconds: epochSeconds(spec: "cnn-l", input: fashion, samples: $0))
+            // Two passes over the sizes, keeping each size's faster epoch.
+            var fastest = [Double](repeating: .infinity, count: epochSizes.count)
+            for _ in 0..<2 {
+                for (index, samples) in epochSizes.enumerated() {
+                    fastest[index] = min(fastest[index], epochSeconds(spec: "cnn-l", input: fashion, samples: samples))
+                }
             }
+            epochPoints = zip(epochSizes, fastest).map { .init(spec: "cnn-l", samples: $0, seconds: $1) }
         }
 
-        let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
-        let cnnNetwork = network("cnn-l", input: fashion)
-        let sgemmOpenBLAS = best["sgemm openblas"] ?? 0, sgemmSplit = best["sgemm split"] ?? 0
-        let mlp = best["mlp"] ?? 0, cnn = best["cnn"] ?? 0, annotate = best["annotate"] ?? 0
         return BenchmarkReport(
             threads: threads, openBLASCore: BLAS.coreName, openBLASConfiguration: BLAS.configuration,
-            sgemmGFLOPS: max(sgemmOpenBLAS, sgemmSplit),
-            sgemmOpenBLASThreadsGFLOPS: sgemmOpenBLAS, sgemmEngineSplitGFLOPS: sgemmSplit,
-            mlp1024TrainSamplesPerSecond: mlp, mlp1024TrainGFLOPS: mlp * mlpFLOPs / 1e9,
-            cnnLTrainSamplesPerSecond: cnn, cnnLTrainGFLOPS: cnn * Double(cnnNetwork.trainingFLOPsPerSample) / 1e9,
-            annotateSamplesPerSecond: annotate,
-            annotateGFLOPS: annotate * Double(cnnNetwork.forwardFLOPsPerSample) / 1e9,
+            sgemmGFLOPS: headline.sgemm, sgemmEngineSplitGFLOPS: split,
+            mlp1024Train: figure(headline.figures[0], flops: mlpFLOPs),
+            cnnLTrain: figure(headline.figures[1], flops: cnnTrainFLOPs),
+            annotate: figure(headline.figures[2], flops: cnnInferenceFLOPs),
             scaling: points, epochs: epochPoints)
     }
 
