@@ -50,7 +50,7 @@ public final class MaxPool2D: Layer {
                 let target = y + plane * outPlane
                 let where_ = argmax + plane * outPlane
                 if isTiled2x2 {
-                    forward2x2(source, into: target, argmax: where_)
+                    forward2x2(source, into: target, argmax: training ? where_ : nil)
                 } else {
                     forwardAnyWindow(source, into: target, argmax: where_)
                 }
@@ -82,17 +82,43 @@ public final class MaxPool2D: Layer {
     }
 
     /// The same choice as `forwardAnyWindow` (the first maximum in reading order wins),
-    /// written as maxima and integer selects: which pixel wins is random, and as
-    /// branches it mispredicted often enough to make this slower than the general loop.
+    /// four windows at a time: two rows of eight pixels, split into their even and odd
+    /// columns, are the four corners of four windows. Measured on cnn-l inference: the
+    /// pools took 19% of the time one window at a time, 5% this way. Inference does not
+    /// record where the maxima were.
     @inline(__always)
     private func forward2x2(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                            argmax where_: UnsafeMutablePointer<Int32>) {
+                            argmax where_: UnsafeMutablePointer<Int32>?) {
         let inW = inputShape.width
         let outW = outputShape.width
+        let vectorWidth = outW & ~3
+        let raw = UnsafeRawPointer(source)
+        let step = SIMD4<Int32>(0, 2, 4, 6)
         for oh in 0..<outputShape.height {
             let upper = source + 2 * oh * inW, lower = upper + inW
-            let line = target + oh * outW, lineWhere = where_ + oh * outW
-            for ow in 0..<outW {
+            let line = target + oh * outW
+            let lineStart = Int32(2 * oh * inW)
+            // The last four windows are taken as a block too, overlapping the one before:
+            // with 14 or 7 windows a row, a scalar tail would do a fifth to half the work.
+            var ow = 0
+            while ow < vectorWidth || (ow < outW && outW >= 4) {
+                if ow + 4 > outW { ow = outW - 4 }
+                let top = raw.loadUnaligned(fromByteOffset: 4 * (2 * oh * inW + 2 * ow), as: SIMD8<Float>.self)
+                let bottom = raw.loadUnaligned(fromByteOffset: 4 * ((2 * oh + 1) * inW + 2 * ow), as: SIMD8<Float>.self)
+                let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+                let best = larger(larger(a, b), larger(c, d))
+                UnsafeMutableRawPointer(line + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+                if let where_ {
+                    var offset = SIMD4<Int32>(repeating: Int32(inW + 1))
+                    offset.replace(with: Int32(inW), where: c .== best)
+                    offset.replace(with: 1, where: b .== best)
+                    offset.replace(with: 0, where: a .== best)
+                    let corner = SIMD4<Int32>(repeating: lineStart + Int32(2 * ow)) &+ step
+                    UnsafeMutableRawPointer(where_ + oh * outW + ow).storeBytes(of: corner &+ offset, as: SIMD4<Int32>.self)
+                }
+                ow += 4
+            }
+            for ow in ow..<outW {
                 let a = upper[2 * ow], b = upper[2 * ow + 1], c = lower[2 * ow], d = lower[2 * ow + 1]
                 let best = max(max(a, b), max(c, d))
                 var offset = inW + 1
@@ -100,9 +126,16 @@ public final class MaxPool2D: Layer {
                 offset = b == best ? 1 : offset
                 offset = a == best ? 0 : offset
                 line[ow] = best
-                lineWhere[ow] = Int32(2 * oh * inW + 2 * ow + offset)
+                where_?[oh * outW + ow] = Int32(2 * oh * inW + 2 * ow + offset)
             }
         }
+    }
+
+    /// Lane by lane the larger value, as a compare and a blend: the standard library's
+    /// `pointwiseMax` follows IEEE maximum's NaN rules lane by lane in scalar code.
+    @inline(__always)
+    private func larger(_ x: SIMD4<Float>, _ y: SIMD4<Float>) -> SIMD4<Float> {
+        x.replacing(with: y, where: x .< y)
     }
 
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
