@@ -96,16 +96,20 @@ public final class Conv2D: ReLUFusing {
                     let width = rows.count * outputShape.width
                     let first = top * outputShape.width
                     im2col(x, rows: rows, into: col)
-                    BLAS.gemm(m: filters, n: width, k: patch,
-                              a: weight.value, lda: patch, b: col, ldb: width,
-                              c: out + first, ldc: pixels)
+                    // Starting from the bias and accumulating (beta 1) spares OpenBLAS
+                    // its pass that zeroes C, and us the pass that adds the bias.
                     for f in 0..<filters {
                         let b = bias.value[f]
                         let line = out + f * pixels + first
-                        if appliesReLU {
-                            for p in 0..<width { line[p] = max(line[p] + b, 0) }
-                        } else {
-                            for p in 0..<width { line[p] += b }
+                        for p in 0..<width { line[p] = b }
+                    }
+                    BLAS.gemm(m: filters, n: width, k: patch,
+                              a: weight.value, lda: patch, b: col, ldb: width,
+                              beta: 1, c: out + first, ldc: pixels)
+                    if appliesReLU {
+                        for f in 0..<filters {
+                            let line = out + f * pixels + first
+                            for p in 0..<width { line[p] = max(line[p], 0) }
                         }
                     }
                 }
