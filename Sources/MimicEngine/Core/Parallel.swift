@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 /// The engine's own threads, and the one place that decides how work is split.
 ///
@@ -43,12 +42,7 @@ public enum Parallel {
         if parts <= 1 {
             body(0)
         } else {
-            // The parts write disjoint memory by construction, which the compiler cannot
-            // see through raw pointers; hence the unchecked hand-over to Dispatch.
-            withoutActuallyEscaping(body) { body in
-                nonisolated(unsafe) let body = body
-                DispatchQueue.concurrentPerform(iterations: parts) { body($0) }
-            }
+            WorkerPool.shared.run(parts: parts, body)
         }
     }
 
