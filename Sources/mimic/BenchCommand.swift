@@ -88,7 +88,10 @@ struct BenchCommand: ParsableCommand {
                     ["spec": $0.spec, "samples": $0.samples, "seconds": $0.seconds,
                      "samples_per_s": $0.samplesPerSecond] as [String: Any]
                 }
-                object["epoch_time_linearity"] = report.epochLinearity ?? 0
+                if let fit = report.epochFit {
+                    object["epoch_time_fit"] = ["fixed_seconds": fit.fixed, "seconds_per_sample": fit.perSample,
+                                                "worst_deviation": fit.worstDeviation]
+                }
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -130,8 +133,9 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "%6d samples  %7.3f s  %7.0f samples/s  %6.1f us/sample",
                              point.samples, point.seconds, point.samplesPerSecond, 1e6 * point.seconds / Double(point.samples)))
             }
-            if let linearity = report.epochLinearity {
-                print(String(format: "slowest over fastest time per sample: %.3f", linearity))
+            if let fit = report.epochFit {
+                print(String(format: "least-squares line: %.3f s + %.1f us/sample; worst epoch %.1f%% off it",
+                             fit.fixed, 1e6 * fit.perSample, 100 * fit.worstDeviation))
             }
         }
     }

@@ -35,12 +35,21 @@ public struct BenchmarkReport: Sendable, Codable {
         public var ratio: Double
     }
 
-    /// The largest over the smallest time per sample across the epoch sizes: 1 when
-    /// the time of an epoch is exactly proportional to its samples.
-    public var epochLinearity: Double? {
-        let perSample = epochs.map { $0.seconds / Double($0.samples) }
-        guard let low = perSample.min(), let high = perSample.max(), low > 0 else { return nil }
-        return high / low
+    /// The least-squares line through the epoch times, seconds = fixed + perSample ·
+    /// samples, and the largest distance of a measured epoch from it, as a fraction of
+    /// that epoch's time: small when an epoch costs the same per sample at any size.
+    public var epochFit: (fixed: Double, perSample: Double, worstDeviation: Double)? {
+        guard epochs.count >= 2 else { return nil }
+        let n = Double(epochs.count)
+        let xs = epochs.map { Double($0.samples) }, ys = epochs.map(\.seconds)
+        let meanX = xs.reduce(0, +) / n, meanY = ys.reduce(0, +) / n
+        let covariance = zip(xs, ys).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
+        let variance = xs.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
+        guard variance > 0 else { return nil }
+        let slope = covariance / variance
+        let fixed = meanY - slope * meanX
+        let worst = zip(xs, ys).map { abs($1 - (fixed + slope * $0)) / $1 }.max() ?? 0
+        return (fixed, slope, worst)
     }
 
     public struct ScalingPoint: Sendable, Codable {
