@@ -25,8 +25,9 @@ public enum BLAS {
             beta, c, Int32(ldc))
     }
 
-    /// Below this many FLOPs per thread a product stays on one thread: waking another
-    /// costs more than it saves (128x10x1024, the last layer's product, is one such).
+    /// Below this many FLOPs per thread a product stays on one thread: it then takes a
+    /// few tens of microseconds, about what handing half of it to another thread costs
+    /// (128x10x1024, the last layer's product, is one such).
     static let minimumFLOPsPerThread = 4 << 20
 
     /// The same product as `gemm`, split across the engine's threads into blocks of
@@ -47,7 +48,7 @@ public enum BLAS {
     ) {
         let flops = 2 * m * n * k
         let byColumns = n >= m
-        // Blocks on multiples of 16, the width of OpenBLAS's single-precision kernels.
+        // Blocks on multiples of 16 floats: whole 64-byte cache lines of C per thread.
         let grain = 16
         let parts = min(Parallel.partCount(byColumns ? n : m, grain: grain), max(1, flops / minimumFLOPsPerThread))
         guard parts > 1 else {

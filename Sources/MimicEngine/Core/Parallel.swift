@@ -9,8 +9,9 @@ import CBLAS
 /// with a spinning thread (and `mimic train` shows it as system time). Splitting the
 /// work ourselves also threads those loops, which OpenBLAS never could.
 ///
-/// Splits are fixed for a given amount of work and thread count, never dynamic, so a
-/// sum over the parts adds up in the same order on every run and a seed stays a seed.
+/// Which items form a part is fixed for a given amount of work and thread count (only
+/// which thread runs a part varies), so a sum over the parts adds up in the same
+/// order on every run and a seed stays a seed.
 public enum Parallel {
     nonisolated(unsafe) private static var requested: Int?
 
