@@ -70,7 +70,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write each trained model as a safetensors checkpoint into this folder.", valueName: "dir"))
     var save: String?
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
     var threads: Int?
 
     var config: ExperimentConfig {

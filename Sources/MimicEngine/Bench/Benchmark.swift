@@ -1,40 +1,171 @@
 import Foundation
 
-/// Throughput figures measured in one process, so that they can be read as ratios
-/// to the same process's GEMM speed: on a shared machine only ratios are stable.
+/// Throughput figures measured in one process, read as ratios to the same process's
+/// GEMM speed: on a shared machine only ratios are stable.
+///
+/// Each figure is measured in several rounds, each between two `cblas_sgemm`
+/// measurements, and its ratio is the median over the rounds of its GFLOPS over the
+/// mean of the two sgemm around it. Another process that takes a core for a while
+/// then slows a figure and its reference together, and the median ignores the odd
+/// round that caught the start or end of such a burst. Absolute figures are the best
+/// round's, for information.
 public struct BenchmarkReport: Sendable, Codable {
+    /// Threads the engine used for the headline figures.
     public var threads: Int
+    /// OpenBLAS's kernel family for this CPU and its build configuration.
+    public var openBLASCore: String
+    public var openBLASConfiguration: String
+    /// A 1024x1024x1024 `cblas_sgemm` with OpenBLAS running `threads` threads of its
+    /// own, the reference of every ratio (best round).
     public var sgemmGFLOPS: Double
-    public var mlp1024TrainSamplesPerSecond: Double
-    public var mlp1024TrainGFLOPS: Double
-    public var cnnLTrainSamplesPerSecond: Double
-    public var cnnLTrainGFLOPS: Double
-    public var annotateSamplesPerSecond: Double
-    public var annotateGFLOPS: Double
+    /// The same product split across the engine's threads, as it does its own products.
+    public var sgemmEngineSplitGFLOPS: Double
+    public var mlp1024Train: Figure
+    public var cnnLTrain: Figure
+    public var annotate: Figure
+    /// Training throughput by batch size and thread count; empty when skipped.
+    public var scaling: [ScalingPoint]
+    /// Wall time of whole training epochs of growing size; empty when skipped.
+    public var epochs: [EpochPoint]
+
+    public struct Figure: Sendable, Codable {
+        public var samplesPerSecond: Double
+        public var gflops: Double
+        /// Median over rounds of GFLOPS over the sgemm measured around it.
+        public var ratio: Double
+    }
+
+    /// The least-squares line through the epoch times, seconds = fixed + perSample ·
+    /// samples, and the largest distance of a measured epoch from it, as a fraction of
+    /// that epoch's time: small when an epoch costs the same per sample at any size.
+    public var epochFit: (fixed: Double, perSample: Double, worstDeviation: Double)? {
+        guard epochs.count >= 2 else { return nil }
+        let n = Double(epochs.count)
+        let xs = epochs.map { Double($0.samples) }, ys = epochs.map(\.seconds)
+        let meanX = xs.reduce(0, +) / n, meanY = ys.reduce(0, +) / n
+        let covariance = zip(xs, ys).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
+        let variance = xs.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
+        guard variance > 0 else { return nil }
+        let slope = covariance / variance
+        let fixed = meanY - slope * meanX
+        let worst = zip(xs, ys).map { abs($1 - (fixed + slope * $0)) / $1 }.max() ?? 0
+        return (fixed, slope, worst)
+    }
+
+    public struct ScalingPoint: Sendable, Codable {
+        public var spec: String
+        public var batch: Int
+        public var threads: Int
+        public var samplesPerSecond: Double
+        public var gflops: Double
+        /// To the 1024³ sgemm on the same number of threads, measured around it.
+        public var ratio: Double
+    }
+
+    public struct EpochPoint: Sendable, Codable {
+        public var spec: String
+        public var samples: Int
+        public var seconds: Double
+        public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    }
 }
 
 public enum Benchmark {
-    /// Each figure is the best of `rounds` rounds of at least `seconds` each: the
-    /// best round is the one least disturbed by other work on the machine.
-    public static func run(threads: Int? = nil, seconds: Double = 1, rounds: Int = 3) -> BenchmarkReport {
-        if let threads { BLAS.threads = threads }
-        let fashion = SampleShape(channels: 1, height: 28, width: 28)
-        let sgemm = best(rounds) { sgemmGFLOPS(size: 1024, seconds: seconds) }
-        let mlp = best(rounds) { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) }
-        let cnn = best(rounds) { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) }
-        let annotate = best(rounds) { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) }
-        let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
-        let cnnNetwork = network("cnn-l", input: fashion)
-        return BenchmarkReport(
-            threads: BLAS.threads, sgemmGFLOPS: sgemm,
-            mlp1024TrainSamplesPerSecond: mlp, mlp1024TrainGFLOPS: mlp * mlpFLOPs / 1e9,
-            cnnLTrainSamplesPerSecond: cnn, cnnLTrainGFLOPS: cnn * Double(cnnNetwork.trainingFLOPsPerSample) / 1e9,
-            annotateSamplesPerSecond: annotate,
-            annotateGFLOPS: annotate * Double(cnnNetwork.forwardFLOPsPerSample) / 1e9)
+    public static let scalingBatches = [32, 64, 128, 256, 512]
+    public static let scalingSpecs = ["mlp-1024", "cnn-l"]
+    public static let epochSizes = [1024, 2048, 4096, 8192]
+
+    /// One figure's rounds: its rate and the sgemm GFLOPS measured around it, per round.
+    private struct Rounds {
+        var rates: [Double] = []
+        var ratios: [Double] = []
+        var best: Double { rates.max() ?? 0 }
+        var medianRatio: Double {
+            let sorted = ratios.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
     }
 
-    private static func best(_ rounds: Int, _ measure: () -> Double) -> Double {
-        (0..<max(1, rounds)).map { _ in measure() }.max() ?? 0
+    /// Measures each of `figures` (units per second, and GFLOPS per unit) once, each
+    /// between two sgemm measurements on `threads` threads; `rounds` times over.
+    private static func interleaved(threads: Int, seconds: Double, rounds: Int,
+                                    _ figures: [(flopsPerUnit: Double, measure: () -> Double)]) -> (sgemm: Double, figures: [Rounds]) {
+        var results = [Rounds](repeating: Rounds(), count: figures.count)
+        var bestSGEMM = 0.0
+        for _ in 0..<max(1, rounds) {
+            var before = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
+            bestSGEMM = max(bestSGEMM, before)
+            for (index, figure) in figures.enumerated() {
+                let rate = figure.measure()
+                let after = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
+                bestSGEMM = max(bestSGEMM, after)
+                results[index].rates.append(rate)
+                results[index].ratios.append(rate * figure.flopsPerUnit / 1e9 / ((before + after) / 2))
+                before = after
+            }
+        }
+        return (bestSGEMM, results)
+    }
+
+    public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
+                           scaling: Bool = true, epochs: Bool = true) -> BenchmarkReport {
+        if let threads { Parallel.threads = threads }
+        let threads = Parallel.threads
+        let fashion = SampleShape(channels: 1, height: 28, width: 28)
+        let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
+        let cnnTrainFLOPs = Double(network("cnn-l", input: fashion).trainingFLOPsPerSample)
+        let cnnInferenceFLOPs = Double(network("cnn-l", input: fashion).forwardFLOPsPerSample)
+
+        let headline = interleaved(threads: threads, seconds: seconds, rounds: rounds, [
+            (mlpFLOPs, { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) }),
+            (cnnTrainFLOPs, { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) }),
+            (cnnInferenceFLOPs, { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) }),
+        ])
+        let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0
+        func figure(_ rounds: Rounds, flops: Double) -> BenchmarkReport.Figure {
+            .init(samplesPerSecond: rounds.best, gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio)
+        }
+
+        var points: [BenchmarkReport.ScalingPoint] = []
+        if scaling {
+            for count in Array(Set([1, 2, threads])).sorted() {
+                Parallel.threads = count
+                for spec in scalingSpecs {
+                    let flops = Double(network(spec, input: fashion).trainingFLOPsPerSample)
+                    let sweep = interleaved(threads: count, seconds: seconds / 2, rounds: 3, scalingBatches.map { batch in
+                        (flops, { trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2) })
+                    })
+                    for (batch, rounds) in zip(scalingBatches, sweep.figures) {
+                        points.append(.init(spec: spec, batch: batch, threads: count, samplesPerSecond: rounds.best,
+                                            gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio))
+                    }
+                }
+            }
+            Parallel.threads = threads
+        }
+
+        var epochPoints: [BenchmarkReport.EpochPoint] = []
+        if epochs {
+            _ = epochSeconds(spec: "cnn-l", input: fashion, samples: 256)  // warm-up
+            // Two passes over the sizes, keeping each size's faster epoch.
+            var fastest = [Double](repeating: .infinity, count: epochSizes.count)
+            for _ in 0..<2 {
+                for (index, samples) in epochSizes.enumerated() {
+                    fastest[index] = min(fastest[index], epochSeconds(spec: "cnn-l", input: fashion, samples: samples))
+                }
+            }
+            epochPoints = zip(epochSizes, fastest).map { .init(spec: "cnn-l", samples: $0, seconds: $1) }
+        }
+
+        return BenchmarkReport(
+            threads: threads, openBLASCore: BLAS.coreName, openBLASConfiguration: BLAS.configuration,
+            sgemmGFLOPS: headline.sgemm, sgemmEngineSplitGFLOPS: split,
+            mlp1024Train: figure(headline.figures[0], flops: mlpFLOPs),
+            cnnLTrain: figure(headline.figures[1], flops: cnnTrainFLOPs),
+            annotate: figure(headline.figures[2], flops: cnnInferenceFLOPs),
+            scaling: points, epochs: epochPoints)
     }
 
     private static func network(_ spec: String, input: SampleShape) -> Network {
@@ -56,7 +187,25 @@ public enum Benchmark {
         return Double(done) / elapsed
     }
 
+    /// GFLOPS of an n³ product split across the engine's threads, as the engine runs
+    /// its own products.
     public static func sgemmGFLOPS(size n: Int, seconds: Double) -> Double {
+        var random = SeededRandom(seed: 1)
+        let a = (0..<n * n).map { _ in random.nextUnitFloat() }
+        let b = (0..<n * n).map { _ in random.nextUnitFloat() }
+        var c = [Float](repeating: 0, count: n * n)
+        let perSecond = timed(seconds: seconds, work: 1) {
+            BLAS.parallelGemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+        }
+        return perSecond * 2 * Double(n * n * n) / 1e9
+    }
+
+    /// GFLOPS of a 1024³ product with OpenBLAS running `threads` threads of its own.
+    /// OpenBLAS goes back to one thread afterwards, and its idle workers, which spin
+    /// for a while before they sleep, get time to sleep before the next figure.
+    static func openBLASThreadedSGEMM(threads: Int, seconds: Double) -> Double {
+        BLAS.threads = threads
+        let n = 1024
         var random = SeededRandom(seed: 1)
         let a = (0..<n * n).map { _ in random.nextUnitFloat() }
         let b = (0..<n * n).map { _ in random.nextUnitFloat() }
@@ -64,6 +213,8 @@ public enum Benchmark {
         let perSecond = timed(seconds: seconds, work: 1) {
             BLAS.gemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
         }
+        BLAS.threads = 1
+        if threads > 1 { usleep(300_000) }
         return perSecond * 2 * Double(n * n * n) / 1e9
     }
 
@@ -91,14 +242,33 @@ public enum Benchmark {
         }
     }
 
-    /// Batched inference, as the mentor does when it annotates the unlabeled pool.
+    /// Batched inference, as the mentor does when it annotates the unlabeled pool: a pool
+    /// of four batches per call, so that setting up the output, which the real pool of
+    /// 54,000 images pays once, is spread as it is there.
     public static func inferenceSamplesPerSecond(spec: String, input: SampleShape, batch: Int, seconds: Double) -> Double {
-        let set = syntheticSet(shape: input, count: batch)
+        let set = syntheticSet(shape: input, count: 4 * batch)
         let model = network(spec, input: input)
         let pool = UnlabeledPool(images: set.images, rows: set.rows)
-        return timed(seconds: seconds, work: batch) {
+        return timed(seconds: seconds, work: pool.count) {
             _ = MentorAnnotation(mentor: model, pool: pool, batchSize: batch)
         }
+    }
+
+    /// Wall time of one epoch of the real trainer (shuffle, steps, the end-of-epoch
+    /// evaluation on a token test set) over `samples` synthetic images, batch 128, SGD.
+    static func epochSeconds(spec: String, input: SampleShape, samples: Int) -> Double {
+        let set = syntheticSet(shape: input, count: samples)
+        let test = syntheticSet(shape: input, count: 16)
+        let settings = TrainingSettings(epochs: 1, batchSize: 128, optimizer: .sgd, learningRate: 0.001, learningRateFlag: "--lr",
+                                        momentum: 0.9, weightDecay: 0, schedule: .constant)
+        let trainer = ModelTrainer(
+            id: ModelID(role: .mentor, index: 1, spec: spec), network: network(spec, input: input),
+            batches: SupervisedBatches(set), settings: settings, test: Evaluator(test), validation: nil,
+            mentorPredictions: nil, parityTarget: nil, random: SeededRandom(seed: 3))
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = trainer.run(control: TrainingControl()) { _ in }
+        return (clock.now - start).seconds
     }
 
     private static func syntheticSet(shape: SampleShape, count: Int) -> LabeledSubset {

@@ -16,7 +16,7 @@ public protocol Layer: AnyObject {
 
     /// Given dLoss/dOutput for the last forward, sets every parameter's gradient
     /// (overwriting it) and returns dLoss/dInput, or nil when `needsInputGradient`
-    /// is false: the first layer of a network has nobody to pass it to.
+    /// is false: the first layer with parameters has nobody to pass it to.
     func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>?
 }
 

@@ -49,11 +49,11 @@ public final class Adam: Optimizer {
         let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
         let secondCorrection = Float((1 - pow(Double(beta2), t)).squareRoot())
         let b2 = beta2, keep1 = 1 - beta1, keep2 = 1 - beta2, eps = epsilon
-        for slot in slots {
+        OptimizerSlot.forEachShare(slots, total: stateCount) { slot, range in
             let w = slot.value, g = slot.gradient
             let m = firstMoment + slot.stateOffset, v = secondMoment + slot.stateOffset
             let decay = slot.decay
-            for i in 0..<slot.count {
+            for i in range {
                 let decayed = g[i] + decay * w[i]
                 // Grouped as PyTorch groups them (lerp for m, addcdiv for w), so results
                 // agree to the last bit more often than the algebra alone would give.

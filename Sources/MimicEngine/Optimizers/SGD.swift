@@ -29,19 +29,19 @@ public final class SGD: Optimizer {
 
     public func step(learningRate: Float) {
         let mu = momentum
-        for slot in slots {
+        OptimizerSlot.forEachShare(slots, total: stateCount) { slot, range in
             let w = slot.value, g = slot.gradient, v = velocity + slot.stateOffset
             let decay = slot.decay
             // Two loops rather than a branch inside one, so each vectorises on its own.
             if nesterov {
-                for i in 0..<slot.count {
+                for i in range {
                     let decayed = g[i] + decay * w[i]
                     let updated = mu * v[i] + decayed
                     v[i] = updated
                     w[i] -= learningRate * (decayed + mu * updated)
                 }
             } else {
-                for i in 0..<slot.count {
+                for i in range {
                     let updated = mu * v[i] + (g[i] + decay * w[i])
                     v[i] = updated
                     w[i] -= learningRate * updated

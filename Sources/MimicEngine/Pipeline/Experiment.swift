@@ -93,7 +93,7 @@ public final class Experiment {
     /// a model that diverges or cannot be saved is reported in its result, and the
     /// others go on.
     public func run(control: TrainingControl = TrainingControl(), listener: (TrainingEvent) -> Void) -> ExperimentReport {
-        if let threads = config.threads { BLAS.threads = threads }
+        if let threads = config.threads { Parallel.threads = threads }
         let started = ContinuousClock.now
         listener(.runStarted(plan))
         let testEvaluator = Evaluator(split.test)

@@ -30,7 +30,7 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var baselines: Bool = false
     /// Folder for checkpoints; nil keeps none.
     public var saveDirectory: String?
-    /// OpenBLAS threads; nil leaves OpenBLAS's own choice.
+    /// Threads the engine uses; nil: one per core (or OPENBLAS_NUM_THREADS).
     public var threads: Int?
 
     public init() {}
