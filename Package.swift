@@ -23,9 +23,11 @@ let package = Package(
         .executable(name: "mimic", targets: ["mimic"]),
         .library(name: "MimicEngine", targets: ["MimicEngine"]),
         .library(name: "MimicTUI", targets: ["MimicTUI"]),
+        .library(name: "MimicStore", targets: ["MimicStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,11 +54,16 @@ let package = Package(
             name: "MimicTUI",
             dependencies: ["MimicEngine", "CNcurses"]
         ),
+        .target(
+            name: "MimicStore",
+            dependencies: ["MimicEngine", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "mimic",
             dependencies: [
                 "MimicEngine",
                 "MimicTUI",
+                "MimicStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +75,10 @@ let package = Package(
             name: "MimicTUITests",
             dependencies: ["MimicTUI", "MimicEngine"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "MimicStoreTests",
+            dependencies: ["MimicStore", "MimicEngine"]
         ),
     ]
 )
