@@ -26,7 +26,8 @@ let package = Package(
         .library(name: "MimicStore", targets: ["MimicStore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // 1.8 for options that also work as a bare flag (mimic export --json [FILE]).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
@@ -52,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "MimicTUI",
-            dependencies: ["MimicEngine", "CNcurses"]
+            dependencies: ["MimicEngine", "MimicStore", "CNcurses"]
         ),
         .target(
             name: "MimicStore",
@@ -73,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
