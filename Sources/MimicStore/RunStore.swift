@@ -28,10 +28,11 @@ public final class RunStore: Sendable {
             if isFolder.boolValue { throw StoreError.notADatabase(path) }
             try Self.checkHeader(path)
         } else if create {
+            let folder = (path as NSString).deletingLastPathComponent
             do {
-                try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw StoreError.unwritable(path, reason: Self.reason(error))
+                throw StoreError.unwritable(path, reason: Self.fileInTheWay(of: folder).map { "\($0) is a file, not a folder" } ?? Self.reason(error))
             }
         } else {
             throw StoreError.missing(path)
@@ -115,6 +116,17 @@ public final class RunStore: Sendable {
                 if attempt >= 5 { throw StoreError.failed(path, doing: "updating its schema", error) }
             }
         }
+    }
+
+    /// The nearest existing ancestor of `folder`, when it is not a folder.
+    static func fileInTheWay(of folder: String) -> String? {
+        var path = folder
+        while !path.isEmpty && path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return isFolder.boolValue ? nil : path }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 
     static func reason(_ error: Error) -> String {

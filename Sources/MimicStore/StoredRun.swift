@@ -28,7 +28,7 @@ public struct StoredRun: Sendable {
 
     /// The final table, as `mimic train` prints it.
     public var table: PlainTable {
-        PlainTable(columns: ReportTable.columns, rows: tableRows, leftAligned: ReportTable(report).table.leftAligned)
+        PlainTable(columns: ReportTable.columns, rows: tableRows, leftAligned: ReportTable.leftAligned)
     }
 }
 

@@ -195,12 +195,9 @@ import Testing
         let folder = try TemporaryFolder()
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder.file("file")))
         let path = folder.file("file/mimic/runs.sqlite")
-        do {
-            _ = try RunStore(path: path)
-            Issue.record("a store under a file opened")
-        } catch {
-            #expect(error.message.hasPrefix("The run store \(path) cannot be opened for writing ("))
-            #expect(error.message.hasSuffix("); pass --store with a path in a folder you can write to."))
+        #expect(throws: StoreError("The run store \(path) cannot be opened for writing (\(folder.file("file")) is a file, not a folder); "
+            + "pass --store with a path in a folder you can write to.")) {
+            try RunStore(path: path)
         }
     }
 
