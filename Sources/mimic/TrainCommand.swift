@@ -95,7 +95,11 @@ struct TrainCommand: ParsableCommand {
                 if case let .diverged(message) = result.status { writeLine("\nmimic: \(message)") }
                 if let error = result.checkpointError { writeLine("\nmimic: \(error)") }
             }
-            if let run { writeLine("\nrecorded as run \(run.id): 'mimic show \(run.id)' prints it again") }
+            if let run, let recorder {
+                // What recording cost the training thread, so that it can be checked on any machine.
+                writeLine(String(format: "\nrecorded as run %lld (writing it took %.3fs of the run's %.1fs): 'mimic show %lld' prints it again",
+                                 run.id, recorder.secondsSpent, report.wallTime, run.id))
+            }
         }
         if interrupts.interrupted { throw ExitCode(130) }
         let failed = report.results.contains {

@@ -15,7 +15,8 @@ struct CommandLineTests {
         let trained = try MimicProcess.run(["train", "--store", store] + MimicProcess.quickRun(data: data), in: folder)
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.hasPrefix("run 1, recorded in \(store)\n"))
-        #expect(trained.stdout.contains("recorded as run 1: 'mimic show 1' prints it again"))
+        #expect(trained.stdout.contains("\nrecorded as run 1 (writing it took "))
+        #expect(trained.stdout.hasSuffix("s): 'mimic show 1' prints it again\n"))
         let table = try #require(trained.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("role ") })
         #expect(trained.stdout.contains("saved \(folder.file("store/runs/1/mentor-fc32.safetensors"))"), "checkpoints go to the run folder")
 
