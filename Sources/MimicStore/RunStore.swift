@@ -283,7 +283,7 @@ public final class RunStore: Sendable {
     public func deleteRun(_ id: Int64) throws(StoreError) {
         let record = try run(id)
         if record.status == .running, let pid = record.pid, record.host == ProcessIdentity.host,
-           pid != ProcessIdentity.pid, ProcessIdentity.isAlive(pid) {
+           pid != ProcessIdentity.pid, ProcessIdentity.mayBeTraining(pid: pid, heartbeat: record.heartbeatAt) {
             throw StoreError("Run \(id) is still training (process \(pid)); stop it first (Ctrl-C in its terminal, or kill \(pid)), then delete it.")
         }
         try write("deleting run \(id)") { db in
@@ -306,16 +306,17 @@ public final class RunStore: Sendable {
     /// (a store on a shared disk) is left alone: its process cannot be asked.
     @discardableResult
     public func markInterruptedRuns() throws(StoreError) -> [Int64] {
-        struct Candidate { let id: Int64; let pid: Int32?; let host: String? }
+        struct Candidate { let id: Int64; let pid: Int32?; let host: String?; let heartbeat: Date? }
         let candidates = try read("checking for interrupted runs") { db in
-            try Row.fetchAll(db, sql: "SELECT id, pid, host FROM runs WHERE status = ?", arguments: [RunStatus.running.rawValue])
-                .map { Candidate(id: $0["id"], pid: $0["pid"], host: $0["host"]) }
+            try Row.fetchAll(db, sql: "SELECT id, pid, host, heartbeat_at FROM runs WHERE status = ?",
+                             arguments: [RunStatus.running.rawValue])
+                .map { Candidate(id: $0["id"], pid: $0["pid"], host: $0["host"], heartbeat: $0["heartbeat_at"]) }
         }
         // A run without a process predates liveness (schema v1): no mimic can still be
         // writing it, since an older mimic refuses a newer store.
         let dead = candidates.filter { candidate in
             guard let pid = candidate.pid, let host = candidate.host else { return true }
-            return host == ProcessIdentity.host && !ProcessIdentity.isAlive(pid)
+            return host == ProcessIdentity.host && !ProcessIdentity.mayBeTraining(pid: pid, heartbeat: candidate.heartbeat)
         }
         guard !dead.isEmpty else { return [] }
         try write("marking interrupted runs") { db in

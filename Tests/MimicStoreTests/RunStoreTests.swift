@@ -154,6 +154,30 @@ import Testing
         #expect(try reopened.run(elsewhere.id).status == .running, "another machine's process cannot be asked")
     }
 
+    /// After a restart a dead trainer's process id soon belongs to another program;
+    /// one that started after the run's last heartbeat cannot be its trainer.
+    @Test func aProcessIDTakenOverByALaterProgramDoesNotKeepARunAlive() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let reused = try store.createRun(config: quickConfig(), programVersion: "1")
+        let old = try store.createRun(config: quickConfig(), programVersion: "1")
+        let sleeper = try spawn("/bin/sleep", "60")
+        defer { kill(sleeper, SIGKILL); var status: Int32 = 0; waitpid(sleeper, &status, 0) }
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE runs SET pid = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [sleeper, Date().addingTimeInterval(-3600), reused.id])
+            // init started long before this heartbeat: it may well be the trainer.
+            try db.execute(sql: "UPDATE runs SET pid = 1, heartbeat_at = ? WHERE id = ?",
+                           arguments: [Date().addingTimeInterval(-3600), old.id])
+        }
+        #expect(ProcessIdentity.isAlive(sleeper))
+        #expect(ProcessIdentity.startTime(of: sleeper).map { abs($0.timeIntervalSinceNow) < 60 } == true)
+
+        let reopened = try RunStore(path: folder.storePath)
+        #expect(try reopened.run(reused.id).status == .interrupted)
+        #expect(try reopened.run(old.id).status == .running)
+    }
+
     // MARK: - Broken input
 
     @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAsItWas() throws {
@@ -222,13 +246,19 @@ import Testing
     }
 }
 
+/// Starts a program without waiting for it.
+func spawn(_ program: String, _ arguments: String...) throws -> pid_t {
+    var pid: pid_t = 0
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawn(&pid, program, nil, nil, argv, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+    return pid
+}
+
 /// The id of a process that has exited and been reaped.
 func deadProcessID() throws -> Int32 {
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
-    defer { argv.forEach { free($0) } }
-    let spawned = posix_spawn(&pid, "/bin/true", nil, nil, argv, environ)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+    let pid = try spawn("/bin/true")
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     return pid
