@@ -60,13 +60,13 @@ import Testing
         #expect(stored.table.text == ReportTable(report).text, "mimic show prints the table mimic train printed")
 
         // Every value of every progress point, in order, model by model.
-        let stepsOf = Dictionary(uniqueKeysWithValues: stored.models.map { ($0.id, $0.modelID) })
+        let modelOfRow = Dictionary(uniqueKeysWithValues: stored.models.map { ($0.id, $0.modelID) })
         let metrics = try store.metrics(ofRun: run.id)
         let expected = points(events).flatMap { point in
             RunRecorder.metrics(of: point).map { "\(point.model.name) \(point.step) \(point.epoch) \(point.samplesSeen) \($0.0) \($0.1)" }
         }
-        let stored_ = metrics.map { "\(stepsOf[$0.modelID]!.name) \($0.step) \($0.epoch) \($0.samplesSeen) \($0.name) \($0.value)" }
-        #expect(stored_ == expected)
+        let storedLines = metrics.map { "\(modelOfRow[$0.modelID]!.name) \($0.step) \($0.epoch) \($0.samplesSeen) \($0.name) \($0.value)" }
+        #expect(storedLines == expected)
         #expect(metrics.filter { $0.name == "test_accuracy" }.count == 3 + 2 + 2)
         #expect(metrics.allSatisfy { $0.wallSeconds >= 0 && $0.trainingSeconds >= 0 })
         #expect(zip(metrics, metrics.dropFirst()).allSatisfy { $0.modelID != $1.modelID || $0.wallSeconds <= $1.wallSeconds })
