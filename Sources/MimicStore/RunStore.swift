@@ -20,7 +20,9 @@ public final class RunStore: Sendable {
     /// bringing an older schema up to date, and marking as interrupted the runs whose
     /// process died.
     public init(path: String, create: Bool = true) throws(StoreError) {
-        let path = (path as NSString).expandingTildeInPath
+        // Absolute, because run folders and checkpoint paths are recorded from it and
+        // read from anywhere.
+        let path = Self.absolute(path)
         self.path = path
         let manager = FileManager.default
         var isFolder: ObjCBool = false
@@ -118,6 +120,10 @@ public final class RunStore: Sendable {
         }
     }
 
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
+    }
+
     /// The nearest existing ancestor of `folder`, when it is not a folder.
     static func fileInTheWay(of folder: String) -> String? {
         var path = folder
@@ -165,6 +171,11 @@ public final class RunStore: Sendable {
     /// configuration names a save directory, its checkpoints go to the run folder,
     /// which the returned record's configuration says.
     public func createRun(config: ExperimentConfig, programVersion: String) throws(StoreError) -> RunRecord {
+        // Paths as the process sees them now, so that the record reads the same from any folder.
+        var config = config
+        config.dataDirectory = Self.absolute(config.dataDirectory)
+        config.saveDirectory = config.saveDirectory.map(Self.absolute)
+        config.mentorCheckpoint = config.mentorCheckpoint.map(Self.absolute)
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
         let id = try write("recording a new run") { db -> Int64 in

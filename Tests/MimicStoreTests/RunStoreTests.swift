@@ -29,9 +29,16 @@ import Testing
         saving.saveDirectory = folder.file("elsewhere")
         #expect(try store.createRun(config: saving, programVersion: "9.9.9").config.saveDirectory == folder.file("elsewhere"),
                 "--save wins over the run folder")
+        var relative = config
+        relative.dataDirectory = "data/../fashion"
+        relative.saveDirectory = "saved"
+        let cwd = FileManager.default.currentDirectoryPath
+        let recorded = try store.createRun(config: relative, programVersion: "9.9.9").config
+        #expect(recorded.dataDirectory == cwd + "/fashion" && recorded.saveDirectory == cwd + "/saved",
+                "paths are recorded as they mean from here")
         #expect(try store.resolveRunID("1") == 1)
         #expect(try store.resolveRunID("#2") == 2)
-        #expect(try store.resolveRunID("last") == 2)
+        #expect(try store.resolveRunID("last") == 3)
     }
 
     @Test func aRecordedRunReadsBackAsTheEngineReportedIt() throws {
