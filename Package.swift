@@ -23,9 +23,12 @@ let package = Package(
         .executable(name: "mimic", targets: ["mimic"]),
         .library(name: "MimicEngine", targets: ["MimicEngine"]),
         .library(name: "MimicTUI", targets: ["MimicTUI"]),
+        .library(name: "MimicStore", targets: ["MimicStore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // 1.8 for options that also work as a bare flag (mimic export --json [FILE]).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -50,13 +53,18 @@ let package = Package(
         ),
         .target(
             name: "MimicTUI",
-            dependencies: ["MimicEngine", "CNcurses"]
+            dependencies: ["MimicEngine", "MimicStore", "CNcurses"]
+        ),
+        .target(
+            name: "MimicStore",
+            dependencies: ["MimicEngine", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "mimic",
             dependencies: [
                 "MimicEngine",
                 "MimicTUI",
+                "MimicStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,8 +74,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "MimicStoreTests",
+            dependencies: ["MimicStore", "MimicEngine"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimicEngine
+import MimicStore
 import MimicTUI
 
 struct DashboardCommand: ParsableCommand {
@@ -15,6 +16,7 @@ struct DashboardCommand: ParsableCommand {
 
             Themes: dark (default), light, high-contrast, mono, or any .theme file in
             ~/.config/mimic/themes/; t cycles them while the dashboard runs.
+            Every run started here is recorded in the run store ('mimic runs').
 
             Examples:
               mimic
@@ -28,13 +30,19 @@ struct DashboardCommand: ParsableCommand {
                                valueName: "name|path"))
     var theme: String?
 
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Do not record the runs in the run store.")
+    var noStore = false
+
     func run() throws {
         let config = options.config
         reportingErrors { try config.validate() }
+        let store = noStore ? nil : storeOptions.open()
         let status = reportingErrors {
             try DashboardApp.run(DashboardApp.Options(
                 config: config, theme: theme, executablePath: CommandLine.arguments[0],
-                environment: ProcessInfo.processInfo.environment))
+                environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current))
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -5,7 +5,15 @@ import MimicEngine
 /// Every object has an "event" key; numbers stay numbers.
 struct JSONLinesPrinter: EventPrinter {
     func print(_ event: TrainingEvent) {
-        let object = Self.object(for: event)
+        Self.write(Self.object(for: event))
+    }
+
+    /// The first line of a recorded run: which run of which store holds it.
+    static func printRecorded(run: Int64, store: String) {
+        write(["event": "run_recorded", "run": run, "store": store])
+    }
+
+    private static func write(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
               let line = String(data: data, encoding: .utf8) else { return }
         writeLine(line)

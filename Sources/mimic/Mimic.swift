@@ -18,11 +18,14 @@ struct Mimic: ParsableCommand {
               mimic reproduce --seeds 1,2,3   the protocol and its claims
               mimic eval --model runs/mentor-cnn-l.safetensors
               mimic bench --json
+              mimic runs                      the recorded runs, newest first
+              mimic show last                 the newest run's configuration and table
             """,
         version: MimicVersion.current,
         subcommands: [
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
-            PresetsCommand.self, BenchCommand.self,
+            PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
+            CompareCommand.self, DeleteCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

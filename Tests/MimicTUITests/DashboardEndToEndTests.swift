@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicStore
 import Testing
 
 /// The real binary in a real terminal: tmux runs `mimic dashboard` on a tiny data set
@@ -95,7 +96,8 @@ import Testing
     func runCompletesAndTheTableFills() throws {
         let data = try Self.makeDataSet()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let command = "env LANG=C.UTF-8 \(Self.shellQuoted(Self.binary!)) dashboard --data \(Self.shellQuoted(data)) "
+        // The run store goes into the data folder, never the user's.
+        let command = "env LANG=C.UTF-8 XDG_DATA_HOME=\(Self.shellQuoted(data)) \(Self.shellQuoted(Self.binary!)) dashboard --data \(Self.shellQuoted(data)) "
             + "--mentor fc32 --student fc16 --student linear --labeled 0.2 --epochs 2 --student-epochs 1 --batch 32 --threads 1; "
             + Self.afterExit
         let terminal = try Terminal(tmux: Self.tmux!, width: 120, height: 40, command: command)
@@ -119,6 +121,12 @@ import Testing
         #expect(after.contains("icanon") && !after.contains("-icanon") && !after.contains("-echo"),
                 "the terminal was not restored:\n\(after)")
         #expect(!after.contains("Comparison"), "the dashboard is still on screen:\n\(after)")
+
+        let store = try RunStore(path: data + "/mimic/runs.sqlite", create: false)
+        let runs = try store.runs()
+        #expect(runs.map(\.status) == [.done], "the dashboard recorded its run")
+        #expect(try store.models(ofRun: 1).map(\.spec) == ["fc32", "fc16", "linear"])
+        #expect(try store.metrics(ofRun: 1).contains { $0.name == "test_accuracy" })
     }
 
     @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
@@ -126,7 +134,7 @@ import Testing
     func ctrlCWhileTrainingRestoresTheTerminal() throws {
         let data = try Self.makeDataSet()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let command = "env LANG=C \(Self.shellQuoted(Self.binary!)) --data \(Self.shellQuoted(data)) "
+        let command = "env LANG=C XDG_DATA_HOME=\(Self.shellQuoted(data)) \(Self.shellQuoted(Self.binary!)) --data \(Self.shellQuoted(data)) "
             + "--mentor fc32 --student fc16 --labeled 0.2 --epochs 500 --batch 8 --threads 1; "
             + Self.afterExit
         let terminal = try Terminal(tmux: Self.tmux!, width: 80, height: 24, command: command)
@@ -141,5 +149,7 @@ import Testing
         #expect(exited, "Ctrl-C did not quit:\n\(after)")
         #expect(after.contains("EXITED=130"))
         #expect(after.contains("icanon") && !after.contains("-icanon"), "the terminal was not restored:\n\(after)")
+        let store = try RunStore(path: data + "/mimic/runs.sqlite", create: false)
+        #expect(try store.runs().map(\.status) == [.stopped], "the run ends recorded as stopped")
     }
 }

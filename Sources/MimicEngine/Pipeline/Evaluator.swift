@@ -6,6 +6,12 @@ public struct Evaluation: Sendable, Equatable {
     /// Fraction of samples on which the model's arg-max equals the mentor's; nil for
     /// the mentor itself.
     public var agreement: Double?
+
+    public init(loss: Double, accuracy: Double, agreement: Double?) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.agreement = agreement
+    }
 }
 
 /// Batched inference over a labeled set: loss, accuracy, and each sample's predicted class.

@@ -7,6 +7,14 @@ public struct ExperimentReport: Sendable {
     /// Seconds from the first step of the mentor to the end, evaluations included.
     public var wallTime: Double
 
+    public init(dataSet: String, split: SplitSizes, config: ExperimentConfig, results: [ModelResult], wallTime: Double) {
+        self.dataSet = dataSet
+        self.split = split
+        self.config = config
+        self.results = results
+        self.wallTime = wallTime
+    }
+
     public var mentor: ModelResult? { results.first { $0.id.role == .mentor } }
 
     /// The labeled-only baseline trained with the same architecture as `student`.

@@ -8,6 +8,9 @@ public struct ReportTable {
         "agreement", "parity", "Δ mentor", "Δ baseline", "status",
     ]
 
+    /// Names, specs and status read left-aligned; numbers right-aligned.
+    public static let leftAligned: Set<Int> = [0, 1, 10]
+
     public let report: ExperimentReport
 
     public init(_ report: ExperimentReport) { self.report = report }
@@ -39,7 +42,7 @@ public struct ReportTable {
     }
 
     public var table: PlainTable {
-        PlainTable(columns: Self.columns, rows: rows, leftAligned: [0, 1, 10])
+        PlainTable(columns: Self.columns, rows: rows, leftAligned: Self.leftAligned)
     }
 
     /// Aligned columns for a terminal or a log.
@@ -84,7 +87,7 @@ public struct ReportTable {
         String(format: "%+.2f", delta * 100)
     }
 
-    static func csvField(_ field: String) -> String {
+    public static func csvField(_ field: String) -> String {
         field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
             ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }

@@ -99,4 +99,12 @@ public struct SplitSizes: Sendable, Equatable {
     public let unlabeled: Int
     public let test: Int
     public let labeledPerClass: [Int]
+
+    public init(labeled: Int, validation: Int, unlabeled: Int, test: Int, labeledPerClass: [Int]) {
+        self.labeled = labeled
+        self.validation = validation
+        self.unlabeled = unlabeled
+        self.test = test
+        self.labeledPerClass = labeledPerClass
+    }
 }

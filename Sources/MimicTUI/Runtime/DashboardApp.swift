@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicStore
 
 /// The run loop: reads keys with a short timeout, drains what other threads sent,
 /// feeds it all to the reducer, carries out the effects, and redraws when something
@@ -11,12 +12,19 @@ public final class DashboardApp {
         public var theme: String?
         public var executablePath: String
         public var environment: [String: String]
+        /// Where every run is recorded as it trains; nil records nothing.
+        public var store: RunStore?
+        /// The program version recorded with each run.
+        public var programVersion: String
 
-        public init(config: ExperimentConfig, theme: String?, executablePath: String, environment: [String: String]) {
+        public init(config: ExperimentConfig, theme: String?, executablePath: String, environment: [String: String],
+                    store: RunStore? = nil, programVersion: String = "") {
             self.config = config
             self.theme = theme
             self.executablePath = executablePath
             self.environment = environment
+            self.store = store
+            self.programVersion = programVersion
         }
     }
 
@@ -131,14 +139,17 @@ public final class DashboardApp {
         switch effect {
         case .startRun(let config):
             guard let dataSet = state.dataSet else { return }
+            let (recorder, config) = recordRun(config)
             do {
                 let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
                                           validationFraction: config.validationFraction, seed: config.seed)
                 let experiment = try Experiment(config: config, dataSet: dataSet, split: split)
-                let runner = TrainingRunner(experiment: experiment, inbox: inbox)
+                let runner = TrainingRunner(experiment: experiment, inbox: inbox, recorder: recorder)
                 self.runner = runner
                 runner.start()
             } catch {
+                // Nothing trained: the run leaves no record.
+                if let recorder { try? recorder.store.deleteRun(recorder.runID) }
                 state.run = nil
                 state.status = "\(error)"
             }
@@ -146,6 +157,21 @@ public final class DashboardApp {
         case .resumeRun: runner?.control.resume()
         case .stopRun: runner?.control.stop()
         case .quit: break
+        }
+    }
+
+    /// A recorder for a new run in the store, and the configuration to run (its
+    /// checkpoints go to the run's folder). A store that cannot take the run does not
+    /// stop it: the status line says so and the run trains unrecorded.
+    private func recordRun(_ config: ExperimentConfig) -> (RunRecorder?, ExperimentConfig) {
+        guard let store = options.store else { return (nil, config) }
+        do {
+            let run = try store.createRun(config: config, programVersion: options.programVersion)
+            let recorder = RunRecorder(store: store, runID: run.id) { [inbox] message in inbox.push(.note(message)) }
+            return (recorder, run.config)
+        } catch {
+            inbox.push(.note("This run is not recorded: \(error)"))
+            return (nil, config)
         }
     }
 

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import MimicEngine
+
+/// One row of `runs`: what was asked (the whole configuration), where it ran, and
+/// how it ended.
+public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
+    public static let databaseTableName = "runs"
+
+    public var id: Int64
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var status: RunStatus
+    /// The configuration as the engine ran it; its save directory is the run folder
+    /// unless `--save` chose another.
+    public var config: ExperimentConfig
+    /// The data set's name once loaded; the folder's name before that.
+    public var dataSet: String
+    public var programVersion: String
+    public var split: SplitCounts?
+    /// Seconds from the start to the end, evaluations and pauses included.
+    public var wallSeconds: Double?
+    /// Why the run failed or was interrupted, for a person.
+    public var message: String?
+    /// The process that trains it (schema v2), to tell a live run from a dead one.
+    public var pid: Int32?
+    public var host: String?
+    /// The last time the training process wrote to the store (schema v2).
+    public var heartbeatAt: Date?
+
+    /// The split as stored: counts only.
+    public struct SplitCounts: Sendable, Equatable {
+        public var labeled: Int
+        public var validation: Int
+        public var unlabeled: Int
+        public var test: Int
+
+        public init(labeled: Int, validation: Int, unlabeled: Int, test: Int) {
+            self.labeled = labeled
+            self.validation = validation
+            self.unlabeled = unlabeled
+            self.test = test
+        }
+    }
+
+    public var seed: UInt64 { config.seed }
+
+    public init(row: Row) throws {
+        id = row["id"]
+        startedAt = row["started_at"]
+        endedAt = row["ended_at"]
+        let statusText: String = row["status"]
+        // A status written by a newer mimic reads as interrupted rather than failing the listing.
+        status = RunStatus(rawValue: statusText) ?? .interrupted
+        let configText: String = row["config"]
+        config = try JSONDecoder().decode(ExperimentConfig.self, from: Data(configText.utf8))
+        dataSet = row["data_set"]
+        programVersion = row["program_version"]
+        if let labeled: Int = row["labeled_count"] {
+            split = SplitCounts(labeled: labeled, validation: row["validation_count"] ?? 0,
+                                unlabeled: row["unlabeled_count"] ?? 0, test: row["test_count"] ?? 0)
+        }
+        wallSeconds = row["wall_seconds"]
+        message = row["message"]
+        pid = row["pid"]
+        host = row["host"]
+        heartbeatAt = row["heartbeat_at"]
+    }
+
+    static func json(_ config: ExperimentConfig) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(config), as: UTF8.self)
+    }
+}

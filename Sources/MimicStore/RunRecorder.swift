@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import MimicEngine
+
+/// Writes one run into the store as it trains. It listens to the engine's events on
+/// the training thread: it keeps the metric points in memory and writes them in one
+/// transaction at most about once a second, and at every epoch end, model end,
+/// pause and run end, so a killed process loses at most a second of curves and no
+/// result. Each write also refreshes the run's heartbeat.
+///
+/// A store that fails (a full disk, a deleted file) never stops the training: the
+/// first failure is reported once, what could not be written is kept and tried
+/// again at the next write, and training goes on.
+public final class RunRecorder: @unchecked Sendable {
+    // @unchecked: one thread calls `record` at a time (the training thread), and
+    // nothing else touches the state below.
+    public let store: RunStore
+    public let runID: Int64
+    private let flushInterval: Duration
+    private let reportFailure: (String) -> Void
+
+    private let clock = ContinuousClock()
+    private var started: ContinuousClock.Instant
+    private var lastFlush: ContinuousClock.Instant
+    private var pending: [PendingWrite] = []
+    private var modelRows: [ModelID: Int64] = [:]
+    private var modelsTraining: Set<ModelID> = []
+    private var hasFailed = false
+
+    /// Time spent inside `record`, writes included: the recorder's whole cost to the
+    /// training thread.
+    public private(set) var secondsSpent = 0.0
+    /// Metric points given up because the store kept failing and too many waited.
+    public private(set) var droppedPoints = 0
+    /// Most points kept while the store fails: hours of a typical run, a few megabytes.
+    static let pendingLimit = 100_000
+
+    private enum PendingWrite {
+        case plan(RunPlan)
+        case point(TrainingProgress, wallSeconds: Double)
+        case finished(ModelResult)
+        case ended(ExperimentReport)
+    }
+
+    /// Records into run `runID` of `store`, made by `RunStore.createRun` or claimed by
+    /// `RunStore.claimRun`. `reportFailure` gets one sentence the first time the store
+    /// fails; by default it goes to standard error.
+    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1),
+                reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError) {
+        self.store = store
+        self.runID = runID
+        self.flushInterval = flushInterval
+        self.reportFailure = reportFailure
+        started = clock.now
+        lastFlush = clock.now
+    }
+
+    public static func printToStandardError(_ message: String) {
+        FileHandle.standardError.write(Data("mimic: \(message)\n".utf8))
+    }
+
+    /// The listener: pass it every event of the run, in order.
+    public func record(_ event: TrainingEvent) {
+        let began = clock.now
+        defer { secondsSpent += (clock.now - began).seconds }
+        switch event {
+        case .runStarted(let plan):
+            started = began
+            pending.append(.plan(plan))
+            flush()
+        case .progress(let point):
+            pending.append(.point(point, wallSeconds: (began - started).seconds))
+            if point.isEpochEnd || began - lastFlush >= flushInterval { flush() }
+        case .modelFinished(let result):
+            pending.append(.finished(result))
+            flush()
+        case .paused:
+            flush()
+        case .runFinished(let report):
+            pending.append(.ended(report))
+            flush()
+        case .phaseStarted, .annotated, .resumed:
+            if began - lastFlush >= flushInterval { flush() }
+        }
+    }
+
+    /// Writes everything pending in one transaction; on failure keeps it for the next try.
+    private func flush() {
+        lastFlush = clock.now
+        var newRows: [ModelID: Int64] = [:]
+        var newTraining: Set<ModelID> = []
+        do {
+            try store.pool.write { db in
+                for write in pending {
+                    try apply(write, db, newRows: &newRows, newTraining: &newTraining)
+                }
+                try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), runID])
+            }
+            pending.removeAll(keepingCapacity: true)
+            modelRows.merge(newRows) { $1 }
+            modelsTraining.formUnion(newTraining)
+        } catch {
+            if !hasFailed {
+                hasFailed = true
+                reportFailure("The run store \(store.path) could not record run \(runID) (\(error)); "
+                    + "training goes on, and the record is tried again at each epoch, but it may stay incomplete.")
+            }
+            if pending.count > Self.pendingLimit {
+                let before = pending.count
+                pending.removeAll { if case .point = $0 { true } else { false } }
+                droppedPoints += before - pending.count
+            }
+        }
+    }
+
+    private func apply(_ write: PendingWrite, _ db: Database, newRows: inout [ModelID: Int64],
+                       newTraining: inout Set<ModelID>) throws {
+        func row(_ id: ModelID) -> Int64? { newRows[id] ?? modelRows[id] }
+        switch write {
+        case .plan(let plan):
+            try db.execute(sql: """
+                UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?
+                WHERE id = ?
+                """, arguments: [plan.dataSet, plan.split.labeled, plan.split.validation, plan.split.unlabeled,
+                                 plan.split.test, runID])
+            for model in plan.models {
+                try db.execute(sql: """
+                    INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, model.id.role.rawValue, model.id.index, model.id.spec, model.parameters,
+                                     model.forwardFLOPsPerSample, model.epochs, ModelStatus.pending.rawValue])
+                newRows[model.id] = db.lastInsertedRowID
+            }
+
+        case .point(let point, let wallSeconds):
+            guard let model = row(point.model) else { return }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (name, value) in Self.metrics(of: point) {
+                try insert.execute(arguments: [model, point.step, point.epoch, point.samplesSeen, point.trainingTime,
+                                               wallSeconds, name, value])
+            }
+            if !modelsTraining.contains(point.model) && !newTraining.contains(point.model) {
+                try db.execute(sql: "UPDATE models SET status = ? WHERE id = ?", arguments: [ModelStatus.training.rawValue, model])
+                newTraining.insert(point.model)
+            }
+            if let test = point.test {
+                try db.execute(sql: """
+                    UPDATE models SET epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ?
+                    WHERE id = ?
+                    """, arguments: [point.epoch, point.trainingTime, test.accuracy, test.loss, test.agreement, model])
+            }
+
+        case .finished(let result):
+            guard let model = row(result.id) else { return }
+            let (status, message) = Self.status(of: result)
+            try db.execute(sql: """
+                UPDATE models SET status = ?, epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?,
+                    agreement = ?, parity_seconds = ?, checkpoint = ?, message = ?
+                WHERE id = ?
+                """, arguments: [status.rawValue, result.epochsCompleted, result.trainingTime, result.test?.accuracy,
+                                 result.test?.loss, result.test?.agreement, result.timeToParity, result.checkpoint,
+                                 message, model])
+
+        case .ended(let report):
+            let (status, message) = Self.status(of: report)
+            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ? WHERE id = ?",
+                           arguments: [status.rawValue, Date(), report.wallTime, message, runID])
+        }
+    }
+
+    /// The series a progress point adds, by name.
+    static func metrics(of point: TrainingProgress) -> [(String, Double)] {
+        var values: [(String, Double)] = [
+            ("train_loss", point.trainLoss), ("train_accuracy", point.trainAccuracy),
+            ("samples_per_second", point.samplesPerSecond),
+        ]
+        if let test = point.test {
+            values += [("test_loss", test.loss), ("test_accuracy", test.accuracy)]
+            if let agreement = test.agreement { values.append(("test_agreement", agreement)) }
+        }
+        if let validation = point.validation {
+            values += [("validation_loss", validation.loss), ("validation_accuracy", validation.accuracy)]
+        }
+        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL.
+        return values.filter { $0.1.isFinite }
+    }
+
+    static func status(of result: ModelResult) -> (ModelStatus, String?) {
+        switch result.status {
+        case .finished: (.finished, result.checkpointError)
+        case .stopped: (.stopped, result.checkpointError)
+        case .diverged(let message): (.diverged, message)
+        case .skipped(let message): (.skipped, message)
+        }
+    }
+
+    /// failed when a model diverged or could not be saved; done when every model
+    /// trained to its end; stopped otherwise.
+    static func status(of report: ExperimentReport) -> (RunStatus, String?) {
+        for result in report.results {
+            if case .diverged(let message) = result.status { return (.failed, message) }
+        }
+        if let error = report.results.lazy.compactMap(\.checkpointError).first { return (.failed, error) }
+        return report.allFinished ? (.done, nil) : (.stopped, nil)
+    }
+}

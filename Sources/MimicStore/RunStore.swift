@@ -1,0 +1,348 @@
+import Foundation
+import GRDB
+import MimicEngine
+
+/// The run store: a SQLite file (WAL mode, so readers never wait for the trainer)
+/// holding every run, its models and their metric series, with one folder per run
+/// beside it for checkpoints and logs. Several processes may open the same store at
+/// once; each write waits up to `busyTimeout` for another process's write to end.
+public final class RunStore: Sendable {
+    public let path: String
+    /// The pool that reads and writes the file; for observers (a watcher) that need
+    /// more than the methods here.
+    public let pool: DatabasePool
+
+    /// How long a write waits for another process's write before failing. Writes are
+    /// short (one flush of metrics), so this is only reached when something is wrong.
+    static let busyTimeout: TimeInterval = 10
+
+    /// Opens the store at `path`, creating it (and its folder) when `create` is true,
+    /// bringing an older schema up to date, and marking as interrupted the runs whose
+    /// process died.
+    public init(path: String, create: Bool = true) throws(StoreError) {
+        // Absolute, because run folders and checkpoint paths are recorded from it and
+        // read from anywhere.
+        let path = Self.absolute(path)
+        self.path = path
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isFolder) {
+            if isFolder.boolValue { throw StoreError.notADatabase(path) }
+            try Self.checkHeader(path)
+        } else if create {
+            let folder = (path as NSString).deletingLastPathComponent
+            do {
+                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.unwritable(path, reason: Self.fileInTheWay(of: folder).map { "\($0) is a file, not a folder" } ?? Self.reason(error))
+            }
+        } else {
+            throw StoreError.missing(path)
+        }
+
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.label = "mimic run store"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path)
+        } catch {
+            throw StoreError.unwritable(path, reason: Self.reason(error))
+        }
+        try migrate()
+        try markInterruptedRuns()
+    }
+
+    /// The folder that holds the store; run folders go under `runs/` in it.
+    public var folder: String { (path as NSString).deletingLastPathComponent }
+
+    /// `<store folder>/runs/<id>`: the run's checkpoints (unless --save chose another
+    /// folder) and a detached run's log.
+    public func runFolder(_ id: Int64) -> String {
+        ((folder as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent(String(id))
+    }
+
+    /// Where a detached run writes what `mimic train` would print.
+    public func logPath(_ id: Int64) -> String {
+        (runFolder(id) as NSString).appendingPathComponent("train.log")
+    }
+
+    // MARK: - Opening
+
+    /// A file that is not SQLite gets a clear refusal before SQLite sees it.
+    private static func checkHeader(_ path: String) throws(StoreError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.unwritable(path, reason: "it cannot be read")
+        }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        // An empty file is what SQLite makes of a new database, and may be a store
+        // that another process is creating this very moment.
+        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError.notADatabase(path)
+        }
+    }
+
+    /// Brings the schema up to date. Two processes opening a new store at once may
+    /// both try the same migration; the loser's attempt fails on tables that now
+    /// exist, and trying again finds the migration applied.
+    private func migrate() throws(StoreError) {
+        let migrator = StoreSchema.migrator
+        let known = Set(StoreSchema.allIdentifiers)
+        var attempt = 0
+        while true {
+            do {
+                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                let unknown = applied.subtracting(known)
+                if !unknown.isEmpty {
+                    throw applied.isDisjoint(with: known) ? StoreError.notAStore(path) : StoreError.newer(path, unknown: unknown.sorted())
+                }
+                if applied.isEmpty {
+                    let tables = try pool.read { db in
+                        try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+                    }
+                    if tables > 0 { throw StoreError.notAStore(path) }
+                }
+                try migrator.migrate(pool)
+                return
+            } catch let error as StoreError {
+                throw error
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+                throw StoreError.notADatabase(path)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
+                || error.resultCode == .SQLITE_PERM || error.resultCode == .SQLITE_IOERR {
+                throw StoreError.unwritable(path, reason: Self.reason(error))
+            } catch {
+                attempt += 1
+                if attempt >= 5 { throw StoreError.failed(path, doing: "updating its schema", error) }
+            }
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
+    }
+
+    /// The nearest existing ancestor of `folder`, when it is not a folder.
+    static func fileInTheWay(of folder: String) -> String? {
+        var path = folder
+        while !path.isEmpty && path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return isFolder.boolValue ? nil : path }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return nil
+    }
+
+    static func reason(_ error: Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return error.localizedDescription
+    }
+
+    /// Runs `body` as one read, turning any failure into a sentence.
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.failed(path, doing: what, error)
+        }
+    }
+
+    /// Runs `body` as one write transaction, turning any failure into a sentence.
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.failed(path, doing: what, error)
+        }
+    }
+
+    // MARK: - Runs
+
+    /// Records a new run as running in this process and makes its folder. Unless the
+    /// configuration names a save directory, its checkpoints go to the run folder,
+    /// which the returned record's configuration says.
+    public func createRun(config: ExperimentConfig, programVersion: String) throws(StoreError) -> RunRecord {
+        // Paths as the process sees them now, so that the record reads the same from any folder.
+        var config = config
+        config.dataDirectory = Self.absolute(config.dataDirectory)
+        config.saveDirectory = config.saveDirectory.map(Self.absolute)
+        config.mentorCheckpoint = config.mentorCheckpoint.map(Self.absolute)
+        let now = Date()
+        let dataSet = (config.dataDirectory as NSString).lastPathComponent
+        let id = try write("recording a new run") { db -> Int64 in
+            try db.execute(sql: """
+                INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
+                                 Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now])
+            let id = db.lastInsertedRowID
+            if config.saveDirectory == nil {
+                var withFolder = config
+                withFolder.saveDirectory = runFolder(id)
+                try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [try RunRecord.json(withFolder), id])
+            }
+            return id
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: runFolder(id), withIntermediateDirectories: true)
+        } catch {
+            try? deleteRun(id)
+            throw StoreError.unwritable(path, reason: "its run folder \(runFolder(id)) cannot be made: \(Self.reason(error))")
+        }
+        return try run(id)
+    }
+
+    /// Makes this process the one that trains run `id` (a detached run, created by
+    /// the process that started this one).
+    public func claimRun(_ id: Int64) throws(StoreError) -> RunRecord {
+        try setProcess(of: id, pid: ProcessIdentity.pid)
+        return try run(id)
+    }
+
+    /// Records which process trains run `id`.
+    public func setProcess(of id: Int64, pid: Int32) throws(StoreError) {
+        let changed = try write("recording the process of run \(id)") { db -> Int in
+            try db.execute(sql: "UPDATE runs SET pid = ?, host = ?, heartbeat_at = ? WHERE id = ? AND status = ?",
+                           arguments: [pid, ProcessIdentity.host, Date(), id, RunStatus.running.rawValue])
+            return db.changesCount
+        }
+        if changed == 0 {
+            let status = try run(id).status
+            throw StoreError("Run \(id) in \(path) is \(status.rawValue), not waiting to be trained; start a new run instead.")
+        }
+    }
+
+    /// Records how a run ended, for runs that end without a report (one that could
+    /// not start, for one); the recorder records the others.
+    public func endRun(_ id: Int64, status: RunStatus, message: String?) throws(StoreError) {
+        try write("recording the end of run \(id)") { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, message = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, Date(), message, Date(), id])
+        }
+    }
+
+    public func run(_ id: Int64) throws(StoreError) -> RunRecord {
+        guard let record = try read("reading run \(id)", { db in try RunRecord.fetchOne(db, key: id) }) else {
+            throw StoreError.unknownRun(id, path: path)
+        }
+        return record
+    }
+
+    /// The run a person means by `text`: its number, or `last` for the newest run.
+    public func resolveRunID(_ text: String) throws(StoreError) -> Int64 {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "last" {
+            guard let id = try read("finding the newest run", { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs") }) else {
+                throw StoreError("There are no runs in \(path) yet; 'mimic train' records one.")
+            }
+            return id
+        }
+        guard let id = Int64(trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed), id > 0 else {
+            throw StoreError.badRunID(text)
+        }
+        _ = try run(id)
+        return id
+    }
+
+    /// Runs newest first, optionally only those with `status` or on `dataSet` (its
+    /// name, any case).
+    public func runs(status: RunStatus? = nil, dataSet: String? = nil) throws(StoreError) -> [RunRecord] {
+        try read("listing runs") { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let dataSet {
+                conditions.append("data_set = ? COLLATE NOCASE")
+                arguments += [dataSet]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try RunRecord.fetchAll(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_at DESC, id DESC", arguments: arguments)
+        }
+    }
+
+    /// A run's models in training order (mentor, students, baselines).
+    public func models(ofRun id: Int64) throws(StoreError) -> [ModelRecord] {
+        try read("reading the models of run \(id)") { db in
+            try ModelRecord.fetchAll(db, sql: "SELECT * FROM models WHERE run_id = ? ORDER BY id", arguments: [id])
+        }
+    }
+
+    /// Every metric point of a run's models, model by model, in step order.
+    public func metrics(ofRun id: Int64) throws(StoreError) -> [MetricPoint] {
+        try read("reading the metrics of run \(id)") { db in
+            try MetricPoint.fetchAll(db, sql: """
+                SELECT metrics.* FROM metrics JOIN models ON models.id = metrics.model_id
+                WHERE models.run_id = ? ORDER BY metrics.model_id, metrics.rowid
+                """, arguments: [id])
+        }
+    }
+
+    /// Deletes a run's rows and its run folder (never a --save folder elsewhere).
+    /// A run that is still training is refused: its process would go on writing.
+    public func deleteRun(_ id: Int64) throws(StoreError) {
+        let record = try run(id)
+        if record.status == .running, let pid = record.pid, record.host == ProcessIdentity.host,
+           pid != ProcessIdentity.pid, ProcessIdentity.mayBeTraining(pid: pid, heartbeat: record.heartbeatAt) {
+            throw StoreError("Run \(id) is still training (process \(pid)); stop it first (Ctrl-C in its terminal, or kill \(pid)), then delete it.")
+        }
+        try write("deleting run \(id)") { db in
+            try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+        }
+        let folder = runFolder(id)
+        if FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.removeItem(atPath: folder)
+            } catch {
+                throw StoreError("Run \(id) is deleted from \(path), but its folder \(folder) could not be removed (\(Self.reason(error))); remove it by hand.")
+            }
+        }
+    }
+
+    // MARK: - Liveness
+
+    /// Marks as interrupted every running run of this machine whose process is gone,
+    /// and the models it was training. Returns their ids. A run of another machine
+    /// (a store on a shared disk) is left alone: its process cannot be asked.
+    @discardableResult
+    public func markInterruptedRuns() throws(StoreError) -> [Int64] {
+        struct Candidate { let id: Int64; let pid: Int32?; let host: String?; let heartbeat: Date? }
+        let candidates = try read("checking for interrupted runs") { db in
+            try Row.fetchAll(db, sql: "SELECT id, pid, host, heartbeat_at FROM runs WHERE status = ?",
+                             arguments: [RunStatus.running.rawValue])
+                .map { Candidate(id: $0["id"], pid: $0["pid"], host: $0["host"], heartbeat: $0["heartbeat_at"]) }
+        }
+        // A run without a process predates liveness (schema v1): no mimic can still be
+        // writing it, since an older mimic refuses a newer store.
+        let dead = candidates.filter { candidate in
+            guard let pid = candidate.pid, let host = candidate.host else { return true }
+            return host == ProcessIdentity.host && !ProcessIdentity.mayBeTraining(pid: pid, heartbeat: candidate.heartbeat)
+        }
+        guard !dead.isEmpty else { return [] }
+        try write("marking interrupted runs") { db in
+            for run in dead {
+                let who = run.pid.map { "its process \($0)" } ?? "its process"
+                try db.execute(sql: """
+                    UPDATE runs SET status = ?, ended_at = COALESCE(heartbeat_at, started_at), message = ?
+                    WHERE id = ? AND status = ?
+                    """, arguments: [RunStatus.interrupted.rawValue,
+                                     "\(who) ended without finishing it (killed, crashed or the machine stopped); what it recorded until then is kept.",
+                                     run.id, RunStatus.running.rawValue])
+                try db.execute(sql: "UPDATE models SET status = ? WHERE run_id = ? AND status = ?",
+                               arguments: [ModelStatus.interrupted.rawValue, run.id, ModelStatus.training.rawValue])
+            }
+        }
+        return dead.map(\.id)
+    }
+}

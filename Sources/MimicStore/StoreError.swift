@@ -1,0 +1,43 @@
+import MimicEngine
+
+/// Why the run store cannot do what was asked, as one sentence for a person: the
+/// thing, the problem and the fix.
+public struct StoreError: ReportableError, Equatable {
+    public let message: String
+    public var description: String { message }
+
+    public init(_ message: String) { self.message = message }
+
+    static func missing(_ path: String) -> StoreError {
+        StoreError("There is no run store at \(path) yet; 'mimic train' creates it with the first run, or pass --store with the path of an existing one.")
+    }
+
+    static func notADatabase(_ path: String) -> StoreError {
+        StoreError("\(path) is not a SQLite database, so it cannot be a run store; pass --store with another file, or move this one away.")
+    }
+
+    static func notAStore(_ path: String) -> StoreError {
+        StoreError("\(path) is a SQLite database but not a mimic run store; pass --store with another file.")
+    }
+
+    static func newer(_ path: String, unknown: [String]) -> StoreError {
+        StoreError("The run store \(path) was written by a newer mimic (schema \(unknown.joined(separator: ", ")) is unknown to this one); "
+            + "run that newer mimic, or pass --store with another file.")
+    }
+
+    static func unwritable(_ path: String, reason: String) -> StoreError {
+        StoreError("The run store \(path) cannot be opened for writing (\(reason)); pass --store with a path in a folder you can write to.")
+    }
+
+    static func unknownRun(_ id: Int64, path: String) -> StoreError {
+        StoreError("There is no run \(id) in \(path); 'mimic runs' lists the runs there.")
+    }
+
+    static func badRunID(_ text: String) -> StoreError {
+        StoreError("\"\(text)\" is not a run id; pass the number that 'mimic runs' shows, or 'last' for the newest run.")
+    }
+
+    static func failed(_ path: String, doing what: String, _ error: Error) -> StoreError {
+        StoreError("The run store \(path) failed while \(what) (\(error)); check the disk, or pass --store with another file.")
+    }
+}

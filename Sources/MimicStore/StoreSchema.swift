@@ -1,0 +1,83 @@
+import GRDB
+
+/// The store's schema, one migration per version. A store written by an older mimic
+/// is brought up to date when it is opened; one written by a newer mimic (a
+/// migration this one does not know) is refused rather than misread.
+///
+/// Never edit a migration that has shipped: add one. A pause/resume/stop request
+/// from a watcher would be the next: `v3-control`, a table `control_requests`
+/// (run_id, request, requested_at, handled_at) that the trainer polls when it
+/// flushes its metrics.
+enum StoreSchema {
+    static let v1 = "v1-runs-models-metrics"
+    static let v2 = "v2-liveness"
+    static let allIdentifiers = [v1, v2]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration(v1) { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at DATETIME NOT NULL,
+                    ended_at DATETIME,
+                    status TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    data_set TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    program_version TEXT NOT NULL,
+                    labeled_count INTEGER,
+                    validation_count INTEGER,
+                    unlabeled_count INTEGER,
+                    test_count INTEGER,
+                    wall_seconds REAL,
+                    message TEXT
+                );
+                CREATE INDEX runs_by_status ON runs(status);
+                CREATE TABLE models (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    spec TEXT NOT NULL,
+                    parameters INTEGER NOT NULL,
+                    forward_flops INTEGER NOT NULL,
+                    epochs INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    epochs_completed INTEGER NOT NULL DEFAULT 0,
+                    training_seconds REAL NOT NULL DEFAULT 0,
+                    test_accuracy REAL,
+                    test_loss REAL,
+                    agreement REAL,
+                    parity_seconds REAL,
+                    checkpoint TEXT,
+                    message TEXT,
+                    UNIQUE (run_id, role, position)
+                );
+                CREATE TABLE metrics (
+                    model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    samples_seen INTEGER NOT NULL,
+                    training_seconds REAL NOT NULL,
+                    wall_seconds REAL NOT NULL,
+                    name TEXT NOT NULL,
+                    value REAL NOT NULL
+                );
+                CREATE INDEX metrics_by_model ON metrics(model_id, step);
+                """)
+        }
+
+        // Which process trains a run and when it last wrote, so that a run whose
+        // process died shows as interrupted rather than running forever.
+        migrator.registerMigration(v2) { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN pid INTEGER;
+                ALTER TABLE runs ADD COLUMN host TEXT;
+                ALTER TABLE runs ADD COLUMN heartbeat_at DATETIME;
+                """)
+        }
+        return migrator
+    }
+}

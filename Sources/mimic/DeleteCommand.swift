@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import MimicStore
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete recorded runs: their rows in the store and their run folders.",
+        discussion: """
+            Asks y/N for each run first; --yes deletes without asking, and is needed when
+            standard input is not a terminal. Checkpoints written elsewhere with --save
+            are kept. A run still training is refused: stop it first.
+            Examples:
+              mimic delete 12
+              mimic delete 3 4 5 --yes
+            """)
+
+    @Argument(help: ArgumentHelp("Run ids from 'mimic runs' ('last' for the newest).", valueName: "run"))
+    var runs: [String]
+
+    @Flag(help: "Delete without asking.")
+    var yes = false
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("Name the run to delete, e.g. 'mimic delete 12'.") }
+    }
+
+    func run() throws {
+        let store = storeOptions.open(create: false)
+        let ids = reportingErrors { () throws -> [Int64] in try runs.map { try store.resolveRunID($0) } }
+        let asking = !yes
+        if asking && isatty(STDIN_FILENO) == 0 {
+            let list = ids.map(String.init).joined(separator: " ")
+            exitWithError(UsageError("'mimic delete' asks before deleting, but standard input is not a terminal; "
+                + "pass --yes to delete run\(ids.count == 1 ? "" : "s") \(list) without asking."))
+        }
+        for id in ids {
+            let run = reportingErrors { () throws -> RunRecord in try store.run(id) }
+            if asking {
+                let question = "Delete run \(id) (\(run.status.rawValue), \(run.dataSet), started \(RunFormatting.time(run.startedAt))) "
+                    + "and its folder \(store.runFolder(id))? [y/N] "
+                FileHandle.standardOutput.write(Data(question.utf8))
+                let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+                guard answer == "y" || answer == "yes" else {
+                    writeLine("kept run \(id)")
+                    continue
+                }
+            }
+            reportingErrors { () throws in try store.deleteRun(id) }
+            writeLine("deleted run \(id)")
+        }
+    }
+}

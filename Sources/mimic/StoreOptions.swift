@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import MimicStore
+
+/// `--store PATH`, shared by every command that records or reads runs.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The run store, a SQLite file (default: $XDG_DATA_HOME/mimic/runs.sqlite, else ~/.local/share/mimic/runs.sqlite).",
+        valueName: "path"))
+    var store: String?
+
+    var path: String { store ?? StoreLocation.defaultPath() }
+
+    /// Opens the store or exits with its one sentence. Commands that only read pass
+    /// `create: false`, so that a mistyped --store does not leave an empty file behind.
+    func open(create: Bool = true) -> RunStore {
+        reportingErrors { () throws -> RunStore in try RunStore(path: path, create: create) }
+    }
+
+    /// The run a person named (a number, or `last`), with the store it is in.
+    func openRun(_ text: String) -> (RunStore, Int64) {
+        let store = open(create: false)
+        return (store, reportingErrors { () throws -> Int64 in try store.resolveRunID(text) })
+    }
+}

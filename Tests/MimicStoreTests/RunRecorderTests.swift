@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import MimicEngine
+import Synchronization
+import Testing
+@testable import MimicStore
+
+@Suite struct RunRecorderTests {
+    /// The events of one real run, to replay into a recorder step by step.
+    static func events(_ config: ExperimentConfig = quickConfig()) throws -> [TrainingEvent] {
+        var events: [TrainingEvent] = []
+        _ = try Experiment(config: config, dataSet: SyntheticData.make()).run { events.append($0) }
+        return events
+    }
+
+    static func metricCount(_ store: RunStore) throws -> Int {
+        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")! }
+    }
+
+    @Test func pointsWaitForTheEpochEndUnlessASecondHasPassed() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let events = try Self.events()
+        let firstEpochEnd = try #require(events.firstIndex { if case .progress(let p) = $0 { p.isEpochEnd } else { false } })
+        #expect(firstEpochEnd > 3, "the mentor's first epoch has points before its end")
+
+        let slow = RunRecorder(store: store, runID: run.id, flushInterval: .seconds(3600))
+        for event in events[..<firstEpochEnd] { slow.record(event) }
+        let reader = try RunStore(path: folder.storePath)
+        #expect(try Self.metricCount(reader) == 0, "points are buffered")
+        #expect(try reader.models(ofRun: run.id).count == 3, "the plan is written at once")
+        slow.record(events[firstEpochEnd])
+        let written = points(Array(events[...firstEpochEnd])).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        #expect(try Self.metricCount(reader) == written, "an epoch end writes every point so far")
+        let mentor = try #require(try reader.models(ofRun: run.id).first)
+        #expect(mentor.status == .training && mentor.epochsCompleted == 1 && mentor.test != nil)
+
+        let other = try store.createRun(config: quickConfig(), programVersion: "1")
+        let eager = RunRecorder(store: store, runID: other.id, flushInterval: .zero)
+        eager.record(events[0])
+        let before = try Self.metricCount(reader)
+        for event in events[1..<firstEpochEnd] {
+            eager.record(event)
+        }
+        #expect(try Self.metricCount(reader) > before, "with no interval, points go out as they come")
+    }
+
+    @Test func aDivergedModelFailsTheRun() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        var config = quickConfig()
+        config.learningRate = 1e30
+        let run = try store.createRun(config: config, programVersion: "1")
+        try recordRun(run.config, into: store, run: run)
+        let stored = try store.storedRun(run.id)
+        #expect(stored.run.status == .failed)
+        #expect(stored.run.message?.contains("diverged") == true)
+        #expect(stored.models.map(\.status) == [.diverged, .skipped, .skipped])
+        #expect(stored.models[1].message == "the mentor did not finish training")
+    }
+
+    @Test func aStoppedRunIsStopped() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let control = TrainingControl()
+        control.stop()
+        try recordRun(run.config, into: store, run: run, control: control)
+        let stored = try store.storedRun(run.id)
+        #expect(stored.run.status == .stopped)
+        #expect(stored.models.first?.status == .stopped)
+        #expect(stored.table.text.contains("stopped"))
+    }
+
+    /// A store that fails mid-run: one sentence, training goes on, and what could
+    /// not be written is written once the store works again.
+    @Test func aFailingStoreIsReportedOnceAndCaughtUpLater() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let events = try Self.events()
+        let reports = Mutex<[String]>([])
+        let recorder = RunRecorder(store: store, runID: run.id, flushInterval: .zero) { message in
+            reports.withLock { $0.append(message) }
+        }
+        recorder.record(events[0])
+        let other = try DatabaseQueue(path: folder.storePath, configuration: { var c = Configuration(); c.busyMode = .timeout(10); return c }())
+        let schema = try other.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'metrics'")! }
+        try other.write { db in try db.execute(sql: "DROP TABLE metrics") }
+
+        let half = events.count / 2
+        for event in events[1..<half] { recorder.record(event) }
+        let messages = reports.withLock { $0 }
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix("The run store \(store.path) could not record run \(run.id) (") == true)
+        #expect(messages.first?.hasSuffix("training goes on, and the record is tried again at each epoch, but it may stay incomplete.") == true)
+
+        try other.write { db in try db.execute(sql: schema) }
+        for event in events[half...] { recorder.record(event) }
+        #expect(reports.withLock { $0.count } == 1)
+        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        #expect(try Self.metricCount(store) == expected, "nothing was lost")
+        #expect(try store.run(run.id).status == .done)
+    }
+
+    /// A reader in another connection sees the run grow while it trains and never
+    /// waits or fails.
+    @Test func aReaderSeesTheRunGrowWhileItTrains() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        var config = quickConfig()
+        config.epochs = 6
+        config.studentEpochs = 6
+        let run = try store.createRun(config: config, programVersion: "1")
+        let finished = Atomic<Bool>(false)
+        let trainer = Thread {
+            _ = try? recordRun(run.config, into: store, run: run, flushInterval: .milliseconds(1))
+            finished.store(true, ordering: .sequentiallyConsistent)
+        }
+        trainer.stackSize = 8 << 20
+        trainer.start()
+
+        let reader = try RunStore(path: folder.storePath)
+        var counts: [Int] = []
+        while !finished.load(ordering: .sequentiallyConsistent) {
+            counts.append(try reader.metrics(ofRun: run.id).count)
+            _ = try reader.runs()
+        }
+        let final = try reader.storedRun(run.id)
+        #expect(final.run.status == .done)
+        #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 <= $1 }, "a reader never sees rows vanish")
+        #expect(Set(counts).count > 2, "the reader saw the run part-written: \(Set(counts).sorted())")
+        #expect(try reader.metrics(ofRun: run.id).count >= (counts.last ?? 0))
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import GRDB
+import MimicEngine
+import Testing
+@testable import MimicStore
+
+@Suite struct RunStoreTests {
+    @Test func aNewRunIsRunningInThisProcessWithItsOwnFolder() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let config = quickConfig()
+        let run = try store.createRun(config: config, programVersion: "9.9.9")
+
+        #expect(run.id == 1)
+        #expect(run.status == .running)
+        #expect(run.pid == getpid())
+        #expect(run.host == ProcessIdentity.host)
+        #expect(run.heartbeatAt != nil)
+        #expect(run.programVersion == "9.9.9")
+        #expect(run.dataSet == "synthetic", "the data folder's name stands in until the data set loads")
+        var expected = config
+        expected.saveDirectory = folder.file("store/runs/1")
+        #expect(run.config == expected, "checkpoints go to the run folder")
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: store.runFolder(1), isDirectory: &isFolder) && isFolder.boolValue)
+        #expect(store.logPath(1) == folder.file("store/runs/1/train.log"))
+
+        var saving = config
+        saving.saveDirectory = folder.file("elsewhere")
+        #expect(try store.createRun(config: saving, programVersion: "9.9.9").config.saveDirectory == folder.file("elsewhere"),
+                "--save wins over the run folder")
+        var relative = config
+        relative.dataDirectory = "data/../fashion"
+        relative.saveDirectory = "saved"
+        let cwd = FileManager.default.currentDirectoryPath
+        let recorded = try store.createRun(config: relative, programVersion: "9.9.9").config
+        #expect(recorded.dataDirectory == cwd + "/fashion" && recorded.saveDirectory == cwd + "/saved",
+                "paths are recorded as they mean from here")
+        #expect(try store.resolveRunID("1") == 1)
+        #expect(try store.resolveRunID("#2") == 2)
+        #expect(try store.resolveRunID("last") == 3)
+    }
+
+    @Test func aRecordedRunReadsBackAsTheEngineReportedIt() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1.0")
+        let events = try recordRun(run.config, into: store, run: run)
+        guard case .runFinished(let report) = events.last else { Issue.record("no report"); return }
+
+        let stored = try store.storedRun(run.id)
+        #expect(stored.run.status == .done)
+        #expect(stored.run.dataSet == "synthetic")
+        #expect(stored.run.split == .init(labeled: 120, validation: 0, unlabeled: 480, test: 200))
+        #expect(stored.run.endedAt != nil && stored.run.wallSeconds == report.wallTime)
+        #expect(stored.run.message == nil)
+        #expect(stored.models.map(\.modelID) == report.results.map(\.id))
+        #expect(stored.models.allSatisfy { $0.status == .finished })
+        for (model, result) in zip(stored.models, report.results) {
+            #expect(model.test == result.test)
+            #expect(model.epochsCompleted == result.epochsCompleted)
+            #expect(model.trainingSeconds == result.trainingTime)
+            #expect(model.paritySeconds == result.timeToParity)
+            #expect(model.checkpoint == result.checkpoint)
+            #expect(model.checkpoint.map { $0.hasPrefix(store.runFolder(run.id) + "/") && FileManager.default.fileExists(atPath: $0) } == true)
+        }
+        #expect(stored.table.text == ReportTable(report).text, "mimic show prints the table mimic train printed")
+
+        // Every value of every progress point, in order, model by model.
+        let modelOfRow = Dictionary(uniqueKeysWithValues: stored.models.map { ($0.id, $0.modelID) })
+        let metrics = try store.metrics(ofRun: run.id)
+        let expected = points(events).flatMap { point in
+            RunRecorder.metrics(of: point).map { "\(point.model.name) \(point.step) \(point.epoch) \(point.samplesSeen) \($0.0) \($0.1)" }
+        }
+        let storedLines = metrics.map { "\(modelOfRow[$0.modelID]!.name) \($0.step) \($0.epoch) \($0.samplesSeen) \($0.name) \($0.value)" }
+        #expect(storedLines == expected)
+        #expect(metrics.filter { $0.name == "test_accuracy" }.count == 3 + 2 + 2)
+        #expect(metrics.allSatisfy { $0.wallSeconds >= 0 && $0.trainingSeconds >= 0 })
+        #expect(zip(metrics, metrics.dropFirst()).allSatisfy { $0.modelID != $1.modelID || $0.wallSeconds <= $1.wallSeconds })
+    }
+
+    @Test func runsListNewestFirstAndFilterByStatusAndDataSet() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        var mnist = quickConfig()
+        mnist.dataDirectory = "/data/MNIST"
+        let first = try store.createRun(config: quickConfig(), programVersion: "1")
+        let second = try store.createRun(config: mnist, programVersion: "1")
+        let third = try store.createRun(config: quickConfig(), programVersion: "1")
+        try store.endRun(first.id, status: .done, message: nil)
+        try store.endRun(third.id, status: .failed, message: "the data could not be read")
+
+        #expect(try store.runs().map(\.id) == [3, 2, 1])
+        #expect(try store.runs(status: .done).map(\.id) == [1])
+        #expect(try store.runs(status: .running).map(\.id) == [2])
+        #expect(try store.runs(dataSet: "mnist").map(\.id) == [2], "any case")
+        #expect(try store.runs(status: .failed, dataSet: "synthetic").map(\.id) == [3])
+        #expect(try store.runs(status: .stopped).isEmpty)
+        #expect(try store.run(third.id).message == "the data could not be read")
+        #expect(try store.run(second.id).dataSet == "MNIST")
+    }
+
+    @Test func deletingARunRemovesItsRowsAndItsFolderButNotASaveFolder() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let kept = try store.createRun(config: quickConfig(), programVersion: "1")
+        try recordRun(kept.config, into: store, run: kept)
+        var saving = quickConfig()
+        saving.saveDirectory = folder.file("saved")
+        let deleted = try store.createRun(config: saving, programVersion: "1")
+        try recordRun(deleted.config, into: store, run: deleted)
+        let keptMetrics = try store.metrics(ofRun: kept.id)
+        #expect(!keptMetrics.isEmpty)
+
+        try store.deleteRun(deleted.id)
+        #expect(throws: StoreError.unknownRun(deleted.id, path: store.path)) { try store.run(deleted.id) }
+        #expect(!FileManager.default.fileExists(atPath: store.runFolder(deleted.id)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("saved")).count == 3, "--save folders are the user's")
+        let left = try store.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM models")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")!)
+        }
+        #expect(left.0 == 3 && left.1 == keptMetrics.count, "its models and metrics go with it, the other run's stay")
+        #expect(try store.metrics(ofRun: kept.id) == keptMetrics)
+        #expect(FileManager.default.fileExists(atPath: store.runFolder(kept.id)))
+    }
+
+    @Test func aRunStillTrainingCannotBeDeleted() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        try store.setProcess(of: run.id, pid: 1) // init: alive as long as the machine is
+        #expect(throws: StoreError("Run 1 is still training (process 1); stop it first (Ctrl-C in its terminal, or kill 1), then delete it.")) {
+            try store.deleteRun(run.id)
+        }
+        #expect(try store.run(run.id).status == .running)
+    }
+
+    @Test func aRunWhoseProcessDiedIsInterruptedOnTheNextOpen() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let dead = try store.createRun(config: quickConfig(), programVersion: "1")
+        let alive = try store.createRun(config: quickConfig(), programVersion: "1")
+        let elsewhere = try store.createRun(config: quickConfig(), programVersion: "1")
+        try store.setProcess(of: dead.id, pid: try deadProcessID())
+        try store.setProcess(of: alive.id, pid: 1)
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE runs SET host = 'another-machine', pid = 12345 WHERE id = ?", arguments: [elsewhere.id])
+            try db.execute(sql: """
+                INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
+                VALUES (?, 'mentor', 1, 'fc32', 10, 10, 3, 'training'), (?, 'student', 1, 'fc16', 10, 10, 2, 'pending')
+                """, arguments: [dead.id, dead.id])
+        }
+
+        let reopened = try RunStore(path: folder.storePath)
+        let interrupted = try reopened.run(dead.id)
+        #expect(interrupted.status == .interrupted)
+        #expect(interrupted.endedAt == interrupted.heartbeatAt)
+        #expect(interrupted.message?.contains("ended without finishing it") == true)
+        #expect(try reopened.models(ofRun: dead.id).map(\.status) == [.interrupted, .pending])
+        #expect(try reopened.run(alive.id).status == .running)
+        #expect(try reopened.run(elsewhere.id).status == .running, "another machine's process cannot be asked")
+    }
+
+    /// After a restart a dead trainer's process id soon belongs to another program;
+    /// one that started after the run's last heartbeat cannot be its trainer.
+    @Test func aProcessIDTakenOverByALaterProgramDoesNotKeepARunAlive() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let reused = try store.createRun(config: quickConfig(), programVersion: "1")
+        let old = try store.createRun(config: quickConfig(), programVersion: "1")
+        let sleeper = try spawn("/bin/sleep", "60")
+        defer { kill(sleeper, SIGKILL); var status: Int32 = 0; waitpid(sleeper, &status, 0) }
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE runs SET pid = ?, heartbeat_at = ? WHERE id = ?",
+                           arguments: [sleeper, Date().addingTimeInterval(-3600), reused.id])
+            // init started long before this heartbeat: it may well be the trainer.
+            try db.execute(sql: "UPDATE runs SET pid = 1, heartbeat_at = ? WHERE id = ?",
+                           arguments: [Date().addingTimeInterval(-3600), old.id])
+        }
+        #expect(ProcessIdentity.isAlive(sleeper))
+        #expect(ProcessIdentity.startTime(of: sleeper).map { abs($0.timeIntervalSinceNow) < 60 } == true)
+
+        let reopened = try RunStore(path: folder.storePath)
+        #expect(try reopened.run(reused.id).status == .interrupted)
+        #expect(try reopened.run(old.id).status == .running)
+    }
+
+    // MARK: - Broken input
+
+    @Test func aFileThatIsNotSQLiteIsRefusedAndLeftAsItWas() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("notes.txt")
+        let text = Data("These are my notes, not a database.\n".utf8)
+        try text.write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError("\(path) is not a SQLite database, so it cannot be a run store; pass --store with another file, or move this one away.")) {
+            try RunStore(path: path)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == text)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["notes.txt"])
+        #expect(throws: StoreError.notADatabase(folder.path)) { try RunStore(path: folder.path) }
+    }
+
+    @Test func anotherSQLiteDatabaseIsNotTakenForAStore() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("other.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup')")
+        }
+        #expect(throws: StoreError.notAStore(path)) { try RunStore(path: path) }
+        #expect(try DatabaseQueue(path: path).read { db in try db.tableExists("runs") } == false)
+    }
+
+    @Test func aStoreFromANewerMimicIsRefused() throws {
+        let folder = try TemporaryFolder()
+        _ = try RunStore(path: folder.storePath)
+        try DatabaseQueue(path: folder.storePath).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v3-control')")
+        }
+        #expect(throws: StoreError("The run store \(folder.storePath) was written by a newer mimic (schema v3-control is unknown to this one); "
+            + "run that newer mimic, or pass --store with another file.")) {
+            try RunStore(path: folder.storePath)
+        }
+    }
+
+    @Test func aPathThatCannotBeWrittenIsNamed() throws {
+        let folder = try TemporaryFolder()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder.file("file")))
+        let path = folder.file("file/mimic/runs.sqlite")
+        #expect(throws: StoreError("The run store \(path) cannot be opened for writing (\(folder.file("file")) is a file, not a folder); "
+            + "pass --store with a path in a folder you can write to.")) {
+            try RunStore(path: path)
+        }
+    }
+
+    @Test func unknownAndMalformedRunIDsAreNamed() throws {
+        let folder = try TemporaryFolder()
+        #expect(throws: StoreError.missing(folder.storePath)) { try RunStore(path: folder.storePath, create: false) }
+        #expect(!FileManager.default.fileExists(atPath: folder.storePath), "reading commands do not create a store")
+        let store = try RunStore(path: folder.storePath)
+        #expect(throws: StoreError("There are no runs in \(store.path) yet; 'mimic train' records one.")) { try store.resolveRunID("last") }
+        _ = try store.createRun(config: quickConfig(), programVersion: "1")
+        #expect(throws: StoreError("There is no run 7 in \(store.path); 'mimic runs' lists the runs there.")) { try store.resolveRunID("7") }
+        for text in ["seven", "-1", "0", "1.5", ""] {
+            #expect(throws: StoreError.badRunID(text)) { try store.resolveRunID(text) }
+        }
+    }
+
+    @Test func theDefaultStoreFollowsXDG() {
+        #expect(StoreLocation.defaultPath(environment: ["XDG_DATA_HOME": "/x/data", "HOME": "/home/a"]) == "/x/data/mimic/runs.sqlite")
+        #expect(StoreLocation.defaultPath(environment: ["HOME": "/home/a"]) == "/home/a/.local/share/mimic/runs.sqlite")
+        #expect(StoreLocation.defaultPath(environment: ["XDG_DATA_HOME": "relative", "HOME": "/home/a"]) == "/home/a/.local/share/mimic/runs.sqlite",
+                "the XDG spec ignores a relative path")
+    }
+}
+
+/// Starts a program without waiting for it.
+func spawn(_ program: String, _ arguments: String...) throws -> pid_t {
+    var pid: pid_t = 0
+    let argv = ([program] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawn(&pid, program, nil, nil, argv, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+    return pid
+}
+
+/// The id of a process that has exited and been reaped.
+func deadProcessID() throws -> Int32 {
+    let pid = try spawn("/bin/true")
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return pid
+}
