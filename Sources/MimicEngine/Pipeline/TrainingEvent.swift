@@ -1,6 +1,6 @@
 /// Which model a message is about: the mentor, or the k-th student or baseline.
-public struct ModelID: Hashable, Sendable, CustomStringConvertible {
-    public enum Role: String, Sendable, CaseIterable {
+public struct ModelID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Role: String, Sendable, Codable, CaseIterable {
         case mentor, student, baseline
     }
 
