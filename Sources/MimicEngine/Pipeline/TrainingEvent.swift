@@ -84,6 +84,10 @@ public struct RunPlan: Sendable {
         public let parameters: Int
         public let forwardFLOPsPerSample: Int
         public let epochs: Int
+        /// Epochs it completed before this process started: 0 in a new run; in a resumed
+        /// run, all of a model that ended, or those of its last epoch checkpoint (its
+        /// progress goes on from the next epoch, step, sample count and training time).
+        public let epochsCompleted: Int
     }
 
     public let dataSet: String
