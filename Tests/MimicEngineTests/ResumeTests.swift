@@ -295,9 +295,14 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         #expect(message.contains("was started with --student-epochs 1, but this run has --student-epochs 4"), "\(message)")
 
         other = config
+        other.baselines = false
+        message = error { try Experiment(config: other, dataSet: Self.data, resuming: true) }
+        #expect(message.contains("started with --baselines, but this run has no --baselines;"), "\(message)")
+
+        other = config
         other.students = ["linear"]
         message = error { try Experiment(config: other, dataSet: Self.data, resuming: true) }
-        #expect(message.contains("--student conv4-pool-fc16,linear"), "\(message)")
+        #expect(message.contains("started with --student conv4-pool-fc16 --student linear, but this run has --student linear;"), "\(message)")
 
         // Where the output goes and how many threads compute it may change.
         other = config
@@ -332,5 +337,36 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
 
         let stored = try ExperimentConfig.stored(inRunDirectory: folder)
         #expect(stored == config)
+    }
+
+    /// A run that reuses a mentor resumes with that mentor wherever its file now lies,
+    /// and is refused once the file holds another mentor (a later --save overwrote it).
+    @Test func reusedMentorMustBeTheSame() throws {
+        let root = try TemporaryFolder("resume")
+        let mentorFile = root.file("mentor.safetensors")
+        let mentor = try Network(spec: ArchitectureSpec("fc32"), input: Self.data.train.shape, classes: 10, random: SeededRandom(seed: 5))
+        let split = ["split_seed": "1", "labeled_fraction": "0.2"]
+        try mentor.save(to: mentorFile, metadata: split)
+        var config = Self.config(folder: root.file("run"))
+        config.mentorCheckpoint = mentorFile
+        config.students = ["linear"]
+        config.studentEpochs = 1
+        config.baselines = false
+        _ = try Experiment(config: config, dataSet: Self.data).run { _ in }
+
+        try FileManager.default.moveItem(atPath: mentorFile, toPath: root.file("moved.safetensors"))
+        var moved = config
+        moved.mentorCheckpoint = root.file("moved.safetensors")
+        moved.mentor = "not used with a checkpoint"
+        _ = try Experiment(config: moved, dataSet: Self.data, resuming: true)
+
+        let other = try Network(spec: ArchitectureSpec("fc32"), input: Self.data.train.shape, classes: 10, random: SeededRandom(seed: 6))
+        try other.save(to: root.file("moved.safetensors"), metadata: split)
+        do {
+            _ = try Experiment(config: moved, dataSet: Self.data, resuming: true)
+            Issue.record("a run was resumed with another mentor")
+        } catch {
+            #expect("\(error)".contains("was started with another mentor"), "\(error)")
+        }
     }
 }

@@ -95,8 +95,11 @@ final class RunFolder {
     static func resume(at path: String, identity: Identity) throws(ConfigError) -> RunFolder {
         let saved = try storedIdentity(at: path)
         let folder = try locked(path)
-        if let difference = difference(saved.config, identity.config) {
-            throw ConfigError(message: "Run folder \(path) was started with \(difference.flag) \(difference.saved), but this run has \(difference.flag) \(difference.given); resume it with the settings it was started with.")
+        if comparable(saved.config, to: identity.config) != comparable(identity.config, to: saved.config) {
+            guard let difference = difference(saved.config, identity.config) else {
+                throw ConfigError(message: "Run folder \(path) was started with other settings than this run's; resume it with the settings it was started with.")
+            }
+            throw ConfigError(message: "Run folder \(path) was started with \(difference.saved), but this run has \(difference.given); resume it with the settings it was started with.")
         }
         guard saved.data == identity.data else {
             let what = saved.data.summary == identity.data.summary
@@ -204,7 +207,7 @@ final class RunFolder {
             }
             return network
         } catch {
-            throw ConfigError(message: "Run folder \(path) cannot be resumed: the final weights of \(id.name), \(finalCheckpointPath(id)), \(Self.describe(error)); delete \(resultPath(id)) to take \(id.name) up again from its last epoch checkpoint.")
+            throw ConfigError(message: "Run folder \(path) cannot be resumed: the final checkpoint of \(id.name), \(finalCheckpointPath(id)), \(Self.describe(error)); delete \(resultPath(id)) to take \(id.name) up again from its last epoch checkpoint.")
         }
     }
 
@@ -227,30 +230,53 @@ final class RunFolder {
 
     // MARK: - Wording
 
+    /// `config` without what may change between the two parts of a run: where the data
+    /// lies (its contents are compared instead), where the output goes, how many threads
+    /// compute it, and where a reused mentor lies (its weights are compared instead; the
+    /// mentor spec is then unused).
+    private static func comparable(_ config: ExperimentConfig, to other: ExperimentConfig) -> ExperimentConfig {
+        var config = config
+        config.dataDirectory = ""
+        config.runDirectory = nil
+        config.saveDirectory = nil
+        config.threads = nil
+        if config.mentorCheckpoint != nil && other.mentorCheckpoint != nil {
+            config.mentor = ""
+            config.mentorCheckpoint = ""
+        }
+        return config
+    }
+
     /// The first setting (sorted by name) two configs differ in, with the option that sets it.
-    /// Where the output goes, and how many threads compute it, may change between the parts.
-    static func difference(_ saved: ExperimentConfig, _ given: ExperimentConfig)
-        -> (flag: String, saved: String, given: String)?
+    private static func difference(_ saved: ExperimentConfig, _ given: ExperimentConfig)
+        -> (saved: String, given: String)?
     {
-        var free: Set<String> = ["dataDirectory", "runDirectory", "saveDirectory", "threads"]
-        if saved.mentorCheckpoint != nil && given.mentorCheckpoint != nil {
-            // A reused mentor may have moved; its weights are compared instead, and the
-            // mentor spec is not used.
-            free.formUnion(["mentor", "mentorCheckpoint"])
-        }
-        func fields(_ config: ExperimentConfig) -> [String: String] {
-            guard let data = try? encoder.encode(config),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-            return object.mapValues { value in
-                if let list = value as? [Any] { return list.map { "\($0)" }.joined(separator: ",") }
-                return "\(value)"
-            }
-        }
-        let a = fields(saved), b = fields(given)
-        for key in Set(a.keys).union(b.keys).subtracting(free).sorted() where a[key] != b[key] {
-            return (flags[key] ?? key, a[key] ?? "none", b[key] ?? "none")
+        let a = fields(comparable(saved, to: given)), b = fields(comparable(given, to: saved))
+        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
+            let flag = flags[key] ?? key
+            return (a[key].map { $0.isEmpty ? "no \(flag)" : $0 } ?? "no \(flag)",
+                    b[key].map { $0.isEmpty ? "no \(flag)" : $0 } ?? "no \(flag)")
         }
         return nil
+    }
+
+    /// Each setting as its options would be written: "--epochs 3", "--student a --student b",
+    /// "--baselines" (empty when off).
+    private static func fields(_ config: ExperimentConfig) -> [String: String] {
+        guard let data = try? encoder.encode(config),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            let flag = flags[key] ?? key
+            if let list = value as? [Any] {
+                fields[key] = list.map { "\(flag) \($0)" }.joined(separator: " ")
+            } else if key == "baselines" {
+                fields[key] = (value as? Bool) == true ? flag : ""
+            } else {
+                fields[key] = "\(flag) \(value)"
+            }
+        }
+        return fields
     }
 
     private static let flags = [
