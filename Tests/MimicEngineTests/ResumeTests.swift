@@ -126,6 +126,48 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         }
     }
 
+    /// The environment variable that makes `trainsUntilKilled` run, in a child process.
+    static let killedRunFolderKey = "MIMIC_TEST_KILLED_RUN_FOLDER"
+
+    /// Not a test of its own: the process `resumesAfterSIGKILL` starts and kills.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment[killedRunFolderKey] != nil))
+    func trainsUntilKilled() throws {
+        let folder = try #require(ProcessInfo.processInfo.environment[Self.killedRunFolderKey])
+        _ = try Experiment(config: Self.config(folder: folder), dataSet: Self.data).run { _ in }
+    }
+
+    /// The real thing: this test binary, started again to train in a folder, is killed
+    /// with SIGKILL as soon as a student's first epoch checkpoint appears; the folder it
+    /// leaves resumes to what a run that was never killed ends with.
+    @Test func resumesAfterSIGKILL() throws {
+        let root = try TemporaryFolder("resume")
+        let reference = try Experiment(config: Self.config(folder: root.file("whole")), dataSet: Self.data).run { _ in }
+        let folder = root.file("killed")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        child.arguments = ["--testing-library", "swift-testing", "--filter", "ResumeTests/trainsUntilKilled"]
+        child.environment = ProcessInfo.processInfo.environment.merging([Self.killedRunFolderKey: folder]) { $1 }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        let signal = root.file("killed/student-1.epoch.safetensors")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: signal) && child.isRunning && Date() < deadline {
+            usleep(500)
+        }
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        try #require(child.terminationReason == .uncaughtSignal, "the child ended before it was killed (status \(child.terminationStatus))")
+
+        var events: [TrainingEvent] = []
+        let resumed = try Experiment(config: Self.config(folder: folder), dataSet: Self.data, resuming: true).run { events.append($0) }
+        #expect(try Outcome(resumed, folder: folder) == Outcome(reference, folder: root.file("whole")))
+        guard case .runStarted(let plan) = events.first else { Issue.record("no plan first"); return }
+        #expect(plan.models[0].epochsCompleted == 3 && plan.models[1].epochsCompleted >= 1)
+        #expect(try root.names().contains("killed"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
     /// Stopped by its control in the middle of a student, a run resumes that student
     /// after its last completed epoch: the plan says where, and its progress goes on
     /// (step, samples, training time) instead of starting again from zero.
