@@ -133,6 +133,49 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         #expect(OptimizerKind.allCases.allSatisfy { !$0.summary.isEmpty })
     }
 
+    /// An optimizer rebuilt from another's `stateBuffers` and `steps` (what an epoch
+    /// checkpoint keeps) goes on exactly as the original; rebuilt from the parameters
+    /// alone, it does not.
+    @Test(arguments: OptimizerKind.allCases)
+    func stateBuffersAndStepsAreAllItCarries(_ kind: OptimizerKind) {
+        let gradients: [[Float]] = [[0.5, -0.25, 0.1], [0.1, -0.25, 0.3], [-0.2, 0.4, 0.05], [0.3, 0.1, -0.6]]
+        let first = parameter([1, -2, 0.5]), bias = parameter([0.1], decays: false)
+        let original = kind.make(parameters: [first, bias], momentum: 0.9, weightDecay: 0.01)
+        for g in gradients.prefix(2) {
+            set(first, gradient: g)
+            set(bias, gradient: [g[0]])
+            original.step(learningRate: 0.1)
+        }
+        #expect(original.steps == 2)
+        #expect(original.stateBuffers.map(\.name) == (kind == .sgd ? ["momentum_buffer"] : ["exp_avg", "exp_avg_sq"]))
+        #expect(original.stateBuffers.allSatisfy { $0.values.count == 4 && $0.values.contains { $0 != 0 } })
+
+        /// A copy of the parameters, with an optimizer given the original's state or not.
+        func copy(restoringState: Bool) -> (parameters: [Parameter], optimizer: any Optimizer) {
+            let parameters = [parameter(values(first)), parameter(values(bias), decays: false)]
+            let optimizer = kind.make(parameters: parameters, momentum: 0.9, weightDecay: 0.01)
+            if restoringState {
+                optimizer.steps = original.steps
+                for (target, source) in zip(optimizer.stateBuffers, original.stateBuffers) {
+                    _ = target.values.update(fromContentsOf: source.values)
+                }
+            }
+            return (parameters, optimizer)
+        }
+        let restored = copy(restoringState: true), fresh = copy(restoringState: false)
+        for (weight, bias, optimizer) in [(first, bias, original), (restored.parameters[0], restored.parameters[1], restored.optimizer),
+                                          (fresh.parameters[0], fresh.parameters[1], fresh.optimizer)] {
+            for g in gradients.dropFirst(2) {
+                set(weight, gradient: g)
+                set(bias, gradient: [g[0]])
+                optimizer.step(learningRate: 0.1)
+            }
+        }
+        let expected = values(first) + values(bias)
+        #expect(restored.parameters.flatMap(values) == expected)
+        #expect(fresh.parameters.flatMap(values) != expected)
+    }
+
     @Test func constantScheduleKeepsTheBaseRate() {
         for step in [0, 50, 100, 150] {
             #expect(LearningRateSchedule.constant.rate(base: 0.1, step: step, totalSteps: 100) == 0.1)

@@ -43,7 +43,8 @@ enum FileBytes {
 
     /// Writes to a hidden temporary file beside `path`, flushes it to disk, then renames it
     /// over `path`: rename within one folder is atomic, so a crash leaves the old file or
-    /// the new one, never a mixture.
+    /// the new one, never a mixture. The folder is flushed too, so that after a power cut
+    /// the name points at the new file rather than at nothing.
     static func storeAtomically(_ bytes: [UInt8], to path: String) throws(Failure) {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
@@ -68,6 +69,12 @@ enum FileBytes {
         if let failure {
             unlink(temporary)
             throw failure
+        }
+        // Best effort: some file systems refuse to sync a folder, and the file is in place.
+        let folderDescriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderDescriptor >= 0 {
+            fsync(folderDescriptor)
+            close(folderDescriptor)
         }
     }
 }

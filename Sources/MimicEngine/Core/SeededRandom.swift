@@ -3,7 +3,9 @@ import Foundation
 /// A small, fast, seedable generator (SplitMix64) so that a seed makes a run repeatable
 /// on every platform; Swift's SystemRandomNumberGenerator cannot be seeded.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The generator's whole state: `SeededRandom(seed: state)` goes on exactly where
+    /// this one is, which is how an epoch checkpoint saves a shuffle or a dropout mask.
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

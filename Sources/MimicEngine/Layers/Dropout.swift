@@ -4,7 +4,9 @@ public final class Dropout: Layer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { inputShape }
     public let rate: Float
-    private var random: SeededRandom
+    /// Not private: an epoch checkpoint saves and restores it, so a resumed training
+    /// draws the same masks as one that never stopped.
+    var random: SeededRandom
     private let mask = FloatBuffer()
     private let output = FloatBuffer()
     private let inputGradient = FloatBuffer()

@@ -12,7 +12,7 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     public let weightDecay: Float
     /// Steps taken so far: t in the bias corrections.
-    public private(set) var steps = 0
+    public var steps = 0
 
     private let slots: [OptimizerSlot]
     private let firstMoment: UnsafeMutablePointer<Float>
@@ -41,6 +41,11 @@ public final class Adam: Optimizer {
     deinit {
         firstMoment.deallocate()
         secondMoment.deallocate()
+    }
+
+    public var stateBuffers: [OptimizerStateBuffer] {
+        [OptimizerStateBuffer(name: "exp_avg", values: UnsafeMutableBufferPointer(start: firstMoment, count: stateCount)),
+         OptimizerStateBuffer(name: "exp_avg_sq", values: UnsafeMutableBufferPointer(start: secondMoment, count: stateCount))]
     }
 
     public func step(learningRate: Float) {

@@ -4,6 +4,21 @@
 /// runs every training step and must not allocate.
 public protocol Optimizer: AnyObject {
     func step(learningRate: Float)
+
+    /// Steps taken so far (Adam's t in its bias corrections).
+    var steps: Int { get set }
+
+    /// What it carries from one step to the next besides the parameters, by PyTorch's
+    /// names ("momentum_buffer"; "exp_avg", "exp_avg_sq"), each laid out as its parameters
+    /// end to end. With `steps`, everything an epoch checkpoint saves so that a training
+    /// goes on exactly as if it had never stopped. Borrowed: valid while the optimizer lives.
+    var stateBuffers: [OptimizerStateBuffer] { get }
+}
+
+/// One per-element buffer of an optimizer's state, as long as all its parameters together.
+public struct OptimizerStateBuffer {
+    public let name: String
+    public let values: UnsafeMutableBufferPointer<Float>
 }
 
 /// One parameter as an optimizer's loop sees it: raw pointers and a count, so the update

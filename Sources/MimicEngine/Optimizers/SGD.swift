@@ -8,6 +8,8 @@ public final class SGD: Optimizer {
     public let momentum: Float
     public let weightDecay: Float
     public let nesterov: Bool
+    /// Steps taken so far; SGD's update does not depend on it.
+    public var steps = 0
 
     private let slots: [OptimizerSlot]
     private let velocity: UnsafeMutablePointer<Float>
@@ -27,7 +29,12 @@ public final class SGD: Optimizer {
 
     deinit { velocity.deallocate() }
 
+    public var stateBuffers: [OptimizerStateBuffer] {
+        [OptimizerStateBuffer(name: "momentum_buffer", values: UnsafeMutableBufferPointer(start: velocity, count: stateCount))]
+    }
+
     public func step(learningRate: Float) {
+        steps += 1
         let mu = momentum
         OptimizerSlot.forEachShare(slots, total: stateCount) { slot, range in
             let w = slot.value, g = slot.gradient, v = velocity + slot.stateOffset

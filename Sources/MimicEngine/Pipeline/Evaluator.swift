@@ -1,5 +1,5 @@
 /// Test (or validation) metrics of one model at one moment.
-public struct Evaluation: Sendable, Equatable {
+public struct Evaluation: Sendable, Equatable, Codable {
     /// Mean cross-entropy against the true labels.
     public var loss: Double
     public var accuracy: Double

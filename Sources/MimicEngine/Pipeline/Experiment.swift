@@ -12,19 +12,30 @@ public final class Experiment {
     let studentSpecs: [ArchitectureSpec]
     /// A mentor trained earlier (`config.mentorCheckpoint`), used instead of training one.
     let loadedMentor: Network?
+    /// Where the run keeps its progress (`config.runDirectory`), held locked.
+    private var runFolder: RunFolder?
+    /// What a resumed run's folder holds of each model.
+    private var savedModels: [ModelID: RunFolder.SavedModel] = [:]
+    /// The final weights of a mentor that finished before the run was resumed.
+    private var savedMentor: Network?
 
     /// Checks the whole configuration against the data before any training starts,
     /// so that a bad spec or fraction fails in a second, not after the mentor.
-    public convenience init(config: ExperimentConfig, dataSet: DataSet) throws {
+    ///
+    /// With `resuming`, `config.runDirectory` is the folder of an interrupted run started
+    /// with the same config on the same data: `run` then reports the models that ended
+    /// without training them again, takes the model that was training up after its last
+    /// completed epoch, and trains the rest. Without it, a run folder must hold no run yet.
+    public convenience init(config: ExperimentConfig, dataSet: DataSet, resuming: Bool = false) throws {
         try config.validate()
         let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
                                   validationFraction: config.validationFraction, seed: config.seed)
-        try self.init(config: config, dataSet: dataSet, split: split)
+        try self.init(config: config, dataSet: dataSet, split: split, resuming: resuming)
     }
 
     /// Runs on a split made beforehand (the dashboard shows its counts before a run).
     /// From here on only the split is read: `dataSet` gives the shape, classes and name.
-    public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit) throws {
+    public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit, resuming: Bool = false) throws {
         try config.validate()
         self.config = config
         self.dataSet = dataSet
@@ -44,6 +55,101 @@ public final class Experiment {
         }
         if let folder = config.saveDirectory {
             try Self.prepareSaveDirectory(folder)
+        }
+        guard let path = config.runDirectory else {
+            if resuming {
+                throw ConfigError(message: "A run can only be resumed from its run folder, and none is given; pass the folder the run was started in.")
+            }
+            return
+        }
+        let identity = RunFolder.Identity(
+            config: config, data: DataFingerprint(dataSet),
+            mentorWeights: loadedMentor.map { mentor in
+                var hash = ContentHash()
+                for parameter in mentor.parameters {
+                    hash.add(UnsafeBufferPointer(start: parameter.value, count: parameter.count))
+                }
+                return hash.hex
+            })
+        if resuming {
+            let folder = try RunFolder.resume(at: path, identity: identity)
+            runFolder = folder
+            try loadSavedModels(from: folder)
+        } else {
+            runFolder = try RunFolder.start(at: path, identity: identity)
+        }
+    }
+
+    /// Every model of the run, in the order they train.
+    private var modelIDs: [(id: ModelID, spec: ArchitectureSpec)] {
+        var models = [(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec)]
+        for (k, spec) in studentSpecs.enumerated() {
+            models.append((ModelID(role: .student, index: k + 1, spec: spec.text), spec))
+        }
+        if config.baselines {
+            for (k, spec) in studentSpecs.enumerated() {
+                models.append((ModelID(role: .baseline, index: k + 1, spec: spec.text), spec))
+            }
+        }
+        return models
+    }
+
+    /// Reads what the folder of a resumed run holds of each model, and checks every
+    /// epoch checkpoint against the model it belongs to, so that nothing fails once
+    /// training has started.
+    private func loadSavedModels(from folder: RunFolder) throws {
+        for (id, spec) in modelIDs where !(id.role == .mentor && loadedMentor != nil) {
+            switch try folder.saved(id) {
+            case nil:
+                break
+            case .ended(let result):
+                savedModels[id] = .ended(result)
+                if id.role == .mentor, result.status == .finished {
+                    savedMentor = try folder.finalNetwork(id)
+                }
+            case .partway(let checkpoint):
+                let settings = settings(for: id.role)
+                let position = checkpoint.position
+                let network = makeNetwork(spec, stream: "plan")
+                let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
+                                                        weightDecay: settings.weightDecay)
+                do {
+                    try checkpoint.restore(into: network, optimizer: optimizer)
+                    guard (1...settings.epochs).contains(position.epoch) else {
+                        throw CheckpointError.invalidMetadata(
+                            path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "epoch \(position.epoch)",
+                            problem: "is not one of the \(settings.epochs) epochs of \(id.name)")
+                    }
+                    var random = shuffleRandom(id)
+                    _ = ModelTrainer.order(count: trainingSamples(id.role), afterEpochs: position.epoch, random: &random)
+                    guard random.state.hexDigits == position.shuffleState else {
+                        throw CheckpointError.invalidMetadata(
+                            path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "shuffle \(position.shuffleState)",
+                            problem: "does not follow from the run's seed and split")
+                    }
+                } catch {
+                    throw folder.damagedEpochCheckpoint(id, error)
+                }
+                savedModels[id] = .partway(checkpoint)
+            }
+        }
+    }
+
+    private func shuffleRandom(_ id: ModelID) -> SeededRandom {
+        SeededRandom(seed: config.seed, stream: id.role == .mentor ? "shuffle mentor" : "shuffle \(id.role.rawValue) \(id.index)")
+    }
+
+    private func trainingSamples(_ role: ModelID.Role) -> Int {
+        role == .student ? split.unlabeled.count : split.labeled.count
+    }
+
+    /// Epochs a model completed before this run started: all of a model that ended, or
+    /// those its epoch checkpoint closed.
+    private func epochsDone(_ id: ModelID) -> Int {
+        switch savedModels[id] {
+        case nil: 0
+        case .ended(let result): result.epochsCompleted
+        case .partway(let checkpoint): checkpoint.position.epoch
         }
     }
 
@@ -74,7 +180,8 @@ public final class Experiment {
         func add(_ id: ModelID, _ spec: ArchitectureSpec, epochs: Int) {
             let network = makeNetwork(spec, stream: "plan")
             models.append(.init(id: id, parameters: network.parameterCount,
-                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs))
+                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs,
+                                epochsCompleted: epochsDone(id)))
         }
         add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: loadedMentor == nil ? config.epochs : 0)
         for (k, spec) in studentSpecs.enumerated() {
@@ -102,6 +209,10 @@ public final class Experiment {
 
         func finish(_ result: ModelResult, network: Network?) {
             var result = result
+            defer {
+                results.append(result)
+                listener(.modelFinished(result))
+            }
             if let network, result.epochsCompleted > 0, let folder = config.saveDirectory {
                 let path = (folder as NSString).appendingPathComponent(
                     "\(result.id.name.replacingOccurrences(of: " ", with: "-"))-\(result.id.spec).safetensors")
@@ -117,8 +228,26 @@ public final class Experiment {
                     result.checkpointError = "\(error)"
                 }
             }
+            // A stopped or skipped model is not done: a resumed run trains it.
+            switch result.status {
+            case .finished, .diverged: runFolder?.record(&result, network: network)
+            case .stopped, .skipped: break
+            }
+        }
+
+        /// A model that ended before the run was resumed, reported as it was.
+        func reReport(_ id: ModelID, phase: Phase) -> Bool {
+            guard case .ended(let result) = savedModels[id] else { return false }
+            listener(.phaseStarted(phase))
             results.append(result)
             listener(.modelFinished(result))
+            return true
+        }
+
+        func train(_ trainer: ModelTrainer) -> ModelResult {
+            trainer.epochCheckpointPath = runFolder?.epochCheckpointPath(trainer.id)
+            if case .partway(let checkpoint) = savedModels[trainer.id] { trainer.resumeFrom = checkpoint }
+            return trainer.run(control: control, emit: listener)
         }
 
         func skipped(_ id: ModelID, _ spec: ArchitectureSpec, because reason: String) -> ModelResult {
@@ -127,13 +256,25 @@ public final class Experiment {
                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .skipped(reason))
         }
 
+        // Models still to train after the mentor; none when a resumed run had ended them all.
+        let modelsLeft = modelIDs.dropFirst().contains { id, _ in
+            guard case .ended = savedModels[id] else { return true }
+            return false
+        }
+
         // 1. The mentor learns from the labeled part (or was trained on it before).
-        listener(.phaseStarted(.mentor))
         let mentorID = ModelID(role: .mentor, index: 1, spec: mentorSpec.text)
         let mentor: Network
         var mentorResult: ModelResult
         let mentorPredictions: [UInt8]
-        if let loadedMentor {
+        if case .ended(let saved) = savedModels[mentorID] {
+            _ = reReport(mentorID, phase: .mentor)
+            mentorResult = saved
+            mentor = savedMentor ?? makeNetwork(mentorSpec, stream: "mentor")
+            // The same weights give the same predictions the trainer kept at its last epoch.
+            mentorPredictions = savedMentor != nil && modelsLeft ? testEvaluator.evaluate(mentor).predictions : []
+        } else if let loadedMentor {
+            listener(.phaseStarted(.mentor))
             mentor = loadedMentor
             let (evaluation, predictions) = testEvaluator.evaluate(mentor)
             mentorResult = ModelResult(id: mentorID, parameters: mentor.parameterCount,
@@ -144,12 +285,13 @@ public final class Experiment {
             results.append(mentorResult)
             listener(.modelFinished(mentorResult))
         } else {
+            listener(.phaseStarted(.mentor))
             mentor = makeNetwork(mentorSpec, stream: "mentor")
             let trainer = ModelTrainer(
                 id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(for: .mentor),
                 test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
-                random: SeededRandom(seed: config.seed, stream: "shuffle mentor"))
-            mentorResult = trainer.run(control: control, emit: listener)
+                random: shuffleRandom(mentorID))
+            mentorResult = train(trainer)
             mentorPredictions = trainer.lastPredictions
             finish(mentorResult, network: mentor)
         }
@@ -157,25 +299,32 @@ public final class Experiment {
         // 2. The mentor annotates the pool; 3. the students learn from that alone.
         let studentIDs = studentSpecs.enumerated().map { ModelID(role: .student, index: $0 + 1, spec: $1.text) }
         if mentorResult.status == .finished, let mentorAccuracy = mentorResult.test?.accuracy {
-            listener(.phaseStarted(.annotating))
-            let annotationStart = ContinuousClock.now
-            let annotation = MentorAnnotation(mentor: mentor, pool: split.unlabeled)
-            listener(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
+            // Made when the first student that trains needs it: a resumed run whose
+            // students all ended needs none.
+            var annotation: MentorAnnotation?
             for (k, spec) in studentSpecs.enumerated() {
+                let phase = Phase.student(index: k + 1, of: studentSpecs.count)
+                if reReport(studentIDs[k], phase: phase) { continue }
                 guard !control.isStopped else {
                     finish(skipped(studentIDs[k], spec, because: "the run was stopped"), network: nil)
                     continue
                 }
-                listener(.phaseStarted(.student(index: k + 1, of: studentSpecs.count)))
+                if annotation == nil {
+                    listener(.phaseStarted(.annotating))
+                    let annotationStart = ContinuousClock.now
+                    annotation = MentorAnnotation(mentor: mentor, pool: split.unlabeled)
+                    listener(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
+                }
+                listener(.phaseStarted(phase))
                 let student = makeNetwork(spec, stream: "model \(k + 1)")
                 let trainer = ModelTrainer(
                     id: studentIDs[k], network: student,
-                    batches: MimicBatches(pool: split.unlabeled, annotation: annotation, loss: config.loss,
+                    batches: MimicBatches(pool: split.unlabeled, annotation: annotation!, loss: config.loss,
                                           temperature: config.temperature),
                     settings: settings(for: .student), test: testEvaluator, validation: nil,
                     mentorPredictions: mentorPredictions, parityTarget: mentorAccuracy,
-                    random: SeededRandom(seed: config.seed, stream: "shuffle student \(k + 1)"))
-                finish(trainer.run(control: control, emit: listener), network: student)
+                    random: shuffleRandom(studentIDs[k]))
+                finish(train(trainer), network: student)
             }
         } else {
             let reason = control.isStopped ? "the run was stopped" : "the mentor did not finish training"
@@ -191,18 +340,20 @@ public final class Experiment {
             let parityTarget = mentorResult.status == .finished ? mentorResult.test?.accuracy : nil
             for (k, spec) in studentSpecs.enumerated() {
                 let id = ModelID(role: .baseline, index: k + 1, spec: spec.text)
+                let phase = Phase.baseline(index: k + 1, of: studentSpecs.count)
+                if reReport(id, phase: phase) { continue }
                 guard !control.isStopped else {
                     finish(skipped(id, spec, because: "the run was stopped"), network: nil)
                     continue
                 }
-                listener(.phaseStarted(.baseline(index: k + 1, of: studentSpecs.count)))
+                listener(.phaseStarted(phase))
                 let baseline = makeNetwork(spec, stream: "model \(k + 1)")
                 let trainer = ModelTrainer(
                     id: id, network: baseline, batches: SupervisedBatches(split.labeled),
                     settings: settings(for: .baseline), test: testEvaluator, validation: validationEvaluator,
                     mentorPredictions: mentorPredictions, parityTarget: parityTarget,
-                    random: SeededRandom(seed: config.seed, stream: "shuffle baseline \(k + 1)"))
-                finish(trainer.run(control: control, emit: listener), network: baseline)
+                    random: shuffleRandom(id))
+                finish(train(trainer), network: baseline)
             }
         }
 

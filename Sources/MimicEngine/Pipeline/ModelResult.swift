@@ -1,6 +1,7 @@
-/// How one model's training ended, and what it reached.
-public struct ModelResult: Sendable {
-    public enum Status: Sendable, Equatable, CustomStringConvertible {
+/// How one model's training ended, and what it reached. Codable so that a run folder
+/// keeps it and a resumed run reports a finished model without training it again.
+public struct ModelResult: Sendable, Codable {
+    public enum Status: Sendable, Equatable, Codable, CustomStringConvertible {
         case finished
         /// Stopped from outside (pause/stop control) before its last epoch.
         case stopped
@@ -41,5 +42,33 @@ public struct ModelResult: Sendable {
         self.parameters = parameters
         self.forwardFLOPsPerSample = forwardFLOPsPerSample
         self.status = status
+    }
+}
+
+extension ModelResult.Status {
+    private enum CodingKeys: String, CodingKey { case status, reason }
+
+    /// {"status": "diverged", "reason": "..."}: flat, so any JSON reader can use it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(description, forKey: .status)
+        switch self {
+        case .finished, .stopped: break
+        case .diverged(let reason), .skipped(let reason): try container.encode(reason, forKey: .reason)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let status = try container.decode(String.self, forKey: .status)
+        switch status {
+        case "finished": self = .finished
+        case "stopped": self = .stopped
+        case "diverged": self = .diverged(try container.decode(String.self, forKey: .reason))
+        case "skipped": self = .skipped(try container.decode(String.self, forKey: .reason))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .status, in: container,
+                                                   debugDescription: "unknown status \"\(status)\"")
+        }
     }
 }

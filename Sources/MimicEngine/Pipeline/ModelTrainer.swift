@@ -32,6 +32,10 @@ final class ModelTrainer {
 
     /// The last test predictions, kept for the mentor's annotation step.
     private(set) var lastPredictions: [UInt8] = []
+    /// Where to keep an epoch checkpoint after every epoch; nil keeps none.
+    var epochCheckpointPath: String?
+    /// An epoch checkpoint of this model to go on from, checked beforehand to fit it.
+    var resumeFrom: EpochCheckpoint?
 
     init(id: ModelID, network: Network, batches: TrainingBatches, settings: TrainingSettings,
          test: Evaluator, validation: Evaluator?, mentorPredictions: [UInt8]?, parityTarget: Double?,
@@ -64,10 +68,28 @@ final class ModelTrainer {
         let pointEvery = max(1, stepsPerEpoch / max(1, settings.pointsPerEpoch))
         let input = FloatBuffer(capacity: batchSize * batches.sampleShape.count)
         let gradient = FloatBuffer(capacity: batchSize * classes)
-        var order = (0..<Int32(count)).map { $0 }
+        var order = Self.order(count: count, afterEpochs: 0, random: &random)
 
         var step = 0
         var samplesSeen = 0
+        var firstEpoch = 1
+        if let resumeFrom {
+            let position = resumeFrom.position
+            do {
+                try resumeFrom.restore(into: network, optimizer: optimizer)
+            } catch {
+                preconditionFailure("the experiment checks an epoch checkpoint against its model before it runs: \(error)")
+            }
+            order = Self.order(count: count, afterEpochs: position.epoch, random: &random)
+            precondition(random.state.hexDigits == position.shuffleState, "the experiment checks the shuffle state before it runs")
+            step = position.step
+            samplesSeen = position.samplesSeen
+            firstEpoch = position.epoch + 1
+            result.epochsCompleted = position.epoch
+            result.trainingTime = position.trainingTime
+            result.test = position.test
+            result.timeToParity = position.timeToParity
+        }
         var window = Accumulator()
         let clock = ContinuousClock()
 
@@ -80,7 +102,8 @@ final class ModelTrainer {
                 samplesPerSecond: span.samplesPerSecond, test: test, validation: validation)
         }
 
-        for epoch in 1...settings.epochs {
+        // A stride, not a range: a model resumed after its last epoch has none left.
+        for epoch in stride(from: firstEpoch, through: settings.epochs, by: 1) {
             order.shuffle(using: &random)
             var wholeEpoch = Accumulator()
             var start = 0
@@ -126,10 +149,37 @@ final class ModelTrainer {
             if result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
                 result.timeToParity = result.trainingTime
             }
+            // Kept before the epoch's point is published, so a listener that has seen an
+            // epoch end knows that a resumed run goes on from there.
+            if let epochCheckpointPath {
+                let position = TrainingPosition(
+                    model: id.name, optimizer: settings.optimizer, epoch: epoch, step: step, samplesSeen: samplesSeen,
+                    trainingTime: result.trainingTime, optimizerSteps: optimizer.steps, shuffleState: random.state.hexDigits,
+                    dropoutStates: network.layers.compactMap { ($0 as? Dropout)?.random.state.hexDigits },
+                    test: result.test, timeToParity: result.timeToParity)
+                do {
+                    try EpochCheckpoint.write(network: network, optimizer: optimizer, position: position, to: epochCheckpointPath)
+                } catch {
+                    result.checkpointError = result.checkpointError ?? "\(error)"
+                }
+            }
             emit(.progress(point(epoch: epoch, span: wholeEpoch, test: evaluation, validation: validated)))
             window = Accumulator()
         }
+        if lastPredictions.isEmpty {
+            // Resumed with no epoch left: the mentor's predictions are still wanted.
+            lastPredictions = test.evaluate(network, mentorPredictions: mentorPredictions).predictions
+        }
         return result
+    }
+
+    /// The sample order as `epochs` epochs leave it. Each epoch shuffles the order the
+    /// previous one left, so a resumed trainer replays the shuffles of the epochs done,
+    /// which also leaves `random` where the uninterrupted trainer's would be.
+    static func order(count: Int, afterEpochs epochs: Int, random: inout SeededRandom) -> [Int32] {
+        var order = (0..<Int32(count)).map { $0 }
+        for _ in 0..<epochs { order.shuffle(using: &random) }
+        return order
     }
 }
 

@@ -1,6 +1,6 @@
 /// Which model a message is about: the mentor, or the k-th student or baseline.
-public struct ModelID: Hashable, Sendable, CustomStringConvertible {
-    public enum Role: String, Sendable, CaseIterable {
+public struct ModelID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Role: String, Sendable, Codable, CaseIterable {
         case mentor, student, baseline
     }
 
@@ -84,6 +84,10 @@ public struct RunPlan: Sendable {
         public let parameters: Int
         public let forwardFLOPsPerSample: Int
         public let epochs: Int
+        /// Epochs it completed before this process started: 0 in a new run; in a resumed
+        /// run, all of a model that ended, or those of its last epoch checkpoint (its
+        /// progress goes on from the next epoch, step, sample count and training time).
+        public let epochsCompleted: Int
     }
 
     public let dataSet: String
