@@ -84,10 +84,22 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Brings the schema up to date. Two processes opening a new store at once may
-    /// both try the same migration; the loser's attempt fails on tables that now
-    /// exist, and trying again finds the migration applied.
+    /// Brings the schema up to date. Two processes opening a new store at once would
+    /// race: one could see the other's half-made schema (GRDB's bookkeeping table
+    /// before the first migration) and take the file for someone else's database. So
+    /// the check and the migration run under an exclusive lock on the store's folder
+    /// (a `flock` on the folder, not on the file: closing a second descriptor of the
+    /// database file would drop SQLite's own locks on it). If the lock cannot be had,
+    /// the retry below still catches the race in most cases.
     private func migrate() throws(StoreError) {
+        let lock = open(folder, O_RDONLY | O_DIRECTORY)
+        if lock >= 0 { flock(lock, LOCK_EX) }
+        defer {
+            if lock >= 0 {
+                flock(lock, LOCK_UN)
+                close(lock)
+            }
+        }
         let migrator = StoreSchema.migrator
         let known = Set(StoreSchema.allIdentifiers)
         var attempt = 0

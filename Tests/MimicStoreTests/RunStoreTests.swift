@@ -1,10 +1,30 @@
 import Foundation
 import GRDB
 import MimicEngine
+import Synchronization
 import Testing
 @testable import MimicStore
 
 @Suite struct RunStoreTests {
+    /// Regression: two processes making a new store at once, one saw the other's
+    /// half-made schema and refused the file as "not a mimic run store". flock locks
+    /// belong to open file descriptions, so threads of one process race the same way.
+    @Test func manyOpenersOfANewStoreAtOnceAllSucceed() throws {
+        for _ in 0..<10 {
+            let folder = try TemporaryFolder()
+            let path = folder.storePath
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    _ = try RunStore(path: path)
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty)
+        }
+    }
+
     @Test func aNewRunIsRunningInThisProcessWithItsOwnFolder() throws {
         let folder = try TemporaryFolder()
         let store = try RunStore(path: folder.storePath)
