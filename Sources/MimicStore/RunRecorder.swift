@@ -17,6 +17,7 @@ public final class RunRecorder: @unchecked Sendable {
     public let store: RunStore
     public let runID: Int64
     private let flushInterval: Duration
+    private let wallSecondsBefore: Double
     private let reportFailure: (String) -> Void
 
     private let clock = ContinuousClock()
@@ -44,11 +45,14 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// Records into run `runID` of `store`, made by `RunStore.createRun` or claimed by
     /// `RunStore.claimRun`. `reportFailure` gets one sentence the first time the store
-    /// fails; by default it goes to standard error.
-    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1),
+    /// fails; by default it goes to standard error. A resumed run (claimed by
+    /// `RunStore.claimForResume`, cut back by `rewindRun`) keeps its model rows, and
+    /// its wall clock goes on from `wallSecondsBefore`, where the kept points stop.
+    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1), wallSecondsBefore: Double = 0,
                 reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError) {
         self.store = store
         self.runID = runID
+        self.wallSecondsBefore = wallSecondsBefore
         self.flushInterval = flushInterval
         self.reportFailure = reportFailure
         started = clock.now
@@ -69,7 +73,7 @@ public final class RunRecorder: @unchecked Sendable {
             pending.append(.plan(plan))
             flush()
         case .progress(let point):
-            pending.append(.point(point, wallSeconds: (began - started).seconds))
+            pending.append(.point(point, wallSeconds: wallSecondsBefore + (began - started).seconds))
             if point.isEpochEnd || began - lastFlush >= flushInterval { flush() }
         case .modelFinished(let result):
             pending.append(.finished(result))
@@ -124,6 +128,12 @@ public final class RunRecorder: @unchecked Sendable {
                 """, arguments: [plan.dataSet, plan.split.labeled, plan.split.validation, plan.split.unlabeled,
                                  plan.split.test, runID])
             for model in plan.models {
+                // A resumed run's models are there already.
+                if let row = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE run_id = ? AND role = ? AND position = ?",
+                                                arguments: [runID, model.id.role.rawValue, model.id.index]) {
+                    newRows[model.id] = row
+                    continue
+                }
                 try db.execute(sql: """
                     INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -167,7 +177,7 @@ public final class RunRecorder: @unchecked Sendable {
         case .ended(let report):
             let (status, message) = Self.status(of: report)
             try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ? WHERE id = ?",
-                           arguments: [status.rawValue, Date(), report.wallTime, message, runID])
+                           arguments: [status.rawValue, Date(), wallSecondsBefore + report.wallTime, message, runID])
         }
     }
 

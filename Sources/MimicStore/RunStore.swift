@@ -181,7 +181,9 @@ public final class RunStore: Sendable {
 
     /// Records a new run as running in this process and makes its folder. Unless the
     /// configuration names a save directory, its checkpoints go to the run folder,
-    /// which the returned record's configuration says.
+    /// which the returned record's configuration says. The run folder is also its
+    /// `runDirectory` (unless the configuration names one), where the engine keeps its
+    /// epoch checkpoints, so that every recorded run can be resumed ('mimic resume').
     public func createRun(config: ExperimentConfig, programVersion: String) throws(StoreError) -> RunRecord {
         // Paths as the process sees them now, so that the record reads the same from any folder.
         var config = config
@@ -197,11 +199,10 @@ public final class RunStore: Sendable {
                 """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
                                  Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now])
             let id = db.lastInsertedRowID
-            if config.saveDirectory == nil {
-                var withFolder = config
-                withFolder.saveDirectory = runFolder(id)
-                try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [try RunRecord.json(withFolder), id])
-            }
+            var withFolder = config
+            withFolder.saveDirectory = config.saveDirectory ?? runFolder(id)
+            withFolder.runDirectory = config.runDirectory.map(Self.absolute) ?? runFolder(id)
+            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [try RunRecord.json(withFolder), id])
             return id
         }
         do {

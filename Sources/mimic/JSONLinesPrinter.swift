@@ -13,6 +13,11 @@ struct JSONLinesPrinter: EventPrinter {
         write(["event": "run_recorded", "run": run, "store": store])
     }
 
+    /// The first line of a resumed run.
+    static func printResumed(run: Int64, store: String) {
+        write(["event": "run_resumed", "run": run, "store": store])
+    }
+
     private static func write(_ object: [String: Any]) {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
               let line = String(data: data, encoding: .utf8) else { return }

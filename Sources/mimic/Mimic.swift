@@ -20,12 +20,13 @@ struct Mimic: ParsableCommand {
               mimic bench --json
               mimic runs                      the recorded runs, newest first
               mimic show last                 the newest run's configuration and table
+              mimic resume last               continue an interrupted run where it stopped
             """,
         version: MimicVersion.current,
         subcommands: [
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
-            CompareCommand.self, DeleteCommand.self,
+            CompareCommand.self, DeleteCommand.self, ResumeCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

@@ -81,32 +81,7 @@ struct TrainCommand: ParsableCommand {
                 writeLine("run \(run.id), recorded in \(store.path)")
             }
         }
-        let control = TrainingControl()
-        let interrupts = InterruptHandler(control: control)
-        let printer: any EventPrinter = jsonl ? JSONLinesPrinter() : ProgressPrinter()
-        let report = experiment.run(control: control) { event in
-            printer.print(event)
-            recorder?.record(event)
-        }
-        if !jsonl {
-            writeLine("")
-            writeLine(ReportTable(report).text)
-            for result in report.results {
-                if case let .diverged(message) = result.status { writeLine("\nmimic: \(message)") }
-                if let error = result.checkpointError { writeLine("\nmimic: \(error)") }
-            }
-            if let run, let recorder {
-                // What recording cost the training thread, so that it can be checked on any machine.
-                writeLine(String(format: "\nrecorded as run %lld (writing it took %.3fs of the run's %.1fs): 'mimic show %lld' prints it again",
-                                 run.id, recorder.secondsSpent, report.wallTime, run.id))
-            }
-        }
-        if interrupts.interrupted { throw ExitCode(130) }
-        let failed = report.results.contains {
-            if case .diverged = $0.status { return true }
-            return $0.checkpointError != nil
-        }
-        if failed { throw ExitCode.failure }
+        try HeadlessTraining.run(experiment, recordedAs: run?.id, recorder: recorder, jsonl: jsonl)
     }
 
     /// Records the run, starts this command again in the background to train it,

@@ -40,7 +40,8 @@ import Testing
         #expect(run.dataSet == "synthetic", "the data folder's name stands in until the data set loads")
         var expected = config
         expected.saveDirectory = folder.file("store/runs/1")
-        #expect(run.config == expected, "checkpoints go to the run folder")
+        expected.runDirectory = folder.file("store/runs/1")
+        #expect(run.config == expected, "checkpoints and epoch checkpoints go to the run folder")
         var isFolder: ObjCBool = false
         #expect(FileManager.default.fileExists(atPath: store.runFolder(1), isDirectory: &isFolder) && isFolder.boolValue)
         #expect(store.logPath(1) == folder.file("store/runs/1/train.log"))

@@ -153,6 +153,16 @@ public final class Experiment {
         }
     }
 
+    /// The point that closed the epoch of a partway model's checkpoint, from its position.
+    private func checkpointedEpochEnd(_ id: ModelID, epochs: Int) -> TrainingProgress? {
+        guard case .partway(let checkpoint) = savedModels[id] else { return nil }
+        let position = checkpoint.position
+        return TrainingProgress(model: id, epoch: position.epoch, epochs: epochs, step: position.step,
+                                samplesSeen: position.samplesSeen, trainingTime: position.trainingTime,
+                                trainLoss: .nan, trainAccuracy: .nan, samplesPerSecond: .nan,
+                                test: position.test, validation: nil)
+    }
+
     public var splitSizes: SplitSizes {
         SplitSizes(labeled: split.labeled.count, validation: split.validation.count,
                    unlabeled: split.unlabeled.count, test: split.test.count,
@@ -181,7 +191,7 @@ public final class Experiment {
             let network = makeNetwork(spec, stream: "plan")
             models.append(.init(id: id, parameters: network.parameterCount,
                                 forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs,
-                                epochsCompleted: epochsDone(id)))
+                                epochsCompleted: epochsDone(id), checkpointedEpochEnd: checkpointedEpochEnd(id, epochs: epochs)))
         }
         add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: loadedMentor == nil ? config.epochs : 0)
         for (k, spec) in studentSpecs.enumerated() {

@@ -149,8 +149,12 @@ final class ModelTrainer {
             if result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
                 result.timeToParity = result.trainingTime
             }
-            // Kept before the epoch's point is published, so a listener that has seen an
-            // epoch end knows that a resumed run goes on from there.
+            // The epoch's point is published before its checkpoint is kept, so a listener
+            // that records points (the run store) never lags behind the checkpoint: a
+            // process killed in between resumes from the epoch before, and sends this
+            // epoch's points again, which the listener replaces. The other way round, a
+            // kill there would leave the epoch's points unrecorded and never sent again.
+            emit(.progress(point(epoch: epoch, span: wholeEpoch, test: evaluation, validation: validated)))
             if let epochCheckpointPath {
                 let position = TrainingPosition(
                     model: id.name, optimizer: settings.optimizer, epoch: epoch, step: step, samplesSeen: samplesSeen,
@@ -163,7 +167,6 @@ final class ModelTrainer {
                     result.checkpointError = result.checkpointError ?? "\(error)"
                 }
             }
-            emit(.progress(point(epoch: epoch, span: wholeEpoch, test: evaluation, validation: validated)))
             window = Accumulator()
         }
         if lastPredictions.isEmpty {

@@ -88,6 +88,11 @@ public struct RunPlan: Sendable {
         /// run, all of a model that ended, or those of its last epoch checkpoint (its
         /// progress goes on from the next epoch, step, sample count and training time).
         public let epochsCompleted: Int
+        /// The point that closed the epoch its epoch checkpoint was taken at, for a model
+        /// taken up partway (nil otherwise): a listener that missed it (its process was
+        /// killed between the checkpoint and the point) can still fill it in. A checkpoint
+        /// keeps the test results but not the epoch's train metrics, which are NaN.
+        public let checkpointedEpochEnd: TrainingProgress?
     }
 
     public let dataSet: String

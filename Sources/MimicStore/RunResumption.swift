@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import MimicEngine
+
+/// Taking up again a run that did not end (`mimic resume`): which runs may be
+/// resumed, claiming one for a new process, and cutting its metric series back to
+/// where the engine goes on, so that the resumed process writes into the same run
+/// and models as if it had never stopped.
+extension RunStore {
+    /// The run `id`, if it can be resumed: it ended without finishing (interrupted,
+    /// stopped or failed) or is claimed for this process, and its run folder holds the
+    /// run. One sentence otherwise.
+    public func resumableRun(_ id: Int64) throws(StoreError) -> RunRecord {
+        let run = try run(id)
+        try checkResumable(run)
+        return run
+    }
+
+    /// Makes process `pid` (by default this one) the one that trains run `id` again:
+    /// running, with a fresh heartbeat and no end. A run that `pid` already claimed (a
+    /// detached resume, claimed for its child by the parent) is taken as it is; any
+    /// other run must be resumable. Atomic, so two processes resuming one run cannot
+    /// both win.
+    public func claimForResume(_ id: Int64, pid: Int32? = nil) throws(StoreError) -> RunRecord {
+        let pid = pid ?? ProcessIdentity.pid
+        let host = ProcessIdentity.host
+        let claimed = try write("claiming run \(id)") { db -> Bool in
+            guard let row = try Row.fetchOne(db, sql: "SELECT status, pid, host FROM runs WHERE id = ?", arguments: [id]) else {
+                return false
+            }
+            let status: String = row["status"]
+            if status == RunStatus.running.rawValue {
+                return (row["pid"] as Int32?) == pid && (row["host"] as String?) == host
+            }
+            guard Self.resumableStatuses.contains(status) else { return false }
+            try db.execute(sql: """
+                UPDATE runs SET status = ?, pid = ?, host = ?, heartbeat_at = ?, ended_at = NULL, wall_seconds = NULL,
+                    message = NULL
+                WHERE id = ?
+                """, arguments: [RunStatus.running.rawValue, pid, host, Date(), id])
+            return true
+        }
+        let run = try run(id)
+        guard claimed else {
+            try checkResumable(run)
+            throw StoreError("Run \(id) in \(path) changed while it was being claimed; try 'mimic resume \(id)' again.")
+        }
+        return run
+    }
+
+    /// Cuts run `id` back to where `plan` (the resumed engine's plan) takes each model
+    /// up, and returns the wall-clock seconds its kept points reach, from which the
+    /// resumed process goes on counting.
+    ///
+    /// The engine trains a model again from its last epoch checkpoint and sends the
+    /// points after it again, with the same steps; the interrupted process may have
+    /// written some of them already. So every point of a later epoch is dropped, and
+    /// the model reads as it stood at that checkpoint (pending until its first point).
+    /// A model that ended (finished or diverged) is reported again as it was and keeps
+    /// its row and its points.
+    ///
+    /// The engine publishes an epoch's last point before it keeps the epoch's
+    /// checkpoint, so the store is normally never behind a checkpoint. When it is (the
+    /// store could not take the point, and the process was then killed), the engine
+    /// goes on after that epoch: its last point is filled in from the checkpoint (the
+    /// test results; the train metrics are not kept there), so that no epoch is missing.
+    @discardableResult
+    public func rewindRun(_ id: Int64, to plan: RunPlan) throws(StoreError) -> Rewind {
+        try write("rewinding run \(id) to its last epoch checkpoints") { db -> Rewind in
+            var rewind = Rewind(wallSeconds: 0, filledEpochEnds: [])
+            var partway: [(row: Int64, model: RunPlan.Model)] = []
+            for model in plan.models {
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM models WHERE run_id = ? AND role = ? AND position = ?",
+                                                 arguments: [id, model.id.role.rawValue, model.id.index]) else { continue }
+                let status: String = row["status"]
+                if status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue { continue }
+                partway.append((row["id"], model))
+                try db.execute(sql: "DELETE FROM metrics WHERE model_id = ? AND epoch > ?", arguments: [row["id"] as Int64, model.epochsCompleted])
+            }
+            rewind.wallSeconds = try Double.fetchOne(db, sql: """
+                SELECT max(metrics.wall_seconds) FROM metrics JOIN models ON models.id = metrics.model_id WHERE models.run_id = ?
+                """, arguments: [id]) ?? 0
+
+            for (row, model) in partway {
+                try db.execute(sql: """
+                    UPDATE models SET status = ?, epochs_completed = ?, parity_seconds = NULL, checkpoint = NULL, message = NULL
+                    WHERE id = ?
+                    """, arguments: [ModelStatus.pending.rawValue, model.epochsCompleted, row])
+                guard model.epochsCompleted > 0 else {
+                    try db.execute(sql: """
+                        UPDATE models SET training_seconds = 0, test_accuracy = NULL, test_loss = NULL, agreement = NULL WHERE id = ?
+                        """, arguments: [row])
+                    continue
+                }
+                let hasEpochEnd = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM metrics WHERE model_id = ? AND epoch = ? AND name = 'test_accuracy')
+                    """, arguments: [row, model.epochsCompleted]) ?? false
+                if !hasEpochEnd, let end = model.checkpointedEpochEnd {
+                    for (name, value) in RunRecorder.metrics(of: end) {
+                        try db.execute(sql: """
+                            INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [row, end.step, end.epoch, end.samplesSeen, end.trainingTime, rewind.wallSeconds, name, value])
+                    }
+                    rewind.filledEpochEnds.append("epoch \(end.epoch) of \(model.id.name)")
+                }
+                // The model's test results as of its checkpoint: those of the epoch's last point.
+                let values = try Row.fetchAll(db, sql: """
+                    SELECT name, value, training_seconds FROM metrics
+                    WHERE model_id = ? AND epoch = ? AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
+                    """, arguments: [row, model.epochsCompleted])
+                let byName = Dictionary(values.map { (row: Row) -> (String, Row) in (row["name"], row) }) { $1 }
+                guard let accuracy = byName["test_accuracy"], let loss = byName["test_loss"] else { continue }
+                try db.execute(sql: """
+                    UPDATE models SET training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ? WHERE id = ?
+                    """, arguments: [accuracy["training_seconds"] as Double, accuracy["value"] as Double, loss["value"] as Double,
+                                     byName["test_agreement"].map { $0["value"] as Double }, row])
+            }
+            return rewind
+        }
+    }
+
+    /// What `rewindRun` did.
+    public struct Rewind: Sendable, Equatable {
+        /// Where the kept points' wall clock stops.
+        public var wallSeconds: Double
+        /// Epoch ends filled in from their checkpoint ("epoch 2 of student 1").
+        public var filledEpochEnds: [String]
+    }
+
+    static let resumableStatuses: Set<String> = [RunStatus.interrupted.rawValue, RunStatus.stopped.rawValue,
+                                                 RunStatus.failed.rawValue]
+
+    private func checkResumable(_ run: RunRecord) throws(StoreError) {
+        let id = run.id
+        switch run.status {
+        case .running where run.pid == ProcessIdentity.pid && run.host == ProcessIdentity.host:
+            break // claimed for this process by the one that started it in the background
+        case .running:
+            let process = run.pid.map { "process \($0)" + (run.host.map { " on \($0)" } ?? "") } ?? "another process"
+            throw StoreError("Run \(id) is still training (\(process)), so there is nothing to resume; 'mimic show \(id)' prints how far it got.")
+        case .done:
+            throw StoreError("Run \(id) is done: every model trained to its last epoch, so there is nothing to resume; 'mimic show \(id)' prints its table.")
+        case .interrupted, .stopped, .failed:
+            break
+        }
+        guard let folder = run.config.runDirectory else {
+            throw StoreError("Run \(id) has no run folder to resume from (it was recorded before mimic kept epoch checkpoints); "
+                + "'mimic show \(id)' prints the command that trains it again.")
+        }
+        do {
+            _ = try ExperimentConfig.stored(inRunDirectory: folder)
+        } catch {
+            // The folder's own sentence, without its advice, which is for a resume by folder.
+            let problem = error.message.prefix { $0 != ";" }
+            throw StoreError("Run \(id) cannot be resumed: \(problem.prefix(1).lowercased() + problem.dropFirst()); "
+                + "'mimic show \(id)' prints the command that trains it again.")
+        }
+    }
+}
