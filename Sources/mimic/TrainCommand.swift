@@ -83,6 +83,9 @@ struct TrainCommand: ParsableCommand {
         }
         let control = TrainingControl()
         let interrupts = InterruptHandler(control: control)
+        // 'mimic watch' pauses, resumes and stops this run through the store.
+        let poller = run.map { RunControlPoller(store: store!, runID: $0.id, control: control) }
+        defer { poller?.cancel() }
         let printer: any EventPrinter = jsonl ? JSONLinesPrinter() : ProgressPrinter()
         let report = experiment.run(control: control) { event in
             printer.print(event)

@@ -61,6 +61,23 @@ public struct TrainingProgress: Sendable {
 
     /// True for the point that closes an epoch, which carries the test metrics.
     public var isEpochEnd: Bool { test != nil }
+
+    /// Public so that a point read back from a record (a run store) can be replayed.
+    public init(model: ModelID, epoch: Int, epochs: Int, step: Int, samplesSeen: Int, trainingTime: Double,
+                trainLoss: Double, trainAccuracy: Double, samplesPerSecond: Double, test: Evaluation? = nil,
+                validation: Evaluation? = nil) {
+        self.model = model
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.samplesSeen = samplesSeen
+        self.trainingTime = trainingTime
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.samplesPerSecond = samplesPerSecond
+        self.test = test
+        self.validation = validation
+    }
 }
 
 /// Everything the pipeline tells its listeners, in order.
@@ -88,6 +105,14 @@ public struct RunPlan: Sendable {
         /// run, all of a model that ended, or those of its last epoch checkpoint (its
         /// progress goes on from the next epoch, step, sample count and training time).
         public let epochsCompleted: Int
+
+        public init(id: ModelID, parameters: Int, forwardFLOPsPerSample: Int, epochs: Int, epochsCompleted: Int) {
+            self.id = id
+            self.parameters = parameters
+            self.forwardFLOPsPerSample = forwardFLOPsPerSample
+            self.epochs = epochs
+            self.epochsCompleted = epochsCompleted
+        }
     }
 
     public let dataSet: String
@@ -95,6 +120,15 @@ public struct RunPlan: Sendable {
     public let classes: Int
     public let split: SplitSizes
     public let models: [Model]
+
+    /// Public so that a plan read back from a record (a run store) can be replayed.
+    public init(dataSet: String, inputShape: SampleShape, classes: Int, split: SplitSizes, models: [Model]) {
+        self.dataSet = dataSet
+        self.inputShape = inputShape
+        self.classes = classes
+        self.split = split
+        self.models = models
+    }
 }
 
 public struct SplitSizes: Sendable, Equatable {
