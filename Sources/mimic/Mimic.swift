@@ -20,12 +20,13 @@ struct Mimic: ParsableCommand {
               mimic bench --json
               mimic runs                      the recorded runs, newest first
               mimic show last                 the newest run's configuration and table
+              mimic watch                     follow a run training in the background
             """,
         version: MimicVersion.current,
         subcommands: [
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
-            CompareCommand.self, DeleteCommand.self,
+            CompareCommand.self, DeleteCommand.self, WatchCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )
