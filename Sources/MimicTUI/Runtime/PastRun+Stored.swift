@@ -11,11 +11,11 @@ extension PastRun {
                   students: config.students, bestStudentAccuracy: best?.test?.accuracy, bestStudent: best?.spec)
     }
 
-    /// Local time to the minute, as 'mimic runs' prints it.
+    /// Local time to the minute, without the year: the pane is narrower than 'mimic runs'.
     static func format(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        formatter.dateFormat = "MM-dd HH:mm"
         return formatter.string(from: date)
     }
 }
