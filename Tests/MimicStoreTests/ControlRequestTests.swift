@@ -92,6 +92,26 @@ import Testing
 /// A request from another process reaches a real `mimic train` process.
 @Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
 struct ControlRoundTripTests {
+    @Test func watchWithNothingToWatchSaysSoInOneSentence() throws {
+        let folder = try TemporaryFolder()
+        let missing = try MimicProcess.run(["watch", "--store", folder.storePath], in: folder)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "mimic: There is no run store at \(folder.storePath) yet; 'mimic train' creates it with the first run, or pass --store with the path of an existing one.\n")
+
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        try store.endRun(run.id, status: .done, message: nil)
+        let idle = try MimicProcess.run(["watch", "--store", folder.storePath], in: folder)
+        #expect(idle.status == 1)
+        #expect(idle.stderr == "mimic: No run is training in \(folder.storePath); start one with 'mimic train --detach', "
+                + "or name a run to look back at with 'mimic watch RUN' ('mimic runs' lists them).\n")
+        let unknown = try MimicProcess.run(["watch", "7", "--store", folder.storePath], in: folder)
+        #expect(unknown.status == 1 && unknown.stderr == "mimic: There is no run 7 in \(folder.storePath); 'mimic runs' lists the runs there.\n")
+        // A run that exists but no terminal: the dashboard's own sentence.
+        let noTerminal = try MimicProcess.run(["watch", "1", "--store", folder.storePath], in: folder)
+        #expect(noTerminal.status != 0 && noTerminal.stderr.hasPrefix("mimic: ") && noTerminal.stderr.contains("terminal"))
+    }
+
     @Test func aWatchersPauseAndStopReachARealTrainingProcess() throws {
         let folder = try TemporaryFolder()
         let data = try MimicProcess.makeDataSet(in: folder)
