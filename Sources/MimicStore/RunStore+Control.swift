@@ -25,7 +25,14 @@ extension RunStore {
     /// the same transaction so that no request is applied twice. A request this mimic
     /// does not know (from a newer one) is marked handled and skipped.
     public func takeControlRequests(run id: Int64) throws(StoreError) -> [ControlRequest] {
-        try write("reading the control requests of run \(id)") { db in
+        // A read first: the trainer polls twice a second, and a write transaction each
+        // time would contend with its own recorder and with other writers for nothing.
+        let waiting = try read("reading the control requests of run \(id)") { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM control_requests WHERE run_id = ? AND handled_at IS NULL)",
+                              arguments: [id]) ?? false
+        }
+        guard waiting else { return [] }
+        return try write("taking the control requests of run \(id)") { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, request FROM control_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id
                 """, arguments: [id])
