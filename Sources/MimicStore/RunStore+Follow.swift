@@ -19,8 +19,11 @@ extension RunStore {
         let changes = try read("following run \(id)") { db -> RunChanges? in
             guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
             let models = try ModelRecord.fetchAll(db, sql: "SELECT * FROM models WHERE run_id = ? ORDER BY id", arguments: [id])
+            // The first read takes the run's rows by model (the index); later ones only
+            // the rows past the last seen, by row id, however long the run already is.
+            let source = rowID == 0 ? "metrics" : "metrics NOT INDEXED"
             let rows = try Row.fetchAll(db, sql: """
-                SELECT metrics.rowid AS row_id, metrics.* FROM metrics JOIN models ON models.id = metrics.model_id
+                SELECT metrics.rowid AS row_id, metrics.* FROM \(source) JOIN models ON models.id = metrics.model_id
                 WHERE metrics.rowid > ? AND models.run_id = ? ORDER BY metrics.rowid
                 """, arguments: [rowID, id])
             let metrics = rows.map { (rowID: $0["row_id"] as Int64, point: MetricPoint(row: $0)) }
