@@ -27,6 +27,11 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
     public var host: String?
     /// The last time the training process wrote to the store (schema v2).
     public var heartbeatAt: Date?
+    /// Since when the trainer is paused, nil while it trains (schema v3).
+    public var pausedAt: Date?
+    /// The data set's sample shape and class count once loaded (schema v3).
+    public var inputShape: SampleShape?
+    public var classes: Int?
 
     /// The split as stored: counts only.
     public struct SplitCounts: Sendable, Equatable {
@@ -65,6 +70,9 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         pid = row["pid"]
         host = row["host"]
         heartbeatAt = row["heartbeat_at"]
+        pausedAt = row["paused_at"]
+        inputShape = (row["input_shape"] as String?).flatMap(SampleShape.init(parsing:))
+        classes = row["classes"]
     }
 
     static func json(_ config: ExperimentConfig) throws -> String {

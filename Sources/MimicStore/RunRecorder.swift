@@ -40,6 +40,8 @@ public final class RunRecorder: @unchecked Sendable {
         case plan(RunPlan)
         case point(TrainingProgress, wallSeconds: Double)
         case finished(ModelResult)
+        /// When the engine paused, or nil when it resumed: what every watcher shows.
+        case paused(Date?)
         case ended(ExperimentReport)
     }
 
@@ -79,11 +81,15 @@ public final class RunRecorder: @unchecked Sendable {
             pending.append(.finished(result))
             flush()
         case .paused:
+            pending.append(.paused(Date()))
+            flush()
+        case .resumed:
+            pending.append(.paused(nil))
             flush()
         case .runFinished(let report):
             pending.append(.ended(report))
             flush()
-        case .phaseStarted, .annotated, .resumed:
+        case .phaseStarted, .annotated:
             if began - lastFlush >= flushInterval { flush() }
         }
     }
@@ -123,10 +129,11 @@ public final class RunRecorder: @unchecked Sendable {
         switch write {
         case .plan(let plan):
             try db.execute(sql: """
-                UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?
+                UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?,
+                    input_shape = ?, classes = ?
                 WHERE id = ?
                 """, arguments: [plan.dataSet, plan.split.labeled, plan.split.validation, plan.split.unlabeled,
-                                 plan.split.test, runID])
+                                 plan.split.test, plan.inputShape.description, plan.classes, runID])
             for model in plan.models {
                 // A resumed run's models are there already.
                 if let row = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE run_id = ? AND role = ? AND position = ?",
@@ -174,9 +181,12 @@ public final class RunRecorder: @unchecked Sendable {
                                  result.test?.loss, result.test?.agreement, result.timeToParity, result.checkpoint,
                                  message, model])
 
+        case .paused(let since):
+            try db.execute(sql: "UPDATE runs SET paused_at = ? WHERE id = ?", arguments: [since, runID])
+
         case .ended(let report):
             let (status, message) = Self.status(of: report)
-            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ?, paused_at = NULL WHERE id = ?",
                            arguments: [status.rawValue, Date(), wallSecondsBefore + report.wallTime, message, runID])
         }
     }

@@ -38,6 +38,11 @@ extension RunStore {
                     message = NULL
                 WHERE id = ?
                 """, arguments: [RunStatus.running.rawValue, pid, host, Date(), id])
+            // A pause or stop asked of the killed process must not reach this one,
+            // which starts unpaused.
+            try db.execute(sql: "UPDATE control_requests SET handled_at = ? WHERE run_id = ? AND handled_at IS NULL",
+                           arguments: [Date(), id])
+            try db.execute(sql: "UPDATE runs SET paused_at = NULL WHERE id = ?", arguments: [id])
             return true
         }
         let run = try run(id)

@@ -4,14 +4,12 @@ import GRDB
 /// is brought up to date when it is opened; one written by a newer mimic (a
 /// migration this one does not know) is refused rather than misread.
 ///
-/// Never edit a migration that has shipped: add one. A pause/resume/stop request
-/// from a watcher would be the next: `v3-control`, a table `control_requests`
-/// (run_id, request, requested_at, handled_at) that the trainer polls when it
-/// flushes its metrics.
+/// Never edit a migration that has shipped: add one.
 enum StoreSchema {
     static let v1 = "v1-runs-models-metrics"
     static let v2 = "v2-liveness"
-    static let allIdentifiers = [v1, v2]
+    static let v3 = "v3-control"
+    static let allIdentifiers = [v1, v2, v3]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -76,6 +74,26 @@ enum StoreSchema {
                 ALTER TABLE runs ADD COLUMN pid INTEGER;
                 ALTER TABLE runs ADD COLUMN host TEXT;
                 ALTER TABLE runs ADD COLUMN heartbeat_at DATETIME;
+                """)
+        }
+
+        // Another process (`mimic watch`) asks the trainer to pause, resume or stop by
+        // adding a request; the trainer takes it within a second and records whether it
+        // is paused, so every watcher shows the same state. The input shape and class
+        // count complete the plan a watcher replays.
+        migrator.registerMigration(v3) { db in
+            try db.execute(sql: """
+                CREATE TABLE control_requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    request TEXT NOT NULL,
+                    requested_at DATETIME NOT NULL,
+                    handled_at DATETIME
+                );
+                CREATE INDEX control_requests_waiting ON control_requests(run_id, handled_at);
+                ALTER TABLE runs ADD COLUMN paused_at DATETIME;
+                ALTER TABLE runs ADD COLUMN input_shape TEXT;
+                ALTER TABLE runs ADD COLUMN classes INTEGER;
                 """)
         }
         return migrator

@@ -6,6 +6,11 @@ public struct StoredRun: Sendable {
     public let run: RunRecord
     public let models: [ModelRecord]
 
+    public init(run: RunRecord, models: [ModelRecord]) {
+        self.run = run
+        self.models = models
+    }
+
     /// The engine's report of the run, rebuilt from the stored models.
     public var report: ExperimentReport {
         let split = run.split.map {

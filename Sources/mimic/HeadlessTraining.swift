@@ -7,9 +7,13 @@ import MimicStore
 /// table. Ctrl-C stops after the current step and still prints the table.
 enum HeadlessTraining {
     /// Exits 130 after Ctrl-C, 1 when a model diverged or could not be saved.
-    static func run(_ experiment: Experiment, recordedAs runID: Int64?, recorder: RunRecorder?, jsonl: Bool) throws {
+    static func run(_ experiment: Experiment, recordedAs runID: Int64?, recorder: RunRecorder?, store: RunStore?,
+                    jsonl: Bool) throws {
         let control = TrainingControl()
         let interrupts = InterruptHandler(control: control)
+        // 'mimic watch' pauses, resumes and stops this run through the store.
+        let poller = runID.flatMap { id in store.map { RunControlPoller(store: $0, runID: id, control: control) } }
+        defer { poller?.cancel() }
         let printer: any EventPrinter = jsonl ? JSONLinesPrinter() : ProgressPrinter()
         let report = experiment.run(control: control) { event in
             printer.print(event)

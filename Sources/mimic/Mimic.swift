@@ -21,12 +21,14 @@ struct Mimic: ParsableCommand {
               mimic runs                      the recorded runs, newest first
               mimic show last                 the newest run's configuration and table
               mimic resume last               continue an interrupted run where it stopped
+              mimic watch                     follow a run training in the background
             """,
         version: MimicVersion.current,
         subcommands: [
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             CompareCommand.self, DeleteCommand.self, ResumeCommand.self,
+            WatchCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

@@ -66,7 +66,7 @@ struct ResumeCommand: ParsableCommand {
         } else {
             writeLine("run \(id), resumed in \(store.path): \(Self.whereItPicksUp(plan))")
         }
-        try HeadlessTraining.run(experiment, recordedAs: id, recorder: recorder, jsonl: jsonl)
+        try HeadlessTraining.run(experiment, recordedAs: id, recorder: recorder, store: store, jsonl: jsonl)
     }
 
     /// "mentor 3/3 epochs, student 1 1/2 epochs, the rest from their first epoch".

@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
                 writeLine("run \(run.id), recorded in \(store.path)")
             }
         }
-        try HeadlessTraining.run(experiment, recordedAs: run?.id, recorder: recorder, jsonl: jsonl)
+        try HeadlessTraining.run(experiment, recordedAs: run?.id, recorder: recorder, store: store, jsonl: jsonl)
     }
 
     /// Records the run, starts this command again in the background to train it,

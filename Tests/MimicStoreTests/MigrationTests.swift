@@ -39,7 +39,8 @@ import Testing
         let applied = try store.pool.read { db in try StoreSchema.migrator.appliedMigrations(db) }
         #expect(applied == StoreSchema.allIdentifiers)
         let columns = try store.pool.read { db in try db.columns(in: "runs").map(\.name) }
-        #expect(columns.suffix(3) == ["pid", "host", "heartbeat_at"])
+        #expect(columns.suffix(6) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes"])
+        #expect(try store.pool.read { db in try db.tableExists("control_requests") })
 
         let done = try store.storedRun(1)
         #expect(done.run.status == .done)
@@ -48,6 +49,7 @@ import Testing
         #expect(done.run.split == .init(labeled: 6000, validation: 0, unlabeled: 54000, test: 10000))
         #expect(done.run.wallSeconds == 300.5)
         #expect(done.run.pid == nil && done.run.host == nil && done.run.heartbeatAt == nil)
+        #expect(done.run.pausedAt == nil && done.run.inputShape == nil && done.run.classes == nil)
         #expect(done.models.map(\.spec) == ["cnn-l", "cnn-s"])
         #expect(done.models[1].test == Evaluation(loss: 0.39, accuracy: 0.86, agreement: 0.93))
         #expect(done.models[1].paritySeconds == 60)
@@ -64,5 +66,7 @@ import Testing
         // The new columns work: a new run records its process.
         let new = try store.createRun(config: config, programVersion: "0.2.0")
         #expect(new.id == 3 && new.pid == getpid() && new.status == .running)
+        try store.requestControl(.pause, run: new.id)
+        #expect(try store.takeControlRequests(run: new.id) == [.pause])
     }
 }

@@ -141,6 +141,20 @@ import Testing
         #expect(try store.models(ofRun: cut.id).map(\.test) == store.models(ofRun: whole.id).map(\.test))
     }
 
+    /// Regression: a stop asked of a process that was then killed stayed pending, and
+    /// the resumed process took it and stopped at once.
+    @Test func aResumedRunDoesNotObeyRequestsMadeToTheKilledProcess() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: Self.config(), programVersion: "test")
+        try store.requestControl(.pause, run: run.id)
+        try store.requestControl(.stop, run: run.id)
+        try store.endRun(run.id, status: .interrupted, message: "killed")
+        _ = try store.claimForResume(run.id)
+        #expect(try store.takeControlRequests(run: run.id).isEmpty)
+        #expect(try store.run(run.id).pausedAt == nil)
+    }
+
     @Test func onlyARunThatDidNotFinishCanBeResumed() throws {
         let folder = try TemporaryFolder()
         let store = try RunStore(path: folder.storePath)

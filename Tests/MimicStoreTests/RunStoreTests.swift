@@ -235,9 +235,9 @@ import Testing
         let folder = try TemporaryFolder()
         _ = try RunStore(path: folder.storePath)
         try DatabaseQueue(path: folder.storePath).write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v3-control')")
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v4-future')")
         }
-        #expect(throws: StoreError("The run store \(folder.storePath) was written by a newer mimic (schema v3-control is unknown to this one); "
+        #expect(throws: StoreError("The run store \(folder.storePath) was written by a newer mimic (schema v4-future is unknown to this one); "
             + "run that newer mimic, or pass --store with another file.")) {
             try RunStore(path: folder.storePath)
         }

@@ -129,6 +129,67 @@ import Testing
         #expect(try store.metrics(ofRun: 1).contains { $0.name == "test_accuracy" })
     }
 
+    /// `mimic watch` on a `train --detach`: it shows the run, Space pauses and resumes
+    /// the training process, q leaves it training, and S in a second watcher stops it.
+    @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
+          .enabled(if: binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+    func watchFollowsADetachedTrainingAndControlsIt() throws {
+        let data = try Self.makeDataSet()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let storePath = data + "/store/runs.sqlite"
+        let mimic = "env LANG=C.UTF-8 \(Self.shellQuoted(Self.binary!))"
+        let store = "--store \(Self.shellQuoted(storePath))"
+        let command = "\(mimic) train --detach \(store) --data \(Self.shellQuoted(data)) --mentor fc32 --student fc16 "
+            + "--labeled 0.2 --epochs 5000 --student-epochs 1 --batch 8 --threads 1 > /dev/null && "
+            + "\(mimic) watch \(store); echo \"FIRST=$?\"; \(mimic) watch \(store); " + Self.afterExit
+        let terminal = try Terminal(tmux: Self.tmux!, width: 80, height: 24, command: command)
+        var trainer: Int32?
+        defer {
+            // Whatever failed above, no trainer outlives the test.
+            if let trainer, ProcessInfoCheck.isAlive(trainer) { kill(trainer, SIGKILL) }
+        }
+
+        let (following, screen) = terminal.wait(seconds: 30) { $0.contains("watching run 1 (read-only)") && $0.contains("epoch ") }
+        #expect(following, "watch did not follow the run:\n\(screen)")
+        #expect(screen.contains("mentor") && screen.contains("fc32") && screen.contains("student 1"), "the models show:\n\(screen)")
+        let reader = try RunStore(path: storePath, create: false)
+        trainer = try reader.run(1).pid
+
+        try terminal.press("Space")
+        let (paused, pausedScreen) = terminal.wait(seconds: 10) { $0.contains("paused (mentor)") }
+        #expect(paused, "the pause did not show:\n\(pausedScreen)")
+        #expect(try reader.run(1).pausedAt != nil, "the trainer recorded its pause")
+        let whilePaused = try reader.metrics(ofRun: 1).count
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try reader.metrics(ofRun: 1).count == whilePaused, "the trainer is paused")
+
+        try terminal.press("Space")
+        let (resumed, _) = terminal.wait(seconds: 10) { !$0.contains("paused") && $0.contains("mentor") }
+        let resumedAt = try reader.run(1).pausedAt
+        #expect(resumed && resumedAt == nil, "the trainer did not resume")
+
+        try terminal.press("q")
+        let (second, secondScreen) = terminal.wait(seconds: 15) { $0.contains("FIRST=0") || $0.contains("watching run 1") && !$0.contains("paused") }
+        #expect(second, "watch did not quit:\n\(secondScreen)")
+        let afterQuit = try reader.metrics(ofRun: 1).count
+        let goesOn = terminal.wait(seconds: 10) { _ in ((try? reader.metrics(ofRun: 1).count) ?? 0) > afterQuit }.0
+        let statusAfterQuit = try reader.run(1).status
+        #expect(goesOn && statusAfterQuit == .running, "quitting watch stopped the training")
+
+        try terminal.press("S")
+        let (stopped, stoppedScreen) = terminal.wait(seconds: 20) { $0.contains("looking back at run 1") && $0.contains("stopped") }
+        #expect(stopped, "the stop did not show:\n\(stoppedScreen)")
+        #expect(try reader.run(1).status == .stopped)
+        let (exited, _) = terminal.wait(seconds: 10) { _ in trainer.map { !ProcessInfoCheck.isAlive($0) } ?? true }
+        #expect(exited, "the training process did not end")
+
+        try terminal.press("q")
+        let (done, after) = terminal.wait(seconds: 15) { $0.contains("END") }
+        #expect(done && after.contains("EXITED=0"), "the second watch did not quit:\n\(after)")
+        #expect(after.contains("FIRST=0"), "the first watch did not quit cleanly:\n\(after)")
+        #expect(after.contains("icanon") && !after.contains("-icanon"), "the terminal was not restored:\n\(after)")
+    }
+
     @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
           .enabled(if: binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
     func ctrlCWhileTrainingRestoresTheTerminal() throws {
@@ -151,5 +212,12 @@ import Testing
         #expect(after.contains("icanon") && !after.contains("-icanon"), "the terminal was not restored:\n\(after)")
         let store = try RunStore(path: data + "/mimic/runs.sqlite", create: false)
         #expect(try store.runs().map(\.status) == [.stopped], "the run ends recorded as stopped")
+    }
+}
+
+/// Whether a process exists, without reaping it (it is not our child).
+enum ProcessInfoCheck {
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
     }
 }

@@ -16,7 +16,7 @@ import Testing
     /// where it has something to change.
     func states(for scope: KeyScope) -> [DashboardState] {
         var running = Scene.state(width: 100, height: 30, events: 22)
-        var finished = Scene.state(width: 100, height: 30)
+        let finished = Scene.withPastRuns(Scene.state(width: 100, height: 30))
         var idle = Scene.idle(width: 100, height: 30)
         func focused(_ pane: Pane, _ base: DashboardState, row: Int = 1) -> DashboardState {
             var state = base
@@ -29,7 +29,8 @@ import Testing
         case .global:
             return [idle, focused(.comparison, finished), running]
         case .pane(let pane):
-            var out = [focused(pane, finished), focused(pane, finished, row: 0), focused(pane, running)]
+            var out = [focused(pane, finished), focused(pane, finished, row: 0), focused(pane, running),
+                       focused(pane, Scene.withPastRuns(running, overlaid: false))]
             for setting in 0..<3 { out.append(focused(pane, idle, row: 3 + setting)) }
             var seedField = focused(pane, idle)
             seedField.splitField = .seed
@@ -76,6 +77,50 @@ import Testing
                 }
                 #expect(changed, "\(key.label()) (\(binding.summary)) in \(scope.title) changed nothing")
             }
+        }
+    }
+
+    /// Watch mode: the same promise for its own table, in the states a watcher sees.
+    @Test(arguments: KeyBindings.watchScopes.map { "\($0)" })
+    func everyKeyBoundWhileWatchingDoesSomething(scopeName: String) {
+        let scope = KeyBindings.watchScopes.first { "\($0)" == scopeName }!
+        var paused = Scene.watching(width: 100, height: 30, events: 22)
+        _ = DashboardReducer.reduce(&paused, .engine(.paused))
+        var selected = Scene.withPastRuns(Scene.watching(width: 100, height: 30, events: 22))
+        selected.focus = .comparison
+        selected.selectedModel = selected.run?.plan?.models[1].id
+        let bases = [Scene.withPastRuns(Scene.watching(width: 100, height: 30, events: 22)), paused, selected,
+                     Scene.withPastRuns(Scene.watching(width: 100, height: 30), overlaid: false)]
+        for binding in KeyBindings.bindings(for: scope, watching: true) {
+            for key in binding.keys {
+                let changed = bases.contains { base in
+                    var state = base
+                    if case .pane(let pane) = scope { state.focus = pane }
+                    if scope == .help { press(.character("?"), &state); press(.down, &state) }
+                    let before = renderer.render(state)
+                    let effects = press(key, &state)
+                    return !effects.isEmpty || renderer.render(state) != before
+                }
+                #expect(changed, "\(key.label()) (\(binding.summary)) in \(scope.title) changed nothing while watching")
+            }
+        }
+    }
+
+    @Test func helpWhileWatchingListsExactlyItsTable() {
+        var state = Scene.watching(width: 120, height: 200, events: 10)
+        press(.character("?"), &state)
+        let lines = renderer.render(state).text
+        for scope in KeyBindings.watchScopes {
+            #expect(lines.contains(scope.title))
+            for binding in KeyBindings.bindings(for: scope, watching: true) {
+                #expect(lines.contains(binding.summary), "help misses \(binding.summary)")
+            }
+            for note in KeyBindings.notes(for: scope, watching: true) {
+                #expect(lines.contains(note.summary), "help misses \(note.summary)")
+            }
+        }
+        for gone in ["run the DeepMimic protocol", "edit the spec or value", "stop training and quit", "Editing a field"] {
+            #expect(!lines.contains(gone), "help lists \(gone), which watching does not do")
         }
     }
 

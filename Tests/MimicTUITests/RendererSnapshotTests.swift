@@ -46,6 +46,41 @@ import Testing
         Snapshot.check(unicode.render(state).text, named: "spec-error-80x24")
     }
 
+    @Test func runsPaneAt80x24() {
+        var state = Scene.withPastRuns(Scene.state(width: 80, height: 24))
+        state.focus = .runs
+        _ = DashboardReducer.reduce(&state, .key(.down))
+        let text = unicode.render(state).text
+        Snapshot.check(text, named: "runs-80x24")
+        #expect(text.contains("x #2") && text.contains("#2 mentor"), "the overlaid run is marked and in the legend")
+    }
+
+    @Test func overlaidRunAt120x40() {
+        var state = Scene.withPastRuns(Scene.state(width: 120, height: 40))
+        state.focus = .comparison
+        let pastStudent = state.comparisonRows.firstIndex { $0.runID == 2 && $0.id.role == .student }!
+        for _ in 0...pastStudent { _ = DashboardReducer.reduce(&state, .key(.down)) }
+        let text = unicode.render(state).text
+        Snapshot.check(text, named: "overlay-120x40")
+        #expect(text.contains("#2 student 1") && text.contains("[#2 s1]"))
+    }
+
+    @Test func runsPaneAt120x40() {
+        var state = Scene.withPastRuns(Scene.watching(width: 120, height: 40, events: 22))
+        state.focus = .runs
+        Snapshot.check(unicode.render(state).text, named: "runs-watching-120x40")
+    }
+
+    @Test func watchingAt80x24() {
+        var state = Scene.watching(width: 80, height: 24, events: 22)
+        _ = DashboardReducer.reduce(&state, .engine(.paused))
+        state.focus = .architectures
+        let text = unicode.render(state).text
+        Snapshot.check(text, named: "watching-80x24")
+        #expect(text.contains("watching run 3 (read-only)") && text.contains("paused"))
+        #expect(text.contains("read-only while watching"), "the footer says the pane's keys do not apply")
+    }
+
     @Test func tooSmall() {
         let text = unicode.render(Scene.idle(width: 60, height: 15)).text
         Snapshot.check(text, named: "too-small-60x15")

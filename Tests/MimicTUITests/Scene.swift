@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicStore
 import MimicTUI
 
 /// Dashboard states with fixed numbers, for snapshots that read the same on every
@@ -23,7 +24,8 @@ enum Scene {
 
     /// The events of a run whose curves follow smooth formulas: every model's loss
     /// falls and its accuracy rises with the samples it has seen.
-    static func events(upTo limit: Int? = nil) -> [TrainingEvent] {
+    /// `lower` takes that much off every model's accuracy ceiling: a past run that did worse.
+    static func events(upTo limit: Int? = nil, lower: Double = 0) -> [TrainingEvent] {
         let plan = plan
         var events: [TrainingEvent] = [.runStarted(plan)]
         var results: [ModelResult] = []
@@ -33,7 +35,7 @@ enum Scene {
             events.append(.phaseStarted(role == .mentor ? .mentor : .student(index: model.id.index, of: 2)))
             if role == .student && model.id.index == 1 { events.insert(.phaseStarted(.annotating), at: events.count - 1) }
             let perEpoch = role == .student ? plan.split.unlabeled : plan.split.labeled
-            let ceiling = role == .mentor ? 0.9 : 0.88 + 0.09 * Double(model.id.index - 1)
+            let ceiling = (role == .mentor ? 0.9 : 0.88 + 0.09 * Double(model.id.index - 1)) - lower
             let rate = role == .mentor ? 1.2 : 2.0
             var result = ModelResult(id: model.id, parameters: model.parameters,
                                      forwardFLOPsPerSample: model.forwardFLOPsPerSample, status: .finished)
@@ -87,6 +89,44 @@ enum Scene {
         _ = DashboardReducer.reduce(&state, .tick(now: 100))
         _ = DashboardReducer.reduce(&state, .key(.character(" ")))
         _ = DashboardReducer.reduce(&state, .tick(now: 112.5))
+        for event in events(upTo: count) { _ = DashboardReducer.reduce(&state, .engine(event)) }
+        return state
+    }
+
+    /// Three runs of the store as the runs pane lists them; run 3 is the one on screen
+    /// in the watch scenes.
+    static let pastRuns: [PastRun] = [
+        PastRun(id: 3, started: "11-20 14:05", status: .running, dataSet: "synthetic", mentor: "fc32",
+                students: ["fc16", "linear"], bestStudentAccuracy: nil, bestStudent: nil),
+        PastRun(id: 2, started: "11-19 09:41", status: .done, dataSet: "synthetic", mentor: "fc32",
+                students: ["fc16", "linear"], bestStudentAccuracy: 0.8722, bestStudent: "linear"),
+        PastRun(id: 1, started: "11-18 17:02", status: .interrupted, dataSet: "fashion-mnist", mentor: "cnn-l",
+                students: ["cnn-s"], bestStudentAccuracy: nil, bestStudent: nil),
+    ]
+
+    /// Run 2 of `pastRuns`: the same models, each a few points worse.
+    static var pastRun: RunState { RunState.replaying(events(lower: 0.1), config: RecordedRun.config) }
+
+    /// `state` with the store's runs listed and run 2 overlaid.
+    static func withPastRuns(_ state: DashboardState, overlaid: Bool = true) -> DashboardState {
+        var state = state
+        _ = DashboardReducer.reduce(&state, .pastRuns(pastRuns))
+        if overlaid {
+            state.overlays = [RunOverlay(id: 2)]
+            _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: pastRun))
+        }
+        return state
+    }
+
+    /// `mimic watch` on run 3 (started 10 s before the dashboard's clock began), after
+    /// `events` of it were read from the store, at t=12.5.
+    static func watching(width: Int, height: Int, events count: Int? = nil) -> DashboardState {
+        var state = DashboardState(config: RecordedRun.config, width: width, height: height, themeNames: ["dark", "light"])
+        state.watching = WatchedRun(id: 3, status: .running)
+        state.recordedRunID = 3
+        state.run = RunState(config: RecordedRun.config, startedAt: -10)
+        _ = DashboardReducer.reduce(&state, .tick(now: 12.5))
+        _ = DashboardReducer.reduce(&state, .watchedStatus(.running, wallSeconds: nil))
         for event in events(upTo: count) { _ = DashboardReducer.reduce(&state, .engine(event)) }
         return state
     }

@@ -61,6 +61,23 @@ public struct TrainingProgress: Sendable {
 
     /// True for the point that closes an epoch, which carries the test metrics.
     public var isEpochEnd: Bool { test != nil }
+
+    /// Public so that a point read back from a record (a run store) can be replayed.
+    public init(model: ModelID, epoch: Int, epochs: Int, step: Int, samplesSeen: Int, trainingTime: Double,
+                trainLoss: Double, trainAccuracy: Double, samplesPerSecond: Double, test: Evaluation? = nil,
+                validation: Evaluation? = nil) {
+        self.model = model
+        self.epoch = epoch
+        self.epochs = epochs
+        self.step = step
+        self.samplesSeen = samplesSeen
+        self.trainingTime = trainingTime
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.samplesPerSecond = samplesPerSecond
+        self.test = test
+        self.validation = validation
+    }
 }
 
 /// Everything the pipeline tells its listeners, in order.
@@ -93,6 +110,16 @@ public struct RunPlan: Sendable {
         /// killed between the checkpoint and the point) can still fill it in. A checkpoint
         /// keeps the test results but not the epoch's train metrics, which are NaN.
         public let checkpointedEpochEnd: TrainingProgress?
+
+        public init(id: ModelID, parameters: Int, forwardFLOPsPerSample: Int, epochs: Int, epochsCompleted: Int,
+                    checkpointedEpochEnd: TrainingProgress? = nil) {
+            self.id = id
+            self.parameters = parameters
+            self.forwardFLOPsPerSample = forwardFLOPsPerSample
+            self.epochs = epochs
+            self.epochsCompleted = epochsCompleted
+            self.checkpointedEpochEnd = checkpointedEpochEnd
+        }
     }
 
     public let dataSet: String
@@ -100,6 +127,15 @@ public struct RunPlan: Sendable {
     public let classes: Int
     public let split: SplitSizes
     public let models: [Model]
+
+    /// Public so that a plan read back from a record (a run store) can be replayed.
+    public init(dataSet: String, inputShape: SampleShape, classes: Int, split: SplitSizes, models: [Model]) {
+        self.dataSet = dataSet
+        self.inputShape = inputShape
+        self.classes = classes
+        self.split = split
+        self.models = models
+    }
 }
 
 public struct SplitSizes: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import MimicEngine
+import MimicStore
 
 /// Everything that can change the dashboard's state, from the keyboard, the engine,
 /// the clock or the terminal.
@@ -14,6 +15,16 @@ public enum DashboardInput: Sendable {
     case interrupt
     /// A note for the status line (a theme warning, for one).
     case note(String)
+    /// The run on screen is recorded in the store under this id.
+    case recordedAs(Int64)
+    /// The store's status of the watched run changed; `wallSeconds` is its length once ended.
+    case watchedStatus(RunStatus, wallSeconds: Double?)
+    /// The runs of the store, newest first, read again.
+    case pastRuns([PastRun])
+    /// A past run chosen for overlay, read from the store.
+    case pastRunLoaded(id: Int64, run: RunState)
+    /// A past run chosen for overlay could not be read; the sentence says why.
+    case pastRunFailed(id: Int64, message: String)
 }
 
 /// What the reducer asks the outside world to do; the run loop carries it out.
@@ -22,5 +33,7 @@ public enum DashboardEffect: Equatable, Sendable {
     case pauseRun
     case resumeRun
     case stopRun
+    /// Read a past run from the store for the runs pane's overlay.
+    case loadPastRun(Int64)
     case quit
 }

@@ -44,9 +44,46 @@ public enum KeyBindings {
     private static func c(_ character: Character) -> Key { .character(character) }
 
     public static let scopes: [KeyScope] = [
-        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison),
+        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs),
         .editor, .presetPicker, .help, .confirmQuit,
     ]
+
+    /// The scopes help lists while watching: nothing there edits, and quitting never
+    /// stops the training, so it does not ask.
+    public static let watchScopes: [KeyScope] = [
+        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs), .help,
+    ]
+
+    public static func scopes(watching: Bool) -> [KeyScope] { watching ? watchScopes : scopes }
+
+    private static var paneDigits: KeyBinding {
+        KeyBinding(pairs: Pane.allCases.map { (c(Character(String($0.rawValue + 1))), .focus($0)) },
+                   label: "1-\(Pane.allCases.count)", "jump to a pane")
+    }
+
+    /// The keys of `scope` while watching a run another process trains (`mimic watch`):
+    /// pause, resume and stop go to that process; what would edit the next run or start
+    /// one is not bound, and the notes say so.
+    public static func bindings(for scope: KeyScope, watching: Bool) -> [KeyBinding] {
+        guard watching else { return bindings(for: scope) }
+        switch scope {
+        case .global:
+            return [
+                KeyBinding([.tab], .nextPane, "next pane", footer: "pane"),
+                KeyBinding([.backTab], .previousPane, "previous pane"),
+                paneDigits,
+                KeyBinding([c(" ")], .toggleRun, "ask the training to pause / resume", footer: "pause/resume"),
+                KeyBinding([c("S")], .stopRun, "ask the training to stop, keeping what is done", footer: "stop"),
+                KeyBinding([c("t")], .cycleTheme, "next colour theme"),
+                KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
+                KeyBinding([c("q")], .quit, "quit watching (the training goes on)", footer: "quit"),
+            ]
+        case .pane(.architectures), .pane(.split), .editor, .presetPicker, .confirmQuit:
+            return []
+        case .pane, .help:
+            return bindings(for: scope)
+        }
+    }
 
     public static func bindings(for scope: KeyScope) -> [KeyBinding] {
         switch scope {
@@ -54,8 +91,7 @@ public enum KeyBindings {
             [
                 KeyBinding([.tab], .nextPane, "next pane", footer: "pane"),
                 KeyBinding([.backTab], .previousPane, "previous pane"),
-                KeyBinding(pairs: Pane.allCases.map { (c(Character(String($0.rawValue + 1))), .focus($0)) },
-                           label: "1-4", "jump to a pane"),
+                paneDigits,
                 KeyBinding([c(" ")], .toggleRun, "start / pause / resume training", footer: "run/pause"),
                 KeyBinding([c("S")], .stopRun, "stop the run, keeping what is done"),
                 KeyBinding([c("R")], .loadProtocol, "run the DeepMimic protocol"),
@@ -105,6 +141,13 @@ public enum KeyBindings {
                 KeyBinding([c("r")], .reverseSort, "reverse the order", footer: "reverse"),
                 KeyBinding([.escape], .cancel, "clear the highlight"),
             ]
+        case .pane(.runs):
+            [
+                KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
+                           label: "↑↓ j/k", "select a run", footer: "run"),
+                KeyBinding([.enter], .activate, "overlay its curves and models, or remove them", footer: "overlay"),
+                KeyBinding([.escape], .cancel, "take every overlay away", footer: "clear"),
+            ]
         case .editor:
             [
                 KeyBinding([.enter], .activate, "accept", footer: "accept"),
@@ -138,6 +181,19 @@ public enum KeyBindings {
     }
 
     /// Lines of help that are not keys the reducer sees: typing, and the signals.
+    public static func notes(for scope: KeyScope, watching: Bool) -> [(label: String, summary: String)] {
+        guard watching else { return notes(for: scope) }
+        switch scope {
+        case .global:
+            return [("C-c", "quit watching (the training goes on)"), ("C-z", "suspend; fg resumes"),
+                    ("R", "not here: watching starts no run")]
+        case .pane(.architectures), .pane(.split):
+            return [("keys", "none: the watched run's settings are read-only")]
+        default:
+            return notes(for: scope)
+        }
+    }
+
     public static func notes(for scope: KeyScope) -> [(label: String, summary: String)] {
         switch scope {
         case .global: [("C-c", "quit at once, stopping training"), ("C-z", "suspend; fg resumes")]
@@ -147,8 +203,8 @@ public enum KeyBindings {
     }
 
     /// The action of `key` in `scope`, if it has one.
-    public static func action(for key: Key, in scope: KeyScope) -> DashboardAction? {
-        for binding in bindings(for: scope) {
+    public static func action(for key: Key, in scope: KeyScope, watching: Bool = false) -> DashboardAction? {
+        for binding in bindings(for: scope, watching: watching) {
             if let action = binding.action(for: key) { return action }
         }
         return nil

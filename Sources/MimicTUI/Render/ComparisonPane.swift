@@ -7,7 +7,7 @@ enum ComparisonPane {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
         func points(_ value: Double?) -> String { value.map { String(format: "%+.2f", $0 * 100) } ?? "-" }
         return [
-            row.id.name, row.id.spec,
+            row.label, row.id.spec,
             row.parameters.map(Formatting.count) ?? "-",
             row.trainingTime.map(Formatting.duration) ?? "-",
             percent(row.accuracy),
@@ -39,8 +39,9 @@ enum ComparisonPane {
         let table = TableView(
             columns: columns,
             rows: rows.map { cells($0, glyphs: glyphs) },
-            markers: rows.map { CellStyle.series(for: $0.id) },
-            selectedRow: state.selectedModel.flatMap { id in rows.firstIndex { $0.id == id } },
+            // A past run's rows are dim, so the run on screen stays the one that stands out.
+            markers: rows.map { $0.runID == nil ? CellStyle.series(for: $0.id) : .dim },
+            selectedRow: state.selectedModel.flatMap { id in rows.firstIndex { $0.id == id && $0.runID == state.selectedOverlay } },
             sortColumn: state.sortColumn.rawValue,
             descending: state.sortDescending,
             cellStyles: rows.map { row in

@@ -15,12 +15,14 @@ enum CurvesPane {
         let inside = BoxFrame.draw(rect, title: title(state.chart, glyphs: glyphs), focused: state.focus == .curves,
                                    glyphs: glyphs, into: &grid)
         guard inside.height > 0 else { return }
-        guard let run = state.run, !run.curves.isEmpty else {
+        let overlays = state.loadedOverlays
+        let run = state.run
+        guard !(run?.curves.isEmpty ?? true) || overlays.contains(where: { !$0.run.curves.isEmpty }) else {
             drawMessage(placeholder(state), in: inside, glyphs: glyphs, into: &grid)
             return
         }
         let (legendRow, charts) = inside.splitTop(1)
-        drawLegend(run, selected: state.selectedModel, rect: legendRow, glyphs: glyphs, into: &grid)
+        drawLegend(state, rect: legendRow, glyphs: glyphs, into: &grid)
         switch state.chart.metric {
         case .loss: chart(run, state, accuracy: false).draw(into: &grid, rect: charts, glyphs: glyphs)
         case .accuracy: chart(run, state, accuracy: true).draw(into: &grid, rect: charts, glyphs: glyphs)
@@ -32,6 +34,11 @@ enum CurvesPane {
     }
 
     static func placeholder(_ state: DashboardState) -> String {
+        if let watched = state.watching {
+            return watched.isTraining
+                ? "Waiting for run \(watched.id)'s first points: its process may still be loading the data set."
+                : "Run \(watched.id) recorded no points before it ended."
+        }
         switch state.data {
         case .loading: return "Loading the data set from \(state.next.dataDirectory)..."
         case .failed(let message): return message
@@ -57,12 +64,23 @@ enum CurvesPane {
         }
     }
 
-    static func drawLegend(_ run: RunState, selected: ModelID?, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
+    static func drawLegend(_ state: DashboardState, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
         var x = rect.x + 1
-        for curves in run.curves {
+        // The run on screen by name and spec; past runs as "#id model", dim unless chosen.
+        var entries: [(text: String, style: CellStyle)] = []
+        for curves in state.run?.curves ?? [] {
             let name = shortName(curves.id) + " " + curves.id.spec
-            let style = selected == nil || selected == curves.id ? CellStyle.series(for: curves.id) : .dim
-            let text = selected == curves.id ? "[\(name)]" : name
+            let style = state.isHighlighted(curves.id) ? CellStyle.series(for: curves.id) : .dim
+            entries.append((state.isSelected(curves.id) ? "[\(name)]" : name, style))
+        }
+        for (id, past) in state.loadedOverlays {
+            for curves in past.curves {
+                let name = "#\(id) \(shortName(curves.id))"
+                let selected = state.isSelected(curves.id, overlay: id)
+                entries.append((selected ? "[\(name)]" : name, selected ? .series(for: curves.id) : .dim))
+            }
+        }
+        for (text, style) in entries {
             guard x + text.count < rect.maxX else { break }
             x = grid.write(glyphs.displayable(text), x: x, y: rect.y, style: style, limit: rect.maxX) + 1
         }
@@ -82,7 +100,7 @@ enum CurvesPane {
         }
     }
 
-    static func chart(_ run: RunState, _ state: DashboardState, accuracy: Bool) -> LineChart {
+    static func chart(_ run: RunState?, _ state: DashboardState, accuracy: Bool) -> LineChart {
         let axis = state.chart.xAxis
         var chart = LineChart(title: accuracy ? "accuracy" : "loss")
         chart.unitInterval = accuracy
@@ -90,11 +108,18 @@ enum CurvesPane {
         chart.xLabels = axis == .time ? .duration : axis == .samples ? .count : .plain
         func value(_ point: CurvePoint) -> Double { accuracy ? point.accuracy : point.loss }
 
+        // Past runs first, test curves only and dim unless chosen: under the run on screen.
+        for (id, past) in state.loadedOverlays {
+            for curves in past.curves {
+                let style: CellStyle = state.isSelected(curves.id, overlay: id) ? .series(for: curves.id) : .dim
+                chart.series.append(.init(points: curves.test.map { ($0.x(axis), value($0)) }, style: style))
+            }
+        }
+        guard let run else { return chart }
         // The highlighted model is drawn last, so it sits on top of the dimmed rest.
-        let ordered = run.curves.sorted { a, _ in a.id != state.selectedModel }
+        let ordered = run.curves.sorted { a, _ in !state.isSelected(a.id) }
         for curves in ordered {
-            let style: CellStyle = state.selectedModel == nil || state.selectedModel == curves.id
-                ? .series(for: curves.id) : .dim
+            let style: CellStyle = state.isHighlighted(curves.id) ? .series(for: curves.id) : .dim
             let train = curves.train
             let smooth = smoothed(train.map(value), weight: state.chart.smoothing)
             chart.series.append(.init(points: zip(train, smooth).map { ($0.x(axis), $1) }, style: style, dotted: true))

@@ -16,12 +16,14 @@ public struct DashboardLayout: Equatable, Sendable {
     }
 
     /// `tableRows` is the number of models in the comparison; `architectureRows` the
-    /// rows of the architectures list.
-    public init(width: Int, height: Int, tableRows: Int, architectureRows: Int) {
+    /// rows of the architectures list. `runRows`, the number of recorded runs, is
+    /// given while the runs pane has the bottom area: a list of runs earns up to half
+    /// the screen, since picking among them is all one does there.
+    public init(width: Int, height: Int, tableRows: Int, architectureRows: Int, runRows: Int? = nil) {
         let screen = Rect(x: 0, y: 0, width: width, height: height)
         let (header, belowHeader) = screen.splitTop(1)
         let (body, footer) = belowHeader.splitTop(belowHeader.height - 1)
-        let tableHeight = min(max(tableRows + 3, 5), body.height / 3)
+        let tableHeight = runRows.map { min(max($0 + 3, 5), body.height / 2) } ?? min(max(tableRows + 3, 5), body.height / 3)
         let (top, comparison) = body.splitTop(body.height - tableHeight)
         let rightWidth = min(max(width * 2 / 5, 34), 56)
         let (curves, right) = top.splitLeft(width - rightWidth)
@@ -42,7 +44,7 @@ public struct DashboardLayout: Equatable, Sendable {
         case .curves: curves
         case .architectures: architectures
         case .split: split
-        case .comparison: comparison
+        case .comparison, .runs: comparison
         }
     }
 }

@@ -12,14 +12,20 @@ public struct DashboardRenderer: Sendable {
             drawTooSmall(state, into: &grid)
             return grid
         }
-        let tableRows = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
+        let planned = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
+        let tableRows = planned + state.loadedOverlays.reduce(0) { $0 + ($1.run.plan?.models.count ?? 0) }
         let layout = DashboardLayout(width: state.width, height: state.height, tableRows: tableRows,
-                                     architectureRows: state.architectureRowCount)
+                                     architectureRows: state.architectureRowCount,
+                                     runRows: state.focus == .runs ? state.pastRuns.count : nil)
         HeaderLine.draw(state, rect: layout.header, glyphs: glyphs, into: &grid)
         CurvesPane.draw(state, rect: layout.curves, glyphs: glyphs, into: &grid)
         ArchitecturesPane.draw(state, rect: layout.architectures, glyphs: glyphs, into: &grid)
         SplitPane.draw(state, rect: layout.split, glyphs: glyphs, into: &grid)
-        ComparisonPane.draw(state, rect: layout.comparison, glyphs: glyphs, into: &grid)
+        if state.focus == .runs {
+            RunsPane.draw(state, rect: layout.comparison, glyphs: glyphs, into: &grid)
+        } else {
+            ComparisonPane.draw(state, rect: layout.comparison, glyphs: glyphs, into: &grid)
+        }
         FooterLine.draw(state, rect: layout.footer, glyphs: glyphs, into: &grid)
         if let picker = state.picker {
             let items = ArchitectureSpec.presets.map { preset in
@@ -28,7 +34,7 @@ public struct DashboardRenderer: Sendable {
             Dialog.list("Presets", items: items, selected: picker.index, into: &grid, glyphs: glyphs)
         }
         switch state.overlay {
-        case .help(let scroll)?: HelpOverlay(scroll: scroll).draw(into: &grid, glyphs: glyphs)
+        case .help(let scroll)?: HelpOverlay(scroll: scroll, watching: state.watching != nil).draw(into: &grid, glyphs: glyphs)
         case .confirmQuit?: Dialog.question("Stop training and quit? y/n", into: &grid, glyphs: glyphs)
         case nil: break
         }

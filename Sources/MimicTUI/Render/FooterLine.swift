@@ -9,9 +9,13 @@ enum FooterLine {
             return
         }
         let scope = DashboardReducer.scope(of: state)
-        var bindings = KeyBindings.bindings(for: scope).filter { $0.footer != nil }
-        if case .pane = scope { bindings += KeyBindings.bindings(for: .global).filter { $0.footer != nil } }
+        let watching = state.watching != nil
+        var bindings = KeyBindings.bindings(for: scope, watching: watching).filter { $0.footer != nil }
+        if case .pane = scope { bindings += KeyBindings.bindings(for: .global, watching: watching).filter { $0.footer != nil } }
         var x = rect.x + 1
+        if watching, case .pane(let pane) = scope, KeyBindings.bindings(for: scope, watching: true).isEmpty {
+            x = grid.write("\(pane.title.lowercased()) read-only while watching  ", x: x, y: rect.y, style: .dim, limit: rect.maxX)
+        }
         for binding in bindings {
             let label = binding.label(unicode: glyphs.isUnicode)
             let summary = binding.footer ?? ""

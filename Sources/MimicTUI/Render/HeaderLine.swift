@@ -13,10 +13,17 @@ enum HeaderLine {
     static func segments(_ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
         var segments = [Segment(text: "mimic", priority: 2)]
         let name = state.run?.plan?.dataSet ?? state.dataSet?.name
-        switch state.data {
-        case .loading: segments.append(Segment(text: "loading data set" + glyphs.ellipsis, priority: 10))
-        case .failed: segments.append(Segment(text: "no data set", priority: 10, style: .bad))
-        case .ready: break
+        if let watched = state.watching {
+            // A watcher loads no data set: the run's own process has it.
+            let text = watched.isTraining ? "watching run \(watched.id) (read-only)"
+                : "looking back at run \(watched.id) (read-only)"
+            segments.append(Segment(text: text, priority: 11, style: watched.isTraining ? .header : .warning))
+        } else {
+            switch state.data {
+            case .loading: segments.append(Segment(text: "loading data set" + glyphs.ellipsis, priority: 10))
+            case .failed: segments.append(Segment(text: "no data set", priority: 10, style: .bad))
+            case .ready: break
+            }
         }
         if let name { segments.append(Segment(text: name, priority: 6)) }
         if let split = state.run?.plan?.split {
@@ -30,7 +37,8 @@ enum HeaderLine {
             if state.dataSet != nil { segments.append(Segment(text: "idle, Space starts", priority: 10)) }
             return segments
         }
-        segments.append(Segment(text: phaseText(run), priority: 10, style: run.status == .paused ? .warning : .header))
+        segments.append(Segment(text: phaseText(run, watched: state.watching), priority: 10,
+                                style: run.status == .paused ? .warning : .header))
         if let current = run.current, run.status != .finished {
             segments.append(Segment(text: "epoch \(current.epoch)/\(current.epochs)", priority: 8))
             segments.append(Segment(text: "\(Formatting.count(Int(current.samplesPerSecond.rounded()))) samples/s", priority: 4))
@@ -47,8 +55,10 @@ enum HeaderLine {
             + "\(glyphs.middleDot) \(Formatting.count(test)) test"
     }
 
-    static func phaseText(_ run: RunState) -> String {
+    static func phaseText(_ run: RunState, watched: WatchedRun? = nil) -> String {
         let phase = run.phase?.description ?? "starting"
+        // The store knows how a watched run ended (interrupted, failed) better than its results do.
+        if run.status == .finished, let watched, !watched.isTraining { return watched.status.rawValue }
         switch run.status {
         case .starting: return "starting"
         case .running: return phase

@@ -14,8 +14,13 @@ enum SplitPane {
         let inside = BoxFrame.draw(rect, title: title, focused: state.focus == .split, glyphs: glyphs, into: &grid)
         guard inside.height > 0 else { return }
         let area = Rect(x: inside.x + 1, y: inside.y, width: inside.width - 2, height: inside.height)
-        let counts: SplitCounts?
-        if case .counts(let c) = state.splitPreview { counts = c } else { counts = nil }
+        var counts: SplitCounts?
+        if case .counts(let c) = state.splitPreview { counts = c }
+        // A watched run's data set is not loaded here; its recorded split has the counts.
+        if counts == nil, state.watching != nil, let split = state.run?.plan?.split {
+            counts = SplitCounts(labeled: split.labeled, validation: split.validation, unlabeled: split.unlabeled,
+                                 test: split.test, labeledPerClass: [], classNames: [])
+        }
         let unknown = glyphs.ellipsis
 
         let fields: [(DashboardState.SplitField, String, String, String)] = [
@@ -42,6 +47,11 @@ enum SplitPane {
         }
         let below = Rect(x: area.x, y: area.y + 3, width: area.width, height: area.height - 3)
         guard below.height > 0 else { return }
+        if let counts, state.watching != nil, counts.labeledPerClass.isEmpty {
+            let text = "unlabeled \(Formatting.count(counts.unlabeled))  test \(Formatting.count(counts.test))"
+            grid.write(text, x: below.x, y: below.y, style: .text, limit: below.maxX)
+            return
+        }
         switch state.splitPreview {
         case .pending:
             grid.write("counts once the data set is loaded", x: below.x, y: below.y, style: .dim, limit: below.maxX)

@@ -16,17 +16,28 @@ public final class DashboardApp {
         public var store: RunStore?
         /// The program version recorded with each run.
         public var programVersion: String
+        /// A run of `store` to follow read-only (`mimic watch`) instead of training here.
+        public var watchRun: Int64?
 
         public init(config: ExperimentConfig, theme: String?, executablePath: String, environment: [String: String],
-                    store: RunStore? = nil, programVersion: String = "") {
+                    store: RunStore? = nil, programVersion: String = "", watchRun: Int64? = nil) {
             self.config = config
             self.theme = theme
             self.executablePath = executablePath
             self.environment = environment
             self.store = store
             self.programVersion = programVersion
+            self.watchRun = watchRun
         }
     }
+
+    /// How often a watcher reads the store for new points: often enough to look live,
+    /// and each read only fetches rows newer than the last.
+    static let watchInterval = 0.25
+    /// How often the runs pane's list is read again.
+    static let runsInterval = 3.0
+    /// How often a watcher checks that the training process is still alive.
+    static let livenessInterval = 2.0
 
     /// At most this many frames a second: the eye gains nothing from more, and the
     /// training thread loses the time.
@@ -38,6 +49,9 @@ public final class DashboardApp {
     private let catalog: ThemeCatalog
     private var state: DashboardState
     private var runner: TrainingRunner?
+    /// Takes `mimic watch`'s pause, resume and stop for the run trained here.
+    private var controlPoller: RunControlPoller?
+    private var follower: RunFollower?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
     private var appliedTheme: Int
@@ -68,6 +82,9 @@ public final class DashboardApp {
         state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names)
         state.themeIndex = names.firstIndex(of: theme.name) ?? 0
         appliedTheme = state.themeIndex
+        if let id = options.watchRun, let store = options.store {
+            follow(id, in: store)
+        }
         screen.apply(Palette(theme: theme, depth: screen.depth))
         if !warnings.isEmpty {
             state.status = "Theme: " + warnings.map(\.description).joined(separator: "; ")
@@ -83,8 +100,10 @@ public final class DashboardApp {
         var lastDraw = now
         var lastSecond = Int(now)
         var dirty = false
-        startLoadingData()
+        // A watcher shows what the training process recorded; the data set is that process's.
+        if follower == nil { startLoadingData() }
         var interrupted = false
+        var lastWatch = -Double.infinity, lastRuns = -Double.infinity, lastLiveness = now
 
         while true {
             let sinceDraw = now - lastDraw
@@ -96,6 +115,15 @@ public final class DashboardApp {
             case .nothing: break
             }
             inputs += inbox.drain()
+            if now - lastWatch >= Self.watchInterval {
+                lastWatch = now
+                inputs += readWatchedRun(checkingLiveness: now - lastLiveness >= Self.livenessInterval)
+                if now - lastLiveness >= Self.livenessInterval { lastLiveness = now }
+            }
+            if now - lastRuns >= Self.runsInterval {
+                lastRuns = now
+                inputs += readPastRuns()
+            }
             if SignalFlags.take() != 0 {
                 interrupted = true
                 inputs.append(.interrupt)
@@ -116,8 +144,70 @@ public final class DashboardApp {
                 dirty = false
             }
         }
+        // Only a run trained here stops; a watched run's process goes on.
         runner?.stop(waitingUpTo: 2)
+        controlPoller?.cancel()
         return interrupted ? 130 : 0
+    }
+
+    /// Sets the screen up to follow run `id` of `store`, which another process trains
+    /// (or trained): its settings in the panes, its clock in the header.
+    private func follow(_ id: Int64, in store: RunStore) {
+        guard let record = try? store.run(id) else { return }
+        follower = RunFollower(store: store, runID: id)
+        state.watching = WatchedRun(id: id, status: record.status)
+        state.recordedRunID = id
+        state.run = RunState(config: record.config, startedAt: now - Date().timeIntervalSince(record.startedAt))
+    }
+
+    /// What the watched run recorded since the last look. A store that fails says so
+    /// once on the status line and is tried again.
+    private var watchFailed = false
+    private func readWatchedRun(checkingLiveness: Bool) -> [DashboardInput] {
+        guard let follower else { return [] }
+        do {
+            // A trainer that died never records its end; any mimic that notices marks it.
+            if checkingLiveness, state.watching?.isTraining == true { try follower.store.markInterruptedRuns() }
+            let inputs = try follower.poll()
+            watchFailed = false
+            return inputs
+        } catch {
+            if watchFailed { return [] }
+            watchFailed = true
+            return [.note("\(error)")]
+        }
+    }
+
+    private func readPastRuns() -> [DashboardInput] {
+        guard let store = options.store, let runs = try? store.storedRuns() else { return [] }
+        return [.pastRuns(runs.map(PastRun.init(stored:)))]
+    }
+
+    /// Reads a past run for the runs pane's overlay on a thread of its own: a long run
+    /// has tens of thousands of metric rows.
+    private func loadPastRun(_ id: Int64) {
+        guard let store = options.store else { return }
+        let inbox = inbox
+        let thread = Thread {
+            SignalFlags.blockTerminalSignalsOnThisThread()
+            do {
+                inbox.push(.pastRunLoaded(id: id, run: try RunFollower.replay(id, from: store)))
+            } catch {
+                inbox.push(.pastRunFailed(id: id, message: "\(error)"))
+            }
+        }
+        thread.name = "mimic run reader"
+        thread.start()
+    }
+
+    /// Asks the watched run's process to pause, resume or stop, through the store.
+    private func request(_ request: ControlRequest) {
+        guard let follower else { return }
+        do {
+            try follower.store.requestControl(request, run: follower.runID)
+        } catch {
+            state.status = "\(error)"
+        }
     }
 
     private func startLoadingData() {
@@ -146,6 +236,12 @@ public final class DashboardApp {
                 let experiment = try Experiment(config: config, dataSet: dataSet, split: split)
                 let runner = TrainingRunner(experiment: experiment, inbox: inbox, recorder: recorder)
                 self.runner = runner
+                controlPoller?.cancel()
+                controlPoller = recorder.map { recorder in
+                    RunControlPoller(store: recorder.store, runID: recorder.runID, control: runner.control) { [inbox] message in
+                        inbox.push(.note(message))
+                    }
+                }
                 runner.start()
             } catch {
                 // Nothing trained: the run leaves no record.
@@ -153,9 +249,10 @@ public final class DashboardApp {
                 state.run = nil
                 state.status = "\(error)"
             }
-        case .pauseRun: runner?.control.pause()
-        case .resumeRun: runner?.control.resume()
-        case .stopRun: runner?.control.stop()
+        case .pauseRun: follower == nil ? runner?.control.pause() : request(.pause)
+        case .resumeRun: follower == nil ? runner?.control.resume() : request(.resume)
+        case .stopRun: follower == nil ? runner?.control.stop() : request(.stop)
+        case .loadPastRun(let id): loadPastRun(id)
         case .quit: break
         }
     }
@@ -168,6 +265,7 @@ public final class DashboardApp {
         do {
             let run = try store.createRun(config: config, programVersion: options.programVersion)
             let recorder = RunRecorder(store: store, runID: run.id) { [inbox] message in inbox.push(.note(message)) }
+            inbox.push(.recordedAs(run.id))
             return (recorder, run.config)
         } catch {
             inbox.push(.note("This run is not recorded: \(error)"))

@@ -32,6 +32,11 @@ public struct ComparisonRow: Equatable, Sendable {
     public var deltaMentor: Double?
     public var deltaBaseline: Double?
     public var status: String
+    /// The past run the row comes from (the runs pane's overlay), nil for the run on screen.
+    public var runID: Int64? = nil
+
+    /// "mentor", "student 1", or "#3 student 1" for a past run's model.
+    public var label: String { runID.map { "#\($0) \(id.name)" } ?? id.name }
 
     /// The rows of a run, in training order.
     public static func rows(of run: RunState) -> [ComparisonRow] {

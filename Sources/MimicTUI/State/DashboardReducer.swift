@@ -1,4 +1,5 @@
 import MimicEngine
+import MimicStore
 
 /// state + input -> state + effects. Pure: no clock, no threads, no terminal, so every
 /// key and every engine event can be tested by value.
@@ -27,11 +28,44 @@ public enum DashboardReducer {
             return []
         case .interrupt:
             state.quitRequested = true
-            return state.isTraining ? [.stopRun, .quit] : [.quit]
+            // A watcher's Ctrl-C ends the watching, never the training it watches.
+            return state.isTraining && state.watching == nil ? [.stopRun, .quit] : [.quit]
         case .note(let message):
             state.status = message
             return []
+        case .recordedAs(let id):
+            state.recordedRunID = id
+            return []
+        case let .watchedStatus(status, wallSeconds):
+            watched(status, wallSeconds: wallSeconds, &state)
+            return []
+        case .pastRuns(let runs):
+            let selected = state.pastRuns.indices.contains(state.runsRow) ? state.pastRuns[state.runsRow].id : nil
+            state.pastRuns = runs
+            state.runsRow = runs.firstIndex { $0.id == selected } ?? min(state.runsRow, max(0, runs.count - 1))
+            return []
+        case let .pastRunLoaded(id, run):
+            if let index = state.overlays.firstIndex(where: { $0.id == id }) { state.overlays[index].run = run }
+            return []
+        case let .pastRunFailed(id, message):
+            state.overlays.removeAll { $0.id == id }
+            state.status = message
+            return []
         }
+    }
+
+    /// The watched run's status as the store has it. A run whose process died never
+    /// sends its end, so this ends it on screen; a run that ended gets its real length.
+    static func watched(_ status: RunStatus, wallSeconds: Double?, _ state: inout DashboardState) {
+        state.watching?.status = status
+        guard status != .running, var run = state.run else { return }
+        if run.status != .finished {
+            run.status = .finished
+            run.current = nil
+            run.endedAt = state.now
+        }
+        if let wallSeconds { run.endedAt = run.startedAt + wallSeconds }
+        state.run = run
     }
 
     /// The scope a key is looked up in: whatever is on top, else the focused pane.
@@ -49,19 +83,33 @@ public enum DashboardReducer {
     static func press(_ key: Key, in state: inout DashboardState) -> [DashboardEffect] {
         let scope = scope(of: state)
         let modal = scope != .pane(state.focus)
-        if let action = KeyBindings.action(for: key, in: scope) {
+        let watching = state.watching != nil
+        if let action = KeyBindings.action(for: key, in: scope, watching: watching) {
             state.status = nil
             return perform(action, in: scope, state: &state)
         }
-        if !modal, let action = KeyBindings.action(for: key, in: .global) {
+        if !modal, let action = KeyBindings.action(for: key, in: .global, watching: watching) {
             state.status = nil
             return perform(action, in: .global, state: &state)
+        }
+        if let watched = state.watching, let binding = readOnlyBinding(of: key, in: scope, modal: modal) {
+            state.status = "Watching run \(watched.id) is read-only: \"\(binding.summary)\" works in 'mimic dashboard'."
+            return []
         }
         if scope == .editor, let character = key.typedCharacter {
             state.editor?.line.insert(character)
             revalidateEditor(&state)
         }
         return []
+    }
+
+    /// The binding a key has outside watch mode, where watch mode leaves it unbound.
+    static func readOnlyBinding(of key: Key, in scope: KeyScope, modal: Bool) -> KeyBinding? {
+        let scopes = modal ? [scope] : [scope, .global]
+        for scope in scopes {
+            if let binding = KeyBindings.bindings(for: scope).first(where: { $0.keys.contains(key) }) { return binding }
+        }
+        return nil
     }
 
     static func perform(_ action: DashboardAction, in scope: KeyScope, state: inout DashboardState) -> [DashboardEffect] {
@@ -71,6 +119,7 @@ public enum DashboardReducer {
         case .pane(.architectures): performArchitectures(action, &state)
         case .pane(.split): performSplit(action, &state)
         case .pane(.comparison): performComparison(action, &state)
+        case .pane(.runs): return performRuns(action, &state)
         case .editor: performEditor(action, &state)
         case .presetPicker: performPicker(action, &state)
         case .help: performHelp(action, &state)
@@ -86,8 +135,18 @@ public enum DashboardReducer {
         case .nextPane: state.focus = state.focus.next
         case .previousPane: state.focus = state.focus.previous
         case .focus(let pane): state.focus = pane
-        case .toggleRun: return toggleRun(&state)
+        case .toggleRun:
+            return state.watching == nil ? toggleRun(&state) : toggleWatchedRun(&state)
         case .stopRun:
+            if let watched = state.watching {
+                guard watched.isTraining, state.run?.isActive == true else {
+                    state.status = "Run \(watched.id) is \(watched.status.rawValue); there is no training to stop."
+                    return []
+                }
+                state.run?.status = .stopping
+                state.status = "Asked run \(watched.id) to stop; it stops after the current step and keeps what is done."
+                return [.stopRun]
+            }
             guard state.run?.isActive == true else {
                 state.status = "No run is going; Space starts one."
                 return []
@@ -95,7 +154,7 @@ public enum DashboardReducer {
             state.run?.status = .stopping
             return [.stopRun]
         case .quit:
-            if state.isTraining {
+            if state.isTraining && state.watching == nil {
                 state.overlay = .confirmQuit
                 return []
             }
@@ -128,6 +187,27 @@ public enum DashboardReducer {
         return toggleRun(&state)
     }
 
+    /// Space while watching: asks the training process to pause or resume. The screen
+    /// changes when that process records that it did (within a second or so).
+    static func toggleWatchedRun(_ state: inout DashboardState) -> [DashboardEffect] {
+        guard let watched = state.watching else { return [] }
+        guard watched.isTraining, let run = state.run, run.isActive else {
+            state.status = "Run \(watched.id) is \(watched.status.rawValue); watching starts no run ('mimic dashboard' or 'mimic train' does)."
+            return []
+        }
+        switch run.status {
+        case .paused:
+            state.status = "Asked run \(watched.id) to resume."
+            return [.resumeRun]
+        case .stopping:
+            state.status = "Run \(watched.id) is stopping after the current step."
+            return []
+        case .starting, .running, .finished:
+            state.status = "Asked run \(watched.id) to pause; it pauses after the current step."
+            return [.pauseRun]
+        }
+    }
+
     static func toggleRun(_ state: inout DashboardState) -> [DashboardEffect] {
         switch state.run?.status {
         case nil, .finished?:
@@ -137,6 +217,8 @@ public enum DashboardReducer {
             }
             state.run = RunState(config: state.next, startedAt: state.now)
             state.selectedModel = nil
+            state.selectedOverlay = nil
+            state.recordedRunID = nil
             return [.startRun(state.next)]
         case .starting?, .running?:
             state.run?.status = .paused
@@ -154,31 +236,10 @@ public enum DashboardReducer {
 
     static func apply(_ event: TrainingEvent, to state: inout DashboardState) {
         guard var run = state.run else { return }
-        switch event {
-        case .runStarted(let plan):
-            run.plan = plan
-            if run.status == .starting { run.status = .running }
-        case .phaseStarted(let phase):
-            run.phase = phase
-        case .progress(let progress):
-            run.apply(progress)
-        case let .annotated(samples, seconds):
-            state.status = "The mentor annotated \(Formatting.count(samples)) unlabeled samples in \(Formatting.duration(seconds))."
-        case .modelFinished(let result):
-            run.finish(result)
-            if case .diverged(let message) = result.status { state.status = message }
-        case .paused:
-            if run.status != .stopping { run.status = .paused }
-        case .resumed:
-            if run.status != .stopping { run.status = .running }
-        case .runFinished(let report):
-            run.report = report
-            run.status = .finished
-            run.phase = .done
-            run.current = nil
-            run.endedAt = state.now
-        }
+        if let note = run.apply(event, now: state.now) { state.status = note }
         state.run = run
+        // A watched run's model sizes come from its recorded plan, not a loaded data set.
+        if case .runStarted = event, state.watching != nil { state.refreshArchitectures() }
     }
 
     // MARK: Panes
@@ -191,10 +252,14 @@ public enum DashboardReducer {
                 state.status = "No curves yet; Space starts a run."
                 return
             }
-            let current = state.selectedModel.flatMap { models.firstIndex(of: $0) }
+            // A past run's model chosen in the comparison does not count: stepping starts over.
+            let current = state.selectedOverlay == nil ? state.selectedModel.flatMap { models.firstIndex(of: $0) } : nil
             let step = action == .down ? 1 : models.count - 1
             state.selectedModel = models[current.map { ($0 + step) % models.count } ?? (action == .down ? 0 : models.count - 1)]
-        case .cancel: state.selectedModel = nil
+            state.selectedOverlay = nil
+        case .cancel:
+            state.selectedModel = nil
+            state.selectedOverlay = nil
         case .cycleMetric: state.chart.cycleMetric()
         case .toggleLogScale: state.chart.logLoss.toggle()
         case .cycleXAxis: state.chart.cycleXAxis()
@@ -310,7 +375,9 @@ public enum DashboardReducer {
                 state.status = "The table fills as a run trains; Space starts one."
                 return
             }
-            let current = state.selectedModel.flatMap { id in rows.firstIndex { $0.id == id } }
+            let current = state.selectedModel.flatMap { id in
+                rows.firstIndex { $0.id == id && $0.runID == state.selectedOverlay }
+            }
             let index: Int
             if let current {
                 index = action == .down ? min(rows.count - 1, current + 1) : max(0, current - 1)
@@ -318,12 +385,59 @@ public enum DashboardReducer {
                 index = action == .down ? 0 : rows.count - 1
             }
             state.selectedModel = rows[index].id
+            state.selectedOverlay = rows[index].runID
         case .left: state.sortColumn = columns[(state.sortColumn.rawValue + columns.count - 1) % columns.count]
         case .right: state.sortColumn = columns[(state.sortColumn.rawValue + 1) % columns.count]
         case .reverseSort: state.sortDescending.toggle()
-        case .cancel: state.selectedModel = nil
+        case .cancel:
+            state.selectedModel = nil
+            state.selectedOverlay = nil
         default: break
         }
+    }
+
+    /// The runs pane: pick past runs to draw over the current one.
+    static func performRuns(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
+        switch action {
+        case .up, .down:
+            guard !state.pastRuns.isEmpty else {
+                state.status = "No runs are recorded yet; each run trained here or with 'mimic train' is."
+                return []
+            }
+            state.runsRow = action == .down ? min(state.pastRuns.count - 1, state.runsRow + 1) : max(0, state.runsRow - 1)
+        case .activate:
+            guard state.pastRuns.indices.contains(state.runsRow) else {
+                state.status = "No runs are recorded yet; each run trained here or with 'mimic train' is."
+                return []
+            }
+            let id = state.pastRuns[state.runsRow].id
+            if id == state.recordedRunID {
+                state.status = "Run \(id) is the one on screen; choose another to compare with it."
+                return []
+            }
+            if state.overlays.contains(where: { $0.id == id }) {
+                state.overlays.removeAll { $0.id == id }
+                if state.selectedOverlay == id {
+                    state.selectedOverlay = nil
+                    state.selectedModel = nil
+                }
+                return []
+            }
+            state.overlays.append(RunOverlay(id: id))
+            return [.loadPastRun(id)]
+        case .cancel:
+            guard !state.overlays.isEmpty else {
+                state.status = "No run is overlaid; Enter overlays the selected one."
+                return []
+            }
+            state.overlays = []
+            if state.selectedOverlay != nil {
+                state.selectedOverlay = nil
+                state.selectedModel = nil
+            }
+        default: break
+        }
+        return []
     }
 
     // MARK: Modal scopes

@@ -43,6 +43,18 @@ public struct DashboardState: Sendable {
     public var sortDescending = false
     /// The model whose curves stand out, chosen in the curves or comparison pane.
     public var selectedModel: ModelID?
+    /// The past run `selectedModel` belongs to, when the comparison row chosen is one
+    /// of an overlay; nil for the run on screen.
+    public var selectedOverlay: Int64?
+    /// Set when the dashboard follows a run another process trains (`mimic watch`).
+    public var watching: WatchedRun?
+    /// The store's id of the run on screen, once it is recorded.
+    public var recordedRunID: Int64?
+    /// The runs of the store, newest first, for the runs pane.
+    public var pastRuns: [PastRun] = []
+    public var runsRow = 0
+    /// Past runs drawn over the current one, in the order they were chosen.
+    public var overlays: [RunOverlay] = []
     public var themeNames: [String]
     public var themeIndex = 0
     /// One line for warnings and notes (a bad theme line, a run that could not start).
@@ -83,8 +95,9 @@ public struct DashboardState: Sendable {
     }
 
     mutating func refreshArchitectures() {
-        let shape = dataSet?.train.shape
-        let classes = dataSet?.classCount ?? 0
+        // A watched run's data set is not loaded; its recorded plan knows the shape.
+        let shape = dataSet?.train.shape ?? (watching != nil ? run?.plan?.inputShape : nil)
+        let classes = dataSet?.classCount ?? (watching != nil ? run?.plan?.classes ?? 0 : 0)
         architectures = ([next.mentor] + next.students).map {
             ArchitectureEntry(spec: $0, input: shape, classes: classes)
         }
@@ -109,10 +122,35 @@ public struct DashboardState: Sendable {
         return nil
     }
 
-    /// The rows of the comparison table, in the chosen order.
+    /// The rows of the comparison table, in the chosen order: the run on screen, then
+    /// the models of the overlaid past runs, each row labelled with its run.
     public var comparisonRows: [ComparisonRow] {
-        guard let run else { return [] }
-        return ComparisonRow.sorted(ComparisonRow.rows(of: run), by: sortColumn, descending: sortDescending)
+        var rows = run.map(ComparisonRow.rows(of:)) ?? []
+        for overlay in overlays {
+            guard let past = overlay.run else { continue }
+            rows += ComparisonRow.rows(of: past).map { row in
+                var row = row
+                row.runID = overlay.id
+                return row
+            }
+        }
+        return ComparisonRow.sorted(rows, by: sortColumn, descending: sortDescending)
+    }
+
+    /// True when `model` of the run on screen (overlay nil) or of a past run should
+    /// stand out: nothing is selected, or it is the selection.
+    func isHighlighted(_ model: ModelID, overlay: Int64? = nil) -> Bool {
+        selectedModel == nil || (selectedModel == model && selectedOverlay == overlay)
+    }
+
+    /// True when exactly this model is the selection.
+    func isSelected(_ model: ModelID, overlay: Int64? = nil) -> Bool {
+        selectedModel == model && selectedOverlay == overlay
+    }
+
+    /// The past runs whose curves and models are on screen (read from the store).
+    var loadedOverlays: [(id: Int64, run: RunState)] {
+        overlays.compactMap { overlay in overlay.run.map { (overlay.id, $0) } }
     }
 
     /// Models in training order, for stepping the highlight through the curves.

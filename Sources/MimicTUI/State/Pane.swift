@@ -1,6 +1,7 @@
-/// The four panes, in Tab order.
+/// The five panes, in Tab order. Comparison and Runs share the bottom of the screen:
+/// it shows the runs while their pane has the focus, the comparison otherwise.
 public enum Pane: Int, CaseIterable, Sendable {
-    case curves, architectures, split, comparison
+    case curves, architectures, split, comparison, runs
 
     public var title: String {
         switch self {
@@ -8,6 +9,7 @@ public enum Pane: Int, CaseIterable, Sendable {
         case .architectures: "Architectures"
         case .split: "Data split"
         case .comparison: "Comparison"
+        case .runs: "Runs"
         }
     }
 

@@ -46,6 +46,43 @@ public struct RunState: Sendable {
         return elapsed(now: now) * Double(total - done) / Double(done)
     }
 
+    /// Takes in one engine event at `now` on the dashboard's clock; returns a note for
+    /// the status line when the event deserves one.
+    mutating func apply(_ event: TrainingEvent, now: Double) -> String? {
+        switch event {
+        case .runStarted(let plan):
+            self.plan = plan
+            if status == .starting { status = .running }
+        case .phaseStarted(let phase):
+            self.phase = phase
+        case .progress(let progress):
+            apply(progress)
+        case let .annotated(samples, seconds):
+            return "The mentor annotated \(Formatting.count(samples)) unlabeled samples in \(Formatting.duration(seconds))."
+        case .modelFinished(let result):
+            finish(result)
+            if case .diverged(let message) = result.status { return message }
+        case .paused:
+            if status != .stopping { status = .paused }
+        case .resumed:
+            if status != .stopping { status = .running }
+        case .runFinished(let report):
+            self.report = report
+            status = .finished
+            phase = .done
+            current = nil
+            endedAt = now
+        }
+        return nil
+    }
+
+    /// A run rebuilt from its events (a past run read back from the store).
+    public static func replaying(_ events: [TrainingEvent], config: ExperimentConfig) -> RunState {
+        var run = RunState(config: config, startedAt: 0)
+        for event in events { _ = run.apply(event, now: 0) }
+        return run
+    }
+
     mutating func apply(_ progress: TrainingProgress) {
         current = progress
         let perEpoch = samplesPerEpoch(progress.model.role)

@@ -1,0 +1,46 @@
+import Foundation
+import MimicEngine
+
+/// Beside a training run: takes the pause / resume / stop requests that watchers
+/// add to the store for it, about twice a second, and applies them to the run's
+/// control. A thread of its own rather than the recorder's flushes, because while
+/// paused the training thread waits inside the control and flushes nothing, and
+/// something must still hear "resume". The engine's paused and resumed events, which
+/// the recorder writes, then tell every watcher that the request took effect.
+public final class RunControlPoller {
+    private let timer: DispatchSourceTimer
+
+    /// Starts polling at once. `reportFailure` gets one sentence the first time the
+    /// store cannot be read; polling goes on, and training is never stopped by it.
+    public init(store: RunStore, runID: Int64, control: TrainingControl, interval: Duration = .milliseconds(500),
+                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) {
+        let queue = DispatchQueue(label: "mimic control poller")
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+        // Touched only on the timer's serial queue.
+        nonisolated(unsafe) var hasFailed = false
+        timer.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)))
+        timer.setEventHandler {
+            do {
+                for request in try store.takeControlRequests(run: runID) {
+                    switch request {
+                    case .pause: control.pause()
+                    case .resume: control.resume()
+                    case .stop: control.stop()
+                    }
+                }
+            } catch {
+                if !hasFailed {
+                    hasFailed = true
+                    reportFailure("Pause, resume and stop from 'mimic watch' cannot reach run \(runID): \(error)")
+                }
+            }
+        }
+        timer.resume()
+    }
+
+    /// Stops polling; requests made later stay unhandled in the store.
+    public func cancel() { timer.cancel() }
+
+    deinit { timer.cancel() }
+}

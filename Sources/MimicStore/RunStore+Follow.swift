@@ -1,0 +1,52 @@
+import GRDB
+
+/// What a watcher reads each time it looks at a run: the run and its models as they
+/// are now, and the metric rows added since it last looked.
+public struct RunChanges: Sendable {
+    public let run: RunRecord
+    public let models: [ModelRecord]
+    /// New rows, oldest first, each with its row id.
+    public let metrics: [(rowID: Int64, point: MetricPoint)]
+    /// The row id to pass next time: the newest row seen so far.
+    public let lastMetricRowID: Int64
+}
+
+extension RunStore {
+    /// Run `id`, its models, and its metric rows after `rowID`, from one consistent
+    /// snapshot (so a model read as finished has all its points). Cheap enough for a
+    /// few times a second: the metrics are read by row id, newest only.
+    public func changes(ofRun id: Int64, metricsAfter rowID: Int64) throws(StoreError) -> RunChanges {
+        let changes = try read("following run \(id)") { db -> RunChanges? in
+            guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            let models = try ModelRecord.fetchAll(db, sql: "SELECT * FROM models WHERE run_id = ? ORDER BY id", arguments: [id])
+            // The first read takes the run's rows by model (the index); later ones only
+            // the rows past the last seen, by row id, however long the run already is.
+            let source = rowID == 0 ? "metrics" : "metrics NOT INDEXED"
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT metrics.rowid AS row_id, metrics.* FROM \(source) JOIN models ON models.id = metrics.model_id
+                WHERE metrics.rowid > ? AND models.run_id = ? ORDER BY metrics.rowid
+                """, arguments: [rowID, id])
+            let metrics = rows.map { (rowID: $0["row_id"] as Int64, point: MetricPoint(row: $0)) }
+            return RunChanges(run: run, models: models, metrics: metrics, lastMetricRowID: metrics.last?.rowID ?? rowID)
+        }
+        guard let changes else { throw StoreError.unknownRun(id, path: path) }
+        return changes
+    }
+
+    /// Every run with its models, newest first, in one read: the dashboard's runs pane.
+    public func storedRuns() throws(StoreError) -> [StoredRun] {
+        try read("listing runs") { db in
+            let runs = try RunRecord.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, id DESC")
+            let models = Dictionary(grouping: try ModelRecord.fetchAll(db, sql: "SELECT * FROM models ORDER BY id"), by: \.runID)
+            return runs.map { StoredRun(run: $0, models: models[$0.id] ?? []) }
+        }
+    }
+
+    /// The newest run still training, if any: what `mimic watch` follows by default.
+    public func newestRunningRun() throws(StoreError) -> Int64? {
+        try read("finding the running run") { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE status = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+                               arguments: [RunStatus.running.rawValue])
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import MimicEngine
+import MimicStore
+import MimicTUI
+import Testing
+
+/// The dashboard in watch mode (`mimic watch`) and the runs pane: every new key, and
+/// the inputs the store brings.
+@Suite struct WatchReducerTests {
+    @discardableResult
+    func press(_ keys: Key..., in state: inout DashboardState) -> [DashboardEffect] {
+        keys.flatMap { DashboardReducer.reduce(&state, .key($0)) }
+    }
+
+    @Test func spaceAsksTheTrainerToPauseAndResumeAndTheStoreSaysWhenItDid() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        #expect(press(.character(" "), in: &state) == [.pauseRun])
+        #expect(state.run?.status == .running, "the screen waits for the trainer to record its pause")
+        #expect(state.status == "Asked run 3 to pause; it pauses after the current step.")
+        _ = DashboardReducer.reduce(&state, .engine(.paused))
+        #expect(state.run?.status == .paused)
+        #expect(press(.character(" "), in: &state) == [.resumeRun])
+        _ = DashboardReducer.reduce(&state, .engine(.resumed))
+        #expect(state.run?.status == .running)
+    }
+
+    @Test func capitalSAsksTheTrainerToStop() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        #expect(press(.character("S"), in: &state) == [.stopRun])
+        #expect(state.run?.status == .stopping)
+        #expect(press(.character(" "), in: &state).isEmpty, "nothing to pause while stopping")
+    }
+
+    @Test func quittingOrCtrlCNeverStopsTheWatchedTraining() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        #expect(press(.character("q"), in: &state) == [.quit], "no question, no stop")
+        #expect(state.quitRequested && state.overlay == nil)
+        var interrupted = Scene.watching(width: 80, height: 24, events: 10)
+        #expect(DashboardReducer.reduce(&interrupted, .interrupt) == [.quit])
+    }
+
+    @Test func editingKeysSayTheRunIsReadOnlyAndChangeNothing() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        let config = state.next
+        state.focus = .architectures
+        #expect(press(.enter, .character("a"), .right, in: &state).isEmpty)
+        #expect(state.editor == nil && state.next == config)
+        #expect(state.status == "Watching run 3 is read-only: \"move the cursor\" works in 'mimic dashboard'."
+                || state.status?.hasPrefix("Watching run 3 is read-only: ") == true)
+        state.focus = .split
+        press(.right, in: &state)
+        #expect(state.next == config)
+        #expect(state.status == "Watching run 3 is read-only: \"step the value down / up\" works in 'mimic dashboard'.")
+        #expect(press(.character("R"), in: &state).isEmpty)
+        #expect(state.status == "Watching run 3 is read-only: \"run the DeepMimic protocol\" works in 'mimic dashboard'.")
+        #expect(state.next == config)
+    }
+
+    @Test func aRunThatEndedWithoutAReportEndsOnScreenWithItsLength() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        _ = DashboardReducer.reduce(&state, .watchedStatus(.interrupted, wallSeconds: nil))
+        #expect(state.watching?.status == .interrupted)
+        #expect(state.run?.status == .finished && state.run?.current == nil)
+        #expect(press(.character(" "), in: &state).isEmpty)
+        #expect(state.status == "Run 3 is interrupted; watching starts no run ('mimic dashboard' or 'mimic train' does).")
+        #expect(press(.character("S"), in: &state).isEmpty)
+        let text = DashboardRenderer(glyphs: .unicode).render(state).text
+        #expect(text.contains("looking back at run 3 (read-only)") && text.contains("interrupted"))
+
+        var done = Scene.watching(width: 80, height: 24)
+        _ = DashboardReducer.reduce(&done, .watchedStatus(.done, wallSeconds: 42))
+        #expect(done.run?.elapsed(now: 1000) == 42, "an ended run shows its recorded length")
+    }
+
+    @Test func watchedRunSizesComeFromItsRecordedPlan() {
+        let state = Scene.watching(width: 80, height: 24, events: 3)
+        #expect(state.dataSet == nil)
+        #expect(state.architectures.allSatisfy { if case .valid = $0.check { true } else { false } })
+    }
+
+    // MARK: Runs pane
+
+    @Test func runsPaneSelectsAndOverlaysRuns() {
+        var state = Scene.withPastRuns(Scene.state(width: 80, height: 24), overlaid: false)
+        state.focus = .runs
+        #expect(state.runsRow == 0)
+        press(.down, in: &state)
+        #expect(state.runsRow == 1)
+        #expect(press(.enter, in: &state) == [.loadPastRun(2)])
+        #expect(state.overlays.map(\.id) == [2] && state.overlays[0].run == nil)
+        let rowsBefore = state.comparisonRows.count
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: Scene.pastRun))
+        #expect(state.comparisonRows.count == rowsBefore + 3)
+        #expect(state.comparisonRows.filter { $0.runID == 2 }.map(\.label) == ["#2 mentor", "#2 student 1", "#2 student 2"])
+        press(.down, .down, .down, in: &state)
+        #expect(state.runsRow == 2, "the cursor stops at the last run")
+        press(.up, in: &state)
+        #expect(press(.enter, in: &state).isEmpty, "Enter again takes the overlay away")
+        #expect(state.overlays.isEmpty)
+    }
+
+    @Test func theRunOnScreenIsNotOverlaidOnItself() {
+        var state = Scene.withPastRuns(Scene.watching(width: 80, height: 24, events: 10), overlaid: false)
+        state.focus = .runs
+        #expect(press(.enter, in: &state).isEmpty)
+        #expect(state.status == "Run 3 is the one on screen; choose another to compare with it.")
+    }
+
+    @Test func escapeTakesEveryOverlayAwayAndItsSelection() {
+        var state = Scene.withPastRuns(Scene.state(width: 80, height: 24))
+        state.focus = .comparison
+        let pastRow = state.comparisonRows.firstIndex { $0.runID == 2 }!
+        for _ in 0...pastRow { press(.down, in: &state) }
+        #expect(state.selectedOverlay == 2)
+        state.focus = .runs
+        press(.escape, in: &state)
+        #expect(state.overlays.isEmpty && state.selectedOverlay == nil && state.selectedModel == nil)
+        press(.escape, in: &state)
+        #expect(state.status == "No run is overlaid; Enter overlays the selected one.")
+    }
+
+    @Test func anEmptyStoreExplains() {
+        var state = Scene.idle()
+        state.focus = .runs
+        #expect(press(.down, in: &state).isEmpty && press(.enter, in: &state).isEmpty)
+        #expect(state.status?.hasPrefix("No runs are recorded yet") == true)
+    }
+
+    @Test func aNewListKeepsTheCursorOnTheSameRun() {
+        var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
+        state.focus = .runs
+        press(.down, in: &state)
+        let newer = PastRun(id: 4, started: "11-21 08:00", status: .running, dataSet: "synthetic", mentor: "fc32",
+                            students: ["fc16"], bestStudentAccuracy: nil, bestStudent: nil)
+        _ = DashboardReducer.reduce(&state, .pastRuns([newer] + Scene.pastRuns))
+        #expect(state.pastRuns[state.runsRow].id == 2)
+    }
+
+    @Test func aPastRunThatCannotBeReadIsDroppedWithItsReason() {
+        var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
+        state.overlays = [RunOverlay(id: 2)]
+        _ = DashboardReducer.reduce(&state, .pastRunFailed(id: 2, message: "There is no run 2 in /x; 'mimic runs' lists the runs there."))
+        #expect(state.overlays.isEmpty && state.status?.hasPrefix("There is no run 2") == true)
+    }
+
+    @Test func curvesSelectionStartsOverFromAPastRunsRow() {
+        var state = Scene.withPastRuns(Scene.state(width: 80, height: 24))
+        state.selectedModel = state.run?.plan?.models[1].id
+        state.selectedOverlay = 2
+        state.focus = .curves
+        press(.down, in: &state)
+        #expect(state.selectedOverlay == nil && state.selectedModel == state.run?.plan?.models[0].id)
+    }
+}
