@@ -264,18 +264,17 @@ public final class Conv2D: ReLUFusing {
     }
 
     /// Calls `body` on every pixel of a shifted row that wrapped around the image's
-    /// left or right edge: the columns that in truth read padding.
+    /// left or right edge: the columns that in truth read padding. Column by column
+    /// down the rows: row by row, the inner loop over the one or two wrapped pixels of
+    /// a row became a call to memset each, 2,688 per sample for cnn-l's second
+    /// convolution, which took a quarter of im2col's time.
     @inline(__always)
     private func wrapFixup(_ row: UnsafeMutablePointer<Float>, rows: Int, kj: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        guard kj != padding else { return }
         let width = inputShape.width
-        if kj < padding {
-            for r in 0..<rows {
-                for ow in 0..<min(width, padding - kj) { body(row + r * width + ow) }
-            }
-        } else if kj > padding {
-            for r in 0..<rows {
-                for ow in max(0, width - (kj - padding))..<width { body(row + r * width + ow) }
-            }
+        let columns = kj < padding ? 0..<min(width, padding - kj) : max(0, width - (kj - padding))..<width
+        for ow in columns {
+            for r in 0..<rows { body(row + r * width + ow) }
         }
     }
 
