@@ -17,6 +17,9 @@ public final class OffscreenDashboard: @unchecked Sendable {
     private let inbox = EventInbox()
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    /// Guards `paused`; the thread waits on it while paused.
+    private let pause = NSCondition()
+    private var paused = false
     private var wallStart = ContinuousClock.now
     // Touched by the dashboard's thread only, between `start` and `stop`; `stop` reads
     // them after the thread signalled that it finished.
@@ -56,10 +59,26 @@ public final class OffscreenDashboard: @unchecked Sendable {
         thread.start()
     }
 
+    /// Holds the thread between turns until `resume`: no turn, no frame, no wake-up.
+    /// Events still go to the inbox, and the first turn after `resume` takes them in.
+    public func suspend() {
+        pause.lock()
+        paused = true
+        pause.unlock()
+    }
+
+    public func resume() {
+        pause.lock()
+        paused = false
+        pause.signal()
+        pause.unlock()
+    }
+
     /// Stops the thread after one more turn, which takes in every event sent before;
     /// call once, after `start`.
     public func stop() -> Usage {
         stopRequested.store(true, ordering: .releasing)
+        resume()
         finished.wait()
         return Usage(frames: frameCount, cpuSeconds: threadCPUSeconds,
                      wallSeconds: (ContinuousClock.now - wallStart).seconds, lastFrame: lastFrame)
@@ -84,6 +103,9 @@ public final class OffscreenDashboard: @unchecked Sendable {
             frameCount += 1
             next += interval
             if !stopping && next > clock.now { Thread.sleep(forTimeInterval: (next - clock.now).seconds) }
+            pause.lock()
+            while paused && !stopRequested.load(ordering: .acquiring) { pause.wait() }
+            pause.unlock()
             if next < clock.now { next = clock.now }
         } while !stopping
         threadCPUSeconds = Self.threadCPUTime() - cpuStart
