@@ -25,4 +25,19 @@ import Testing
         #expect(screen.contains(" done "), "the run is not shown finished:\n\(screen)")
         #expect(screen.contains("student 1  fc16"), "the comparison table lacks the student:\n\(screen)")
     }
+
+    /// The measurement `mimic bench` reports: every pair timed, the dashboard drawing
+    /// in half the epochs, and a stop while it is suspended still returns.
+    @Test func overheadTimesEveryPair() throws {
+        var config = ExperimentConfig()
+        config.mentor = "fc32"
+        config.students = ["fc16"]
+        config.labeledFraction = 0.5
+        config.batchSize = 32
+        let overhead = try DashboardOverhead.measure(config: config, dataSet: SyntheticData.make(), pairs: 2)
+        #expect(overhead.pairs == 2)
+        #expect(overhead.epochSecondsWith > 0 && overhead.epochSecondsWithout > 0)
+        #expect(overhead.percentRange.contains(overhead.percent))
+        #expect(overhead.framesPerSecond > 0)
+    }
 }
