@@ -15,6 +15,9 @@ public final class Network {
     /// stops there. A flatten before the first dense layer would otherwise cost that
     /// layer an input-gradient product nobody reads (a seventh of mlp-1024's step).
     private let firstTrainable: Int
+    /// What `forward` runs when not training: the layers, but each convolution with
+    /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`).
+    private let inferenceSteps: [InferenceStep]
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int, random: SeededRandom) throws(SpecError) {
@@ -73,6 +76,7 @@ public final class Network {
             layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
         }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
+        inferenceSteps = InferenceStep.plan(layers)
     }
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
@@ -87,8 +91,17 @@ public final class Network {
     /// Returns the logits [batch x classes], owned by the last layer.
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         var activation = input
-        for layer in layers {
-            activation = layer.forward(activation, batch: batch, training: training)
+        if training {
+            for layer in layers {
+                activation = layer.forward(activation, batch: batch, training: true)
+            }
+            return activation
+        }
+        for step in inferenceSteps {
+            switch step {
+            case .layer(let layer): activation = layer.forward(activation, batch: batch, training: false)
+            case .convPool(let fused): activation = fused.forward(activation, batch: batch)
+            }
         }
         return activation
     }
@@ -111,5 +124,30 @@ public final class Network {
             let count = layer.parameterCount
             return "\(index): \(layer.summary) -> \(layer.outputShape)" + (count > 0 ? " (\(count) parameters)" : "")
         }
+    }
+}
+
+/// One step of inference: a layer, or a convolution, its ReLU and a pool fused.
+private enum InferenceStep {
+    case layer(Layer)
+    case convPool(ConvPoolInference)
+
+    static func plan(_ layers: [Layer]) -> [InferenceStep] {
+        var steps: [InferenceStep] = []
+        var index = 0
+        while index < layers.count {
+            if let conv = layers[index] as? Conv2D {
+                // The ReLU a convolution applies itself stays in the list as a pass-through.
+                let next = index + 1 < layers.count && (layers[index + 1] as? ReLU)?.isFused == true ? index + 2 : index + 1
+                if next < layers.count, let pool = layers[next] as? MaxPool2D, let fused = ConvPoolInference(conv, pool) {
+                    steps.append(.convPool(fused))
+                    index = next + 1
+                    continue
+                }
+            }
+            steps.append(.layer(layers[index]))
+            index += 1
+        }
+        return steps
     }
 }

@@ -97,6 +97,7 @@ public final class DashboardApp {
         let renderer = DashboardRenderer(glyphs: screen.glyphs)
         // The first frame goes out before the data set loads, so the screen appears at once.
         screen.draw(renderer.render(state))
+        FirstFrameRecord.write(environment: options.environment)
         var lastDraw = now
         var lastSecond = Int(now)
         var dirty = false
