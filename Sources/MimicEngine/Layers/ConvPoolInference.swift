@@ -25,7 +25,7 @@ final class ConvPoolInference {
     /// Convolution output rows made per product: even, so a band pools into whole rows.
     private let bandRows: Int
     private let isDirect: Bool
-    /// Each weight repeated in four lanes, for the direct path: [filters, k, k].
+    /// Each weight repeated in four lanes, for the direct path: [filters, 3, 3].
     private let broadcastWeights: UnsafeMutablePointer<SIMD4<Float>>
     /// Direct path: the padded input's row length once split into even and odd columns,
     /// and its rows; see `splitColumns`.
