@@ -43,6 +43,22 @@ public final class RunStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "mimic run store"
+        // Two processes opening a new store at once would race: switching a new file to
+        // WAL can fail as "database is locked" without waiting, and one could see the
+        // other's half-made schema (GRDB's bookkeeping table before the first migration)
+        // and take the file for someone else's database. So opening and migrating run
+        // under an exclusive lock on the store's folder: a `flock` on the folder, not on
+        // the file, because closing a second descriptor of the database file would drop
+        // SQLite's own locks on it. Without the lock (an odd file system), the retries
+        // in `migrate` still catch most of the race.
+        let folderLock = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        if folderLock >= 0 { flock(folderLock, LOCK_EX) }
+        defer {
+            if folderLock >= 0 {
+                flock(folderLock, LOCK_UN)
+                close(folderLock)
+            }
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
@@ -84,22 +100,10 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Brings the schema up to date. Two processes opening a new store at once would
-    /// race: one could see the other's half-made schema (GRDB's bookkeeping table
-    /// before the first migration) and take the file for someone else's database. So
-    /// the check and the migration run under an exclusive lock on the store's folder
-    /// (a `flock` on the folder, not on the file: closing a second descriptor of the
-    /// database file would drop SQLite's own locks on it). If the lock cannot be had,
-    /// the retry below still catches the race in most cases.
+    /// Brings the schema up to date (called under the folder lock, see `init`). Should
+    /// two attempts still meet, the loser's fails on tables that now exist, and trying
+    /// again finds the migration applied.
     private func migrate() throws(StoreError) {
-        let lock = open(folder, O_RDONLY | O_DIRECTORY)
-        if lock >= 0 { flock(lock, LOCK_EX) }
-        defer {
-            if lock >= 0 {
-                flock(lock, LOCK_UN)
-                close(lock)
-            }
-        }
         let migrator = StoreSchema.migrator
         let known = Set(StoreSchema.allIdentifiers)
         var attempt = 0
