@@ -68,18 +68,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helpers every test target uses (a synthetic data set); not a product.
+        .target(
+            name: "MimicTestSupport",
+            dependencies: ["MimicEngine"],
+            path: "Tests/MimicTestSupport"
+        ),
         .testTarget(
             name: "MimicEngineTests",
-            dependencies: ["MimicEngine"]
+            dependencies: ["MimicEngine", "MimicTestSupport"]
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine", "MimicStore"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "MimicStoreTests",
-            dependencies: ["MimicStore", "MimicEngine"]
+            dependencies: ["MimicStore", "MimicEngine", "MimicTestSupport"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MimicEngine
+import MimicTestSupport
 
 @Suite struct PipelineTests {
     static func quickConfig() -> ExperimentConfig {

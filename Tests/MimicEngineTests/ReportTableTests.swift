@@ -1,5 +1,6 @@
 import Testing
 import MimicEngine
+import MimicTestSupport
 
 @Suite struct ReportTableTests {
     static func report() throws -> ExperimentReport {

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 /// What a run ends with, model by model: to be equal bit for bit between a run that

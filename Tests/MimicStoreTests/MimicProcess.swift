@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 
 /// The `mimic` binary that `swift test` built, run as a separate process with
 /// XDG_DATA_HOME in a temporary folder, so no test ever writes the user's store.

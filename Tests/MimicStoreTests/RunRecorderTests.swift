@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MimicEngine
+import MimicTestSupport
 import Synchronization
 import Testing
 @testable import MimicStore
@@ -9,7 +10,7 @@ import Testing
     /// The events of one real run, to replay into a recorder step by step.
     static func events(_ config: ExperimentConfig = quickConfig()) throws -> [TrainingEvent] {
         var events: [TrainingEvent] = []
-        _ = try Experiment(config: config, dataSet: SyntheticData.make()).run { events.append($0) }
+        _ = try Experiment(config: config, dataSet: SyntheticData.make(train: 600, test: 200)).run { events.append($0) }
         return events
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import Testing
 @testable import MimicStore
 
@@ -41,7 +42,7 @@ import Testing
                            stopAt: @escaping (TrainingProgress) -> Bool = { $0.epoch == 2 && $0.step == 18 }) throws -> RunRecord
     {
         let record = try store.createRun(config: config(), programVersion: "test")
-        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make())
+        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200))
         let recorder = RunRecorder(store: store, runID: record.id, flushInterval: .zero) { Issue.recordFailure($0) }
         let control = TrainingControl()
         _ = experiment.run(control: control) { event in
@@ -57,7 +58,7 @@ import Testing
     /// Resumes run `id` as `mimic resume` does.
     static func resume(_ store: RunStore, run id: Int64) throws -> RunStore.Rewind {
         let record = try store.resumableRun(id)
-        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(), resuming: true)
+        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200), resuming: true)
         _ = try store.claimForResume(id)
         let rewind = try store.rewindRun(id, to: experiment.plan)
         let recorder = RunRecorder(store: store, runID: id, wallSecondsBefore: rewind.wallSeconds) { Issue.recordFailure($0) }

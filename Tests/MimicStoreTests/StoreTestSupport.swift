@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 @testable import MimicStore
 
 /// A fresh folder per test, removed when the last reference goes away, so tests
@@ -17,33 +18,6 @@ final class TemporaryFolder {
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     var storePath: String { file("store/runs.sqlite") }
-}
-
-/// A small, learnable 10-class data set made in memory: each class is a fixed random
-/// 1x8x8 pattern, and each sample is its class's pattern plus noise.
-enum SyntheticData {
-    static func make(train: Int = 600, test: Int = 200, classes: Int = 10, noise: Int = 60, seed: UInt64 = 1) -> DataSet {
-        let shape = SampleShape(channels: 1, height: 8, width: 8)
-        var random = SeededRandom(seed: seed, stream: "synthetic")
-        let patterns = (0..<classes).map { _ in (0..<shape.count).map { _ in Int(random.next() % 256) } }
-        func samples(_ count: Int) -> (ImageTable, [UInt8]) {
-            var pixels = [UInt8]()
-            var labels = [UInt8]()
-            for i in 0..<count {
-                let label = i % classes
-                labels.append(UInt8(label))
-                for value in patterns[label] {
-                    let jitter = Int(random.next() % UInt64(2 * noise + 1)) - noise
-                    pixels.append(UInt8(max(0, min(255, value + jitter))))
-                }
-            }
-            return (ImageTable(shape: shape, pixels: pixels), labels)
-        }
-        let (trainImages, trainLabels) = samples(train)
-        let (testImages, testLabels) = samples(test)
-        return try! DataSet(name: "synthetic", classNames: (0..<classes).map { "class \($0)" },
-                            train: trainImages, trainLabels: trainLabels, test: testImages, testLabels: testLabels)
-    }
 }
 
 /// A run that takes well under a second on the synthetic data.
@@ -71,7 +45,7 @@ func points(_ events: [TrainingEvent]) -> [TrainingProgress] {
 func recordRun(_ config: ExperimentConfig, into store: RunStore, run record: RunRecord,
                flushInterval: Duration = .seconds(1), control: TrainingControl = TrainingControl(),
                failures: @escaping (String) -> Void = { Issue.recordFailure($0) }) throws -> [TrainingEvent] {
-    let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make())
+    let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200))
     let recorder = RunRecorder(store: store, runID: record.id, flushInterval: flushInterval, reportFailure: failures)
     var events: [TrainingEvent] = []
     _ = experiment.run(control: control) { event in

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import MimicTUI
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// fed a real run's events, its last frame shows that run finished.
 @Suite struct OffscreenDashboardTests {
     @Test func drawsTheRunItIsFed() throws {
-        let data = SyntheticData.make()
+        let data = SyntheticData.make(train: 600, test: 200, classes: 4)
         var config = ExperimentConfig()
         config.mentor = "fc32"
         config.students = ["fc16"]
@@ -34,7 +35,7 @@ import Testing
         config.students = ["fc16"]
         config.labeledFraction = 0.5
         config.batchSize = 32
-        let overhead = try DashboardOverhead.measure(config: config, dataSet: SyntheticData.make(), pairs: 2)
+        let overhead = try DashboardOverhead.measure(config: config, dataSet: SyntheticData.make(train: 600, test: 200, classes: 4), pairs: 2)
         #expect(overhead.pairs == 2)
         #expect(overhead.epochSecondsWith > 0 && overhead.epochSecondsWithout > 0)
         #expect(overhead.percentRange.contains(overhead.percent))

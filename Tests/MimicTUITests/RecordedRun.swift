@@ -1,10 +1,11 @@
 import MimicEngine
+import MimicTestSupport
 import MimicTUI
 
 /// The events of one real run on synthetic data, recorded once: the reducer and the
 /// renderer are tested against what the engine really sends, not a hand-made guess.
 enum RecordedRun {
-    static let dataSet = SyntheticData.make()
+    static let dataSet = SyntheticData.make(train: 600, test: 200, classes: 4)
 
     static let config: ExperimentConfig = {
         var config = ExperimentConfig()

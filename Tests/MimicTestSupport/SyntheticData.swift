@@ -1,9 +1,10 @@
 import MimicEngine
 
 /// A small, learnable 10-class data set made in memory: each class is a fixed random
-/// 1x8x8 pattern, and each sample is its class's pattern plus noise.
-enum SyntheticData {
-    static func make(train: Int = 1_000, test: Int = 300, classes: Int = 10, noise: Int = 60, seed: UInt64 = 1) -> DataSet {
+/// 1x8x8 pattern, and each sample is its class's pattern plus noise. Small enough that
+/// a whole run takes a fraction of a second; shared by every test target.
+public enum SyntheticData {
+    public static func make(train: Int = 1_000, test: Int = 300, classes: Int = 10, noise: Int = 60, seed: UInt64 = 1) -> DataSet {
         let shape = SampleShape(channels: 1, height: 8, width: 8)
         var random = SeededRandom(seed: seed, stream: "synthetic")
         let patterns = (0..<classes).map { _ in (0..<shape.count).map { _ in Int(random.next() % 256) } }
