@@ -176,6 +176,65 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         #expect(fresh.parameters.flatMap(values) != expected)
     }
 
+    /// SGD sums a dense weight's velocity inside backward's product (v = μ·v + g as GEMM's
+    /// beta); its steps must be those of the plain formula on the gradient backward
+    /// leaves in `gradient` when no optimizer takes it over.
+    @Test(arguments: [(Float(0.9), Float(0)), (0.9, 0.1), (0, 0.1)])
+    func sgdSummingVelocityInBackwardStepsAsOnPlainGradients(momentum: Float, weightDecay: Float) {
+        var seed = SeededRandom(seed: 5), sameSeed = SeededRandom(seed: 5)
+        let fused = Dense(input: .vector(40), outputs: 24, random: &seed)
+        let plain = Dense(input: .vector(40), outputs: 24, random: &sameSeed)
+        let sgd = SGD(parameters: fused.parameters, momentum: momentum, weightDecay: weightDecay)
+        #expect(fused.weight.runningSum != nil && fused.bias.runningSum == nil)
+        var velocity = [[Float]](repeating: [], count: 2)
+        var random = SeededRandom(seed: 6)
+        for _ in 0..<3 {
+            let batch = 8
+            let x = (0..<batch * 40).map { _ in random.nextUnitFloat() - 0.5 }
+            let dy = (0..<batch * 24).map { _ in random.nextUnitFloat() - 0.5 }
+            x.withUnsafeBufferPointer { x in
+                for layer in [fused, plain] {
+                    _ = layer.forward(x.baseAddress!, batch: batch, training: true)
+                    _ = layer.backward(dy, batch: batch, needsInputGradient: false)
+                }
+            }
+            sgd.step(learningRate: 0.1)
+            for (index, parameter) in plain.parameters.enumerated() {
+                let decay = parameter.decays ? weightDecay : 0
+                let w = values(parameter)
+                let g = zip(Array(UnsafeBufferPointer(start: parameter.gradient, count: parameter.count)), w).map { $0 + decay * $1 }
+                velocity[index] = velocity[index].isEmpty ? g : zip(velocity[index], g).map { momentum * $0 + $1 }
+                parameter.value.update(from: zip(w, velocity[index]).map { $0 - 0.1 * $1 }, count: parameter.count)
+            }
+        }
+        for (mine, reference) in zip(fused.parameters, plain.parameters) {
+            expectClose(values(mine), values(reference))
+        }
+    }
+
+    /// The newest optimizer over a parameter is the one backward serves: an SGD that goes
+    /// away leaves a newer SGD's sum alone, and an Adam gets its gradients in `gradient`.
+    @Test func theNewestOptimizerOwnsTheRunningSum() {
+        var seed = SeededRandom(seed: 5)
+        let layer = Dense(input: .vector(4), outputs: 3, random: &seed)
+        var older: SGD? = SGD(parameters: layer.parameters)
+        let newer = SGD(parameters: layer.parameters)
+        older = nil
+        #expect(older == nil && layer.weight.runningSum?.values == newer.stateBuffers[0].values.baseAddress)
+        let adam = Adam(parameters: layer.parameters)
+        #expect(layer.weight.runningSum == nil)
+        let x: [Float] = [1, 2, 3, 4]
+        x.withUnsafeBufferPointer { x in
+            _ = layer.forward(x.baseAddress!, batch: 1, training: true)
+            _ = layer.backward([1, 1, 1], batch: 1, needsInputGradient: false)
+        }
+        #expect(Array(UnsafeBufferPointer(start: layer.weight.gradient, count: 4)) == [1, 2, 3, 4])
+        _ = adam
+        let nesterov = SGD(parameters: layer.parameters, nesterov: true)
+        #expect(layer.weight.runningSum == nil)
+        _ = nesterov
+    }
+
     @Test func constantScheduleKeepsTheBaseRate() {
         for step in [0, 50, 100, 150] {
             #expect(LearningRateSchedule.constant.rate(base: 0.1, step: step, totalSteps: 100) == 0.1)

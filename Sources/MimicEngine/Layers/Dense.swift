@@ -21,7 +21,7 @@ public final class Dense: ReLUFusing {
         inputs = input.count
         self.outputs = outputs
         outputShape = .vector(outputs)
-        weight = Parameter(name: "weight", shape: [outputs, inputs], decays: true)
+        weight = Parameter(name: "weight", shape: [outputs, inputs], decays: true, gradientIsOneProduct: true)
         bias = Parameter(name: "bias", shape: [outputs], decays: false)
         heInitialise(weight, fanIn: inputs, random: &random)
     }
@@ -70,10 +70,11 @@ public final class Dense: ReLUFusing {
         } else {
             sumRows(outputGradient, rows: batch, columns: outputs, into: bias.gradient)
         }
-        // dW = dYᵀ · X
+        // dW = dYᵀ · X, or an optimizer's running sum of it: s = keep·s + dW.
+        let dW = weight.gradientDestination
         BLAS.parallelGemm(transposeA: true, m: outputs, n: inputs, k: batch,
                           a: dy, lda: outputs, b: x, ldb: inputs,
-                          c: weight.gradient, ldc: inputs)
+                          beta: dW.keep, c: dW.values, ldc: inputs)
         guard needsInputGradient else { return nil }
         // dX = dY · W
         let dx = inputGradient.reserve(batch * inputs)

@@ -31,6 +31,8 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay)
+        // Adam's second moment needs g itself: backward is to leave it in `gradient`.
+        for parameter in parameters { parameter.dropRunningSum() }
         let capacity = max(stateCount, 1)
         firstMoment = .allocate(capacity: capacity)
         firstMoment.initialize(repeating: 0, count: capacity)

@@ -32,6 +32,9 @@ struct OptimizerSlot {
     let decay: Float
     /// Where this parameter's per-element state starts in the optimizer's state block.
     let stateOffset: Int
+    /// Whether backward already added this step's gradient into the optimizer's state
+    /// (see `Parameter.runningSum`), so that `gradient` is not to be read.
+    var gradientInState = false
 
     /// Runs `update(slot, range)` over every slot, each thread taking its share of every
     /// slot in one threaded region. The update is memory-bound (mlp-1024's SGD step

@@ -3,6 +3,11 @@
 ///
 /// PyTorch seeds v with the first gradient; v starts at zero here, and μ·0 + g' is the
 /// same thing, so the first step needs no special case.
+///
+/// Without Nesterov, the velocity of a dense layer's weight is summed by backward itself:
+/// its gradient product writes v = μ·v + g in place (see `Parameter.runningSum`), and
+/// the step has only the decay and w −= lr·v left to do. The Nesterov step needs g on its
+/// own, so it reads every gradient from `gradient`.
 public final class SGD: Optimizer {
     public let parameters: [Parameter]
     public let momentum: Float
@@ -11,7 +16,7 @@ public final class SGD: Optimizer {
     /// Steps taken so far; SGD's update does not depend on it.
     public var steps = 0
 
-    private let slots: [OptimizerSlot]
+    private var slots: [OptimizerSlot]
     private let velocity: UnsafeMutablePointer<Float>
     private let stateCount: Int
 
@@ -25,9 +30,20 @@ public final class SGD: Optimizer {
         (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay)
         velocity = .allocate(capacity: max(stateCount, 1))
         velocity.initialize(repeating: 0, count: max(stateCount, 1))
+        for (index, parameter) in parameters.enumerated() {
+            if !nesterov && parameter.gradientIsOneProduct {
+                parameter.keepRunningSum(in: velocity + slots[index].stateOffset, keep: momentum, for: self)
+                slots[index].gradientInState = true
+            } else {
+                parameter.dropRunningSum()
+            }
+        }
     }
 
-    deinit { velocity.deallocate() }
+    deinit {
+        for parameter in parameters { parameter.dropRunningSum(of: self) }
+        velocity.deallocate()
+    }
 
     public var stateBuffers: [OptimizerStateBuffer] {
         [OptimizerStateBuffer(name: "momentum_buffer", values: UnsafeMutableBufferPointer(start: velocity, count: stateCount))]
@@ -40,7 +56,18 @@ public final class SGD: Optimizer {
             let w = slot.value, g = slot.gradient, v = velocity + slot.stateOffset
             let decay = slot.decay
             // Two loops rather than a branch inside one, so each vectorises on its own.
-            if nesterov {
+            if slot.gradientInState {
+                // v = μ·v + g already; the decay joins it here, as part of g'.
+                if decay == 0 {
+                    for i in range { w[i] -= learningRate * v[i] }
+                } else {
+                    for i in range {
+                        let updated = v[i] + decay * w[i]
+                        v[i] = updated
+                        w[i] -= learningRate * updated
+                    }
+                }
+            } else if nesterov {
                 for i in range {
                     let decayed = g[i] + decay * w[i]
                     let updated = mu * v[i] + decayed
