@@ -64,6 +64,11 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Learning-rate schedule: \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")).")
     var schedule: LearningRateSchedule = defaults.schedule
 
+    @Option(help: ArgumentHelp(
+        "Shift (by up to N pixels) and mirror the labeled images the mentor and the baselines learn from, drawn anew each epoch: shiftN, flip, shiftN-flip or none.",
+        valueName: "spec"), transform: { text in try Augmentation.parse(text) })
+    var augment: Augmentation = .none
+
     @Flag(help: "Also train each student's architecture on the labeled part alone, as the baseline it must beat.")
     var baselines = false
 
@@ -93,6 +98,7 @@ struct ExperimentOptions: ParsableArguments {
         config.momentum = momentum
         config.weightDecay = weightDecay
         config.schedule = schedule
+        config.augmentation = augment.isNone ? nil : augment
         config.baselines = baselines
         config.saveDirectory = save
         config.threads = threads
@@ -121,6 +127,7 @@ extension ExperimentOptions {
             ("--student-lr", "\(config.studentLearningRate)"), ("--momentum", "\(config.momentum)"),
             ("--weight-decay", "\(config.weightDecay)"), ("--schedule", config.schedule.rawValue),
         ]
+        if let augmentation = config.augmentation { pairs.append(("--augment", augmentation.description)) }
         if config.baselines { pairs.append(("--baselines", nil)) }
         return pairs
     }

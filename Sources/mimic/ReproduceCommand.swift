@@ -18,6 +18,7 @@ struct ReproduceCommand: ParsableCommand {
               mimic reproduce
               mimic reproduce --seeds 1,2,3 --out results/fashion
               mimic reproduce --loss mse
+              mimic reproduce --augment none
               mimic reproduce --data ~/mnist --labeled 0.05
             """)
 
@@ -32,6 +33,11 @@ struct ReproduceCommand: ParsableCommand {
 
     @Option(help: "Softening temperature T of the kd loss.")
     var temperature: Float = 4
+
+    @Option(help: ArgumentHelp(
+        "How the mentor and the baselines see the labeled images: shiftN, flip, shiftN-flip or none.",
+        valueName: "spec"), transform: { text in try Augmentation.parse(text) })
+    var augment: Augmentation = ReproductionProtocol.augmentation
 
     @Option(help: ArgumentHelp("Seeds to run, comma-separated; each is a whole protocol run.", valueName: "n,n,..."))
     var seeds: String = "1"
@@ -51,7 +57,7 @@ struct ReproduceCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             return try seedList.map { seed in
                 var config = ReproductionProtocol.config(dataDirectory: data, seed: seed, labeledFraction: labeled,
-                                                         loss: loss, temperature: temperature)
+                                                         loss: loss, temperature: temperature, augmentation: augment)
                 config.threads = threads
                 return try Experiment(config: config, dataSet: dataSet)
             }

@@ -40,14 +40,16 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
 }
 
 @Suite struct ResumeTests {
-    /// Every path a resume must restore: a mentor with dropout, a convolutional student
-    /// (the engine's threaded code), a linear one, and baselines after them.
+    /// Every path a resume must restore: a mentor with dropout learning from augmented
+    /// images, a convolutional student (the engine's threaded code), a linear one, and
+    /// baselines after them.
     static func config(_ optimizer: OptimizerKind = .adam, folder: String? = nil) -> ExperimentConfig {
         var config = ExperimentConfig()
         config.labeledFraction = 0.2
         config.mentor = "fc32-drop0.2"
         config.students = ["conv4-pool-fc16", "linear"]
         config.baselines = true
+        config.augmentation = Augmentation(shift: 1, flip: true)
         config.epochs = 3
         config.studentEpochs = 3
         config.batchSize = 32

@@ -232,7 +232,7 @@ public enum Benchmark {
         return timed(seconds: seconds, work: batch) {
             positions.withUnsafeBufferPointer { all in
                 let rows = UnsafeBufferPointer(rebasing: all[start..<start + batch])
-                batches.fillInputs(x.pointer, positions: rows)
+                batches.fillInputs(x.pointer, positions: rows, epoch: 1)
                 let logits = model.forward(x.pointer, batch: batch, training: true)
                 _ = batches.loss(logits: logits, positions: rows, classes: model.classes, gradient: gradient.pointer)
                 model.backward(gradient.pointer, batch: batch)

@@ -139,6 +139,13 @@ public final class Experiment {
         SeededRandom(seed: config.seed, stream: id.role == .mentor ? "shuffle mentor" : "shuffle \(id.role.rawValue) \(id.index)")
     }
 
+    /// The labeled part as the mentor and the baselines learn from it, all augmented
+    /// with the same draws.
+    private func labeledBatches(_ labeled: LabeledSubset) -> SupervisedBatches {
+        var random = SeededRandom(seed: config.seed, stream: "augment")
+        return SupervisedBatches(labeled, augmentation: config.augmentation, seed: random.next())
+    }
+
     private func trainingSamples(_ role: ModelID.Role) -> Int {
         role == .student ? split.unlabeled.count : split.labeled.count
     }
@@ -298,7 +305,7 @@ public final class Experiment {
             listener(.phaseStarted(.mentor))
             mentor = makeNetwork(mentorSpec, stream: "mentor")
             let trainer = ModelTrainer(
-                id: mentorID, network: mentor, batches: SupervisedBatches(split.labeled), settings: settings(for: .mentor),
+                id: mentorID, network: mentor, batches: labeledBatches(split.labeled), settings: settings(for: .mentor),
                 test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
                 random: shuffleRandom(mentorID))
             mentorResult = train(trainer)
@@ -359,7 +366,7 @@ public final class Experiment {
                 listener(.phaseStarted(phase))
                 let baseline = makeNetwork(spec, stream: "model \(k + 1)")
                 let trainer = ModelTrainer(
-                    id: id, network: baseline, batches: SupervisedBatches(split.labeled),
+                    id: id, network: baseline, batches: labeledBatches(split.labeled),
                     settings: settings(for: .baseline), test: testEvaluator, validation: validationEvaluator,
                     mentorPredictions: mentorPredictions, parityTarget: parityTarget,
                     random: shuffleRandom(id))

@@ -26,6 +26,9 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var momentum: Float = 0.9
     public var weightDecay: Float = 0
     public var schedule: LearningRateSchedule = .cosine
+    /// Shifts and mirror images of the labeled images for the mentor and the baselines;
+    /// nil for none. (Optional, so a run stored before it existed still reads.)
+    public var augmentation: Augmentation?
     /// Also train each student's architecture on the labeled part alone.
     public var baselines: Bool = false
     /// Folder for checkpoints; nil keeps none.

@@ -117,7 +117,7 @@ final class ModelTrainer {
                 let began = clock.now
                 let (loss, hits) = order.withUnsafeBufferPointer { all in
                     let positions = UnsafeBufferPointer(rebasing: all[start..<start + batch])
-                    batches.fillInputs(input.pointer, positions: positions)
+                    batches.fillInputs(input.pointer, positions: positions, epoch: epoch)
                     let logits = network.forward(input.pointer, batch: batch, training: true)
                     return batches.loss(logits: logits, positions: positions, classes: classes, gradient: gradient.pointer)
                 }

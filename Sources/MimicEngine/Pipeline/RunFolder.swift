@@ -285,7 +285,7 @@ final class RunFolder {
         "temperature": "--temperature", "epochs": "--epochs", "studentEpochs": "--student-epochs",
         "batchSize": "--batch", "seed": "--seed", "optimizer": "--optimizer", "learningRate": "--lr",
         "studentLearningRate": "--student-lr", "momentum": "--momentum", "weightDecay": "--weight-decay",
-        "schedule": "--schedule", "baselines": "--baselines",
+        "schedule": "--schedule", "augmentation": "--augment", "baselines": "--baselines",
     ]
 
     /// What is wrong with a file, as a fragment that follows its name mid-sentence.

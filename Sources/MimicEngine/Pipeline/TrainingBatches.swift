@@ -3,27 +3,41 @@
 protocol TrainingBatches: AnyObject {
     var count: Int { get }
     var sampleShape: SampleShape { get }
-    /// Writes the samples at `positions` (indices into this source) as Float.
-    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>)
+    /// Writes the samples at `positions` (indices into this source) as Float, as they
+    /// are to be seen in `epoch` (from 1; augmented sources draw anew each epoch).
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int)
     /// Mean loss of `logits` for those samples; writes dLoss/dLogits into `gradient`.
     /// `hits` counts correct labels, or agreements with the mentor for a student.
     func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
               gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int)
 }
 
-/// Labeled examples with cross-entropy on their labels: the mentor and the baselines.
+/// Labeled examples with cross-entropy on their labels: the mentor and the baselines,
+/// augmented or not.
 final class SupervisedBatches: TrainingBatches {
     private let examples: LabeledSubset
+    private let augmentation: Augmentation?
+    private let seed: UInt64
     private let gather = RowGather()
     private var labels: [UInt8] = []
 
-    init(_ examples: LabeledSubset) { self.examples = examples }
+    init(_ examples: LabeledSubset, augmentation: Augmentation? = nil, seed: UInt64 = 0) {
+        self.examples = examples
+        self.augmentation = augmentation
+        self.seed = seed
+    }
 
     var count: Int { examples.count }
     var sampleShape: SampleShape { examples.images.shape }
 
-    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
-        gather.fill(input, from: examples.images, rows: examples.rows, positions: positions)
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
+        gather.fill(input, from: examples.images, rows: examples.rows, positions: positions) { images, input, rows in
+            if let augmentation {
+                images.fill(input, rows: rows, augmentation: augmentation, seed: seed, epoch: epoch)
+            } else {
+                images.fill(input, rows: rows)
+            }
+        }
     }
 
     func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
@@ -63,7 +77,7 @@ final class MimicBatches: TrainingBatches {
     var count: Int { pool.count }
     var sampleShape: SampleShape { pool.images.shape }
 
-    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>) {
+    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
         gather.fill(input, from: pool.images, rows: pool.rows, positions: positions)
     }
 
@@ -92,12 +106,14 @@ final class MimicBatches: TrainingBatches {
 final class RowGather {
     private var rows: [Int32] = []
 
+    /// `write` turns the table's rows into floats: `ImageTable.fill` unless told otherwise.
     func fill(_ input: UnsafeMutablePointer<Float>, from images: ImageTable, rows subsetRows: [Int32],
-              positions: UnsafeBufferPointer<Int32>) {
+              positions: UnsafeBufferPointer<Int32>,
+              write: (ImageTable, UnsafeMutablePointer<Float>, UnsafeBufferPointer<Int32>) -> Void = { $0.fill($1, rows: $2) }) {
         if rows.count < positions.count { rows = Array(repeating: 0, count: positions.count) }
         for (i, position) in positions.enumerated() { rows[i] = subsetRows[Int(position)] }
         rows.withUnsafeBufferPointer {
-            images.fill(input, rows: UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
+            write(images, input, UnsafeBufferPointer(rebasing: $0[0..<positions.count]))
         }
     }
 }

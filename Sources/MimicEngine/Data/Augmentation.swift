@@ -1,0 +1,115 @@
+/// Random shifts and mirror images of the labeled training images, drawn anew every
+/// epoch: the mentor and the baselines learn from 6,000 images, and seeing each one
+/// moved by a pixel or mirrored makes the most of them. The unlabeled pool and the
+/// test set are never augmented.
+///
+/// The draw for an image depends only on the run's seed, the epoch and the image's
+/// row, not on any generator carried from step to step: a resumed run augments
+/// exactly as the uninterrupted one did, with nothing more in its epoch checkpoint.
+public struct Augmentation: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The largest shift, in pixels, along each axis; the uncovered edge is 0 (black).
+    public var shift: Int
+    /// Mirror half of the images left to right.
+    public var flip: Bool
+
+    public static let maximumShift = 4
+    /// Every image as it is.
+    public static let none = Augmentation(shift: 0, flip: false)
+    public var isNone: Bool { self == .none }
+
+    public init(shift: Int, flip: Bool) {
+        precondition((0...Self.maximumShift).contains(shift), "shift \(shift) outside 0...\(Self.maximumShift)")
+        self.shift = shift
+        self.flip = flip
+    }
+
+    /// Reads "shift1-flip", "shift2", "flip" or "none".
+    public static func parse(_ text: String) throws(ConfigError) -> Augmentation {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if trimmed == "none" { return .none }
+        var shift = 0, flip = false, seen = Set<String>()
+        for token in trimmed.split(separator: "-", omittingEmptySubsequences: false).map(String.init) {
+            let kind = token.hasPrefix("shift") ? "shift" : token
+            guard seen.insert(kind).inserted else {
+                throw ConfigError(message: "\"\(text)\" names \(kind) twice; name each part once, e.g. --augment shift1-flip.")
+            }
+            if token == "flip" {
+                flip = true
+            } else if kind == "shift", let pixels = Int(token.dropFirst(5)), (1...maximumShift).contains(pixels) {
+                shift = pixels
+            } else {
+                throw ConfigError(message: "\"\(token)\" is not shiftN (N from 1 to \(maximumShift)) or flip; pass e.g. --augment shift1-flip, or none.")
+            }
+        }
+        return Augmentation(shift: shift, flip: flip)
+    }
+
+    /// The text `parse` reads back.
+    public var description: String {
+        isNone ? "none" : [shift > 0 ? "shift\(shift)" : nil, flip ? "flip" : nil].compactMap { $0 }.joined(separator: "-")
+    }
+
+    /// Kept as its text ("shift1-flip") in stored configs: readable, and compared as one value.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try Self.parse(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// One image's draw: its shift along each axis and whether it is mirrored.
+    struct Draw: Equatable {
+        var dx: Int, dy: Int, mirrored: Bool
+    }
+
+    func draw(seed: UInt64, epoch: Int, row: Int32) -> Draw {
+        var random = SeededRandom(seed: seed ^ (UInt64(epoch) &* 0x9e37_79b9_7f4a_7c15) ^ (UInt64(UInt32(bitPattern: row)) << 32))
+        let bits = random.next()
+        let span = UInt64(2 * shift + 1)
+        return Draw(dx: Int(bits % span) - shift, dy: Int((bits >> 16) % span) - shift,
+                    mirrored: flip && (bits >> 63) == 1)
+    }
+}
+
+extension ImageTable {
+    /// As `fill`, each image moved and mirrored as `augmentation` draws it for `epoch`:
+    /// output pixel (y, x) is source pixel (y − dy, c) with c = x − dx, or width − 1 − c
+    /// when mirrored; pixels from outside the image are 0.
+    func fill(_ destination: UnsafeMutablePointer<Float>, rows: UnsafeBufferPointer<Int32>,
+              augmentation: Augmentation, seed: UInt64, epoch: Int) {
+        let size = shape.count, height = shape.height, width = shape.width
+        let scale: Float = 1 / 255
+        let count = self.count
+        pixels.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            var output = destination
+            for row in rows {
+                let index = Int(row)
+                precondition(index >= 0 && index < count, "image row outside the table")
+                let image = base + index * size
+                let draw = augmentation.draw(seed: seed, epoch: epoch, row: row)
+                output.update(repeating: 0, count: size)
+                // Destination columns whose source column lies inside the image.
+                let columns = max(0, draw.dx)..<min(width, width + draw.dx)
+                for channel in 0..<shape.channels {
+                    for y in max(0, draw.dy)..<min(height, height + draw.dy) {
+                        let input = image + (channel * height + y - draw.dy) * width
+                        let line = output + (channel * height + y) * width
+                        for x in columns {
+                            let source = x - draw.dx
+                            line[x] = Float(input[draw.mirrored ? width - 1 - source : source]) * scale
+                        }
+                    }
+                }
+                output += size
+            }
+        }
+    }
+}
