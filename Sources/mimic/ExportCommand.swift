@@ -61,10 +61,24 @@ struct ExportCommand: ParsableCommand {
             do {
                 try text.write(toFile: target, atomically: true, encoding: .utf8)
             } catch {
-                throw UsageError("Run \(id) cannot be written to \(target) (\(error.localizedDescription)); pass a file in a folder you can write to.")
+                let reason = Self.folderProblem(of: target) ?? error.localizedDescription
+                throw UsageError("Run \(id) cannot be written to \(target) (\(reason)); pass a file in a folder you can write to.")
             }
         }
         FileHandle.standardError.write(Data("wrote run \(id) to \(target)\n".utf8))
+    }
+
+    /// Why a file cannot be made at `path` when its folder is the reason, in plain
+    /// words; nil when the folder looks fine (Foundation's own reason then).
+    static func folderProblem(of path: String) -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard !folder.isEmpty else { return nil }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            return "folder \(folder) does not exist"
+        }
+        guard isFolder.boolValue else { return "\(folder) is a file, not a folder" }
+        return FileManager.default.isWritableFile(atPath: folder) ? nil : "folder \(folder) is not writable"
     }
 
     static let csvHeader = "run,model,role,index,spec,step,epoch,samples_seen,training_seconds,wall_seconds,metric,value"

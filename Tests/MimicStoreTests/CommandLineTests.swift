@@ -104,7 +104,10 @@ struct CommandLineTests {
             (["train", "--store", folder.file("plain-file/runs.sqlite")] + MimicProcess.quickRun(data: data),
              "The run store \(folder.file("plain-file/runs.sqlite")) cannot be opened for writing (\(folder.file("plain-file")) is a file, not a folder); pass --store with a path in a folder you can write to."),
             (["delete", "1", "--store", store], "'mimic delete' asks before deleting, but standard input is not a terminal; pass --yes to delete run 1 without asking."),
-            (["export", "1", "--store", store, "--csv", folder.file("plain-file/out.csv")], "Run 1 cannot be written to \(folder.file("plain-file/out.csv"))"),
+            (["export", "1", "--store", store, "--csv", folder.file("plain-file/out.csv")],
+             "Run 1 cannot be written to \(folder.file("plain-file/out.csv")) (\(folder.file("plain-file")) is a file, not a folder); pass a file in a folder you can write to."),
+            (["export", "1", "--store", store, "--csv", folder.file("missing/out.csv")],
+             "Run 1 cannot be written to \(folder.file("missing/out.csv")) (folder \(folder.file("missing")) does not exist); pass a file in a folder you can write to."),
         ]
         for (arguments, message) in cases {
             let output = try MimicProcess.run(arguments, in: folder)
