@@ -85,30 +85,20 @@ extension ImageTable {
     func fill(_ destination: UnsafeMutablePointer<Float>, rows: UnsafeBufferPointer<Int32>,
               augmentation: Augmentation, seed: UInt64, epoch: Int) {
         let size = shape.count, height = shape.height, width = shape.width
-        let scale: Float = 1 / 255
-        let count = self.count
-        pixels.withUnsafeBufferPointer { source in
-            guard let base = source.baseAddress else { return }
-            var output = destination
-            for row in rows {
-                let index = Int(row)
-                precondition(index >= 0 && index < count, "image row outside the table")
-                let image = base + index * size
-                let draw = augmentation.draw(seed: seed, epoch: epoch, row: row)
-                output.update(repeating: 0, count: size)
-                // Destination columns whose source column lies inside the image.
-                let columns = max(0, draw.dx)..<min(width, width + draw.dx)
-                for channel in 0..<shape.channels {
-                    for y in max(0, draw.dy)..<min(height, height + draw.dy) {
-                        let input = image + (channel * height + y - draw.dy) * width
-                        let line = output + (channel * height + y) * width
-                        for x in columns {
-                            let source = x - draw.dx
-                            line[x] = Float(input[draw.mirrored ? width - 1 - source : source]) * scale
-                        }
+        forEachImage(rows, into: destination) { row, image, output in
+            let draw = augmentation.draw(seed: seed, epoch: epoch, row: row)
+            output.update(repeating: 0, count: size)
+            // Destination columns whose source column lies inside the image.
+            let columns = max(0, draw.dx)..<min(width, width + draw.dx)
+            for channel in 0..<shape.channels {
+                for y in max(0, draw.dy)..<min(height, height + draw.dy) {
+                    let input = image + (channel * height + y - draw.dy) * width
+                    let line = output + (channel * height + y) * width
+                    for x in columns {
+                        let source = x - draw.dx
+                        line[x] = Float(input[draw.mirrored ? width - 1 - source : source]) * Self.scale
                     }
                 }
-                output += size
             }
         }
     }

@@ -30,7 +30,22 @@ public struct ImageTable: Sendable, Equatable {
     /// `destination` must hold `rows.count * shape.count` floats.
     public func fill(_ destination: UnsafeMutablePointer<Float>, rows: UnsafeBufferPointer<Int32>) {
         let size = shape.count
-        let scale: Float = 1 / 255
+        forEachImage(rows, into: destination) { _, input, output in
+            for i in 0..<size {
+                output[i] = Float(input[i]) * Self.scale
+            }
+        }
+    }
+
+    /// What a pixel's byte is multiplied by to give a Float in [0, 1].
+    static let scale: Float = 1 / 255
+
+    /// Runs `write(row, image, output)` for each of `rows` in turn, with the row's
+    /// pixels and the next `shape.count` floats of `destination`.
+    @inline(__always)
+    func forEachImage(_ rows: UnsafeBufferPointer<Int32>, into destination: UnsafeMutablePointer<Float>,
+                      _ write: (Int32, UnsafePointer<UInt8>, UnsafeMutablePointer<Float>) -> Void) {
+        let size = shape.count
         let count = self.count
         pixels.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
@@ -38,10 +53,7 @@ public struct ImageTable: Sendable, Equatable {
             for row in rows {
                 let index = Int(row)
                 precondition(index >= 0 && index < count, "image row outside the table")
-                let input = base + index * size
-                for i in 0..<size {
-                    output[i] = Float(input[i]) * scale
-                }
+                write(row, base + index * size, output)
                 output += size
             }
         }
