@@ -6,8 +6,9 @@
 ///
 /// Without Nesterov, the velocity of a dense layer's weight is summed by backward itself:
 /// its gradient product writes v = μ·v + g in place (see `Parameter.runningSum`), and
-/// the step has only the decay and w −= lr·v left to do. The Nesterov step needs g on its
-/// own, so it reads every gradient from `gradient`.
+/// the step has only the decay and w −= lr·v left to do. A backward pass is then the
+/// first half of a step, to be followed by `step` (as the trainer always does). The
+/// Nesterov step needs g on its own, so it reads every gradient from `gradient`.
 public final class SGD: Optimizer {
     public let parameters: [Parameter]
     public let momentum: Float
