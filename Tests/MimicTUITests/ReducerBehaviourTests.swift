@@ -42,6 +42,7 @@ import Testing
         #expect(state.next.mentor == ReproductionProtocol.mentor)
         #expect(state.next.students == ReproductionProtocol.students)
         #expect(state.next.baselines && state.next.labeledFraction == ReproductionProtocol.labeledFraction)
+        #expect(state.next.augmentation == ReproductionProtocol.augmentation && state.next.epochs == ReproductionProtocol.labeledEpochs)
         #expect(effects == [.startRun(state.next)])
 
         var running = Scene.state(width: 80, height: 24, events: 10)
@@ -169,7 +170,7 @@ import Testing
         #expect(state.status?.contains("at least one student") == true)
     }
 
-    @Test func lossTemperatureAndBaselinesChangeWithArrows() {
+    @Test func lossTemperatureAugmentationAndBaselinesChangeWithArrows() {
         var state = Scene.idle()
         state.focus = .architectures
         state.architectureRow = 3
@@ -177,6 +178,13 @@ import Testing
         #expect(state.next.loss == .mse)
         press(.down, .right, in: &state)
         #expect(state.next.temperature == 5)
+        #expect(state.next.augmentation == nil)
+        press(.down, .right, in: &state)
+        #expect(state.next.augmentation == Augmentation(shift: 0, flip: true))
+        press(.left, .left, in: &state)
+        #expect(state.next.augmentation == Augmentation(shift: 2, flip: true), "← from none wraps to the last")
+        press(.enter, in: &state)
+        #expect(state.next.augmentation == nil, "Enter steps forward, wrapping to none")
         press(.down, .enter, in: &state)
         #expect(state.next.baselines)
     }

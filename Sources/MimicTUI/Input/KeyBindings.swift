@@ -116,7 +116,7 @@ public enum KeyBindings {
                            label: "↑↓ j/k", "select a row", footer: "row"),
                 KeyBinding([.enter], .activate, "edit the spec or value", footer: "edit"),
                 KeyBinding(pairs: [(.left, .left), (c("h"), .left), (.right, .right), (c("l"), .right)],
-                           label: "←→ h/l", "previous / next preset, loss, temperature", footer: "change"),
+                           label: "←→ h/l", "previous / next preset or setting value", footer: "change"),
                 KeyBinding([c("p")], .pickPreset, "choose a preset from a list", footer: "presets"),
                 KeyBinding([c("a")], .addStudent, "add a student", footer: "add"),
                 KeyBinding([c("d"), .delete], .removeStudent, "remove the student", footer: "remove"),

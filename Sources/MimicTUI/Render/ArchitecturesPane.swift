@@ -1,14 +1,14 @@
 import MimicEngine
 
 /// The next run's mentor and students with their size, then the mimic loss, its
-/// temperature and the baselines switch. While a run goes, the title says these are
+/// temperature, the labeled images' augmentation and the baselines switch. While a run goes, the title says these are
 /// for the next one when they differ from what is running.
 enum ArchitecturesPane {
     static func differsFromRunning(_ state: DashboardState) -> Bool {
         guard let run = state.run, run.isActive else { return false }
         let a = run.config, b = state.next
         return a.mentor != b.mentor || a.students != b.students || a.loss != b.loss
-            || a.temperature != b.temperature || a.baselines != b.baselines
+            || a.temperature != b.temperature || a.augmentation != b.augmentation || a.baselines != b.baselines
     }
 
     static func draw(_ state: DashboardState, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
@@ -48,6 +48,7 @@ enum ArchitecturesPane {
         }
         lines.append((setting("mimic loss", state.next.loss.rawValue, .loss), .text))
         lines.append((setting("temperature", Formatting.plain(Double(state.next.temperature)), .temperature), .text))
+        lines.append((setting("augment", (state.next.augmentation ?? .none).description, .augmentation), .text))
         lines.append((setting("baselines", state.next.baselines ? "on" : "off", .baselines), .text))
 
         let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)

@@ -271,6 +271,20 @@ public enum DashboardReducer {
 
     static let temperatureSteps: [Float] = [1, 2, 3, 4, 5, 8, 10, 20]
 
+    /// What ←/→ step through for the labeled images' augmentation (nil: none); another
+    /// value given with --augment steps to the first of these.
+    static let augmentationSteps: [Augmentation?] = [
+        nil, Augmentation(shift: 0, flip: true), Augmentation(shift: 1, flip: false),
+        Augmentation(shift: 1, flip: true), Augmentation(shift: 2, flip: true),
+    ]
+
+    static func stepAugmentation(_ state: inout DashboardState, forward: Bool) {
+        let steps = augmentationSteps
+        let current = steps.firstIndex(of: state.next.augmentation)
+        let next = current.map { (forward ? $0 + 1 : $0 + steps.count - 1) % steps.count } ?? 0
+        state.next.augmentation = steps[next]
+    }
+
     static func performArchitectures(_ action: DashboardAction, _ state: inout DashboardState) {
         let students = state.studentCount
         switch action {
@@ -283,6 +297,7 @@ public enum DashboardReducer {
                 switch state.selectedSetting {
                 case .loss?: state.next.loss = state.next.loss.cycled()
                 case .temperature?: openEditor(.temperature, text: Formatting.plain(Double(state.next.temperature)), &state)
+                case .augmentation?: stepAugmentation(&state, forward: true)
                 case .baselines?: state.next.baselines.toggle()
                 case nil: break
                 }
@@ -300,6 +315,7 @@ public enum DashboardReducer {
                     state.next.loss = forward ? state.next.loss.cycled() : state.next.loss.cycledBack()
                 case .temperature?:
                     state.next.temperature = step(state.next.temperature, through: temperatureSteps, up: forward)
+                case .augmentation?: stepAugmentation(&state, forward: forward)
                 case .baselines?: state.next.baselines.toggle()
                 case nil: break
                 }

@@ -20,7 +20,7 @@ public struct DashboardState: Sendable {
 
     /// Rows of the architectures pane after the students.
     public enum SettingRow: Int, CaseIterable, Sendable {
-        case loss, temperature, baselines
+        case loss, temperature, augmentation, baselines
     }
 
     public var width: Int
