@@ -18,8 +18,9 @@ public struct RunState: Sendable {
     public var report: ExperimentReport?
     public let startedAt: Double
     public var endedAt: Double?
-    /// Samples trained by models that already finished, for the time estimate.
-    public var finishedSamples = 0
+    /// Work done by models that already finished, for the time estimate: samples times
+    /// forward FLOPs per sample.
+    public var finishedWork = 0.0
 
     public init(config: ExperimentConfig, startedAt: Double) {
         self.config = config
@@ -36,14 +37,23 @@ public struct RunState: Sendable {
         return role == .student ? split.unlabeled : split.labeled
     }
 
-    /// Seconds left, from the share of all planned training samples done so far; nil
-    /// until there is a share to extrapolate from.
+    /// Seconds left, from the share of all planned training work done so far; nil until
+    /// there is a share to extrapolate from. Work is samples times forward FLOPs: a
+    /// student's sample costs far less than the mentor's, and counting samples alone
+    /// priced the students at the mentor's speed (12 minutes estimated for a 2.5-minute
+    /// default run after the mentor's first epochs).
     public func remaining(now: Double) -> Double? {
         guard status != .finished, let plan else { return nil }
-        let total = plan.models.reduce(0) { $0 + $1.epochs * samplesPerEpoch($1.id.role) }
-        let done = finishedSamples + (current?.samplesSeen ?? 0)
+        let total = plan.models.reduce(0.0) {
+            $0 + Double($1.epochs * samplesPerEpoch($1.id.role)) * Double($1.forwardFLOPsPerSample)
+        }
+        let done = finishedWork + (current.map { Double($0.samplesSeen) * flopsPerSample($0.model) } ?? 0)
         guard done > 0, total > done else { return nil }
-        return elapsed(now: now) * Double(total - done) / Double(done)
+        return elapsed(now: now) * (total - done) / done
+    }
+
+    private func flopsPerSample(_ id: ModelID) -> Double {
+        Double(plan?.models.first { $0.id == id }?.forwardFLOPsPerSample ?? 1)
     }
 
     /// Takes in one engine event at `now` on the dashboard's clock; returns a note for
@@ -97,7 +107,7 @@ public struct RunState: Sendable {
 
     mutating func finish(_ result: ModelResult) {
         results.append(result)
-        finishedSamples += result.epochsCompleted * samplesPerEpoch(result.id.role)
+        finishedWork += Double(result.epochsCompleted * samplesPerEpoch(result.id.role)) * flopsPerSample(result.id)
         if current?.model == result.id { current = nil }
     }
 
