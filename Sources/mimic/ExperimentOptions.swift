@@ -98,7 +98,7 @@ struct ExperimentOptions: ParsableArguments {
         config.momentum = momentum
         config.weightDecay = weightDecay
         config.schedule = schedule
-        config.augmentation = augment.isNone ? nil : augment
+        config.augmentation = augment
         config.baselines = baselines
         config.saveDirectory = save
         config.threads = threads

@@ -98,6 +98,16 @@ private func augmented(_ images: ImageTable, rows: [Int32], _ augmentation: Augm
         #expect(try JSONDecoder().decode(ExperimentConfig.self, from: Data(old.utf8)).augmentation == nil)
     }
 
+    /// "No augmentation" has one spelling in a config: setting `.none` stores nil.
+    @Test func configsSpellNoneAsNil() {
+        var said = ExperimentConfig(), unsaid = ExperimentConfig()
+        said.augmentation = .none
+        #expect(said.augmentation == nil)
+        #expect(said == unsaid)
+        said.augmentation = Augmentation(shift: 1, flip: false)
+        #expect(said.augmentation == Augmentation(shift: 1, flip: false))
+    }
+
     /// No augmentation leaves every image as the plain fill writes it.
     @Test func noneIsThePlainFill() {
         let images = table(count: 5)

@@ -27,8 +27,12 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var weightDecay: Float = 0
     public var schedule: LearningRateSchedule = .cosine
     /// Shifts and mirror images of the labeled images for the mentor and the baselines;
-    /// nil for none. (Optional, so a run stored before it existed still reads.)
-    public var augmentation: Augmentation?
+    /// nil for none. (Optional, so a run stored before it existed still reads.) Setting
+    /// `.none` stores nil, so that "no augmentation" has one spelling and two configs
+    /// that differ only in how they said it compare equal.
+    public var augmentation: Augmentation? {
+        didSet { if augmentation?.isNone == true { augmentation = nil } }
+    }
     /// Also train each student's architecture on the labeled part alone.
     public var baselines: Bool = false
     /// Folder for checkpoints; nil keeps none.

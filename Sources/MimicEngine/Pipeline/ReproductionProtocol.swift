@@ -35,7 +35,7 @@ public enum ReproductionProtocol {
         config.baselines = true
         config.epochs = labeledEpochs
         config.studentEpochs = studentEpochs
-        config.augmentation = augmentation.isNone ? nil : augmentation
+        config.augmentation = augmentation
         return config
     }
 
