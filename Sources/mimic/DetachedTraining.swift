@@ -1,4 +1,5 @@
 import Foundation
+import MimicEngine
 import MimicStore
 
 /// `mimic train --detach`: the same command again, as a new process in a session of
@@ -32,37 +33,11 @@ enum DetachedTraining {
     }
 
     /// Starts the background process with its standard output and error appended to
-    /// `log`, and returns its process id without waiting for it.
+    /// `log`, and returns its process id without waiting for it. Nothing blocked or
+    /// ignored here is inherited: Ctrl-C and SIGTERM must reach the trainer's own
+    /// handlers (a stop that still records the run).
     static func spawn(arguments: [String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Nothing blocked or ignored is inherited: Ctrl-C and SIGTERM must reach the
-        // trainer's own handlers (a stop that still records the run).
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        // glibc's POSIX_SPAWN_SETSID, which Swift does not see (it sits behind _GNU_SOURCE).
-        let setSession: Int32 = 0x80
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setSession))
-
-        let path = executable
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-        return pid
+        try ChildProcess.start(executable, arguments, output: .file(log, append: true), error: .standardOutput,
+                               newSession: true, defaultSignals: true).pid
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MimicEngine
 import MimicTUI
 
 /// Times `mimic dashboard` from launch to its first frame in a real terminal, tmux's.
@@ -71,35 +72,18 @@ struct FirstFrameTiming {
 
     private func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    /// Runs tmux on the private socket and returns what it printed. posix_spawn with an
-    /// empty signal mask, as the end-to-end test does: a mask inherited from here
-    /// would reach the dashboard through the tmux server.
+    /// Runs tmux on the private socket and returns what it printed. A mask of blocked
+    /// signals inherited from here would reach the dashboard through the tmux server;
+    /// `ChildProcess` passes none.
     private func tmuxCommand(_ arguments: [String]) throws -> String {
         let outputPath = NSTemporaryDirectory() + "mimic-bench-tmux-\(UUID().uuidString)"
         defer { unlink(outputPath) }
-        let argv = [tmux, "-u", "-L", socket, "-f", "/dev/null"] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, tmux, &actions, &attributes, cArguments, environ)
-        guard spawned == 0 else {
-            throw Failure(description: "tmux could not be started (\(String(cString: strerror(spawned)))).")
+        do {
+            try ChildProcess.start(tmux, ["-u", "-L", socket, "-f", "/dev/null"] + arguments,
+                                   output: .file(outputPath), error: .discarded).wait()
+        } catch {
+            throw Failure(description: "tmux could not be started (\(String(cString: strerror(error.code.rawValue)))).")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     }
 }

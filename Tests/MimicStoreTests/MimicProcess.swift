@@ -27,11 +27,8 @@ enum MimicProcess {
 
         /// Waits for it to exit and returns what it printed.
         func wait() -> Output {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
-            let exited = status & 0x7f == 0
-            return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+            let status = ChildProcess(pid: pid).wait()
+            return Output(status: status,
                           stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
                           stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
         }
@@ -41,31 +38,13 @@ enum MimicProcess {
     static func start(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
                       executable: String? = nil) throws -> Running {
         let tag = UUID().uuidString.prefix(8)
-        let running = Running(pid: 0, stdoutPath: folder.file("out-\(tag)"), stderrPath: folder.file("err-\(tag)"))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, running.stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, running.stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-
-        let program = executable ?? binary!
+        let stdoutPath = folder.file("out-\(tag)"), stderrPath = folder.file("err-\(tag)")
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_DATA_HOME"] = folder.file("xdg")
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
-        return Running(pid: pid, stdoutPath: running.stdoutPath, stderrPath: running.stderrPath)
+        let child = try ChildProcess.start(executable ?? binary!, arguments, input: input,
+                                           output: .file(stdoutPath), error: .file(stderrPath),
+                                           environment: environment)
+        return Running(pid: child.pid, stdoutPath: stdoutPath, stderrPath: stderrPath)
     }
 
     /// Runs `mimic arguments...` to its end.

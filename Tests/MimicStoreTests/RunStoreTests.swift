@@ -276,18 +276,12 @@ import Testing
 
 /// Starts a program without waiting for it.
 func spawn(_ program: String, _ arguments: String...) throws -> pid_t {
-    var pid: pid_t = 0
-    let argv = ([program] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    let spawned = posix_spawn(&pid, program, nil, nil, argv, environ)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-    return pid
+    try ChildProcess.start(program, arguments).pid
 }
 
 /// The id of a process that has exited and been reaped.
 func deadProcessID() throws -> Int32 {
-    let pid = try spawn("/bin/true")
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    return pid
+    let child = try ChildProcess.start("/bin/true", [])
+    child.wait()
+    return child.pid
 }

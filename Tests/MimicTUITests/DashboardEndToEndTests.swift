@@ -30,35 +30,16 @@ import Testing
 
         deinit { try? run(["kill-server"]) }
 
-        /// Runs tmux with posix_spawn and waits with waitpid: Foundation's Process left
-        /// the exited client unreaped here, and its mask of blocked signals reached the
-        /// program under test through the tmux server.
+        /// Runs tmux and waits for it (`ChildProcess`: Foundation's Process left the
+        /// exited client unreaped here, and its mask of blocked signals reached the
+        /// program under test through the tmux server).
         @discardableResult
         func run(_ arguments: [String]) throws -> String {
             let outputPath = NSTemporaryDirectory() + "mimic-e2e-out-\(UUID().uuidString)"
             defer { unlink(outputPath) }
             // -u: the pane holds UTF-8 whatever locale CI runs with.
-            let argv = [tmux, "-u", "-L", socket, "-f", "/dev/null"] + arguments
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var noSignals = sigset_t()
-            sigemptyset(&noSignals)
-            posix_spawnattr_setsigmask(&attributes, &noSignals)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            let cArguments = argv.map { strdup($0) } + [nil]
-            defer { cArguments.forEach { free($0) } }
-            var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, tmux, &actions, &attributes, cArguments, environ)
-            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            try ChildProcess.start(tmux, ["-u", "-L", socket, "-f", "/dev/null"] + arguments,
+                                   output: .file(outputPath), error: .discarded).wait()
             return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         }
 
