@@ -57,8 +57,7 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         let statusText: String = row["status"]
         // A status written by a newer mimic reads as interrupted rather than failing the listing.
         status = RunStatus(rawValue: statusText) ?? .interrupted
-        let configText: String = row["config"]
-        config = try JSONDecoder().decode(ExperimentConfig.self, from: Data(configText.utf8))
+        config = try Self.config(ofRun: id, text: row["config"])
         dataSet = row["data_set"]
         programVersion = row["program_version"]
         if let labeled: Int = row["labeled_count"] {
@@ -73,6 +72,35 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         pausedAt = row["paused_at"]
         inputShape = (row["input_shape"] as String?).flatMap(SampleShape.init(parsing:))
         classes = row["classes"]
+    }
+
+    /// The stored configuration of run `id`, or a sentence naming the run, what is
+    /// wrong with its configuration, and the way out.
+    static func config(ofRun id: Int64, text: String) throws(StoreError) -> ExperimentConfig {
+        do {
+            return try JSONDecoder().decode(ExperimentConfig.self, from: Data(text.utf8))
+        } catch let error as DecodingError {
+            throw StoreError.unreadableConfig(ofRun: id, reason: Self.describe(error))
+        } catch {
+            throw StoreError.unreadableConfig(ofRun: id, reason: "\(error)")
+        }
+    }
+
+    /// A decoding failure in words: the field and what is wrong with it.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            let path = (context.codingPath + (key.map { [$0] } ?? [])).map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "it" : "its field \(path)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(field(context, key)) is missing"
+        case .valueNotFound(_, let context): return "\(field(context)) is empty"
+        case .typeMismatch(let type, let context): return "\(field(context)) is not a \(type)"
+        case .dataCorrupted(let context):
+            let detail = context.debugDescription.trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "\(field(context)) is wrong: \(detail)"
+        @unknown default: return "\(error)"
+        }
     }
 
     static func json(_ config: ExperimentConfig) throws -> String {

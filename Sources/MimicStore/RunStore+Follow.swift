@@ -34,9 +34,10 @@ extension RunStore {
     }
 
     /// Every run with its models, newest first, in one read: the dashboard's runs pane.
+    /// A run whose configuration cannot be read is left out (`unreadableRuns`).
     public func storedRuns() throws(StoreError) -> [StoredRun] {
         try read("listing runs") { db in
-            let runs = try RunRecord.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, id DESC")
+            let runs = try Self.readableRuns(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, id DESC")
             let models = Dictionary(grouping: try ModelRecord.fetchAll(db, sql: "SELECT * FROM models ORDER BY id"), by: \.runID)
             return runs.map { StoredRun(run: $0, models: models[$0.id] ?? []) }
         }

@@ -266,7 +266,11 @@ public final class RunStore: Sendable {
         guard let id = Int64(trimmed.hasPrefix("#") ? String(trimmed.dropFirst()) : trimmed), id > 0 else {
             throw StoreError.badRunID(text)
         }
-        _ = try run(id)
+        // Only whether it exists: a run whose configuration cannot be read must still
+        // resolve, so that it can be deleted.
+        guard try read("finding run \(id)", { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [id]) }) != nil else {
+            throw StoreError.unknownRun(id, path: path)
+        }
         return id
     }
 
@@ -285,7 +289,35 @@ public final class RunStore: Sendable {
                 arguments += [dataSet]
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try RunRecord.fetchAll(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_at DESC, id DESC", arguments: arguments)
+            return try Self.readableRuns(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_at DESC, id DESC", arguments: arguments)
+        }
+    }
+
+    /// The runs `sql` selects, leaving out those whose configuration cannot be read,
+    /// so that one such run does not hide the others from a listing
+    /// (`unreadableRuns` names them).
+    static func readableRuns(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [RunRecord] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+            do {
+                return try RunRecord(row: row)
+            } catch is StoreError {
+                return nil  // its configuration cannot be read; the only StoreError RunRecord throws
+            }
+        }
+    }
+
+    /// A sentence for each run whose stored configuration cannot be read (another
+    /// version of mimic wrote it, or it was edited), oldest first.
+    public func unreadableRuns() throws(StoreError) -> [StoreError] {
+        try read("checking the runs' configurations") { db in
+            try Row.fetchAll(db, sql: "SELECT id, config FROM runs ORDER BY id").compactMap { row -> StoreError? in
+                do throws(StoreError) {
+                    _ = try RunRecord.config(ofRun: row["id"], text: row["config"])
+                    return nil
+                } catch {
+                    return error
+                }
+            }
         }
     }
 
@@ -309,9 +341,15 @@ public final class RunStore: Sendable {
     /// Deletes a run's rows and its run folder (never a --save folder elsewhere).
     /// A run that is still training is refused: its process would go on writing.
     public func deleteRun(_ id: Int64) throws(StoreError) {
-        let record = try run(id)
-        if record.status == .running, let pid = record.pid, record.host == ProcessIdentity.host,
-           pid != ProcessIdentity.pid, ProcessIdentity.mayBeTraining(pid: pid, heartbeat: record.heartbeatAt) {
+        // The columns that tell a live trainer, not the whole record: a run whose
+        // configuration cannot be read can still be deleted.
+        let liveness = try read("reading run \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT status, pid, host, heartbeat_at FROM runs WHERE id = ?", arguments: [id])
+        }
+        guard let liveness else { throw StoreError.unknownRun(id, path: path) }
+        let status: String = liveness["status"]
+        if status == RunStatus.running.rawValue, let pid: Int32 = liveness["pid"], liveness["host"] == ProcessIdentity.host,
+           pid != ProcessIdentity.pid, ProcessIdentity.mayBeTraining(pid: pid, heartbeat: liveness["heartbeat_at"]) {
             throw StoreError("Run \(id) is still training (process \(pid)); stop it first (Ctrl-C in its terminal, or kill \(pid)), then delete it.")
         }
         try write("deleting run \(id)") { db in

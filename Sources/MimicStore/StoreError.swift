@@ -33,6 +33,11 @@ public struct StoreError: ReportableError, Equatable {
         StoreError("There is no run \(id) in \(path); 'mimic runs' lists the runs there.")
     }
 
+    static func unreadableConfig(ofRun id: Int64, reason: String) -> StoreError {
+        StoreError("Run \(id)'s stored configuration cannot be read (\(reason)); another version of mimic wrote it, "
+            + "or it was edited: 'mimic delete \(id)' removes the run.")
+    }
+
     static func badRunID(_ text: String) -> StoreError {
         StoreError("\"\(text)\" is not a run id; pass the number that 'mimic runs' shows, or 'last' for the newest run.")
     }

@@ -37,10 +37,11 @@ struct DeleteCommand: ParsableCommand {
                 + "pass --yes to delete run\(ids.count == 1 ? "" : "s") \(list) without asking."))
         }
         for id in ids {
-            let run = reportingErrors { () throws -> RunRecord in try store.run(id) }
             if asking {
-                let question = "Delete run \(id) (\(run.status.rawValue), \(run.dataSet), started \(RunFormatting.time(run.startedAt))) "
-                    + "and its folder \(store.runFolder(id))? [y/N] "
+                // A run whose configuration cannot be read is deleted like any other.
+                let about = (try? store.run(id)).map { "\($0.status.rawValue), \($0.dataSet), started \(RunFormatting.time($0.startedAt))" }
+                    ?? "its configuration cannot be read"
+                let question = "Delete run \(id) (\(about)) and its folder \(store.runFolder(id))? [y/N] "
                 FileHandle.standardOutput.write(Data(question.utf8))
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                 guard answer == "y" || answer == "yes" else {

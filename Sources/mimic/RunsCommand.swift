@@ -40,11 +40,20 @@ struct RunsCommand: ParsableCommand {
         }
         let store = storeOptions.open(create: false)
         let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(status: status, dataSet: dataSet) }
+        // Runs the listing leaves out because their configuration cannot be read.
+        let unreadable = reportingErrors { () throws -> [StoreError] in try store.unreadableRuns() }
+        writeLine(listing(runs, store: store))
+        guard unreadable.isEmpty else {
+            for problem in unreadable { FileHandle.standardError.write(Data("mimic: \(problem)\n".utf8)) }
+            throw ExitCode.failure
+        }
+    }
+
+    private func listing(_ runs: [RunRecord], store: RunStore) -> String {
         guard !runs.isEmpty else {
             let filtered = status != nil || dataSet != nil
-            writeLine(filtered ? "No run in \(store.path) matches; 'mimic runs' without filters lists them all."
-                               : "No runs yet in \(store.path).")
-            return
+            return filtered ? "No run in \(store.path) matches; 'mimic runs' without filters lists them all."
+                            : "No runs yet in \(store.path)."
         }
         let rows = reportingErrors { () throws -> [[String]] in
             try runs.map { run in
@@ -58,6 +67,6 @@ struct RunsCommand: ParsableCommand {
                 ]
             }
         }
-        writeLine(PlainTable(columns: Self.columns, rows: rows, leftAligned: [1, 3, 4, 7, 8, 10]).text)
+        return PlainTable(columns: Self.columns, rows: rows, leftAligned: [1, 3, 4, 7, 8, 10]).text
     }
 }

@@ -122,6 +122,32 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: folder.file("xdg")), "no test touches a default store")
     }
 
+    /// `mimic runs` lists what it can read, names a run it cannot (one sentence on
+    /// standard error) and exits 1 so that a script notices the listing is not whole;
+    /// `show` of that run says the same; `delete` removes it.
+    @Test func runsListsTheReadableRunsAndNamesAnUnreadableOne() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        #expect(try MimicProcess.run(["train", "--store", store] + MimicProcess.quickRun(data: data), in: folder).status == 0)
+        let writer = try RunStore(path: store)
+        try writer.endRun(try writer.createRun(config: quickConfig(), programVersion: "1").id, status: .stopped, message: nil)
+        try DatabaseQueue(path: store).write { db in try db.execute(sql: "UPDATE runs SET config = '{' WHERE id = 2") }
+        let sentence = "Run 2's stored configuration cannot be read (it is not valid JSON); another version of mimic wrote it, "
+            + "or it was edited: 'mimic delete 2' removes the run."
+
+        let listing = try MimicProcess.run(["runs", "--store", store], in: folder)
+        #expect(listing.status == 1)
+        let lines = listing.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[1].trimmingCharacters(in: .whitespaces).hasPrefix("1 "), "\(listing.stdout)")
+        #expect(listing.stderr == "mimic: \(sentence)\n")
+        let shown = try MimicProcess.run(["show", "2", "--store", store], in: folder)
+        #expect(shown.status == 1 && shown.stderr == "mimic: \(sentence)\n", "\(shown.stderr)")
+        #expect(try MimicProcess.run(["delete", "2", "--yes", "--store", store], in: folder).status == 0)
+        let cleaned = try MimicProcess.run(["runs", "--store", store], in: folder)
+        #expect(cleaned.status == 0 && cleaned.stderr.isEmpty, "\(cleaned.stderr)")
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "script(1) from bsdutils gives a terminal"))
     func deleteAsksOnATerminal() throws {
         let folder = try TemporaryFolder()

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MimicEngine
+@testable import MimicStore
 import Synchronization
 import Testing
 @testable import MimicStore
@@ -119,6 +120,30 @@ import Testing
         #expect(try store.runs(status: .stopped).isEmpty)
         #expect(try store.run(third.id).message == "the data could not be read")
         #expect(try store.run(second.id).dataSet == "MNIST")
+    }
+
+    /// A run whose stored configuration another mimic wrote (or a person edited) is left
+    /// out of listings, named with the field that is wrong, and does not hide the others.
+    @Test func aRunWhoseConfigCannotBeReadDoesNotHideTheOthers() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        for _ in 1...4 { _ = try store.createRun(config: quickConfig(), programVersion: "1") }
+        let json = try RunRecord.json(quickConfig())
+        try DatabaseQueue(path: folder.storePath).write { db in
+            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 2", arguments: [json.replacingOccurrences(of: "\"loss\":\"kd\"", with: "\"loss\":\"l7\"")])
+            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 3", arguments: ["{half a config"])
+            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 4", arguments: [json.replacingOccurrences(of: "\"seed\":1,", with: "")])
+        }
+        #expect(try store.runs().map(\.id) == [1])
+        #expect(try store.storedRuns().map(\.run.id) == [1])
+        let problems = try store.unreadableRuns().map(\.message)
+        #expect(problems.count == 3)
+        #expect(problems[0].hasPrefix("Run 2's stored configuration cannot be read (its field loss is wrong: "), "\(problems[0])")
+        #expect(problems[1].hasPrefix("Run 3's stored configuration cannot be read (it is not valid JSON); "), "\(problems[1])")
+        #expect(problems[2] == "Run 4's stored configuration cannot be read (its field seed is missing); another version of mimic wrote it, "
+            + "or it was edited: 'mimic delete 4' removes the run.")
+        #expect(throws: StoreError.self) { try store.run(2) }
+        #expect(try store.run(1).id == 1)
     }
 
     @Test func deletingARunRemovesItsRowsAndItsFolderButNotASaveFolder() throws {

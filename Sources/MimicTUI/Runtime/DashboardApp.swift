@@ -179,9 +179,21 @@ public final class DashboardApp {
         }
     }
 
+    /// The store's runs for the runs pane. Runs whose configuration cannot be read are
+    /// left out; the first look says how many, once, on the status line.
+    private var unreadableChecked = false
     private func readPastRuns() -> [DashboardInput] {
         guard let store = options.store, let runs = try? store.storedRuns() else { return [] }
-        return [.pastRuns(runs.map(PastRun.init(stored:)))]
+        var inputs: [DashboardInput] = [.pastRuns(runs.map(PastRun.init(stored:)))]
+        if !unreadableChecked {
+            unreadableChecked = true
+            if let unreadable = try? store.unreadableRuns(), !unreadable.isEmpty {
+                let which = unreadable.count == 1 ? "1 run in the store cannot be read and is"
+                    : "\(unreadable.count) runs in the store cannot be read and are"
+                inputs.append(.note("\(which) not listed; 'mimic runs' names them."))
+            }
+        }
+        return inputs
     }
 
     /// Reads a past run for the runs pane's overlay on a thread of its own: a long run
