@@ -98,6 +98,30 @@ import Testing
         #expect(state.overlays.isEmpty)
     }
 
+    /// An overlaid run that trains in another process is read again with each new list
+    /// (one read at a time), and once more when it has ended; an ended run is not.
+    @Test func anOverlaidRunStillTrainingIsReadAgainUntilItEnds() {
+        var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
+        state.focus = .runs
+        #expect(press(.enter, in: &state) == [.loadPastRun(3)], "run 3 is running")
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)).isEmpty, "its first read is under way")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)) == [.loadPastRun(3)], "still running: read again")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
+        var ended = Scene.pastRuns
+        ended[0] = PastRun(id: 3, started: ended[0].started, status: .done, dataSet: ended[0].dataSet, mentor: ended[0].mentor,
+                           students: ended[0].students, bestStudentAccuracy: 0.9, bestStudent: "fc16")
+        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)) == [.loadPastRun(3)], "it ended since: read once more")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)).isEmpty, "an ended run is read once")
+        #expect(state.overlays.map(\.id) == [3] && state.overlays[0].run != nil)
+
+        press(.down, in: &state)
+        #expect(press(.enter, in: &state) == [.loadPastRun(2)])
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)).isEmpty, "run 2 was done when it was read")
+    }
+
     @Test func theRunOnScreenIsNotOverlaidOnItself() {
         var state = Scene.withPastRuns(Scene.watching(width: 80, height: 24, events: 10), overlaid: false)
         state.focus = .runs

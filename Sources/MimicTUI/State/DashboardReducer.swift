@@ -43,9 +43,20 @@ public enum DashboardReducer {
             let selected = state.pastRuns.indices.contains(state.runsRow) ? state.pastRuns[state.runsRow].id : nil
             state.pastRuns = runs
             state.runsRow = runs.firstIndex { $0.id == selected } ?? min(state.runsRow, max(0, runs.count - 1))
-            return []
+            var effects: [DashboardEffect] = []
+            for index in state.overlays.indices {
+                guard let listed = runs.first(where: { $0.id == state.overlays[index].id }),
+                      state.overlays[index].needsReading(listed: listed.status) else { continue }
+                state.overlays[index].loading = true
+                state.overlays[index].readAt = listed.status
+                effects.append(.loadPastRun(listed.id))
+            }
+            return effects
         case let .pastRunLoaded(id, run):
-            if let index = state.overlays.firstIndex(where: { $0.id == id }) { state.overlays[index].run = run }
+            if let index = state.overlays.firstIndex(where: { $0.id == id }) {
+                state.overlays[index].run = run
+                state.overlays[index].loading = false
+            }
             return []
         case let .pastRunFailed(id, message):
             state.overlays.removeAll { $0.id == id }
@@ -439,7 +450,7 @@ public enum DashboardReducer {
                 }
                 return []
             }
-            state.overlays.append(RunOverlay(id: id))
+            state.overlays.append(RunOverlay(id: id, loading: true, readAt: state.pastRuns[state.runsRow].status))
             return [.loadPastRun(id)]
         case .cancel:
             guard !state.overlays.isEmpty else {

@@ -27,13 +27,27 @@ public struct PastRun: Equatable, Sendable {
 }
 
 /// A past run chosen in the runs pane: its curves drawn over the current ones and its
-/// models added to the comparison. `run` is nil until the store has been read.
+/// models added to the comparison. `run` is nil until the store has been read. A run
+/// that is still training elsewhere is read again as the runs list refreshes, so its
+/// overlay grows as it trains and ends as it ended.
 public struct RunOverlay: Sendable {
     public let id: Int64
     public var run: RunState?
+    /// A read of the store is under way: no second one is asked for until it answers.
+    public var loading: Bool
+    /// The run's status in the list when the last read was asked for.
+    public var readAt: RunStatus?
 
-    public init(id: Int64, run: RunState? = nil) {
+    public init(id: Int64, run: RunState? = nil, loading: Bool = false, readAt: RunStatus? = nil) {
         self.id = id
         self.run = run
+        self.loading = loading
+        self.readAt = readAt
+    }
+
+    /// Whether a run now listed with `status` should be read again: it is still
+    /// training, or it ended since the last read, and no read is under way.
+    func needsReading(listed status: RunStatus) -> Bool {
+        !loading && (status == .running || status != readAt)
     }
 }
