@@ -10,7 +10,9 @@ struct ReproduceCommand: ParsableCommand {
             10% of the training set keeps its labels (stratified, seeded). A cnn-l mentor
             learns from it; students cnn-s, mlp-256 and mlp-64 learn from the mentor's
             outputs on the unlabeled 90% alone; the same three architectures trained on
-            the labeled 10% alone are the baselines. Prints the comparison table and the
+            the labeled 10% alone are the baselines (the mentor's recipe: 30 epochs, Adam
+            at lr 0.002 with a cosine schedule, images shifted by a pixel and mirrored;
+            students: 20 epochs at lr 0.003). Prints the comparison table and the
             verdict on each claim, and writes results.md and results.csv into --out.
             With several seeds, figures are mean ± standard deviation.
 

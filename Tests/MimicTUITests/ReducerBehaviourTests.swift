@@ -42,7 +42,8 @@ import Testing
         #expect(state.next.mentor == ReproductionProtocol.mentor)
         #expect(state.next.students == ReproductionProtocol.students)
         #expect(state.next.baselines && state.next.labeledFraction == ReproductionProtocol.labeledFraction)
-        #expect(state.next.augmentation == ReproductionProtocol.augmentation && state.next.epochs == ReproductionProtocol.labeledEpochs)
+        #expect(state.next.augmentation == ReproductionProtocol.augmentation && state.next.epochs == ReproductionProtocol.labeledEpochs
+                && state.next.learningRate == ReproductionProtocol.labeledLearningRate)
         #expect(effects == [.startRun(state.next)])
 
         var running = Scene.state(width: 80, height: 24, events: 10)
