@@ -112,8 +112,8 @@ enum Scene {
         var state = state
         _ = DashboardReducer.reduce(&state, .pastRuns(pastRuns))
         if overlaid {
-            state.overlays = [RunOverlay(id: 2)]
-            _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: pastRun))
+            state.overlays = [RunOverlay(id: 2, pendingRead: 1)]
+            _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, read: 1, run: pastRun))
         }
         return state
     }

@@ -85,10 +85,10 @@ import Testing
         #expect(state.runsRow == 0)
         press(.down, in: &state)
         #expect(state.runsRow == 1)
-        #expect(press(.enter, in: &state) == [.loadPastRun(2)])
+        #expect(press(.enter, in: &state) == [.loadPastRun(2, read: 1)])
         #expect(state.overlays.map(\.id) == [2] && state.overlays[0].run == nil)
         let rowsBefore = state.comparisonRows.count
-        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: Scene.pastRun))
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, read: 1, run: Scene.pastRun))
         #expect(state.comparisonRows.count == rowsBefore + 3)
         #expect(state.comparisonRows.filter { $0.runID == 2 }.map(\.label) == ["#2 mentor", "#2 student 1", "#2 student 2"])
         press(.down, .down, .down, in: &state)
@@ -103,23 +103,58 @@ import Testing
     @Test func anOverlaidRunStillTrainingIsReadAgainUntilItEnds() {
         var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
         state.focus = .runs
-        #expect(press(.enter, in: &state) == [.loadPastRun(3)], "run 3 is running")
+        #expect(press(.enter, in: &state) == [.loadPastRun(3, read: 1)], "run 3 is running")
         #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)).isEmpty, "its first read is under way")
-        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
-        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)) == [.loadPastRun(3)], "still running: read again")
-        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
-        var ended = Scene.pastRuns
-        ended[0] = PastRun(id: 3, started: ended[0].started, status: .done, dataSet: ended[0].dataSet, mentor: ended[0].mentor,
-                           students: ended[0].students, bestStudentAccuracy: 0.9, bestStudent: "fc16")
-        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)) == [.loadPastRun(3)], "it ended since: read once more")
-        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, run: Scene.pastRun))
-        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)).isEmpty, "an ended run is read once")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 1, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)) == [.loadPastRun(3, read: 2)], "still running: read again")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 2, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Self.ended)) == [.loadPastRun(3, read: 3)], "it ended since: read once more")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 3, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Self.ended)).isEmpty, "an ended run is read once")
         #expect(state.overlays.map(\.id) == [3] && state.overlays[0].run != nil)
 
         press(.down, in: &state)
-        #expect(press(.enter, in: &state) == [.loadPastRun(2)])
-        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, run: Scene.pastRun))
-        #expect(DashboardReducer.reduce(&state, .pastRuns(ended)).isEmpty, "run 2 was done when it was read")
+        #expect(press(.enter, in: &state) == [.loadPastRun(2, read: 4)])
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 2, read: 4, run: Scene.pastRun))
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Self.ended)).isEmpty, "run 2 was done when it was read")
+    }
+
+    /// Scene.pastRuns with run 3 ended.
+    private static var ended: [PastRun] {
+        var runs = Scene.pastRuns
+        runs[0] = PastRun(id: 3, started: runs[0].started, status: .done, dataSet: runs[0].dataSet, mentor: runs[0].mentor,
+                          students: runs[0].students, bestStudentAccuracy: 0.9, bestStudent: "fc16")
+        return runs
+    }
+
+    /// An overlay taken away and chosen again while its first read is under way ignores
+    /// the answer to that read (it may be older than the one it asks for now).
+    @Test func anAnswerToAnEarlierReadIsIgnored() {
+        var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
+        state.focus = .runs
+        #expect(press(.enter, in: &state) == [.loadPastRun(3, read: 1)])
+        #expect(press(.enter, in: &state).isEmpty && state.overlays.isEmpty, "taken away")
+        #expect(press(.enter, in: &state) == [.loadPastRun(3, read: 2)], "chosen again")
+        _ = DashboardReducer.reduce(&state, .pastRunFailed(id: 3, read: 1, message: "old failure"))
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 1, run: Scene.pastRun))
+        #expect(state.overlays.map(\.id) == [3] && state.overlays[0].run == nil && state.overlays[0].pendingRead == 2)
+        #expect(state.status != "old failure")
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 2, run: Scene.pastRun))
+        #expect(state.overlays[0].run != nil && state.overlays[0].pendingRead == nil)
+    }
+
+    /// A read again that fails keeps what the last one read, and the selection.
+    @Test func aFailedReadAgainKeepsTheOverlay() {
+        var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
+        state.focus = .runs
+        _ = press(.enter, in: &state)
+        _ = DashboardReducer.reduce(&state, .pastRunLoaded(id: 3, read: 1, run: Scene.pastRun))
+        state.selectedOverlay = 3
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)) == [.loadPastRun(3, read: 2)])
+        _ = DashboardReducer.reduce(&state, .pastRunFailed(id: 3, read: 2, message: "The run store /x failed while reading run 3 (disk I/O error)."))
+        #expect(state.overlays.map(\.id) == [3] && state.overlays[0].run != nil && state.selectedOverlay == 3)
+        #expect(state.status?.hasPrefix("The run store /x failed") == true)
+        #expect(DashboardReducer.reduce(&state, .pastRuns(Scene.pastRuns)) == [.loadPastRun(3, read: 3)], "and tries again")
     }
 
     @Test func theRunOnScreenIsNotOverlaidOnItself() {
@@ -161,8 +196,10 @@ import Testing
 
     @Test func aPastRunThatCannotBeReadIsDroppedWithItsReason() {
         var state = Scene.withPastRuns(Scene.idle(), overlaid: false)
-        state.overlays = [RunOverlay(id: 2)]
-        _ = DashboardReducer.reduce(&state, .pastRunFailed(id: 2, message: "There is no run 2 in /x; 'mimic runs' lists the runs there."))
+        state.overlays = [RunOverlay(id: 2, pendingRead: 1)]
+        state.selectedOverlay = 2
+        _ = DashboardReducer.reduce(&state, .pastRunFailed(id: 2, read: 1, message: "There is no run 2 in /x; 'mimic runs' lists the runs there."))
+        #expect(state.selectedOverlay == nil)
         #expect(state.overlays.isEmpty && state.status?.hasPrefix("There is no run 2") == true)
     }
 

@@ -21,10 +21,10 @@ public enum DashboardInput: Sendable {
     case watchedStatus(RunStatus, wallSeconds: Double?)
     /// The runs of the store, newest first, read again.
     case pastRuns([PastRun])
-    /// A past run chosen for overlay, read from the store.
-    case pastRunLoaded(id: Int64, run: RunState)
+    /// A past run chosen for overlay, read from the store by read number `read`.
+    case pastRunLoaded(id: Int64, read: Int, run: RunState)
     /// A past run chosen for overlay could not be read; the sentence says why.
-    case pastRunFailed(id: Int64, message: String)
+    case pastRunFailed(id: Int64, read: Int, message: String)
 }
 
 /// What the reducer asks the outside world to do; the run loop carries it out.
@@ -33,7 +33,8 @@ public enum DashboardEffect: Equatable, Sendable {
     case pauseRun
     case resumeRun
     case stopRun
-    /// Read a past run from the store for the runs pane's overlay.
-    case loadPastRun(Int64)
+    /// Read a past run from the store for the runs pane's overlay; the answer carries
+    /// `read` back, so that an answer to an older read is told from the latest.
+    case loadPastRun(Int64, read: Int)
     case quit
 }

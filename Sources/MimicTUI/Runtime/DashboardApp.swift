@@ -180,14 +180,20 @@ public final class DashboardApp {
     }
 
     /// The store's runs for the runs pane. Runs whose configuration cannot be read are
-    /// left out; the first look says how many, once, on the status line.
+    /// left out; the first look says how many, once, on the status line. Runs whose
+    /// trainer died are marked interrupted first, so that an overlay of one is not
+    /// read again forever as if it were still training.
     private var unreadableChecked = false
     private func readPastRuns() -> [DashboardInput] {
-        guard let store = options.store, let runs = try? store.storedRuns() else { return [] }
+        guard let store = options.store else { return [] }
+        if state.overlays.contains(where: { overlay in state.pastRuns.contains { $0.id == overlay.id && $0.status == .running } }) {
+            _ = try? store.markInterruptedRuns()
+        }
+        guard let runs = try? store.storedRuns() else { return [] }
         var inputs: [DashboardInput] = [.pastRuns(runs.map(PastRun.init(stored:)))]
-        if !unreadableChecked {
+        if !unreadableChecked, let unreadable = try? store.unreadableRuns() {
             unreadableChecked = true
-            if let unreadable = try? store.unreadableRuns(), !unreadable.isEmpty {
+            if !unreadable.isEmpty {
                 let which = unreadable.count == 1 ? "1 run in the store cannot be read and is"
                     : "\(unreadable.count) runs in the store cannot be read and are"
                 inputs.append(.note("\(which) not listed; 'mimic runs' names them."))
@@ -198,15 +204,15 @@ public final class DashboardApp {
 
     /// Reads a past run for the runs pane's overlay on a thread of its own: a long run
     /// has tens of thousands of metric rows.
-    private func loadPastRun(_ id: Int64) {
+    private func loadPastRun(_ id: Int64, read: Int) {
         guard let store = options.store else { return }
         let inbox = inbox
         let thread = Thread {
             SignalFlags.blockTerminalSignalsOnThisThread()
             do {
-                inbox.push(.pastRunLoaded(id: id, run: try RunFollower.replay(id, from: store)))
+                inbox.push(.pastRunLoaded(id: id, read: read, run: try RunFollower.replay(id, from: store)))
             } catch {
-                inbox.push(.pastRunFailed(id: id, message: "\(error)"))
+                inbox.push(.pastRunFailed(id: id, read: read, message: "\(error)"))
             }
         }
         thread.name = "mimic run reader"
@@ -265,7 +271,7 @@ public final class DashboardApp {
         case .pauseRun: follower == nil ? runner?.control.pause() : request(.pause)
         case .resumeRun: follower == nil ? runner?.control.resume() : request(.resume)
         case .stopRun: follower == nil ? runner?.control.stop() : request(.stop)
-        case .loadPastRun(let id): loadPastRun(id)
+        case let .loadPastRun(id, read): loadPastRun(id, read: read)
         case .quit: break
         }
     }

@@ -47,21 +47,41 @@ public enum DashboardReducer {
             for index in state.overlays.indices {
                 guard let listed = runs.first(where: { $0.id == state.overlays[index].id }),
                       state.overlays[index].needsReading(listed: listed.status) else { continue }
-                state.overlays[index].loading = true
-                state.overlays[index].readAt = listed.status
-                effects.append(.loadPastRun(listed.id))
+                effects.append(askToRead(&state.overlays[index], listed: listed.status, &state.nextOverlayRead))
             }
             return effects
-        case let .pastRunLoaded(id, run):
-            if let index = state.overlays.firstIndex(where: { $0.id == id }) {
+        case let .pastRunLoaded(id, read, run):
+            if let index = state.overlays.firstIndex(where: { $0.id == id && $0.pendingRead == read }) {
                 state.overlays[index].run = run
-                state.overlays[index].loading = false
+                state.overlays[index].pendingRead = nil
             }
             return []
-        case let .pastRunFailed(id, message):
-            state.overlays.removeAll { $0.id == id }
+        case let .pastRunFailed(id, read, message):
+            guard let index = state.overlays.firstIndex(where: { $0.id == id && $0.pendingRead == read }) else { return [] }
             state.status = message
+            if state.overlays[index].run == nil {
+                removeOverlay(id, &state)
+            } else {
+                state.overlays[index].pendingRead = nil  // a later read fails: keep what was read
+            }
             return []
+        }
+    }
+
+    /// Marks `overlay` as being read and returns the effect that reads it.
+    static func askToRead(_ overlay: inout RunOverlay, listed status: RunStatus, _ next: inout Int) -> DashboardEffect {
+        overlay.pendingRead = next
+        overlay.readAt = status
+        next += 1
+        return .loadPastRun(overlay.id, read: overlay.pendingRead!)
+    }
+
+    /// Takes overlay `id` away, and the selection of its curve with it.
+    static func removeOverlay(_ id: Int64, _ state: inout DashboardState) {
+        state.overlays.removeAll { $0.id == id }
+        if state.selectedOverlay == id {
+            state.selectedOverlay = nil
+            state.selectedModel = nil
         }
     }
 
@@ -443,15 +463,13 @@ public enum DashboardReducer {
                 return []
             }
             if state.overlays.contains(where: { $0.id == id }) {
-                state.overlays.removeAll { $0.id == id }
-                if state.selectedOverlay == id {
-                    state.selectedOverlay = nil
-                    state.selectedModel = nil
-                }
+                removeOverlay(id, &state)
                 return []
             }
-            state.overlays.append(RunOverlay(id: id, loading: true, readAt: state.pastRuns[state.runsRow].status))
-            return [.loadPastRun(id)]
+            var overlay = RunOverlay(id: id)
+            let read = askToRead(&overlay, listed: state.pastRuns[state.runsRow].status, &state.nextOverlayRead)
+            state.overlays.append(overlay)
+            return [read]
         case .cancel:
             guard !state.overlays.isEmpty else {
                 state.status = "No run is overlaid; Enter overlays the selected one."

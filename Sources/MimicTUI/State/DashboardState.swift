@@ -55,6 +55,8 @@ public struct DashboardState: Sendable {
     public var runsRow = 0
     /// Past runs drawn over the current one, in the order they were chosen.
     public var overlays: [RunOverlay] = []
+    /// The number the next read of an overlaid run gets (see `RunOverlay.pendingRead`).
+    public var nextOverlayRead = 1
     public var themeNames: [String]
     public var themeIndex = 0
     /// One line for warnings and notes (a bad theme line, a run that could not start).

@@ -33,21 +33,23 @@ public struct PastRun: Equatable, Sendable {
 public struct RunOverlay: Sendable {
     public let id: Int64
     public var run: RunState?
-    /// A read of the store is under way: no second one is asked for until it answers.
-    public var loading: Bool
+    /// The number of the read of the store under way, nil when none is: no second one
+    /// is asked for until it answers, and an answer to any other read (one asked for
+    /// before the overlay was taken away and chosen again) is ignored.
+    public var pendingRead: Int?
     /// The run's status in the list when the last read was asked for.
     public var readAt: RunStatus?
 
-    public init(id: Int64, run: RunState? = nil, loading: Bool = false, readAt: RunStatus? = nil) {
+    public init(id: Int64, run: RunState? = nil, pendingRead: Int? = nil, readAt: RunStatus? = nil) {
         self.id = id
         self.run = run
-        self.loading = loading
+        self.pendingRead = pendingRead
         self.readAt = readAt
     }
 
     /// Whether a run now listed with `status` should be read again: it is still
     /// training, or it ended since the last read, and no read is under way.
     func needsReading(listed status: RunStatus) -> Bool {
-        !loading && (status == .running || status != readAt)
+        pendingRead == nil && (status == .running || status != readAt)
     }
 }
