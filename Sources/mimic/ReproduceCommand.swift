@@ -11,7 +11,8 @@ struct ReproduceCommand: ParsableCommand {
             learns from it; students cnn-s, mlp-256 and mlp-64 learn from the mentor's
             outputs on the unlabeled 90% alone; the same three architectures trained on
             the labeled 10% alone are the baselines (the mentor's recipe: 30 epochs, Adam
-            at lr 0.002 with a cosine schedule, images shifted by a pixel and mirrored;
+            at lr 0.002 with a cosine schedule, images shifted by up to a pixel and
+            mirrored half the time;
             students: 20 epochs at lr 0.003). Prints the comparison table and the
             verdict on each claim, and writes results.md and results.csv into --out.
             With several seeds, figures are mean ± standard deviation.

@@ -42,18 +42,19 @@ struct RunsCommand: ParsableCommand {
         let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(status: status, dataSet: dataSet) }
         // Runs the listing leaves out because their configuration cannot be read.
         let unreadable = reportingErrors { () throws -> [StoreError] in try store.unreadableRuns() }
-        writeLine(listing(runs, store: store))
+        writeLine(listing(runs, store: store, someUnreadable: !unreadable.isEmpty))
         guard unreadable.isEmpty else {
             for problem in unreadable { FileHandle.standardError.write(Data("mimic: \(problem)\n".utf8)) }
             throw ExitCode.failure
         }
     }
 
-    private func listing(_ runs: [RunRecord], store: RunStore) -> String {
+    private func listing(_ runs: [RunRecord], store: RunStore, someUnreadable: Bool) -> String {
         guard !runs.isEmpty else {
             let filtered = status != nil || dataSet != nil
             return filtered ? "No run in \(store.path) matches; 'mimic runs' without filters lists them all."
-                            : "No runs yet in \(store.path)."
+                 : someUnreadable ? "No readable runs in \(store.path)."
+                 : "No runs yet in \(store.path)."
         }
         let rows = reportingErrors { () throws -> [[String]] in
             try runs.map { run in

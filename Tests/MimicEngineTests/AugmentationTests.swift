@@ -101,7 +101,7 @@ private func augmented(_ images: ImageTable, rows: [Int32], _ augmentation: Augm
     /// "No augmentation" has one spelling in a config: setting `.none` stores nil.
     @Test func configsSpellNoneAsNil() {
         var said = ExperimentConfig(), unsaid = ExperimentConfig()
-        said.augmentation = .none
+        said.augmentation = Augmentation.none  // not Optional.none, which is nil already
         #expect(said.augmentation == nil)
         #expect(said == unsaid)
         said.augmentation = Augmentation(shift: 1, flip: false)

@@ -38,9 +38,10 @@ import Testing
     }
 
     /// The child starts with no blocked signals even when the parent blocks some (as
-    /// the dashboard's signal thread does), and with SIGQUIT back at its default action
-    /// when asked, even if ignored here. (SIGQUIT, not Ctrl-C's SIGINT: the disposition
-    /// is the whole test process's, and other tests send SIGINT to their children.)
+    /// the dashboard's signal thread does), and with SIGHUP back at its default action
+    /// when asked, even if ignored here. (SIGHUP, not Ctrl-C's SIGINT: the disposition
+    /// is the whole test process's, and other tests send SIGINT to their children;
+    /// nothing else here uses SIGHUP, and unlike SIGQUIT it dumps no core.)
     @Test func inheritsNoBlockedSignals() throws {
         let folder = try TemporaryFolder()
         var blocked = sigset_t(), previous = sigset_t()
@@ -51,10 +52,16 @@ import Testing
         _ = try run("grep SigBlk /proc/self/status", output: .file(folder.file("mask")))
         #expect(text(folder.file("mask")).hasSuffix("0000000000000000\n"), "mask: \(text(folder.file("mask")))")
 
-        let ignored = signal(SIGQUIT, SIG_IGN)
-        defer { signal(SIGQUIT, ignored) }
-        #expect(try run("kill -QUIT $$; exit 0", output: .discarded) == 0, "an ignored signal stays ignored by default")
-        #expect(try run("kill -QUIT $$; exit 0", output: .discarded, defaultSignals: true) == 128 + SIGQUIT)
+        let ignored = signal(SIGHUP, SIG_IGN)
+        defer { signal(SIGHUP, ignored) }
+        #expect(try run("kill -HUP $$; exit 0", output: .discarded) == 0, "an ignored signal stays ignored by default")
+        #expect(try run("kill -HUP $$; exit 0", output: .discarded, defaultSignals: true) == 128 + SIGHUP)
+    }
+
+    @Test func aChildWaitedForTwiceIsNotReportedAsSucceeding() throws {
+        let child = try ChildProcess.start("/bin/sh", ["-c", "exit 0"])
+        #expect(child.wait() == 0)
+        #expect(child.wait() == -1)
     }
 
     @Test func namesAProgramThatCannotStart() {

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import MimicEngine
-@testable import MimicStore
 import Synchronization
 import Testing
 @testable import MimicStore

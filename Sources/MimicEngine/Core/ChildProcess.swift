@@ -15,7 +15,8 @@ public struct ChildProcess: Sendable {
         case inherited
         /// /dev/null.
         case discarded
-        /// A file, created if missing (mode 0600), emptied first unless `append`.
+        /// A file, created if missing (mode 0600: logs and captured output are the
+        /// user's own), emptied first unless `append`.
         case file(String, append: Bool = false)
         /// Standard error only: wherever standard output goes.
         case standardOutput
@@ -38,6 +39,7 @@ public struct ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        if case .standardOutput = output { preconditionFailure("standard output cannot go where standard output goes") }
         posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
         for (descriptor, stream) in [(Int32(1), output), (Int32(2), error)] {
             switch stream {
@@ -63,8 +65,13 @@ public struct ChildProcess: Sendable {
             posix_spawnattr_setsigdefault(&attributes, &defaults)
             flags |= Int32(POSIX_SPAWN_SETSIGDEF)
         }
+        #if os(Linux)
         // glibc's POSIX_SPAWN_SETSID, which Swift does not see (it sits behind _GNU_SOURCE).
-        if newSession { flags |= 0x80 }
+        let setSession: Int32 = 0x80
+        #else
+        let setSession = Int32(POSIX_SPAWN_SETSID)
+        #endif
+        if newSession { flags |= setSession }
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
@@ -78,11 +85,14 @@ public struct ChildProcess: Sendable {
     }
 
     /// Waits for the child to end and returns its status as a shell reports it: the
-    /// exit code, or 128 plus the signal that killed it.
+    /// exit code, or 128 plus the signal that killed it; -1 if it cannot be waited for
+    /// (already reaped elsewhere).
     @discardableResult
     public func wait() -> Int32 {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { return -1 }
+        }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }

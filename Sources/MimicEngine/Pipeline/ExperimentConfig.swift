@@ -27,9 +27,10 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var weightDecay: Float = 0
     public var schedule: LearningRateSchedule = .cosine
     /// Shifts and mirror images of the labeled images for the mentor and the baselines;
-    /// nil for none. (Optional, so a run stored before it existed still reads.) Setting
-    /// `.none` stores nil, so that "no augmentation" has one spelling and two configs
-    /// that differ only in how they said it compare equal.
+    /// nil for none. (Optional, so a run stored before it existed still reads.) Assigning
+    /// `Augmentation.none` stores nil, so that "no augmentation" has one spelling and
+    /// two configs built differently compare equal. (Decoding does not pass here: a
+    /// stored "none", which mimic never writes, reads as `.none` and trains the same.)
     public var augmentation: Augmentation? {
         didSet { if augmentation?.isNone == true { augmentation = nil } }
     }
