@@ -70,10 +70,10 @@ public enum DashboardReducer {
 
     /// Marks `overlay` as being read and returns the effect that reads it.
     static func askToRead(_ overlay: inout RunOverlay, listed status: RunStatus, _ next: inout Int) -> DashboardEffect {
+        defer { next += 1 }
         overlay.pendingRead = next
         overlay.readAt = status
-        next += 1
-        return .loadPastRun(overlay.id, read: overlay.pendingRead!)
+        return .loadPastRun(overlay.id, read: next)
     }
 
     /// Takes overlay `id` away, and the selection of its curve with it.
