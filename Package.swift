@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "MimicEngine", targets: ["MimicEngine"]),
         .library(name: "MimicTUI", targets: ["MimicTUI"]),
         .library(name: "MimicStore", targets: ["MimicStore"]),
+        .library(name: "MimicSession", targets: ["MimicSession"]),
     ],
     dependencies: [
         // 1.8 for options that also work as a bare flag (mimic export --json [FILE]).
@@ -53,11 +54,16 @@ let package = Package(
         ),
         .target(
             name: "MimicTUI",
-            dependencies: ["MimicEngine", "MimicStore", "CNcurses"]
+            dependencies: ["MimicEngine", "MimicStore", "MimicSession", "CNcurses"]
         ),
         .target(
             name: "MimicStore",
             dependencies: ["MimicEngine", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // One run's life (record, folder, recorder, poller, thread), over the engine and the store.
+        .target(
+            name: "MimicSession",
+            dependencies: ["MimicEngine", "MimicStore"]
         ),
         .executableTarget(
             name: "mimic",
@@ -65,6 +71,7 @@ let package = Package(
                 "MimicEngine",
                 "MimicTUI",
                 "MimicStore",
+                "MimicSession",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicStoreTests",
-            dependencies: ["MimicStore", "MimicEngine", "MimicTestSupport"]
+            dependencies: ["MimicStore", "MimicSession", "MimicEngine", "MimicTestSupport"]
         ),
     ]
 )

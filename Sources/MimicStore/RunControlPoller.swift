@@ -3,9 +3,10 @@ import MimicEngine
 
 /// Beside a training run: takes the pause / resume / stop requests that watchers
 /// add to the store for it, about twice a second, and applies them to the run's
-/// control. A thread of its own rather than the recorder's flushes, because while
-/// paused the training thread waits inside the control and flushes nothing, and
-/// something must still hear "resume". The engine's paused and resumed events, which
+/// control; and writes the run's heartbeat every few seconds. A thread of its own
+/// rather than the recorder's flushes, because while paused the training thread waits
+/// inside the control and flushes nothing, and something must still hear "resume" and
+/// still say that the trainer lives. The engine's paused and resumed events, which
 /// the recorder writes, then tell every watcher that the request took effect.
 public final class RunControlPoller {
     private let timer: DispatchSourceTimer
@@ -13,12 +14,14 @@ public final class RunControlPoller {
     /// Starts polling at once. `reportFailure` gets one sentence the first time the
     /// store cannot be read; polling goes on, and training is never stopped by it.
     public init(store: RunStore, runID: Int64, control: TrainingControl, interval: Duration = .milliseconds(500),
+                heartbeatInterval: Duration = TrainerLiveness.heartbeatInterval,
                 reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) {
         let queue = DispatchQueue(label: "mimic control poller")
         timer = DispatchSource.makeTimerSource(queue: queue)
         let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
         // Touched only on the timer's serial queue.
         nonisolated(unsafe) var hasFailed = false
+        nonisolated(unsafe) var lastBeat = ContinuousClock.now
         timer.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)))
         timer.setEventHandler {
             do {
@@ -28,6 +31,10 @@ public final class RunControlPoller {
                     case .resume: control.resume()
                     case .stop: control.stop()
                     }
+                }
+                if ContinuousClock.now - lastBeat >= heartbeatInterval {
+                    lastBeat = ContinuousClock.now
+                    try store.beat(runID)
                 }
             } catch {
                 if !hasFailed {

@@ -11,9 +11,14 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
     public var startedAt: Date
     public var endedAt: Date?
     public var status: RunStatus
-    /// The configuration as the engine ran it; its save directory is the run folder
-    /// unless `--save` chose another.
+    /// The configuration as the engine ran it.
     public var config: ExperimentConfig
+    /// The run's own folder (schema v4; v2-v3 runs kept it in their configuration):
+    /// its checkpoints, the lock its trainer holds, a detached run's log. Made for this
+    /// run alone, so removing it never touches another run's.
+    public var folder: String?
+    /// The group of runs it belongs to ("reproduce"), if any (schema v4).
+    public var partOf: String?
     /// The data set's name once loaded; the folder's name before that.
     public var dataSet: String
     public var programVersion: String
@@ -72,7 +77,12 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         pausedAt = row["paused_at"]
         inputShape = (row["input_shape"] as String?).flatMap(SampleShape.init(parsing:))
         classes = row["classes"]
+        folder = row["folder"]
+        partOf = row["part_of"]
     }
+
+    /// Where a detached run writes what `mimic train` would print.
+    public var logPath: String? { folder.map { ($0 as NSString).appendingPathComponent("train.log") } }
 
     /// The stored configuration of run `id`, or a sentence naming the run, what is
     /// wrong with its configuration, and the way out.

@@ -17,7 +17,9 @@ public final class RunRecorder: @unchecked Sendable {
     public let store: RunStore
     public let runID: Int64
     private let flushInterval: Duration
-    private let wallSecondsBefore: Double
+    /// Where a resumed run's kept points stop on the wall clock; this process's points
+    /// count on from there. Known once the plan is written.
+    public private(set) var wallSecondsBefore = 0.0
     private let reportFailure: (String) -> Void
 
     private let clock = ContinuousClock()
@@ -31,14 +33,15 @@ public final class RunRecorder: @unchecked Sendable {
     /// Time spent inside `record`, writes included: the recorder's whole cost to the
     /// training thread.
     public private(set) var secondsSpent = 0.0
-    /// Metric points given up because the store kept failing and too many waited.
-    public private(set) var droppedPoints = 0
+    /// What writing the plan of a resumed run cut back (see `RunStore.rewind`).
+    public private(set) var rewind: RunStore.Rewind?
     /// Most points kept while the store fails: hours of a typical run, a few megabytes.
     static let pendingLimit = 100_000
 
     private enum PendingWrite {
         case plan(RunPlan)
-        case point(TrainingProgress, wallSeconds: Double)
+        /// A point and when it came, in seconds since this process's part of the run began.
+        case point(TrainingProgress, secondsIn: Double)
         case finished(ModelResult)
         /// When the engine paused, or nil when it resumed: what every watcher shows.
         case paused(Date?)
@@ -46,15 +49,14 @@ public final class RunRecorder: @unchecked Sendable {
     }
 
     /// Records into run `runID` of `store`, made by `RunStore.createRun` or claimed by
-    /// `RunStore.claimRun`. `reportFailure` gets one sentence the first time the store
-    /// fails; by default it goes to standard error. A resumed run (claimed by
-    /// `RunStore.claimForResume`, cut back by `rewindRun`) keeps its model rows, and
-    /// its wall clock goes on from `wallSecondsBefore`, where the kept points stop.
-    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1), wallSecondsBefore: Double = 0,
+    /// `RunStore.claimRun` or `claimForResume`. `reportFailure` gets one sentence the
+    /// first time the store fails; by default it goes to standard error. A resumed run
+    /// keeps its model rows: writing its plan cuts each model's points back to where the
+    /// engine takes it up, and its wall clock goes on from where the kept points stop.
+    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1),
                 reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError) {
         self.store = store
         self.runID = runID
-        self.wallSecondsBefore = wallSecondsBefore
         self.flushInterval = flushInterval
         self.reportFailure = reportFailure
         started = clock.now
@@ -75,7 +77,7 @@ public final class RunRecorder: @unchecked Sendable {
             pending.append(.plan(plan))
             flush()
         case .progress(let point):
-            pending.append(.point(point, wallSeconds: wallSecondsBefore + (began - started).seconds))
+            pending.append(.point(point, secondsIn: (began - started).seconds))
             if point.isEpochEnd || began - lastFlush >= flushInterval { flush() }
         case .modelFinished(let result):
             pending.append(.finished(result))
@@ -97,18 +99,19 @@ public final class RunRecorder: @unchecked Sendable {
     /// Writes everything pending in one transaction; on failure keeps it for the next try.
     private func flush() {
         lastFlush = clock.now
-        var newRows: [ModelID: Int64] = [:]
-        var newTraining: Set<ModelID> = []
+        var written = Written(wallSecondsBefore: wallSecondsBefore)
         do {
             try store.pool.write { db in
                 for write in pending {
-                    try apply(write, db, newRows: &newRows, newTraining: &newTraining)
+                    try apply(write, db, &written)
                 }
                 try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), runID])
             }
             pending.removeAll(keepingCapacity: true)
-            modelRows.merge(newRows) { $1 }
-            modelsTraining.formUnion(newTraining)
+            modelRows.merge(written.newRows) { $1 }
+            modelsTraining.formUnion(written.newTraining)
+            wallSecondsBefore = written.wallSecondsBefore
+            if let rewind = written.rewind { self.rewind = rewind }
         } catch {
             if !hasFailed {
                 hasFailed = true
@@ -116,18 +119,27 @@ public final class RunRecorder: @unchecked Sendable {
                     + "training goes on, and the record is tried again at each epoch, but it may stay incomplete.")
             }
             if pending.count > Self.pendingLimit {
-                let before = pending.count
                 pending.removeAll { if case .point = $0 { true } else { false } }
-                droppedPoints += before - pending.count
             }
         }
     }
 
-    private func apply(_ write: PendingWrite, _ db: Database, newRows: inout [ModelID: Int64],
-                       newTraining: inout Set<ModelID>) throws {
-        func row(_ id: ModelID) -> Int64? { newRows[id] ?? modelRows[id] }
+    /// What one flush wrote, taken on only once its transaction commits.
+    private struct Written {
+        var wallSecondsBefore: Double
+        var newRows: [ModelID: Int64] = [:]
+        var newTraining: Set<ModelID> = []
+        var rewind: RunStore.Rewind?
+    }
+
+    private func apply(_ write: PendingWrite, _ db: Database, _ written: inout Written) throws {
+        func row(_ id: ModelID) -> Int64? { written.newRows[id] ?? modelRows[id] }
         switch write {
         case .plan(let plan):
+            // A resumed run's points after the engine's starting point go first.
+            let rewind = try RunStore.rewind(db, run: runID, to: plan)
+            written.wallSecondsBefore = rewind.wallSeconds
+            written.rewind = rewind
             try db.execute(sql: """
                 UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?,
                     input_shape = ?, classes = ?
@@ -138,7 +150,7 @@ public final class RunRecorder: @unchecked Sendable {
                 // A resumed run's models are there already.
                 if let row = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE run_id = ? AND role = ? AND position = ?",
                                                 arguments: [runID, model.id.role.rawValue, model.id.index]) {
-                    newRows[model.id] = row
+                    written.newRows[model.id] = row
                     continue
                 }
                 try db.execute(sql: """
@@ -146,10 +158,11 @@ public final class RunRecorder: @unchecked Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, model.id.role.rawValue, model.id.index, model.id.spec, model.parameters,
                                      model.forwardFLOPsPerSample, model.epochs, ModelStatus.pending.rawValue])
-                newRows[model.id] = db.lastInsertedRowID
+                written.newRows[model.id] = db.lastInsertedRowID
             }
 
-        case .point(let point, let wallSeconds):
+        case .point(let point, let secondsIn):
+            let wallSeconds = written.wallSecondsBefore + secondsIn
             guard let model = row(point.model) else { return }
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
@@ -159,9 +172,9 @@ public final class RunRecorder: @unchecked Sendable {
                 try insert.execute(arguments: [model, point.step, point.epoch, point.samplesSeen, point.trainingTime,
                                                wallSeconds, name, value])
             }
-            if !modelsTraining.contains(point.model) && !newTraining.contains(point.model) {
+            if !modelsTraining.contains(point.model) && !written.newTraining.contains(point.model) {
                 try db.execute(sql: "UPDATE models SET status = ? WHERE id = ?", arguments: [ModelStatus.training.rawValue, model])
-                newTraining.insert(point.model)
+                written.newTraining.insert(point.model)
             }
             if let test = point.test {
                 try db.execute(sql: """
@@ -187,7 +200,7 @@ public final class RunRecorder: @unchecked Sendable {
         case .ended(let report):
             let (status, message) = Self.status(of: report)
             try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ?, paused_at = NULL WHERE id = ?",
-                           arguments: [status.rawValue, Date(), wallSecondsBefore + report.wallTime, message, runID])
+                           arguments: [status.rawValue, Date(), written.wallSecondsBefore + report.wallTime, message, runID])
         }
     }
 

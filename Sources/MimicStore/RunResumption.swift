@@ -55,7 +55,8 @@ extension RunStore {
 
     /// Cuts run `id` back to where `plan` (the resumed engine's plan) takes each model
     /// up, and returns the wall-clock seconds its kept points reach, from which the
-    /// resumed process goes on counting.
+    /// resumed process goes on counting. The recorder does it as it writes the plan, in
+    /// the same transaction; on a new run it finds no models and does nothing.
     ///
     /// The engine trains a model again from its last epoch checkpoint and sends the
     /// points after it again, with the same steps; the interrupted process may have
@@ -69,63 +70,60 @@ extension RunStore {
     /// store could not take the point, and the process was then killed), the engine
     /// goes on after that epoch: its last point is filled in from the checkpoint (the
     /// test results; the train metrics are not kept there), so that no epoch is missing.
-    @discardableResult
-    public func rewindRun(_ id: Int64, to plan: RunPlan) throws(StoreError) -> Rewind {
-        try write("rewinding run \(id) to its last epoch checkpoints") { db -> Rewind in
-            var rewind = Rewind(wallSeconds: 0, filledEpochEnds: [])
-            var partway: [(row: Int64, model: RunPlan.Model)] = []
-            for model in plan.models {
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM models WHERE run_id = ? AND role = ? AND position = ?",
-                                                 arguments: [id, model.id.role.rawValue, model.id.index]) else { continue }
-                let status: String = row["status"]
-                if status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue { continue }
-                partway.append((row["id"], model))
-                try db.execute(sql: "DELETE FROM metrics WHERE model_id = ? AND epoch > ?", arguments: [row["id"] as Int64, model.epochsCompleted])
-            }
-            rewind.wallSeconds = try Double.fetchOne(db, sql: """
-                SELECT max(metrics.wall_seconds) FROM metrics JOIN models ON models.id = metrics.model_id WHERE models.run_id = ?
-                """, arguments: [id]) ?? 0
-
-            for (row, model) in partway {
-                try db.execute(sql: """
-                    UPDATE models SET status = ?, epochs_completed = ?, parity_seconds = NULL, checkpoint = NULL, message = NULL
-                    WHERE id = ?
-                    """, arguments: [ModelStatus.pending.rawValue, model.epochsCompleted, row])
-                guard model.epochsCompleted > 0 else {
-                    try db.execute(sql: """
-                        UPDATE models SET training_seconds = 0, test_accuracy = NULL, test_loss = NULL, agreement = NULL WHERE id = ?
-                        """, arguments: [row])
-                    continue
-                }
-                let hasEpochEnd = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM metrics WHERE model_id = ? AND epoch = ? AND name = 'test_accuracy')
-                    """, arguments: [row, model.epochsCompleted]) ?? false
-                if !hasEpochEnd, let end = model.checkpointedEpochEnd {
-                    for (name, value) in RunRecorder.metrics(of: end) {
-                        try db.execute(sql: """
-                            INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [row, end.step, end.epoch, end.samplesSeen, end.trainingTime, rewind.wallSeconds, name, value])
-                    }
-                    rewind.filledEpochEnds.append("epoch \(end.epoch) of \(model.id.name)")
-                }
-                // The model's test results as of its checkpoint: those of the epoch's last point.
-                let values = try Row.fetchAll(db, sql: """
-                    SELECT name, value, training_seconds FROM metrics
-                    WHERE model_id = ? AND epoch = ? AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
-                    """, arguments: [row, model.epochsCompleted])
-                let byName = Dictionary(values.map { (row: Row) -> (String, Row) in (row["name"], row) }) { $1 }
-                guard let accuracy = byName["test_accuracy"], let loss = byName["test_loss"] else { continue }
-                try db.execute(sql: """
-                    UPDATE models SET training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ? WHERE id = ?
-                    """, arguments: [accuracy["training_seconds"] as Double, accuracy["value"] as Double, loss["value"] as Double,
-                                     byName["test_agreement"].map { $0["value"] as Double }, row])
-            }
-            return rewind
+    static func rewind(_ db: Database, run id: Int64, to plan: RunPlan) throws -> Rewind {
+        var rewind = Rewind(wallSeconds: 0, filledEpochEnds: [])
+        var partway: [(row: Int64, model: RunPlan.Model)] = []
+        for model in plan.models {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM models WHERE run_id = ? AND role = ? AND position = ?",
+                                             arguments: [id, model.id.role.rawValue, model.id.index]) else { continue }
+            let status: String = row["status"]
+            if status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue { continue }
+            partway.append((row["id"], model))
+            try db.execute(sql: "DELETE FROM metrics WHERE model_id = ? AND epoch > ?", arguments: [row["id"] as Int64, model.epochsCompleted])
         }
+        rewind.wallSeconds = try Double.fetchOne(db, sql: """
+            SELECT max(metrics.wall_seconds) FROM metrics JOIN models ON models.id = metrics.model_id WHERE models.run_id = ?
+            """, arguments: [id]) ?? 0
+
+        for (row, model) in partway {
+            try db.execute(sql: """
+                UPDATE models SET status = ?, epochs_completed = ?, parity_seconds = NULL, checkpoint = NULL, message = NULL
+                WHERE id = ?
+                """, arguments: [ModelStatus.pending.rawValue, model.epochsCompleted, row])
+            guard model.epochsCompleted > 0 else {
+                try db.execute(sql: """
+                    UPDATE models SET training_seconds = 0, test_accuracy = NULL, test_loss = NULL, agreement = NULL WHERE id = ?
+                    """, arguments: [row])
+                continue
+            }
+            let hasEpochEnd = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM metrics WHERE model_id = ? AND epoch = ? AND name = 'test_accuracy')
+                """, arguments: [row, model.epochsCompleted]) ?? false
+            if !hasEpochEnd, let end = model.checkpointedEpochEnd {
+                for (name, value) in RunRecorder.metrics(of: end) {
+                    try db.execute(sql: """
+                        INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [row, end.step, end.epoch, end.samplesSeen, end.trainingTime, rewind.wallSeconds, name, value])
+                }
+                rewind.filledEpochEnds.append("epoch \(end.epoch) of \(model.id.name)")
+            }
+            // The model's test results as of its checkpoint: those of the epoch's last point.
+            let values = try Row.fetchAll(db, sql: """
+                SELECT name, value, training_seconds FROM metrics
+                WHERE model_id = ? AND epoch = ? AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
+                """, arguments: [row, model.epochsCompleted])
+            let byName = Dictionary(values.map { (row: Row) -> (String, Row) in (row["name"], row) }) { $1 }
+            guard let accuracy = byName["test_accuracy"], let loss = byName["test_loss"] else { continue }
+            try db.execute(sql: """
+                UPDATE models SET training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ? WHERE id = ?
+                """, arguments: [accuracy["training_seconds"] as Double, accuracy["value"] as Double, loss["value"] as Double,
+                                 byName["test_agreement"].map { $0["value"] as Double }, row])
+        }
+        return rewind
     }
 
-    /// What `rewindRun` did.
+    /// What `rewind` did.
     public struct Rewind: Sendable, Equatable {
         /// Where the kept points' wall clock stops.
         public var wallSeconds: Double
@@ -149,12 +147,12 @@ extension RunStore {
         case .interrupted, .stopped, .failed:
             break
         }
-        guard let folder = run.config.runDirectory else {
+        guard let folder = run.folder else {
             throw StoreError("Run \(id) has no run folder to resume from (it was recorded before mimic kept epoch checkpoints); "
                 + "'mimic show \(id)' prints the command that trains it again.")
         }
         do {
-            _ = try ExperimentConfig.stored(inRunDirectory: folder)
+            _ = try RunFolder.storedConfig(at: folder)
         } catch {
             // The folder's own sentence, without its advice, which is for a resume by folder.
             let problem = error.message.prefix { $0 != ";" }

@@ -73,17 +73,6 @@ public final class RunStore: Sendable {
     /// The folder that holds the store; run folders go under `runs/` in it.
     public var folder: String { (path as NSString).deletingLastPathComponent }
 
-    /// `<store folder>/runs/<id>`: the run's checkpoints (unless --save chose another
-    /// folder) and a detached run's log.
-    public func runFolder(_ id: Int64) -> String {
-        ((folder as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent(String(id))
-    }
-
-    /// Where a detached run writes what `mimic train` would print.
-    public func logPath(_ id: Int64) -> String {
-        (runFolder(id) as NSString).appendingPathComponent("train.log")
-    }
-
     // MARK: - Opening
 
     /// A file that is not SQLite gets a clear refusal before SQLite sees it.
@@ -183,39 +172,53 @@ public final class RunStore: Sendable {
 
     // MARK: - Runs
 
-    /// Records a new run as running in this process and makes its folder. Unless the
-    /// configuration names a save directory, its checkpoints go to the run folder,
-    /// which the returned record's configuration says. The run folder is also its
-    /// `runDirectory` (unless the configuration names one), where the engine keeps its
-    /// epoch checkpoints, so that every recorded run can be resumed ('mimic resume').
-    public func createRun(config: ExperimentConfig, programVersion: String) throws(StoreError) -> RunRecord {
-        // Paths as the process sees them now, so that the record reads the same from any folder.
-        var config = config
-        config.dataDirectory = Self.absolute(config.dataDirectory)
-        config.saveDirectory = config.saveDirectory.map(Self.absolute)
-        config.mentorCheckpoint = config.mentorCheckpoint.map(Self.absolute)
+    /// Records a new run as running in this process, with a folder of its own under
+    /// `runs/` beside the store, made for it alone: `runs/<id>`, or `runs/<id>-2` and on
+    /// when that name is taken (a second store in the same folder, or a store made anew
+    /// beside the folders of an older one). `partOf` names the group it belongs to.
+    public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil) throws(StoreError) -> RunRecord {
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
-        let id = try write("recording a new run") { db -> Int64 in
-            try db.execute(sql: """
-                INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
-                                 Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now])
-            let id = db.lastInsertedRowID
-            var withFolder = config
-            withFolder.saveDirectory = config.saveDirectory ?? runFolder(id)
-            withFolder.runDirectory = config.runDirectory.map(Self.absolute) ?? runFolder(id)
-            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = ?", arguments: [try RunRecord.json(withFolder), id])
-            return id
-        }
+        var made: String?
         do {
-            try FileManager.default.createDirectory(atPath: runFolder(id), withIntermediateDirectories: true)
+            let id = try write("recording a new run") { db -> Int64 in
+                try db.execute(sql: """
+                    INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at, part_of)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
+                                     Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now,
+                                     partOf])
+                let id = db.lastInsertedRowID
+                let folder = try makeRunFolder(id)
+                made = folder
+                try db.execute(sql: "UPDATE runs SET folder = ? WHERE id = ?", arguments: [folder, id])
+                return id
+            }
+            return try run(id)
         } catch {
-            try? deleteRun(id)
-            throw StoreError.unwritable(path, reason: "its run folder \(runFolder(id)) cannot be made: \(Self.reason(error))")
+            // The record did not take: the folder made for it holds nothing.
+            if let made { try? FileManager.default.removeItem(atPath: made) }
+            throw error
         }
-        return try run(id)
+    }
+
+    /// Makes a run folder no other run has: `mkdir` fails on a name that exists.
+    private func makeRunFolder(_ id: Int64) throws(StoreError) -> String {
+        let runs = (folder as NSString).appendingPathComponent("runs")
+        do {
+            try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.unwritable(path, reason: "its folder for runs \(runs) cannot be made: \(Self.reason(error))")
+        }
+        for attempt in 1...1000 {
+            let name = attempt == 1 ? String(id) : "\(id)-\(attempt)"
+            let candidate = (runs as NSString).appendingPathComponent(name)
+            if mkdir(candidate, 0o755) == 0 { return candidate }
+            guard errno == EEXIST else {
+                throw StoreError.unwritable(path, reason: "its run folder \(candidate) cannot be made: \(String(cString: strerror(errno)))")
+            }
+        }
+        throw StoreError.unwritable(path, reason: "a thousand folders named \(id) or \(id)-N already stand in \(runs)")
     }
 
     /// Makes this process the one that trains run `id` (a detached run, created by
@@ -274,12 +277,16 @@ public final class RunStore: Sendable {
         return id
     }
 
-    /// Runs newest first, optionally only those with `status` or on `dataSet` (its
-    /// name, any case).
-    public func runs(status: RunStatus? = nil, dataSet: String? = nil) throws(StoreError) -> [RunRecord] {
+    /// Runs newest first, optionally only those with `status`, on `dataSet` (its
+    /// name, any case) or part of the group `partOf`.
+    public func runs(status: RunStatus? = nil, dataSet: String? = nil, partOf: String? = nil) throws(StoreError) -> [RunRecord] {
         try read("listing runs") { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
+            if let partOf {
+                conditions.append("part_of = ?")
+                arguments += [partOf]
+            }
             if let status {
                 conditions.append("status = ?")
                 arguments += [status.rawValue]
@@ -343,20 +350,21 @@ public final class RunStore: Sendable {
     public func deleteRun(_ id: Int64) throws(StoreError) {
         // The columns that tell a live trainer, not the whole record: a run whose
         // configuration cannot be read can still be deleted.
-        let liveness = try read("reading run \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT status, pid, host, heartbeat_at FROM runs WHERE id = ?", arguments: [id])
+        let row = try read("reading run \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT status, pid, host, heartbeat_at, folder FROM runs WHERE id = ?", arguments: [id])
         }
-        guard let liveness else { throw StoreError.unknownRun(id, path: path) }
-        let status: String = liveness["status"]
-        if status == RunStatus.running.rawValue, let pid: Int32 = liveness["pid"], liveness["host"] == ProcessIdentity.host,
-           pid != ProcessIdentity.pid, ProcessIdentity.mayBeTraining(pid: pid, heartbeat: liveness["heartbeat_at"]) {
-            throw StoreError("Run \(id) is still training (process \(pid)); stop it first (Ctrl-C in its terminal, or kill \(pid)), then delete it.")
+        guard let row else { throw StoreError.unknownRun(id, path: path) }
+        let folder: String? = row["folder"]
+        if row["status"] == RunStatus.running.rawValue,
+           TrainerLiveness.isTraining(folder: folder, host: row["host"], heartbeat: row["heartbeat_at"]) {
+            let process = (row["pid"] as Int32?).map { "process \($0)" + ((row["host"] as String?).map { " on \($0)" } ?? "") }
+                ?? "another process"
+            throw StoreError("Run \(id) is still training (\(process)); stop it first ('mimic watch \(id)' and S, or Ctrl-C in its terminal), then delete it.")
         }
         try write("deleting run \(id)") { db in
             try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
         }
-        let folder = runFolder(id)
-        if FileManager.default.fileExists(atPath: folder) {
+        if let folder, FileManager.default.fileExists(atPath: folder) {
             do {
                 try FileManager.default.removeItem(atPath: folder)
             } catch {
@@ -367,22 +375,15 @@ public final class RunStore: Sendable {
 
     // MARK: - Liveness
 
-    /// Marks as interrupted every running run of this machine whose process is gone,
-    /// and the models it was training. Returns their ids. A run of another machine
-    /// (a store on a shared disk) is left alone: its process cannot be asked.
+    /// Marks as interrupted every running run whose trainer is gone (see
+    /// `TrainerLiveness`), and the models it was training. Returns their ids.
     @discardableResult
     public func markInterruptedRuns() throws(StoreError) -> [Int64] {
-        struct Candidate { let id: Int64; let pid: Int32?; let host: String?; let heartbeat: Date? }
-        let candidates = try read("checking for interrupted runs") { db in
-            try Row.fetchAll(db, sql: "SELECT id, pid, host, heartbeat_at FROM runs WHERE status = ?",
+        let dead = try read("checking for interrupted runs") { db in
+            try Row.fetchAll(db, sql: "SELECT id, pid, host, heartbeat_at, folder FROM runs WHERE status = ?",
                              arguments: [RunStatus.running.rawValue])
-                .map { Candidate(id: $0["id"], pid: $0["pid"], host: $0["host"], heartbeat: $0["heartbeat_at"]) }
-        }
-        // A run without a process predates liveness (schema v1): no mimic can still be
-        // writing it, since an older mimic refuses a newer store.
-        let dead = candidates.filter { candidate in
-            guard let pid = candidate.pid, let host = candidate.host else { return true }
-            return host == ProcessIdentity.host && !ProcessIdentity.mayBeTraining(pid: pid, heartbeat: candidate.heartbeat)
+                .filter { !TrainerLiveness.isTraining(folder: $0["folder"], host: $0["host"], heartbeat: $0["heartbeat_at"]) }
+                .map { (id: $0["id"] as Int64, pid: $0["pid"] as Int32?) }
         }
         guard !dead.isEmpty else { return [] }
         try write("marking interrupted runs") { db in
@@ -399,5 +400,14 @@ public final class RunStore: Sendable {
             }
         }
         return dead.map(\.id)
+    }
+
+    /// Refreshes run `id`'s heartbeat: the trainer's sign of life to other machines,
+    /// written while it trains and while it is paused.
+    public func beat(_ id: Int64) throws(StoreError) {
+        try write("recording that run \(id) is alive") { db in
+            try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = ?",
+                           arguments: [Date(), id, RunStatus.running.rawValue])
+        }
     }
 }

@@ -9,7 +9,8 @@ enum StoreSchema {
     static let v1 = "v1-runs-models-metrics"
     static let v2 = "v2-liveness"
     static let v3 = "v3-control"
-    static let allIdentifiers = [v1, v2, v3]
+    static let v4 = "v4-run-folders"
+    static let allIdentifiers = [v1, v2, v3, v4]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -94,6 +95,16 @@ enum StoreSchema {
                 ALTER TABLE runs ADD COLUMN paused_at DATETIME;
                 ALTER TABLE runs ADD COLUMN input_shape TEXT;
                 ALTER TABLE runs ADD COLUMN classes INTEGER;
+                """)
+        }
+        // Each run's folder in a column of its own, made for that run alone (before, the
+        // folder was runs/<id> beside the store, which a second store in the same folder
+        // handed out again), and the group a run belongs to (a reproduction's seeds).
+        migrator.registerMigration(v4) { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN folder TEXT;
+                ALTER TABLE runs ADD COLUMN part_of TEXT;
+                UPDATE runs SET folder = json_extract(config, '$.runDirectory') WHERE json_valid(config);
                 """)
         }
         return migrator

@@ -39,9 +39,11 @@ struct DeleteCommand: ParsableCommand {
         for id in ids {
             if asking {
                 // A run whose configuration cannot be read is deleted like any other.
-                let about = (try? store.run(id)).map { "\($0.status.rawValue), \($0.dataSet), started \(RunFormatting.time($0.startedAt))" }
+                let record = try? store.run(id)
+                let about = record.map { "\($0.status.rawValue), \($0.dataSet), started \(RunFormatting.time($0.startedAt))" }
                     ?? "its configuration cannot be read"
-                let question = "Delete run \(id) (\(about)) and its folder \(store.runFolder(id))? [y/N] "
+                let folder = record?.folder.map { " and its folder \($0)" } ?? ""
+                let question = "Delete run \(id) (\(about))\(folder)? [y/N] "
                 FileHandle.standardOutput.write(Data(question.utf8))
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
                 guard answer == "y" || answer == "yes" else {

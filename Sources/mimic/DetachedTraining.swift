@@ -7,8 +7,9 @@ import MimicStore
 /// with its output in the run folder, training a run recorded before it starts.
 enum DetachedTraining {
     /// The arguments for the background process: the same options, without
-    /// --detach, with the store made explicit and the run it is to train.
-    static func childArguments(_ arguments: [String], storePath: String, runID: Int64) -> [String] {
+    /// --detach, with the store made explicit, the run it is to train and the run
+    /// folder's lock it inherits.
+    static func childArguments(_ arguments: [String], storePath: String, runID: Int64, lockDescriptor: Int32) -> [String] {
         var kept: [String] = []
         var skipNext = false
         for argument in arguments {
@@ -16,14 +17,15 @@ enum DetachedTraining {
                 skipNext = false
                 continue
             }
-            if argument == "--detach" || argument.hasPrefix("--store=") || argument.hasPrefix("--run-id=") { continue }
-            if argument == "--store" || argument == "--run-id" {
+            if argument == "--detach" || argument.hasPrefix("--store=") || argument.hasPrefix("--run-id=")
+                || argument.hasPrefix("--lock-fd=") { continue }
+            if argument == "--store" || argument == "--run-id" || argument == "--lock-fd" {
                 skipNext = true
                 continue
             }
             kept.append(argument)
         }
-        return kept + ["--store", storePath, "--run-id", String(runID)]
+        return kept + ["--store", storePath, "--run-id", String(runID), "--lock-fd", String(lockDescriptor)]
     }
 
     /// This program's own file, whatever path or PATH lookup started it.
@@ -35,9 +37,16 @@ enum DetachedTraining {
     /// Starts the background process with its standard output and error appended to
     /// `log`, and returns its process id without waiting for it. Nothing blocked or
     /// ignored here is inherited: Ctrl-C and SIGTERM must reach the trainer's own
-    /// handlers (a stop that still records the run).
+    /// handlers (a stop that still records the run). Descriptors left open across exec
+    /// (the run folder's lock) are inherited.
     static func spawn(arguments: [String], log: String) throws -> pid_t {
         try ChildProcess.start(executable, arguments, output: .file(log, append: true), error: .standardOutput,
                                newSession: true, defaultSignals: true).pid
+    }
+
+    /// What the user sees once the background process runs: how to follow it first.
+    static func announce(run id: Int64, pid: pid_t, log: String, verb: String) {
+        writeLine("run \(id) is \(verb) in the background (process \(pid)); 'mimic watch \(id)' follows it live")
+        writeLine("its output goes to \(log) ('tail -f' it); 'mimic show \(id)' prints it, 'kill \(pid)' stops it")
     }
 }

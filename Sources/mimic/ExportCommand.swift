@@ -106,8 +106,9 @@ struct ExportCommand: ParsableCommand {
         var runObject: [String: Any] = [
             "id": run.id, "status": run.status.rawValue, "started_at": iso(run.startedAt), "data_set": run.dataSet,
             "seed": run.seed, "program_version": run.programVersion, "config": configObject,
-            "folder": store.runFolder(run.id),
         ]
+        runObject["folder"] = run.folder
+        runObject["part_of"] = run.partOf
         runObject["ended_at"] = run.endedAt.map(iso)
         runObject["wall_seconds"] = run.wallSeconds
         runObject["message"] = run.message

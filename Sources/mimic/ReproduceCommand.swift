@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MimicEngine
+import MimicSession
+import MimicStore
 
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,9 +19,15 @@ struct ReproduceCommand: ParsableCommand {
             verdict on each claim, and writes results.md and results.csv into --out.
             With several seeds, figures are mean ± standard deviation.
 
+            Every seed is a run recorded in the run store as part of a reproduction
+            ('mimic runs' lists them). Stopped with Ctrl-C or killed, the same command
+            with --resume goes on: seeds done are reported as they ended, a seed cut
+            short resumes from its last epoch checkpoints, the rest train.
+
             Examples:
               mimic reproduce
               mimic reproduce --seeds 1,2,3 --out results/fashion
+              mimic reproduce --seeds 1,2,3 --out results/fashion --resume
               mimic reproduce --loss mse
               mimic reproduce --augment none
               mimic reproduce --data ~/mnist --labeled 0.05
@@ -51,27 +59,56 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
 
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Do not record the runs in the run store (a reproduction cut short then cannot be resumed).")
+    var noStore = false
+
+    @Flag(help: "Go on with the newest reproduction of the same settings in the store: seeds done are reported as they ended, a seed cut short resumes, the rest train.")
+    var resume = false
+
+    /// What the store calls the runs of a reproduction.
+    static let group = "reproduce"
+
+    func validate() throws {
+        if noStore && resume {
+            throw ValidationError("--resume takes up the runs recorded in the store, so it cannot go with --no-store; drop one of them.")
+        }
+    }
+
     func run() throws {
         let seedList = reportingErrors { try ReproductionProtocol.parseSeeds(seeds) }
+        let configs = seedList.map { seed in
+            var config = ReproductionProtocol.config(dataDirectory: data, seed: seed, labeledFraction: labeled,
+                                                     loss: loss, temperature: temperature, augmentation: augment)
+            config.threads = threads
+            return config.withAbsolutePaths()
+        }
+        reportingErrors { try configs.forEach { try $0.validate() } }
         let loaded = ContinuousClock.now
         let dataSet = reportingErrors { try DataSet.load(from: data) }
         let loadSeconds = (ContinuousClock.now - loaded).seconds
-        let experiments = reportingErrors {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            return try seedList.map { seed in
-                var config = ReproductionProtocol.config(dataDirectory: data, seed: seed, labeledFraction: labeled,
-                                                         loss: loss, temperature: temperature, augmentation: augment)
-                config.threads = threads
-                return try Experiment(config: config, dataSet: dataSet)
-            }
-        }
-        let control = TrainingControl()
-        let interrupts = InterruptHandler(control: control)
+        reportingErrors { try ResultsFolder.prepare(out) }
+        let store = noStore ? nil : storeOptions.open()
+
+        let interrupts = InterruptHandler()
         let printer = ProgressPrinter()
         var reports: [ExperimentReport] = []
-        for (k, experiment) in experiments.enumerated() where !control.isStopped {
-            writeLine("== seed \(experiment.config.seed) (\(k + 1) of \(experiments.count))")
-            reports.append(experiment.run(control: control) { printer.print($0) })
+        var wallTimes: [Double] = []
+        for (k, config) in configs.enumerated() where !interrupts.interrupted {
+            let (session, earlier) = reportingErrors { () throws -> (RunSession, RunRecord?) in
+                let earlier = resume ? try store.flatMap { try Self.earlierRun(of: config, in: $0) } : nil
+                return (try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store), earlier)
+            }
+            let what = session.runID.map { id in
+                earlier.map { $0.status == .done ? "run \(id), done before" : "run \(id), resumed" } ?? "run \(id)"
+            }
+            writeLine("== seed \(config.seed) (\(k + 1) of \(configs.count))" + (what.map { ", \($0)" } ?? ""))
+            // One Ctrl-C stops the seed in training and every seed after it.
+            interrupts.stops(session.control)
+            let report = session.run { printer.print($0) }
+            reports.append(report)
+            wallTimes.append(earlier?.status == .done ? earlier?.wallSeconds ?? report.wallTime : session.wallSeconds(of: report))
         }
 
         let summary = SeedSummary(reports)
@@ -82,11 +119,11 @@ struct ReproduceCommand: ParsableCommand {
         for verdict in verdicts {
             writeLine("\(verdict.holds ? "holds " : "MISSED") \(verdict.claim): \(verdict.detail)")
         }
-        let times = reports.map(\.wallTime)
+        let times = wallTimes
         writeLine(String(format: "protocol time per seed: %@ (data loading %.1fs not included)",
                          times.map { String(format: "%.0fs", $0) }.joined(separator: ", "), loadSeconds))
 
-        let markdown = resultsMarkdown(dataSet: dataSet, reports: reports, summary: summary, verdicts: verdicts)
+        let markdown = resultsMarkdown(dataSet: dataSet, reports: reports, wallTimes: wallTimes, summary: summary, verdicts: verdicts)
         let csv = ReportTable.csvHeader + "\n" + reports.flatMap { ReportTable($0).csvLines }.joined(separator: "\n") + "\n"
         let markdownPath = (out as NSString).appendingPathComponent("results.md")
         let csvPath = (out as NSString).appendingPathComponent("results.csv")
@@ -99,11 +136,32 @@ struct ReproduceCommand: ParsableCommand {
             }
         }
         writeLine("wrote \(markdownPath) and \(csvPath)")
+        if let store, reports.count < configs.count || reports.contains(where: { !$0.allFinished }) {
+            writeLine("the runs are in \(store.path); the same command with --resume goes on where this one stopped")
+        }
         if interrupts.interrupted { throw ExitCode(130) }
         if reports.contains(where: { !$0.allFinished }) { throw ExitCode.failure }
     }
 
-    private func resultsMarkdown(dataSet: DataSet, reports: [ExperimentReport], summary: SeedSummary,
+    /// The session that gives this seed's report: a new recorded run, or with --resume
+    /// the earlier run of the same settings, reported as it ended or resumed.
+    private func session(for config: ExperimentConfig, earlier: RunRecord?, dataSet: DataSet,
+                         store: RunStore?) throws -> RunSession {
+        guard let earlier, let store else {
+            return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current,
+                                        partOf: Self.group)
+        }
+        if earlier.status == .done { return try RunSession.review(earlier.id, store: store, dataSet: dataSet) }
+        return try RunSession.resume(earlier.id, store: store, threads: threads, dataSet: dataSet)
+    }
+
+    /// The newest run of a reproduction with the same settings (the thread count aside).
+    static func earlierRun(of config: ExperimentConfig, in store: RunStore) throws -> RunRecord? {
+        try store.markInterruptedRuns()
+        return try store.runs(partOf: group).first { $0.config.sameExperiment(as: config) }
+    }
+
+    private func resultsMarkdown(dataSet: DataSet, reports: [ExperimentReport], wallTimes: [Double], summary: SeedSummary,
                                  verdicts: [ReproductionProtocol.Verdict]) -> String {
         let command = (["mimic"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         var lines = [
@@ -122,7 +180,7 @@ struct ReproduceCommand: ParsableCommand {
         for verdict in verdicts {
             lines.append("- \(verdict.holds ? "Holds" : "**Missed**"): \(verdict.claim): \(verdict.detail).")
         }
-        lines.append("- Protocol time per seed: " + reports.map { String(format: "%.0f s", $0.wallTime) }.joined(separator: ", ") + ".")
+        lines.append("- Protocol time per seed: " + wallTimes.map { String(format: "%.0f s", $0) }.joined(separator: ", ") + ".")
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -136,5 +194,28 @@ enum MachineDescription {
             .split(separator: ":", maxSplits: 1).last?
             .trimmingCharacters(in: .whitespaces) ?? "unknown processor"
         return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
+}
+
+/// The folder `mimic reproduce` writes its results into.
+enum ResultsFolder {
+    /// Makes `path` if missing; one sentence when it cannot be a folder of results.
+    static func prepare(_ path: String) throws(UsageError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw UsageError("Results folder \(path) is a file; pass --out with a folder.")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
+                throw UsageError("Results folder \(path) cannot be made (\(reason)); pass --out with a folder you can write to.")
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw UsageError("Results folder \(path) is not writable; pass --out with a folder you can write to.")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimicEngine
+import MimicSession
 import MimicStore
 
 struct ResumeCommand: ParsableCommand {
@@ -34,39 +35,23 @@ struct ResumeCommand: ParsableCommand {
     @Option(help: "Threads the engine uses (default: as the run was started). The result is the same only with the same count.")
     var threads: Int?
 
+    /// The run folder's lock the --detach parent handed down, an open descriptor.
+    @Option(help: .hidden)
+    var lockFD: Int32?
+
     func run() throws {
         let (store, id) = storeOptions.openRun(runID)
-        let stored = reportingErrors { () throws -> RunRecord in try store.resumableRun(id) }
-        var config = stored.config
-        if let threads { config.threads = threads }
-        reportingErrors { try config.validate() }
         if detach { return startDetached(store: store, runID: id) }
-
-        let experiment: Experiment
-        do {
-            let dataSet = try DataSet.load(from: config.dataDirectory)
-            experiment = try Experiment(config: config, dataSet: dataSet, resuming: true)
-        } catch {
-            // A detached resume is claimed for this process before it starts: give the
-            // run back, with the reason, rather than leave it to look killed.
-            if let run = try? store.run(id), run.status == .running, run.pid == getpid() {
-                try? store.endRun(id, status: .interrupted, message: "'mimic resume' could not go on with it: \(error)")
-            }
-            exitWithError(error)
+        let session = reportingErrors { () throws -> RunSession in
+            try RunSession.resume(id, store: store, threads: threads, lockDescriptor: lockFD)
         }
-        // Claimed only now, after everything that could refuse the resume (the data, the
-        // run folder and its lock): a resume that cannot start leaves the run as it was.
-        reportingErrors { () throws in _ = try store.claimForResume(id) }
-        let plan = experiment.plan
-        let rewind = reportingErrors { () throws -> RunStore.Rewind in try store.rewindRun(id, to: plan) }
-        let recorder = RunRecorder(store: store, runID: id, wallSecondsBefore: rewind.wallSeconds)
-
+        let plan = session.experiment.plan
         if jsonl {
             JSONLinesPrinter.printResumed(run: id, store: store.path)
         } else {
             writeLine("run \(id), resumed in \(store.path): \(Self.whereItPicksUp(plan))")
         }
-        try HeadlessTraining.run(experiment, recordedAs: id, recorder: recorder, store: store, jsonl: jsonl)
+        try HeadlessTraining.run(session, jsonl: jsonl)
     }
 
     /// "mentor 3/3 epochs, student 1 1/2 epochs, the rest from their first epoch".
@@ -80,23 +65,27 @@ struct ResumeCommand: ParsableCommand {
         return parts.joined(separator: ", ")
     }
 
-    /// Starts `mimic resume` again in the background for run `runID`, claims the run
-    /// for it, and returns at once.
+    /// Starts `mimic resume` again in the background for run `runID`, hands it the run
+    /// folder's lock, claims the run for it, and returns at once.
     private func startDetached(store: RunStore, runID id: Int64) {
-        let log = store.logPath(id)
-        var arguments = ["resume", String(id), "--store", store.path]
-        if jsonl { arguments.append("--jsonl") }
-        if let threads { arguments += ["--threads", String(threads)] }
-        let pid: pid_t
+        if let threads {
+            var config = ExperimentConfig()
+            config.threads = threads
+            reportingErrors { try config.validate() }
+        }
+        let (run, pid): (RunRecord, pid_t)
         do {
-            pid = try DetachedTraining.spawn(arguments: arguments, log: log)
+            (run, pid) = try RunSession.detachResume(id, store: store) { lock, log in
+                var arguments = ["resume", String(id), "--store", store.path, "--lock-fd", String(lock)]
+                if jsonl { arguments.append("--jsonl") }
+                if let threads { arguments += ["--threads", String(threads)] }
+                return try DetachedTraining.spawn(arguments: arguments, log: log)
+            }
+        } catch let error as ReportableError {
+            exitWithError(error)
         } catch {
             exitWithError(UsageError("The background resume of run \(id) could not start (\(error)); run 'mimic resume \(id)' without --detach."))
         }
-        // Claimed here too, so the run shows as running from now on, not only once the
-        // child has loaded its data; the child finds it claimed for itself and goes on.
-        reportingErrors { () throws in _ = try store.claimForResume(id, pid: pid) }
-        writeLine("run \(id) is resuming in the background (process \(pid)); its output goes to \(log)")
-        writeLine("follow it with 'tail -f \(log)'; 'mimic show \(id)' prints it, 'kill \(pid)' stops it")
+        DetachedTraining.announce(run: run.id, pid: pid, log: run.logPath ?? "its run folder", verb: "resuming")
     }
 }

@@ -44,8 +44,9 @@ struct ShowCommand: ParsableCommand {
             data += ": \(split.labeled) labeled, \(split.validation) validation, \(split.unlabeled) unlabeled, \(split.test) test"
         }
         lines.append(data)
-        lines.append("folder   \(store.runFolder(run.id))")
-        if let save = run.config.saveDirectory, save != store.runFolder(run.id) {
+        if let folder = run.folder { lines.append("folder   \(folder)") }
+        if let partOf = run.partOf { lines.append("part of  \(partOf)") }
+        if let save = run.config.saveDirectory, save != run.folder {
             lines.append("saved to \(save)")
         }
         lines.append("")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MimicEngine
+import MimicSession
 import MimicStore
 
 struct TrainCommand: ParsableCommand {
@@ -41,9 +42,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: .hidden)
     var runID: Int64?
 
+    /// The run folder's lock the --detach parent handed down, an open descriptor.
+    @Option(help: .hidden)
+    var lockFD: Int32?
+
     func validate() throws {
         if noStore && (detach || runID != nil) {
             throw ValidationError("--detach records the run in the store, so it cannot go with --no-store; drop one of them.")
+        }
+        if (runID == nil) != (lockFD == nil) {
+            throw ValidationError("--run-id and --lock-fd are for the background process 'mimic train --detach' starts; drop them.")
         }
     }
 
@@ -53,35 +61,21 @@ struct TrainCommand: ParsableCommand {
         if detach { return startDetached(config) }
         let store = noStore ? nil : storeOptions.open()
 
-        var run: RunRecord?
-        let experiment: Experiment
-        do {
-            if let store, let runID { run = try store.claimRun(runID) }
+        let session = reportingErrors { () throws -> RunSession in
+            if let store, let runID, let lockFD {
+                return try RunSession.adopt(runID, lockDescriptor: lockFD, store: store)
+            }
             let dataSet = try DataSet.load(from: config.dataDirectory)
-            if let store, run == nil { run = try store.createRun(config: config, programVersion: MimicVersion.current) }
-            experiment = try Experiment(config: run?.config ?? config, dataSet: dataSet)
-        } catch {
-            if let store, let run {
-                // A detached run is already listed: it failed. A run started here has
-                // trained nothing and is better forgotten.
-                if runID != nil {
-                    try? store.endRun(run.id, status: .failed, message: "\(error)")
-                } else {
-                    try? store.deleteRun(run.id)
-                }
-            }
-            exitWithError(error)
+            return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current)
         }
-
-        let recorder = run.map { RunRecorder(store: store!, runID: $0.id) }
-        if let run, let store {
+        if let runID = session.runID, let store {
             if jsonl {
-                JSONLinesPrinter.printRecorded(run: run.id, store: store.path)
+                JSONLinesPrinter.printRecorded(run: runID, store: store.path)
             } else {
-                writeLine("run \(run.id), recorded in \(store.path)")
+                writeLine("run \(runID), recorded in \(store.path)")
             }
         }
-        try HeadlessTraining.run(experiment, recordedAs: run?.id, recorder: recorder, store: store, jsonl: jsonl)
+        try HeadlessTraining.run(session, jsonl: jsonl)
     }
 
     /// Records the run, starts this command again in the background to train it,
@@ -93,56 +87,19 @@ struct TrainCommand: ParsableCommand {
             exitWithError(DataError.folderMissing(path: config.dataDirectory))
         }
         let store = storeOptions.open()
-        let run = reportingErrors { () throws -> RunRecord in try store.createRun(config: config, programVersion: MimicVersion.current) }
-        let log = store.logPath(run.id)
-        let arguments = DetachedTraining.childArguments(Array(CommandLine.arguments.dropFirst()), storePath: store.path, runID: run.id)
-        let pid: pid_t
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let (run, pid): (RunRecord, pid_t)
         do {
-            pid = try DetachedTraining.spawn(arguments: arguments, log: log)
-        } catch {
-            try? store.endRun(run.id, status: .failed, message: "The background process could not start: \(error).")
-            exitWithError(UsageError("The background training of run \(run.id) could not start (\(error)); run 'mimic train' without --detach."))
-        }
-        // The child claims the run itself too; saying it here closes the moment in
-        // which this process has exited and the child has not yet started.
-        try? store.setProcess(of: run.id, pid: pid)
-        writeLine("run \(run.id) is training in the background (process \(pid)); its output goes to \(log)")
-        writeLine("follow it with 'tail -f \(log)'; 'mimic show \(run.id)' prints it, 'kill \(pid)' stops it")
-    }
-}
-
-/// The first Ctrl-C (or SIGTERM) asks the training to stop at the next step, so the
-/// report of what is done still prints; a second one quits at once.
-final class InterruptHandler: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var count = 0
-
-    init(control: TrainingControl) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                self.lock.lock()
-                self.count += 1
-                let first = self.count == 1
-                self.lock.unlock()
-                if first {
-                    FileHandle.standardError.write(Data("\nmimic: stopping after the current step; press Ctrl-C again to quit now.\n".utf8))
-                    control.stop()
-                } else {
-                    Foundation.exit(130)
-                }
+            (run, pid) = try RunSession.detach(config, store: store, programVersion: MimicVersion.current) { id, lock, log in
+                try DetachedTraining.spawn(
+                    arguments: DetachedTraining.childArguments(arguments, storePath: store.path, runID: id, lockDescriptor: lock),
+                    log: log)
             }
-            source.resume()
-            sources.append(source)
+        } catch let error as ReportableError {
+            exitWithError(error)
+        } catch {
+            exitWithError(UsageError("The background training could not start (\(error)); run 'mimic train' without --detach."))
         }
-    }
-
-    var interrupted: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return count > 0
+        DetachedTraining.announce(run: run.id, pid: pid, log: run.logPath ?? "its run folder", verb: "training")
     }
 }

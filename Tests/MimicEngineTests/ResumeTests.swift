@@ -14,7 +14,8 @@ private struct Outcome: Equatable, CustomStringConvertible {
             let test = result.test.map { "loss \($0.loss.bitPattern) accuracy \($0.accuracy) agreement \(String(describing: $0.agreement))" }
             results.append("\(result.id): \(result.status), \(result.epochsCompleted) epochs, \(test ?? "no test")")
             if let folder, result.epochsCompleted > 0 {
-                let path = (folder as NSString).appendingPathComponent(result.id.name.replacingOccurrences(of: " ", with: "-") + ".safetensors")
+                let name = result.id.name.replacingOccurrences(of: " ", with: "-") + "-\(result.id.spec).safetensors"
+                let path = (folder as NSString).appendingPathComponent(name)
                 weights[result.id.name] = try Network.load(from: path).network.parameters.flatMap {
                     Array(UnsafeBufferPointer(start: $0.value, count: $0.count))
                 }
@@ -43,7 +44,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// Every path a resume must restore: a mentor with dropout learning from augmented
     /// images, a convolutional student (the engine's threaded code), a linear one, and
     /// baselines after them.
-    static func config(_ optimizer: OptimizerKind = .adam, folder: String? = nil) -> ExperimentConfig {
+    static func config(_ optimizer: OptimizerKind = .adam) -> ExperimentConfig {
         var config = ExperimentConfig()
         config.labeledFraction = 0.2
         config.mentor = "fc32-drop0.2"
@@ -59,11 +60,17 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         // The thread count changes how partial sums are added up, so both parts of a run
         // must use the same; other suites running alongside only ever set 1.
         config.threads = 1
-        config.runDirectory = folder
         return config
     }
 
     static let data = SyntheticData.make()
+
+    /// An experiment of `config` keeping its progress in `folder`: a new run's, or with
+    /// `resuming`, the folder of a run started before.
+    static func experiment(_ config: ExperimentConfig, _ data: DataSet = data, folder: String?, resuming: Bool = false) throws -> Experiment {
+        let runFolder = try folder.map { path throws(ConfigError) in resuming ? try RunFolder.reopen(at: path) : try RunFolder.create(at: path) }
+        return try Experiment(config: config, dataSet: data, folder: runFolder)
+    }
 
     private static func copy(_ folder: String, to snapshot: String) {
         try? FileManager.default.removeItem(atPath: snapshot)
@@ -78,7 +85,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         let root = try TemporaryFolder("resume")
         let whole = root.file("whole")
         let plain = try Experiment(config: Self.config(optimizer), dataSet: Self.data).run { _ in }
-        let reference = try Experiment(config: Self.config(optimizer, folder: whole), dataSet: Self.data).run { _ in }
+        let reference = try Self.experiment(Self.config(optimizer), folder: whole).run { _ in }
         let expected = try Outcome(reference, folder: whole)
         // Keeping a run folder does not change the training.
         #expect(try Outcome(plain, folder: nil).results == expected.results)
@@ -92,7 +99,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
             Self.copy(live, to: root.file(name))
         }
         var annotated = false
-        _ = try Experiment(config: Self.config(optimizer, folder: live), dataSet: Self.data).run { event in
+        _ = try Self.experiment(Self.config(optimizer), folder: live).run { event in
             switch event {
             case .progress(let point) where point.model.name == "mentor" && point.epoch == 2 && point.isEpochEnd:
                 snapshot("mentor-epoch-2")
@@ -121,7 +128,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
 
         for (name, folder) in snapshots.sorted(by: { $0.key < $1.key }) {
             var events: [TrainingEvent] = []
-            let report = try Experiment(config: Self.config(optimizer, folder: folder), dataSet: Self.data, resuming: true)
+            let report = try Self.experiment(Self.config(optimizer), folder: folder, resuming: true)
                 .run { events.append($0) }
             let outcome = try Outcome(report, folder: folder)
             #expect(outcome == expected, "resumed from \(name)")
@@ -136,7 +143,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     @Test(.enabled(if: ProcessInfo.processInfo.environment[killedRunFolderKey] != nil))
     func trainsUntilKilled() throws {
         let folder = try #require(ProcessInfo.processInfo.environment[Self.killedRunFolderKey])
-        _ = try Experiment(config: Self.config(folder: folder), dataSet: Self.data).run { _ in }
+        _ = try Self.experiment(Self.config(), folder: folder).run { _ in }
     }
 
     /// The real thing: this test binary, started again to train in a folder, is killed
@@ -144,7 +151,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// leaves resumes to what a run that was never killed ends with.
     @Test func resumesAfterSIGKILL() throws {
         let root = try TemporaryFolder("resume")
-        let reference = try Experiment(config: Self.config(folder: root.file("whole")), dataSet: Self.data).run { _ in }
+        let reference = try Self.experiment(Self.config(), folder: root.file("whole")).run { _ in }
         let folder = root.file("killed")
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -163,7 +170,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         try #require(child.terminationReason == .uncaughtSignal, "the child ended before it was killed (status \(child.terminationStatus))")
 
         var events: [TrainingEvent] = []
-        let resumed = try Experiment(config: Self.config(folder: folder), dataSet: Self.data, resuming: true).run { events.append($0) }
+        let resumed = try Self.experiment(Self.config(), folder: folder, resuming: true).run { events.append($0) }
         #expect(try Outcome(resumed, folder: folder) == Outcome(reference, folder: root.file("whole")))
         guard case .runStarted(let plan) = events.first else { Issue.record("no plan first"); return }
         #expect(plan.models[0].epochsCompleted == 3 && plan.models[1].epochsCompleted >= 1)
@@ -176,13 +183,13 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// (step, samples, training time) instead of starting again from zero.
     @Test func stoppedRunResumesAtTheNextEpoch() throws {
         let root = try TemporaryFolder("resume")
-        let reference = try Experiment(config: Self.config(.sgd, folder: root.file("whole")), dataSet: Self.data).run { _ in }
+        let reference = try Self.experiment(Self.config(.sgd), folder: root.file("whole")).run { _ in }
 
         let folder = root.file("stopped")
         let control = TrainingControl()
         var before: [TrainingEvent] = []
         do {
-            let first = try Experiment(config: Self.config(.sgd, folder: folder), dataSet: Self.data)
+            let first = try Self.experiment(Self.config(.sgd), folder: folder)
             let report = first.run(control: control) { event in
                 before.append(event)
                 if case .progress(let point) = event, point.model.name == "student 1", point.epoch == 2, point.isEpochEnd {
@@ -194,7 +201,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         let lastSeen = try #require(progress(before, of: "student 1").last { $0.isEpochEnd })
 
         var after: [TrainingEvent] = []
-        let resumed = try Experiment(config: Self.config(.sgd, folder: folder), dataSet: Self.data, resuming: true)
+        let resumed = try Self.experiment(Self.config(.sgd), folder: folder, resuming: true)
             .run { after.append($0) }
         #expect(try Outcome(resumed, folder: folder) == Outcome(reference, folder: root.file("whole")))
 
@@ -217,11 +224,11 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     @Test func resumingAFinishedRunReportsItAgain() throws {
         let root = try TemporaryFolder("resume")
         let folder = root.file("done")
-        let first = try Experiment(config: Self.config(folder: folder), dataSet: Self.data).run { _ in }
-        let modified = try FileManager.default.attributesOfItem(atPath: root.file("done/student-1.safetensors"))[.modificationDate] as? Date
+        let first = try Self.experiment(Self.config(), folder: folder).run { _ in }
+        let modified = try FileManager.default.attributesOfItem(atPath: root.file("done/student-1-conv4-pool-fc16.safetensors"))[.modificationDate] as? Date
 
         var events: [TrainingEvent] = []
-        let again = try Experiment(config: Self.config(folder: folder), dataSet: Self.data, resuming: true).run { events.append($0) }
+        let again = try Self.experiment(Self.config(), folder: folder, resuming: true).run { events.append($0) }
         #expect(try Outcome(again, folder: folder) == Outcome(first, folder: folder))
         #expect(again.results.map(\.trainingTime) == first.results.map(\.trainingTime))
         #expect(again.results.map(\.timeToParity) == first.results.map(\.timeToParity))
@@ -232,7 +239,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
             }
         })
         #expect(finished(events).count == 5)
-        let after = try FileManager.default.attributesOfItem(atPath: root.file("done/student-1.safetensors"))[.modificationDate] as? Date
+        let after = try FileManager.default.attributesOfItem(atPath: root.file("done/student-1-conv4-pool-fc16.safetensors"))[.modificationDate] as? Date
         #expect(after == modified)
     }
 
@@ -240,16 +247,16 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// rather than training it into the same overflow, and skips what depends on it.
     @Test func divergedModelIsReportedNotRetrained() throws {
         let root = try TemporaryFolder("resume")
-        var config = Self.config(.sgd, folder: root.file("run"))
+        var config = Self.config(.sgd)
         config.learningRate = 1e30
         config.momentum = 0
-        let first = try Experiment(config: config, dataSet: Self.data).run { _ in }
+        let first = try Self.experiment(config, folder: root.file("run")).run { _ in }
         guard case .diverged(let message) = first.mentor?.status else {
             Issue.record("the mentor did not diverge: \(String(describing: first.mentor?.status))")
             return
         }
         var events: [TrainingEvent] = []
-        let again = try Experiment(config: config, dataSet: Self.data, resuming: true).run { events.append($0) }
+        let again = try Self.experiment(config, folder: root.file("run"), resuming: true).run { events.append($0) }
         #expect(again.mentor?.status == .diverged(message))
         #expect(again.results.map(\.status) == first.results.map(\.status))
         #expect(progress(events, of: "mentor").isEmpty)
@@ -261,7 +268,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         let root = try TemporaryFolder("resume")
         let folder = root.file("run")
         let control = TrainingControl()
-        _ = try Experiment(config: Self.config(folder: folder), dataSet: Self.data).run(control: control) { event in
+        _ = try Self.experiment(Self.config(), folder: folder).run(control: control) { event in
             if case .progress(let point) = event, point.model.name == "student 1", point.epoch == 2, point.isEpochEnd {
                 control.stop()
             }
@@ -271,7 +278,7 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
 
         func resumeError() -> String {
             do {
-                _ = try Experiment(config: Self.config(folder: folder), dataSet: Self.data, resuming: true)
+                _ = try Self.experiment(Self.config(), folder: folder, resuming: true)
                 return "no error"
             } catch let error as ConfigError {
                 return error.message
@@ -306,9 +313,9 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         #expect(message.contains("mentor.result.json") && message.contains("is damaged") && message.contains("delete it"), "\(message)")
 
         try root.write(result, to: "run/mentor.result.json")
-        try FileManager.default.removeItem(atPath: root.file("run/mentor.safetensors"))
+        try FileManager.default.removeItem(atPath: root.file("run/mentor-fc32-drop0.2.safetensors"))
         message = resumeError()
-        #expect(message.contains("mentor.safetensors") && message.contains("is missing"), "\(message)")
+        #expect(message.contains("mentor-fc32-drop0.2.safetensors") && message.contains("is missing"), "\(message)")
 
         try root.write(Array("{\"format\": 1".utf8), to: "run/run.json")
         message = resumeError()
@@ -320,10 +327,10 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     @Test func mismatchedFoldersAreRefused() throws {
         let root = try TemporaryFolder("resume")
         let folder = root.file("run")
-        var config = Self.config(folder: folder)
+        var config = Self.config()
         config.epochs = 1
         config.studentEpochs = 1
-        _ = try Experiment(config: config, dataSet: Self.data).run { _ in }
+        _ = try Self.experiment(config, folder: folder).run { _ in }
 
         func error(_ make: () throws -> Experiment) -> String {
             do {
@@ -336,17 +343,17 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
 
         var other = config
         other.studentEpochs = 4
-        var message = error { try Experiment(config: other, dataSet: Self.data, resuming: true) }
+        var message = error { try Self.experiment(other, folder: folder, resuming: true) }
         #expect(message.contains("was started with --student-epochs 1, but this run has --student-epochs 4"), "\(message)")
 
         other = config
         other.baselines = false
-        message = error { try Experiment(config: other, dataSet: Self.data, resuming: true) }
+        message = error { try Self.experiment(other, folder: folder, resuming: true) }
         #expect(message.contains("started with --baselines, but this run has no --baselines;"), "\(message)")
 
         other = config
         other.students = ["linear"]
-        message = error { try Experiment(config: other, dataSet: Self.data, resuming: true) }
+        message = error { try Self.experiment(other, folder: folder, resuming: true) }
         #expect(message.contains("started with --student conv4-pool-fc16 --student linear, but this run has --student linear;"), "\(message)")
 
         // Where the output goes and how many threads compute it may change.
@@ -354,34 +361,26 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         other.threads = 2
         other.saveDirectory = root.file("models")
         other.dataDirectory = "/elsewhere"
-        #expect(error { try Experiment(config: other, dataSet: Self.data, resuming: true) } == "no error")
+        #expect(error { try Self.experiment(other, folder: folder, resuming: true) } == "no error")
 
-        message = error { try Experiment(config: config, dataSet: SyntheticData.make(seed: 2), resuming: true) }
+        message = error { try Self.experiment(config, SyntheticData.make(seed: 2), folder: folder, resuming: true) }
         #expect(message.contains("same name and size with other images or labels; pass --data"), "\(message)")
-        message = error { try Experiment(config: config, dataSet: SyntheticData.make(train: 900), resuming: true) }
+        message = error { try Self.experiment(config, SyntheticData.make(train: 900), folder: folder, resuming: true) }
         #expect(message.contains("900 training"), "\(message)")
 
-        var empty = config
-        empty.runDirectory = root.file("nothing")
         try FileManager.default.createDirectory(atPath: root.file("nothing"), withIntermediateDirectories: true)
-        message = error { try Experiment(config: empty, dataSet: Self.data, resuming: true) }
+        message = error { try Self.experiment(config, folder: root.file("nothing"), resuming: true) }
         #expect(message.contains("holds no run"), "\(message)")
 
-        message = error { try Experiment(config: config, dataSet: Self.data) }
+        message = error { try Self.experiment(config, folder: folder) }
         #expect(message.contains("already holds a run"), "\(message)")
 
-        let holder = try Experiment(config: config, dataSet: Self.data, resuming: true)
-        message = error { try Experiment(config: config, dataSet: Self.data, resuming: true) }
+        let holder = try Self.experiment(config, folder: folder, resuming: true)
+        message = error { try Self.experiment(config, folder: folder, resuming: true) }
         #expect(message.contains("in use by another mimic process"), "\(message)")
         withExtendedLifetime(holder) {}
 
-        var noFolder = config
-        noFolder.runDirectory = nil
-        message = error { try Experiment(config: noFolder, dataSet: Self.data, resuming: true) }
-        #expect(message.contains("none is given"), "\(message)")
-
-        let stored = try ExperimentConfig.stored(inRunDirectory: folder)
-        #expect(stored == config)
+        #expect(try RunFolder.storedConfig(at: folder) == config)
     }
 
     /// A run that reuses a mentor resumes with that mentor wherever its file now lies,
@@ -392,23 +391,23 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
         let mentor = try Network(spec: ArchitectureSpec("fc32"), input: Self.data.train.shape, classes: 10, random: SeededRandom(seed: 5))
         let split = ["split_seed": "1", "labeled_fraction": "0.2"]
         try mentor.save(to: mentorFile, metadata: split)
-        var config = Self.config(folder: root.file("run"))
+        var config = Self.config()
         config.mentorCheckpoint = mentorFile
         config.students = ["linear"]
         config.studentEpochs = 1
         config.baselines = false
-        _ = try Experiment(config: config, dataSet: Self.data).run { _ in }
+        _ = try Self.experiment(config, folder: root.file("run")).run { _ in }
 
         try FileManager.default.moveItem(atPath: mentorFile, toPath: root.file("moved.safetensors"))
         var moved = config
         moved.mentorCheckpoint = root.file("moved.safetensors")
         moved.mentor = "not used with a checkpoint"
-        _ = try Experiment(config: moved, dataSet: Self.data, resuming: true)
+        _ = try Self.experiment(moved, folder: root.file("run"), resuming: true)
 
         let other = try Network(spec: ArchitectureSpec("fc32"), input: Self.data.train.shape, classes: 10, random: SeededRandom(seed: 6))
         try other.save(to: root.file("moved.safetensors"), metadata: split)
         do {
-            _ = try Experiment(config: moved, dataSet: Self.data, resuming: true)
+            _ = try Self.experiment(moved, folder: root.file("run"), resuming: true)
             Issue.record("a run was resumed with another mentor")
         } catch {
             #expect("\(error)".contains("was started with another mentor"), "\(error)")

@@ -251,7 +251,8 @@ struct CommandLineTests {
         #expect(started.status == 0, "\(started.stderr)")
         let log = folder.file("store/runs/1/train.log")
         #expect(started.stdout.hasPrefix("run 1 is training in the background (process "))
-        #expect(started.stdout.contains("its output goes to \(log)\n"))
+        #expect(started.stdout.contains("'mimic watch 1' follows it live\n"), "watching comes first")
+        #expect(started.stdout.contains("its output goes to \(log) ('tail -f' it)"))
         let pidText = started.stdout.split(separator: "(process ").dropFirst().first?.prefix { $0.isNumber } ?? ""
         let pid = try #require(Int32(pidText))
         let session = getsid(pid)

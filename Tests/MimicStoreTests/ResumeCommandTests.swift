@@ -141,7 +141,7 @@ struct ResumeCommandTests {
             Thread.sleep(forTimeInterval: 0.1)
             run = try reader.run(1)
         }
-        let log = (try? String(contentsOfFile: reader.logPath(1), encoding: .utf8)) ?? "no log"
+        let log = (try? String(contentsOfFile: run.logPath!, encoding: .utf8)) ?? "no log"
         #expect(run.status == .done, "\(log)")
         #expect(run.pid == pid)
         #expect(log.contains("run 1, resumed in \(store): mentor "), "\(log)")

@@ -42,7 +42,8 @@ import Testing
                            stopAt: @escaping (TrainingProgress) -> Bool = { $0.epoch == 2 && $0.step == 18 }) throws -> RunRecord
     {
         let record = try store.createRun(config: config(), programVersion: "test")
-        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200))
+        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200),
+                                        folder: try RunFolder.create(at: try #require(record.folder)))
         let recorder = RunRecorder(store: store, runID: record.id, flushInterval: .zero) { Issue.recordFailure($0) }
         let control = TrainingControl()
         _ = experiment.run(control: control) { event in
@@ -55,23 +56,25 @@ import Testing
         return try store.run(record.id)
     }
 
-    /// Resumes run `id` as `mimic resume` does.
+    /// Resumes run `id` as `RunSession.resume` does, and says what writing its plan cut back.
     static func resume(_ store: RunStore, run id: Int64) throws -> RunStore.Rewind {
         let record = try store.resumableRun(id)
-        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200), resuming: true)
+        let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200),
+                                        folder: try RunFolder.reopen(at: try #require(record.folder)))
         _ = try store.claimForResume(id)
-        let rewind = try store.rewindRun(id, to: experiment.plan)
-        let recorder = RunRecorder(store: store, runID: id, wallSecondsBefore: rewind.wallSeconds) { Issue.recordFailure($0) }
+        let recorder = RunRecorder(store: store, runID: id) { Issue.recordFailure($0) }
         _ = experiment.run { recorder.record($0) }
-        return rewind
+        return try #require(recorder.rewind)
     }
 
     @Test func everyRecordedRunHasARunFolderToResumeFrom() throws {
         let folder = try TemporaryFolder()
         let store = try RunStore(path: folder.storePath)
         let record = try store.createRun(config: Self.config(), programVersion: "test")
-        #expect(record.config.runDirectory == store.runFolder(record.id))
-        #expect(record.config.saveDirectory == store.runFolder(record.id))
+        #expect(record.folder == folder.file("store/runs/1"))
+        #expect(record.config == Self.config(), "the configuration is recorded as given")
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: folder.file("store/runs/1"), isDirectory: &isFolder) && isFolder.boolValue)
     }
 
     @Test func aStoppedRunResumesIntoTheSeriesOfARunThatNeverStopped() throws {
@@ -177,12 +180,9 @@ import Testing
         #expect(try store.claimForResume(running.id).status == .running)
 
         // A run recorded before runs had a run folder.
-        var old = Self.config()
-        old.runDirectory = nil
         let oldRun = try store.createRun(config: Self.config(), programVersion: "test")
         try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET config = ?, status = 'interrupted' WHERE id = ?",
-                           arguments: [try RunRecord.json(old), oldRun.id])
+            try db.execute(sql: "UPDATE runs SET folder = NULL, status = 'interrupted' WHERE id = ?", arguments: [oldRun.id])
         }
         #expect(throws: StoreError("Run \(oldRun.id) has no run folder to resume from (it was recorded before mimic kept epoch checkpoints); 'mimic show \(oldRun.id)' prints the command that trains it again.")) {
             try store.resumableRun(oldRun.id)
@@ -190,7 +190,7 @@ import Testing
         // A run whose folder never got started (its process failed before training).
         let failed = try store.createRun(config: Self.config(), programVersion: "test")
         try store.endRun(failed.id, status: .failed, message: "no data")
-        #expect(throws: StoreError("Run \(failed.id) cannot be resumed: run folder \(store.runFolder(failed.id)) holds no run (there is no run.json in it); 'mimic show \(failed.id)' prints the command that trains it again.")) {
+        #expect(throws: StoreError("Run \(failed.id) cannot be resumed: run folder \(failed.folder!) holds no run (there is no run.json in it); 'mimic show \(failed.id)' prints the command that trains it again.")) {
             try store.resumableRun(failed.id)
         }
     }

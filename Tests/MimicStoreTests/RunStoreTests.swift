@@ -38,25 +38,15 @@ import Testing
         #expect(run.heartbeatAt != nil)
         #expect(run.programVersion == "9.9.9")
         #expect(run.dataSet == "synthetic", "the data folder's name stands in until the data set loads")
-        var expected = config
-        expected.saveDirectory = folder.file("store/runs/1")
-        expected.runDirectory = folder.file("store/runs/1")
-        #expect(run.config == expected, "checkpoints and epoch checkpoints go to the run folder")
+        #expect(run.config == config, "the configuration is recorded as it was given")
+        #expect(run.folder == folder.file("store/runs/1"))
         var isFolder: ObjCBool = false
-        #expect(FileManager.default.fileExists(atPath: store.runFolder(1), isDirectory: &isFolder) && isFolder.boolValue)
-        #expect(store.logPath(1) == folder.file("store/runs/1/train.log"))
-
-        var saving = config
-        saving.saveDirectory = folder.file("elsewhere")
-        #expect(try store.createRun(config: saving, programVersion: "9.9.9").config.saveDirectory == folder.file("elsewhere"),
-                "--save wins over the run folder")
-        var relative = config
-        relative.dataDirectory = "data/../fashion"
-        relative.saveDirectory = "saved"
-        let cwd = FileManager.default.currentDirectoryPath
-        let recorded = try store.createRun(config: relative, programVersion: "9.9.9").config
-        #expect(recorded.dataDirectory == cwd + "/fashion" && recorded.saveDirectory == cwd + "/saved",
-                "paths are recorded as they mean from here")
+        #expect(FileManager.default.fileExists(atPath: folder.file("store/runs/1"), isDirectory: &isFolder) && isFolder.boolValue)
+        #expect(run.logPath == folder.file("store/runs/1/train.log"))
+        #expect(run.partOf == nil)
+        #expect(try store.createRun(config: config, programVersion: "9.9.9", partOf: "reproduce").partOf == "reproduce")
+        _ = try store.createRun(config: config, programVersion: "9.9.9")
+        #expect(try store.runs(partOf: "reproduce").map(\.id) == [2])
         #expect(try store.resolveRunID("1") == 1)
         #expect(try store.resolveRunID("#2") == 2)
         #expect(try store.resolveRunID("last") == 3)
@@ -83,7 +73,7 @@ import Testing
             #expect(model.trainingSeconds == result.trainingTime)
             #expect(model.paritySeconds == result.timeToParity)
             #expect(model.checkpoint == result.checkpoint)
-            #expect(model.checkpoint.map { $0.hasPrefix(store.runFolder(run.id) + "/") && FileManager.default.fileExists(atPath: $0) } == true)
+            #expect(model.checkpoint.map { $0.hasPrefix(run.folder! + "/") && FileManager.default.fileExists(atPath: $0) } == true)
         }
         #expect(stored.table.text == ReportTable(report).text, "mimic show prints the table mimic train printed")
 
@@ -159,75 +149,14 @@ import Testing
 
         try store.deleteRun(deleted.id)
         #expect(throws: StoreError.unknownRun(deleted.id, path: store.path)) { try store.run(deleted.id) }
-        #expect(!FileManager.default.fileExists(atPath: store.runFolder(deleted.id)))
+        #expect(!FileManager.default.fileExists(atPath: deleted.folder!))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("saved")).count == 3, "--save folders are the user's")
         let left = try store.pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM models")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")!)
         }
         #expect(left.0 == 3 && left.1 == keptMetrics.count, "its models and metrics go with it, the other run's stay")
         #expect(try store.metrics(ofRun: kept.id) == keptMetrics)
-        #expect(FileManager.default.fileExists(atPath: store.runFolder(kept.id)))
-    }
-
-    @Test func aRunStillTrainingCannotBeDeleted() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
-        let run = try store.createRun(config: quickConfig(), programVersion: "1")
-        try store.setProcess(of: run.id, pid: 1) // init: alive as long as the machine is
-        #expect(throws: StoreError("Run 1 is still training (process 1); stop it first (Ctrl-C in its terminal, or kill 1), then delete it.")) {
-            try store.deleteRun(run.id)
-        }
-        #expect(try store.run(run.id).status == .running)
-    }
-
-    @Test func aRunWhoseProcessDiedIsInterruptedOnTheNextOpen() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
-        let dead = try store.createRun(config: quickConfig(), programVersion: "1")
-        let alive = try store.createRun(config: quickConfig(), programVersion: "1")
-        let elsewhere = try store.createRun(config: quickConfig(), programVersion: "1")
-        try store.setProcess(of: dead.id, pid: try deadProcessID())
-        try store.setProcess(of: alive.id, pid: 1)
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET host = 'another-machine', pid = 12345 WHERE id = ?", arguments: [elsewhere.id])
-            try db.execute(sql: """
-                INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
-                VALUES (?, 'mentor', 1, 'fc32', 10, 10, 3, 'training'), (?, 'student', 1, 'fc16', 10, 10, 2, 'pending')
-                """, arguments: [dead.id, dead.id])
-        }
-
-        let reopened = try RunStore(path: folder.storePath)
-        let interrupted = try reopened.run(dead.id)
-        #expect(interrupted.status == .interrupted)
-        #expect(interrupted.endedAt == interrupted.heartbeatAt)
-        #expect(interrupted.message?.contains("ended without finishing it") == true)
-        #expect(try reopened.models(ofRun: dead.id).map(\.status) == [.interrupted, .pending])
-        #expect(try reopened.run(alive.id).status == .running)
-        #expect(try reopened.run(elsewhere.id).status == .running, "another machine's process cannot be asked")
-    }
-
-    /// After a restart a dead trainer's process id soon belongs to another program;
-    /// one that started after the run's last heartbeat cannot be its trainer.
-    @Test func aProcessIDTakenOverByALaterProgramDoesNotKeepARunAlive() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
-        let reused = try store.createRun(config: quickConfig(), programVersion: "1")
-        let old = try store.createRun(config: quickConfig(), programVersion: "1")
-        let sleeper = try spawn("/bin/sleep", "60")
-        defer { kill(sleeper, SIGKILL); var status: Int32 = 0; waitpid(sleeper, &status, 0) }
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET pid = ?, heartbeat_at = ? WHERE id = ?",
-                           arguments: [sleeper, Date().addingTimeInterval(-3600), reused.id])
-            // init started long before this heartbeat: it may well be the trainer.
-            try db.execute(sql: "UPDATE runs SET pid = 1, heartbeat_at = ? WHERE id = ?",
-                           arguments: [Date().addingTimeInterval(-3600), old.id])
-        }
-        #expect(ProcessIdentity.isAlive(sleeper))
-        #expect(ProcessIdentity.startTime(of: sleeper).map { abs($0.timeIntervalSinceNow) < 60 } == true)
-
-        let reopened = try RunStore(path: folder.storePath)
-        #expect(try reopened.run(reused.id).status == .interrupted)
-        #expect(try reopened.run(old.id).status == .running)
+        #expect(FileManager.default.fileExists(atPath: kept.folder!))
     }
 
     // MARK: - Broken input
@@ -296,11 +225,6 @@ import Testing
         #expect(StoreLocation.defaultPath(environment: ["XDG_DATA_HOME": "relative", "HOME": "/home/a"]) == "/home/a/.local/share/mimic/runs.sqlite",
                 "the XDG spec ignores a relative path")
     }
-}
-
-/// Starts a program without waiting for it.
-func spawn(_ program: String, _ arguments: String...) throws -> pid_t {
-    try ChildProcess.start(program, arguments).pid
 }
 
 /// The id of a process that has exited and been reaped.

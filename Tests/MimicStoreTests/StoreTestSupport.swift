@@ -45,7 +45,8 @@ func points(_ events: [TrainingEvent]) -> [TrainingProgress] {
 func recordRun(_ config: ExperimentConfig, into store: RunStore, run record: RunRecord,
                flushInterval: Duration = .seconds(1), control: TrainingControl = TrainingControl(),
                failures: @escaping (String) -> Void = { Issue.recordFailure($0) }) throws -> [TrainingEvent] {
-    let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200))
+    let experiment = try Experiment(config: record.config, dataSet: SyntheticData.make(train: 600, test: 200),
+                                    folder: try record.folder.map { try RunFolder.create(at: $0) })
     let recorder = RunRecorder(store: store, runID: record.id, flushInterval: flushInterval, reportFailure: failures)
     var events: [TrainingEvent] = []
     _ = experiment.run(control: control) { event in

@@ -4,6 +4,10 @@ import Foundation
 /// unlabeled pool, train each student on that annotation alone, optionally train
 /// each student's architecture on the labeled part as a baseline, and evaluate
 /// every model on the test set as it goes.
+///
+/// The experiment only trains and publishes events. Where its checkpoints go is a
+/// `RunFolder` it is handed, opened by whoever owns the run; what becomes of its
+/// events (a store, a screen, a printer) is the listener's business.
 public final class Experiment {
     public let config: ExperimentConfig
     public let dataSet: DataSet
@@ -12,8 +16,8 @@ public final class Experiment {
     let studentSpecs: [ArchitectureSpec]
     /// A mentor trained earlier (`config.mentorCheckpoint`), used instead of training one.
     let loadedMentor: Network?
-    /// Where the run keeps its progress (`config.runDirectory`), held locked.
-    private var runFolder: RunFolder?
+    /// Where the run keeps its progress; nil keeps none.
+    private let folder: RunFolder?
     /// What a resumed run's folder holds of each model.
     private var savedModels: [ModelID: RunFolder.SavedModel] = [:]
     /// The final weights of a mentor that finished before the run was resumed.
@@ -22,24 +26,26 @@ public final class Experiment {
     /// Checks the whole configuration against the data before any training starts,
     /// so that a bad spec or fraction fails in a second, not after the mentor.
     ///
-    /// With `resuming`, `config.runDirectory` is the folder of an interrupted run started
-    /// with the same config on the same data: `run` then reports the models that ended
-    /// without training them again, takes the model that was training up after its last
-    /// completed epoch, and trains the rest. Without it, a run folder must hold no run yet.
-    public convenience init(config: ExperimentConfig, dataSet: DataSet, resuming: Bool = false) throws {
+    /// With a `folder` that holds a run (`RunFolder.reopen`), that run must have been
+    /// started with the same config on the same data: `run` then reports the models that
+    /// ended without training them again, takes the model that was training up after its
+    /// last completed epoch, and trains the rest. A new folder (`RunFolder.create`) is
+    /// bound to this run.
+    public convenience init(config: ExperimentConfig, dataSet: DataSet, folder: RunFolder? = nil) throws {
         try config.validate()
         let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
                                   validationFraction: config.validationFraction, seed: config.seed)
-        try self.init(config: config, dataSet: dataSet, split: split, resuming: resuming)
+        try self.init(config: config, dataSet: dataSet, split: split, folder: folder)
     }
 
     /// Runs on a split made beforehand (the dashboard shows its counts before a run).
     /// From here on only the split is read: `dataSet` gives the shape, classes and name.
-    public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit, resuming: Bool = false) throws {
+    public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit, folder: RunFolder? = nil) throws {
         try config.validate()
         self.config = config
         self.dataSet = dataSet
         self.split = split
+        self.folder = folder
         if let path = config.mentorCheckpoint {
             let (network, metadata) = try Network.load(from: path)
             try Self.checkMentor(network, metadata: metadata, path: path, config: config, dataSet: dataSet)
@@ -56,13 +62,8 @@ public final class Experiment {
         if let folder = config.saveDirectory {
             try Self.prepareSaveDirectory(folder)
         }
-        guard let path = config.runDirectory else {
-            if resuming {
-                throw ConfigError(message: "A run can only be resumed from its run folder, and none is given; pass the folder the run was started in.")
-            }
-            return
-        }
-        let identity = RunFolder.Identity(
+        guard let folder else { return }
+        try folder.begin(RunFolder.Identity(
             config: config, data: DataFingerprint(dataSet),
             mentorWeights: loadedMentor.map { mentor in
                 var hash = ContentHash()
@@ -70,35 +71,41 @@ public final class Experiment {
                     hash.add(UnsafeBufferPointer(start: parameter.value, count: parameter.count))
                 }
                 return hash.hex
-            })
-        if resuming {
-            let folder = try RunFolder.resume(at: path, identity: identity)
-            runFolder = folder
-            try loadSavedModels(from: folder)
-        } else {
-            runFolder = try RunFolder.start(at: path, identity: identity)
-        }
+            }))
+        if folder.holdsRun { try loadSavedModels(from: folder) }
     }
 
-    /// Every model of the run, in the order they train.
-    private var modelIDs: [(id: ModelID, spec: ArchitectureSpec)] {
-        var models = [(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec)]
+    /// One model of the run: who it is, its architecture and the epochs it trains.
+    private struct Member {
+        let id: ModelID
+        let spec: ArchitectureSpec
+        let epochs: Int
+    }
+
+    /// Every model of the run, in the order they train: the mentor, the students, then
+    /// the baselines. The one place that list is made.
+    private var lineup: [Member] {
+        var members = [Member(id: ModelID(role: .mentor, index: 1, spec: mentorSpec.text), spec: mentorSpec,
+                              epochs: loadedMentor == nil ? config.epochs : 0)]
         for (k, spec) in studentSpecs.enumerated() {
-            models.append((ModelID(role: .student, index: k + 1, spec: spec.text), spec))
+            members.append(Member(id: ModelID(role: .student, index: k + 1, spec: spec.text), spec: spec, epochs: config.studentEpochs))
         }
         if config.baselines {
             for (k, spec) in studentSpecs.enumerated() {
-                models.append((ModelID(role: .baseline, index: k + 1, spec: spec.text), spec))
+                members.append(Member(id: ModelID(role: .baseline, index: k + 1, spec: spec.text), spec: spec, epochs: config.epochs))
             }
         }
-        return models
+        return members
     }
+
+    private func members(_ role: ModelID.Role) -> [Member] { lineup.filter { $0.id.role == role } }
 
     /// Reads what the folder of a resumed run holds of each model, and checks every
     /// epoch checkpoint against the model it belongs to, so that nothing fails once
     /// training has started.
     private func loadSavedModels(from folder: RunFolder) throws {
-        for (id, spec) in modelIDs where !(id.role == .mentor && loadedMentor != nil) {
+        for member in lineup where !(member.id.role == .mentor && loadedMentor != nil) {
+            let id = member.id
             switch try folder.saved(id) {
             case nil:
                 break
@@ -108,30 +115,35 @@ public final class Experiment {
                     savedMentor = try folder.finalNetwork(id)
                 }
             case .partway(let checkpoint):
-                let settings = settings(for: id.role)
-                let position = checkpoint.position
-                let network = makeNetwork(spec, stream: "plan")
-                let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
-                                                        weightDecay: settings.weightDecay)
                 do {
-                    try checkpoint.restore(into: network, optimizer: optimizer)
-                    guard (1...settings.epochs).contains(position.epoch) else {
-                        throw CheckpointError.invalidMetadata(
-                            path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "epoch \(position.epoch)",
-                            problem: "is not one of the \(settings.epochs) epochs of \(id.name)")
-                    }
-                    var random = shuffleRandom(id)
-                    _ = ModelTrainer.order(count: trainingSamples(id.role), afterEpochs: position.epoch, random: &random)
-                    guard random.state.hexDigits == position.shuffleState else {
-                        throw CheckpointError.invalidMetadata(
-                            path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "shuffle \(position.shuffleState)",
-                            problem: "does not follow from the run's seed and split")
-                    }
+                    try check(checkpoint, of: member)
                 } catch {
                     throw folder.damagedEpochCheckpoint(id, error)
                 }
                 savedModels[id] = .partway(checkpoint)
             }
+        }
+    }
+
+    /// An epoch checkpoint must fit its model, its optimizer and the run's shuffles.
+    private func check(_ checkpoint: EpochCheckpoint, of member: Member) throws {
+        let settings = settings(for: member.id.role)
+        let position = checkpoint.position
+        let network = makeNetwork(member.spec, stream: "plan")
+        let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
+                                                weightDecay: settings.weightDecay)
+        try checkpoint.restore(into: network, optimizer: optimizer)
+        guard (1...settings.epochs).contains(position.epoch) else {
+            throw CheckpointError.invalidMetadata(
+                path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "epoch \(position.epoch)",
+                problem: "is not one of the \(settings.epochs) epochs of \(member.id.name)")
+        }
+        var random = shuffleRandom(member.id)
+        _ = ModelTrainer.order(count: trainingSamples(member.id.role), afterEpochs: position.epoch, random: &random)
+        guard random.state.hexDigits == position.shuffleState else {
+            throw CheckpointError.invalidMetadata(
+                path: checkpoint.path, key: EpochCheckpoint.positionKey, value: "shuffle \(position.shuffleState)",
+                problem: "does not follow from the run's seed and split")
         }
     }
 
@@ -193,24 +205,35 @@ public final class Experiment {
     }
 
     public var plan: RunPlan {
-        var models = [RunPlan.Model]()
-        func add(_ id: ModelID, _ spec: ArchitectureSpec, epochs: Int) {
-            let network = makeNetwork(spec, stream: "plan")
-            models.append(.init(id: id, parameters: network.parameterCount,
-                                forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: epochs,
-                                epochsCompleted: epochsDone(id), checkpointedEpochEnd: checkpointedEpochEnd(id, epochs: epochs)))
-        }
-        add(ModelID(role: .mentor, index: 1, spec: mentorSpec.text), mentorSpec, epochs: loadedMentor == nil ? config.epochs : 0)
-        for (k, spec) in studentSpecs.enumerated() {
-            add(ModelID(role: .student, index: k + 1, spec: spec.text), spec, epochs: config.studentEpochs)
-        }
-        if config.baselines {
-            for (k, spec) in studentSpecs.enumerated() {
-                add(ModelID(role: .baseline, index: k + 1, spec: spec.text), spec, epochs: config.epochs)
-            }
+        let models = lineup.map { member in
+            let network = makeNetwork(member.spec, stream: "plan")
+            return RunPlan.Model(id: member.id, parameters: network.parameterCount,
+                                 forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: member.epochs,
+                                 epochsCompleted: epochsDone(member.id),
+                                 checkpointedEpochEnd: checkpointedEpochEnd(member.id, epochs: member.epochs))
         }
         return RunPlan(dataSet: dataSet.name, inputShape: dataSet.train.shape, classes: dataSet.classCount,
                        split: splitSizes, models: models)
+    }
+
+    // MARK: - Running
+
+    /// What the phases of one `run` share.
+    private struct Pass {
+        let control: TrainingControl
+        let emit: (TrainingEvent) -> Void
+        let test: Evaluator
+        let validation: Evaluator?
+        var results: [ModelResult] = []
+    }
+
+    /// The mentor as the students and baselines after it need it.
+    private struct Mentor {
+        let network: Network
+        let result: ModelResult
+        /// Its test predictions, for each later model's agreement with it.
+        let predictions: [UInt8]
+        var finished: Bool { result.status == .finished }
     }
 
     /// Runs every phase; `listener` is called on this thread, in order. Never throws:
@@ -220,165 +243,172 @@ public final class Experiment {
         if let threads = config.threads { Parallel.threads = threads }
         let started = ContinuousClock.now
         listener(.runStarted(plan))
-        let testEvaluator = Evaluator(split.test)
-        let validationEvaluator = split.validation.count > 0 ? Evaluator(split.validation) : nil
-        var results: [ModelResult] = []
-
-        func finish(_ result: ModelResult, network: Network?) {
-            var result = result
-            defer {
-                results.append(result)
-                listener(.modelFinished(result))
-            }
-            if let network, result.epochsCompleted > 0, let folder = config.saveDirectory {
-                let path = (folder as NSString).appendingPathComponent(
-                    "\(result.id.name.replacingOccurrences(of: " ", with: "-"))-\(result.id.spec).safetensors")
-                do {
-                    try network.save(to: path, metadata: [
-                        "role": result.id.role.rawValue, "data_set": dataSet.name,
-                        "test_accuracy": result.test.map { String($0.accuracy) } ?? "",
-                        SplitKey.seed: String(config.seed),
-                        SplitKey.labeledFraction: String(config.labeledFraction),
-                    ])
-                    result.checkpoint = path
-                } catch {
-                    result.checkpointError = "\(error)"
-                }
-            }
-            // A stopped or skipped model is not done: a resumed run trains it.
-            switch result.status {
-            case .finished, .diverged: runFolder?.record(&result, network: network)
-            case .stopped, .skipped: break
-            }
+        let results = withoutActuallyEscaping(listener) { emit in
+            var pass = Pass(control: control, emit: emit, test: Evaluator(split.test),
+                            validation: split.validation.count > 0 ? Evaluator(split.validation) : nil)
+            let mentor = trainMentor(&pass)
+            trainStudents(after: mentor, &pass)
+            if config.baselines { trainBaselines(after: mentor, &pass) }
+            return pass.results
         }
-
-        /// A model that ended before the run was resumed, reported as it was.
-        func reReport(_ id: ModelID, phase: Phase) -> Bool {
-            guard case .ended(let result) = savedModels[id] else { return false }
-            listener(.phaseStarted(phase))
-            results.append(result)
-            listener(.modelFinished(result))
-            return true
-        }
-
-        func train(_ trainer: ModelTrainer) -> ModelResult {
-            trainer.epochCheckpointPath = runFolder?.epochCheckpointPath(trainer.id)
-            if case .partway(let checkpoint) = savedModels[trainer.id] { trainer.resumeFrom = checkpoint }
-            return trainer.run(control: control, emit: listener)
-        }
-
-        func skipped(_ id: ModelID, _ spec: ArchitectureSpec, because reason: String) -> ModelResult {
-            let network = makeNetwork(spec, stream: "plan")
-            return ModelResult(id: id, parameters: network.parameterCount,
-                               forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .skipped(reason))
-        }
-
-        // Models still to train after the mentor; none when a resumed run had ended them all.
-        let modelsLeft = modelIDs.dropFirst().contains { id, _ in
-            guard case .ended = savedModels[id] else { return true }
-            return false
-        }
-
-        // 1. The mentor learns from the labeled part (or was trained on it before).
-        let mentorID = ModelID(role: .mentor, index: 1, spec: mentorSpec.text)
-        let mentor: Network
-        var mentorResult: ModelResult
-        let mentorPredictions: [UInt8]
-        if case .ended(let saved) = savedModels[mentorID] {
-            _ = reReport(mentorID, phase: .mentor)
-            mentorResult = saved
-            mentor = savedMentor ?? makeNetwork(mentorSpec, stream: "mentor")
-            // The same weights give the same predictions the trainer kept at its last epoch.
-            mentorPredictions = savedMentor != nil && modelsLeft ? testEvaluator.evaluate(mentor).predictions : []
-        } else if let loadedMentor {
-            listener(.phaseStarted(.mentor))
-            mentor = loadedMentor
-            let (evaluation, predictions) = testEvaluator.evaluate(mentor)
-            mentorResult = ModelResult(id: mentorID, parameters: mentor.parameterCount,
-                                       forwardFLOPsPerSample: mentor.forwardFLOPsPerSample, status: .finished)
-            mentorResult.test = evaluation
-            mentorResult.checkpoint = config.mentorCheckpoint
-            mentorPredictions = predictions
-            results.append(mentorResult)
-            listener(.modelFinished(mentorResult))
-        } else {
-            listener(.phaseStarted(.mentor))
-            mentor = makeNetwork(mentorSpec, stream: "mentor")
-            let trainer = ModelTrainer(
-                id: mentorID, network: mentor, batches: labeledBatches(split.labeled), settings: settings(for: .mentor),
-                test: testEvaluator, validation: validationEvaluator, mentorPredictions: nil, parityTarget: nil,
-                random: shuffleRandom(mentorID))
-            mentorResult = train(trainer)
-            mentorPredictions = trainer.lastPredictions
-            finish(mentorResult, network: mentor)
-        }
-
-        // 2. The mentor annotates the pool; 3. the students learn from that alone.
-        let studentIDs = studentSpecs.enumerated().map { ModelID(role: .student, index: $0 + 1, spec: $1.text) }
-        if mentorResult.status == .finished, let mentorAccuracy = mentorResult.test?.accuracy {
-            // Made when the first student that trains needs it: a resumed run whose
-            // students all ended needs none.
-            var annotation: MentorAnnotation?
-            for (k, spec) in studentSpecs.enumerated() {
-                let phase = Phase.student(index: k + 1, of: studentSpecs.count)
-                if reReport(studentIDs[k], phase: phase) { continue }
-                guard !control.isStopped else {
-                    finish(skipped(studentIDs[k], spec, because: "the run was stopped"), network: nil)
-                    continue
-                }
-                if annotation == nil {
-                    listener(.phaseStarted(.annotating))
-                    let annotationStart = ContinuousClock.now
-                    annotation = MentorAnnotation(mentor: mentor, pool: split.unlabeled)
-                    listener(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
-                }
-                listener(.phaseStarted(phase))
-                let student = makeNetwork(spec, stream: "model \(k + 1)")
-                let trainer = ModelTrainer(
-                    id: studentIDs[k], network: student,
-                    batches: MimicBatches(pool: split.unlabeled, annotation: annotation!, loss: config.loss,
-                                          temperature: config.temperature),
-                    settings: settings(for: .student), test: testEvaluator, validation: nil,
-                    mentorPredictions: mentorPredictions, parityTarget: mentorAccuracy,
-                    random: shuffleRandom(studentIDs[k]))
-                finish(train(trainer), network: student)
-            }
-        } else {
-            let reason = control.isStopped ? "the run was stopped" : "the mentor did not finish training"
-            for (k, spec) in studentSpecs.enumerated() {
-                finish(skipped(studentIDs[k], spec, because: reason), network: nil)
-            }
-        }
-
-        // 4. Each student's architecture trained on the labeled part alone: what the
-        //    student must beat. It starts from the same initial weights as the student.
-        if config.baselines {
-            let mentorPredictions = mentorResult.status == .finished ? mentorPredictions : nil
-            let parityTarget = mentorResult.status == .finished ? mentorResult.test?.accuracy : nil
-            for (k, spec) in studentSpecs.enumerated() {
-                let id = ModelID(role: .baseline, index: k + 1, spec: spec.text)
-                let phase = Phase.baseline(index: k + 1, of: studentSpecs.count)
-                if reReport(id, phase: phase) { continue }
-                guard !control.isStopped else {
-                    finish(skipped(id, spec, because: "the run was stopped"), network: nil)
-                    continue
-                }
-                listener(.phaseStarted(phase))
-                let baseline = makeNetwork(spec, stream: "model \(k + 1)")
-                let trainer = ModelTrainer(
-                    id: id, network: baseline, batches: labeledBatches(split.labeled),
-                    settings: settings(for: .baseline), test: testEvaluator, validation: validationEvaluator,
-                    mentorPredictions: mentorPredictions, parityTarget: parityTarget,
-                    random: shuffleRandom(id))
-                finish(train(trainer), network: baseline)
-            }
-        }
-
         listener(.phaseStarted(.done))
         let report = ExperimentReport(dataSet: dataSet.name, split: splitSizes, config: config, results: results,
                                       wallTime: (ContinuousClock.now - started).seconds)
         listener(.runFinished(report))
         return report
+    }
+
+    /// 1. The mentor learns from the labeled part (or learned from it before).
+    private func trainMentor(_ pass: inout Pass) -> Mentor {
+        let member = members(.mentor)[0]
+        if case .ended(let saved) = savedModels[member.id] {
+            reReport(saved, phase: .mentor, &pass)
+            let network = savedMentor ?? makeNetwork(member.spec, stream: "mentor")
+            // Students left to train need its predictions: the same weights give the
+            // same ones the trainer kept at its last epoch.
+            let modelsLeft = lineup.dropFirst().contains { member in
+                guard case .ended = savedModels[member.id] else { return true }
+                return false
+            }
+            let predictions = savedMentor != nil && modelsLeft ? pass.test.evaluate(network).predictions : []
+            return Mentor(network: network, result: saved, predictions: predictions)
+        }
+        pass.emit(.phaseStarted(.mentor))
+        if let loadedMentor {
+            let (evaluation, predictions) = pass.test.evaluate(loadedMentor)
+            var result = ModelResult(id: member.id, parameters: loadedMentor.parameterCount,
+                                     forwardFLOPsPerSample: loadedMentor.forwardFLOPsPerSample, status: .finished)
+            result.test = evaluation
+            result.checkpoint = config.mentorCheckpoint
+            pass.results.append(result)
+            pass.emit(.modelFinished(result))
+            return Mentor(network: loadedMentor, result: result, predictions: predictions)
+        }
+        let network = makeNetwork(member.spec, stream: "mentor")
+        let trainer = ModelTrainer(
+            id: member.id, network: network, batches: labeledBatches(split.labeled), settings: settings(for: .mentor),
+            test: pass.test, validation: pass.validation, mentorPredictions: nil, parityTarget: nil,
+            random: shuffleRandom(member.id))
+        let result = finish(train(trainer, &pass), network: network, &pass)
+        return Mentor(network: network, result: result, predictions: trainer.lastPredictions)
+    }
+
+    /// 2. The mentor annotates the pool; 3. the students learn from that alone.
+    private func trainStudents(after mentor: Mentor, _ pass: inout Pass) {
+        let students = members(.student)
+        guard mentor.finished, let mentorAccuracy = mentor.result.test?.accuracy else {
+            let reason = pass.control.isStopped ? "the run was stopped" : "the mentor did not finish training"
+            for member in students { finish(skipped(member, because: reason), network: nil, &pass) }
+            return
+        }
+        // Made when the first student that trains needs it: a resumed run whose
+        // students all ended needs none.
+        var annotation: MentorAnnotation?
+        for member in students {
+            let phase = Phase.student(index: member.id.index, of: students.count)
+            if case .ended(let saved) = savedModels[member.id] {
+                reReport(saved, phase: phase, &pass)
+                continue
+            }
+            guard !pass.control.isStopped else {
+                finish(skipped(member, because: "the run was stopped"), network: nil, &pass)
+                continue
+            }
+            if annotation == nil {
+                pass.emit(.phaseStarted(.annotating))
+                let annotationStart = ContinuousClock.now
+                annotation = MentorAnnotation(mentor: mentor.network, pool: split.unlabeled)
+                pass.emit(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
+            }
+            pass.emit(.phaseStarted(phase))
+            let student = makeNetwork(member.spec, stream: "model \(member.id.index)")
+            let trainer = ModelTrainer(
+                id: member.id, network: student,
+                batches: MimicBatches(pool: split.unlabeled, annotation: annotation!, loss: config.loss,
+                                      temperature: config.temperature),
+                settings: settings(for: .student), test: pass.test, validation: nil,
+                mentorPredictions: mentor.predictions, parityTarget: mentorAccuracy,
+                random: shuffleRandom(member.id))
+            finish(train(trainer, &pass), network: student, &pass)
+        }
+    }
+
+    /// 4. Each student's architecture trained on the labeled part alone: what the
+    ///    student must beat. It starts from the same initial weights as the student.
+    private func trainBaselines(after mentor: Mentor, _ pass: inout Pass) {
+        let baselines = members(.baseline)
+        for member in baselines {
+            let phase = Phase.baseline(index: member.id.index, of: baselines.count)
+            if case .ended(let saved) = savedModels[member.id] {
+                reReport(saved, phase: phase, &pass)
+                continue
+            }
+            guard !pass.control.isStopped else {
+                finish(skipped(member, because: "the run was stopped"), network: nil, &pass)
+                continue
+            }
+            pass.emit(.phaseStarted(phase))
+            let baseline = makeNetwork(member.spec, stream: "model \(member.id.index)")
+            let trainer = ModelTrainer(
+                id: member.id, network: baseline, batches: labeledBatches(split.labeled),
+                settings: settings(for: .baseline), test: pass.test, validation: pass.validation,
+                mentorPredictions: mentor.finished ? mentor.predictions : nil,
+                parityTarget: mentor.finished ? mentor.result.test?.accuracy : nil,
+                random: shuffleRandom(member.id))
+            finish(train(trainer, &pass), network: baseline, &pass)
+        }
+    }
+
+    /// Trains one model, from its epoch checkpoint when the run was resumed partway.
+    private func train(_ trainer: ModelTrainer, _ pass: inout Pass) -> ModelResult {
+        trainer.epochCheckpointPath = folder?.epochCheckpointPath(trainer.id)
+        if case .partway(let checkpoint) = savedModels[trainer.id] { trainer.resumeFrom = checkpoint }
+        return trainer.run(control: pass.control, emit: pass.emit)
+    }
+
+    /// A model that ended before the run was resumed, reported as it was.
+    private func reReport(_ result: ModelResult, phase: Phase, _ pass: inout Pass) {
+        pass.emit(.phaseStarted(phase))
+        pass.results.append(result)
+        pass.emit(.modelFinished(result))
+    }
+
+    private func skipped(_ member: Member, because reason: String) -> ModelResult {
+        let network = makeNetwork(member.spec, stream: "plan")
+        return ModelResult(id: member.id, parameters: network.parameterCount,
+                           forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .skipped(reason))
+    }
+
+    /// Reports a model that ended, after keeping its weights: in the --save folder if
+    /// one is given, and in the run folder (with its result) when it finished or
+    /// diverged. A stopped or skipped model is not done: a resumed run trains it.
+    @discardableResult
+    private func finish(_ result: ModelResult, network: Network?, _ pass: inout Pass) -> ModelResult {
+        var result = result
+        let metadata = [
+            "role": result.id.role.rawValue, "data_set": dataSet.name,
+            "test_accuracy": result.test.map { String($0.accuracy) } ?? "",
+            SplitKey.seed: String(config.seed),
+            SplitKey.labeledFraction: String(config.labeledFraction),
+        ]
+        // A run recorded before the run folder kept final weights named its folder as
+        // --save too: write them once.
+        if let network, result.epochsCompleted > 0, let save = config.saveDirectory, save != folder?.path {
+            let path = (save as NSString).appendingPathComponent(RunFolder.checkpointName(result.id))
+            do {
+                try network.save(to: path, metadata: metadata)
+                result.checkpoint = path
+            } catch {
+                result.checkpointError = "\(error)"
+            }
+        }
+        switch result.status {
+        case .finished, .diverged: folder?.keep(&result, network: network, metadata: metadata)
+        case .stopped, .skipped: break
+        }
+        pass.results.append(result)
+        pass.emit(.modelFinished(result))
+        return result
     }
 
     /// Checkpoint metadata that records which split a model was trained on.

@@ -38,12 +38,6 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
     public var baselines: Bool = false
     /// Folder for checkpoints; nil keeps none.
     public var saveDirectory: String?
-    /// Folder the run keeps its progress in as it trains (an epoch checkpoint of the
-    /// model in training, the final weights and result of every model that ended), so
-    /// that an interrupted run can be resumed; nil keeps none. It is the engine's working
-    /// state for one run, where `saveDirectory` is what the user keeps and may share
-    /// between runs: a run folder belongs to a single run and is refused to any other.
-    public var runDirectory: String?
     /// Threads the engine uses; nil: one per core (or OPENBLAS_NUM_THREADS).
     public var threads: Int?
 
@@ -84,12 +78,13 @@ public struct ExperimentConfig: Sendable, Codable, Equatable {
 }
 
 extension ExperimentConfig {
-    /// The config a run folder was started with, for resuming it from the folder alone;
-    /// `runDirectory` is set to `path`, the rest is as it was.
-    public static func stored(inRunDirectory path: String) throws(ConfigError) -> ExperimentConfig {
-        var config = try RunFolder.storedIdentity(at: path).config
-        config.runDirectory = path
-        return config
+    /// The same experiment: equal in everything but the thread count, which changes
+    /// only the order partial sums are added in.
+    public func sameExperiment(as other: ExperimentConfig) -> Bool {
+        var (a, b) = (self, other)
+        a.threads = nil
+        b.threads = nil
+        return a == b
     }
 }
 

@@ -8,17 +8,23 @@ import Darwin
 /// The folder a run writes into as it trains, so that a process killed at any instant,
 /// even by SIGKILL, can be resumed from its last completed epoch:
 ///
-///     run.json                    what the run is: its config and the data set it learns from
-///     lock                        held (flock) by the process training in the folder
-///     <model>.epoch.safetensors   the last completed epoch: weights, optimizer state, position
-///     <model>.safetensors         the final weights of a model that ended (a plain checkpoint)
-///     <model>.result.json         its ModelResult, written last: a model with one is done
+///     run.json                         what the run is: its config and the data set it learns from
+///     lock                             held (flock) by the process training in the folder
+///     <model>.epoch.safetensors        the last completed epoch: weights, optimizer state, position
+///     <model>-<spec>.safetensors       the final weights of a model that ended (a plain checkpoint)
+///     <model>.result.json              its ModelResult, written last: a model with one is done
 ///
 /// where <model> is "mentor", "student-1", "baseline-2". Every file is written to a
 /// temporary name and renamed, so each is either the previous version or the new one.
-final class RunFolder {
-    static let identityName = "run.json"
-    static let lockName = "lock"
+///
+/// Whoever owns the run (its session) opens the folder and hands it to the engine,
+/// which reads and writes its checkpoints through it. The open folder holds the lock
+/// for as long as it lives: two processes training in one folder would overwrite each
+/// other's checkpoints, and a lock nobody holds tells that no process trains the run
+/// (`isLocked(path:)`).
+public final class RunFolder {
+    public static let identityName = "run.json"
+    public static let lockName = "lock"
 
     /// What a folder was started for; a resume must match it.
     struct Identity: Codable {
@@ -38,15 +44,27 @@ final class RunFolder {
         case partway(EpochCheckpoint)
     }
 
-    let path: String
-    private let lockDescriptor: Int32
+    public let path: String
+    /// True for the folder of a run started before (`reopen`), whose models the engine
+    /// takes up where they stopped; false for a new run's.
+    public let holdsRun: Bool
+    private var lockDescriptor: Int32
 
-    private init(path: String, lockDescriptor: Int32) {
+    private init(path: String, holdsRun: Bool, lockDescriptor: Int32) {
         self.path = path
+        self.holdsRun = holdsRun
         self.lockDescriptor = lockDescriptor
     }
 
-    deinit { close(lockDescriptor) }
+    deinit { release() }
+
+    /// Lets go of the lock before the folder is freed: the run has ended, and another
+    /// process may take it up (a resume of a stopped run).
+    public func release() {
+        guard lockDescriptor >= 0 else { return }
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -69,34 +87,84 @@ final class RunFolder {
         return decoder
     }()
 
-    // MARK: - Starting and resuming
+    // MARK: - Opening
 
-    /// Makes `path` the folder of a new run. It may exist, but must hold no run yet.
-    static func start(at path: String, identity: Identity) throws(ConfigError) -> RunFolder {
+    /// Opens `path` for a new run, making it if missing; it must hold no run yet.
+    public static func create(at path: String) throws(ConfigError) -> RunFolder {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw ConfigError(message: "Run folder \(path) cannot be created (\(error.localizedDescription)); choose a folder you can write to.")
         }
-        let folder = try locked(path)
+        let descriptor = try lock(path)
+        let folder = RunFolder(path: path, holdsRun: false, lockDescriptor: descriptor)
         guard !FileManager.default.fileExists(atPath: folder.file(identityName)) else {
             throw ConfigError(message: "Run folder \(path) already holds a run; resume that run, or start this one in an empty folder.")
-        }
-        do {
-            try FileBytes.storeAtomically(Array(try encoder.encode(identity)), to: folder.file(identityName))
-        } catch {
-            throw ConfigError(message: "Run folder \(path) cannot be written (\(Self.reason(error))); choose a folder you can write to, with free space.")
         }
         return folder
     }
 
-    /// Opens the folder of an interrupted run, which must have been started with the
-    /// same settings on the same data, and clears the temporary files a killed write left.
-    static func resume(at path: String, identity: Identity) throws(ConfigError) -> RunFolder {
-        let saved = try storedIdentity(at: path)
-        let folder = try locked(path)
-        if comparable(saved.config, to: identity.config) != comparable(identity.config, to: saved.config) {
-            guard let difference = difference(saved.config, identity.config) else {
+    /// Opens the folder of a run started before, to take it up again where it stopped,
+    /// and clears the temporary files a killed write left.
+    public static func reopen(at path: String) throws(ConfigError) -> RunFolder {
+        _ = try storedIdentity(at: path)
+        let folder = RunFolder(path: path, holdsRun: true, lockDescriptor: try lock(path))
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
+            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                try? FileManager.default.removeItem(atPath: folder.file(name))
+            }
+        }
+        return folder
+    }
+
+    /// Takes over the folder's lock that the parent process holds and handed down
+    /// (`handDownLock`) as descriptor `lockDescriptor`, so that the run is never
+    /// without a process that holds it. The descriptor must be that folder's lock.
+    public static func adopt(at path: String, lockDescriptor descriptor: Int32) throws(ConfigError) -> RunFolder {
+        var held = stat(), file = stat()
+        let lockPath = (path as NSString).appendingPathComponent(lockName)
+        guard fstat(descriptor, &held) == 0, stat(lockPath, &file) == 0,
+              held.st_dev == file.st_dev, held.st_ino == file.st_ino else {
+            throw ConfigError(message: "Descriptor \(descriptor) is not the lock of run folder \(path); start the run with 'mimic train --detach' rather than by hand.")
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let holdsRun = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(identityName))
+        return RunFolder(path: path, holdsRun: holdsRun, lockDescriptor: descriptor)
+    }
+
+    /// The lock's descriptor, left open across `exec` so that a child process started
+    /// next inherits it and can `adopt` the folder. Call it just before starting that child.
+    public func handDownLock() -> Int32 {
+        _ = fcntl(lockDescriptor, F_SETFD, 0)
+        return lockDescriptor
+    }
+
+    /// Whether some process (any, on this machine or, on a file system that shares
+    /// locks, another) holds the lock of the run folder at `path`; nil when the folder
+    /// has no lock file to ask. Asking takes the lock for an instant when nobody holds
+    /// it, which is why `lock` tries a few times.
+    public static func isLocked(path: String) -> Bool? {
+        let descriptor = open((path as NSString).appendingPathComponent(lockName), O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return false }
+        return errno == EWOULDBLOCK ? true : nil
+    }
+
+    /// Binds a new run's folder to `identity`, or checks that a reopened folder was
+    /// started for the same run. Called by the engine before anything trains.
+    func begin(_ identity: Identity) throws(ConfigError) {
+        guard holdsRun else {
+            do {
+                try FileBytes.storeAtomically(Array(try Self.encoder.encode(identity)), to: file(Self.identityName))
+            } catch {
+                throw ConfigError(message: "Run folder \(path) cannot be written (\(Self.reason(error))); choose a folder you can write to, with free space.")
+            }
+            return
+        }
+        let saved = try Self.storedIdentity(at: path)
+        if Self.comparable(saved.config, to: identity.config) != Self.comparable(identity.config, to: saved.config) {
+            guard let difference = Self.difference(saved.config, identity.config) else {
                 throw ConfigError(message: "Run folder \(path) was started with other settings than this run's; resume it with the settings it was started with.")
             }
             throw ConfigError(message: "Run folder \(path) was started with \(difference.saved), but this run has \(difference.given); resume it with the settings it was started with.")
@@ -110,12 +178,12 @@ final class RunFolder {
         guard saved.mentorWeights == identity.mentorWeights else {
             throw ConfigError(message: "Run folder \(path) was started with another mentor than the one now in \(identity.config.mentorCheckpoint ?? "its run"); its students would learn from a different annotation, so start a new run.")
         }
-        if let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
-            for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-                try? FileManager.default.removeItem(atPath: folder.file(name))
-            }
-        }
-        return folder
+    }
+
+    /// The configuration of the run a folder holds, as it was started: one sentence
+    /// when it holds none or cannot be read.
+    public static func storedConfig(at path: String) throws(ConfigError) -> ExperimentConfig {
+        try storedIdentity(at: path).config
     }
 
     /// The run a folder holds, as it was started.
@@ -137,20 +205,21 @@ final class RunFolder {
         }
     }
 
-    /// Holds the folder's lock for as long as the folder is open: two processes training
-    /// in one folder would overwrite each other's checkpoints. The kernel drops the lock
-    /// when the process ends, however it ends.
-    private static func locked(_ path: String) throws(ConfigError) -> RunFolder {
+    /// Takes the folder's lock. The kernel drops it when the process ends, however it
+    /// ends. A few tries, a few milliseconds apart: `isLocked` holds it for an instant.
+    private static func lock(_ path: String) throws(ConfigError) -> Int32 {
         let lockPath = (path as NSString).appendingPathComponent(lockName)
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ConfigError(message: "Run folder \(path) is not writable (\(String(cString: strerror(errno)))); choose a folder you can write to.")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw ConfigError(message: "Run folder \(path) is in use by another mimic process; wait for it to end, or stop it first.")
+        for attempt in 0..<20 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return descriptor }
+            if errno != EWOULDBLOCK || attempt == 19 { break }
+            usleep(5_000)
         }
-        return RunFolder(path: path, lockDescriptor: descriptor)
+        close(descriptor)
+        throw ConfigError(message: "Run folder \(path) is in use by another mimic process; wait for it to end, or stop it first.")
     }
 
     // MARK: - Models
@@ -158,8 +227,16 @@ final class RunFolder {
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     private static func stem(_ id: ModelID) -> String { id.name.replacingOccurrences(of: " ", with: "-") }
+    /// "student-1-cnn-s.safetensors": a model's final checkpoint, in a run folder or a --save folder.
+    static func checkpointName(_ id: ModelID) -> String { "\(stem(id))-\(id.spec).safetensors" }
     func epochCheckpointPath(_ id: ModelID) -> String { file("\(Self.stem(id)).epoch.safetensors") }
-    func finalCheckpointPath(_ id: ModelID) -> String { file("\(Self.stem(id)).safetensors") }
+    /// The final weights of a model, under the name a --save folder gives them too.
+    func finalCheckpointPath(_ id: ModelID) -> String {
+        let path = file(Self.checkpointName(id))
+        // Folders written before the final weights took the save folder's name.
+        let older = file("\(Self.stem(id)).safetensors")
+        return !FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: older) ? older : path
+    }
     func resultPath(_ id: ModelID) -> String { file("\(Self.stem(id)).result.json") }
 
     /// What the folder holds of `id`: nothing, its result, or its last epoch checkpoint.
@@ -211,13 +288,14 @@ final class RunFolder {
         }
     }
 
-    /// Keeps a model that ended: its final weights, then its result, whose presence
-    /// marks the model done. A failure goes into the result's `checkpointError`.
-    func record(_ result: inout ModelResult, network: Network?) {
+    /// Keeps a model that ended: its final weights (with `metadata`), then its result,
+    /// whose presence marks the model done. A failure goes into the result's `checkpointError`.
+    func keep(_ result: inout ModelResult, network: Network?, metadata: [String: String]) {
         do {
             if let network, result.epochsCompleted > 0 {
-                try network.save(to: finalCheckpointPath(result.id), metadata: ["role": result.id.role.rawValue])
-                if result.checkpoint == nil { result.checkpoint = finalCheckpointPath(result.id) }
+                let path = file(Self.checkpointName(result.id))
+                try network.save(to: path, metadata: metadata)
+                if result.checkpoint == nil { result.checkpoint = path }
             }
             try FileBytes.storeAtomically(Array(try Self.encoder.encode(result)), to: resultPath(result.id))
         } catch let error as CheckpointError {
@@ -237,7 +315,6 @@ final class RunFolder {
     private static func comparable(_ config: ExperimentConfig, to other: ExperimentConfig) -> ExperimentConfig {
         var config = config
         config.dataDirectory = ""
-        config.runDirectory = nil
         config.saveDirectory = nil
         config.threads = nil
         if config.mentorCheckpoint != nil && other.mentorCheckpoint != nil {

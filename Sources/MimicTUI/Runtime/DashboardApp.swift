@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicSession
 import MimicStore
 
 /// The run loop: reads keys with a short timeout, drains what other threads sent,
@@ -48,9 +49,8 @@ public final class DashboardApp {
     private let inbox = EventInbox()
     private let catalog: ThemeCatalog
     private var state: DashboardState
-    private var runner: TrainingRunner?
-    /// Takes `mimic watch`'s pause, resume and stop for the run trained here.
-    private var controlPoller: RunControlPoller?
+    /// The run trained here, if any.
+    private var session: RunSession?
     private var follower: RunFollower?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
@@ -146,8 +146,7 @@ public final class DashboardApp {
             }
         }
         // Only a run trained here stops; a watched run's process goes on.
-        runner?.stop(waitingUpTo: 2)
-        controlPoller?.cancel()
+        session?.stop(waitingUpTo: 2)
         return interrupted ? 130 : 0
     }
 
@@ -248,47 +247,37 @@ public final class DashboardApp {
         switch effect {
         case .startRun(let config):
             guard let dataSet = state.dataSet else { return }
-            let (recorder, config) = recordRun(config)
             do {
                 let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
                                           validationFraction: config.validationFraction, seed: config.seed)
-                let experiment = try Experiment(config: config, dataSet: dataSet, split: split)
-                let runner = TrainingRunner(experiment: experiment, inbox: inbox, recorder: recorder)
-                self.runner = runner
-                controlPoller?.cancel()
-                controlPoller = recorder.map { recorder in
-                    RunControlPoller(store: recorder.store, runID: recorder.runID, control: runner.control) { [inbox] message in
-                        inbox.push(.note(message))
-                    }
+                let inbox = inbox
+                func start(recordingIn store: RunStore?) throws -> RunSession {
+                    try RunSession.start(config, dataSet: dataSet, split: split, store: store,
+                                         programVersion: options.programVersion) { message in inbox.push(.note(message)) }
                 }
-                runner.start()
+                // A store that cannot take the run does not stop it: it trains unrecorded.
+                let session: RunSession
+                do {
+                    session = try start(recordingIn: options.store)
+                } catch let error as StoreError {
+                    inbox.push(.note("This run is not recorded: \(error)"))
+                    session = try start(recordingIn: nil)
+                }
+                self.session = session
+                if let id = session.runID { inbox.push(.recordedAs(id)) }
+                session.start(prepareThread: SignalFlags.blockTerminalSignalsOnThisThread) { event in
+                    inbox.push(.engine(event))
+                }
             } catch {
                 // Nothing trained: the run leaves no record.
-                if let recorder { try? recorder.store.deleteRun(recorder.runID) }
                 state.run = nil
                 state.status = "\(error)"
             }
-        case .pauseRun: follower == nil ? runner?.control.pause() : request(.pause)
-        case .resumeRun: follower == nil ? runner?.control.resume() : request(.resume)
-        case .stopRun: follower == nil ? runner?.control.stop() : request(.stop)
+        case .pauseRun: follower == nil ? session?.control.pause() : request(.pause)
+        case .resumeRun: follower == nil ? session?.control.resume() : request(.resume)
+        case .stopRun: follower == nil ? session?.control.stop() : request(.stop)
         case let .loadPastRun(id, read): loadPastRun(id, read: read)
         case .quit: break
-        }
-    }
-
-    /// A recorder for a new run in the store, and the configuration to run (its
-    /// checkpoints go to the run's folder). A store that cannot take the run does not
-    /// stop it: the status line says so and the run trains unrecorded.
-    private func recordRun(_ config: ExperimentConfig) -> (RunRecorder?, ExperimentConfig) {
-        guard let store = options.store else { return (nil, config) }
-        do {
-            let run = try store.createRun(config: config, programVersion: options.programVersion)
-            let recorder = RunRecorder(store: store, runID: run.id) { [inbox] message in inbox.push(.note(message)) }
-            inbox.push(.recordedAs(run.id))
-            return (recorder, run.config)
-        } catch {
-            inbox.push(.note("This run is not recorded: \(error)"))
-            return (nil, config)
         }
     }
 

@@ -4,7 +4,7 @@ import Synchronization
 
 /// The dashboard's machinery without a terminal, to measure what it costs a training:
 /// the same inbox, reducer and renderer as `DashboardApp`, on a thread of their own,
-/// fed the training's events as `TrainingRunner` feeds them (`receive`), drawing into a
+/// fed the training's events as a run session feeds them (`receive`), drawing into a
 /// grid nobody sees. It redraws every `DashboardApp.frameInterval` whether or not
 /// anything changed, where the app redraws only on a change (a progress point, a key,
 /// the clock's second), so its cost is an upper bound of the app's. What it leaves

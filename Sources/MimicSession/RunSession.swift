@@ -1,0 +1,250 @@
+import Foundation
+import MimicEngine
+import MimicStore
+
+/// One run's whole life, the one way every entry point trains (`mimic train`,
+/// `resume`, `reproduce`, the dashboard): its record in the store, created or claimed;
+/// its run folder, made for it alone and held locked for as long as the run lives
+/// (the lock is how any other mimic tells that it is alive); the experiment, handed
+/// that folder for its checkpoints; the recorder that writes its events into the
+/// store; the poller that takes pause, resume and stop from watchers and beats its
+/// heartbeat; the thread it trains on; and what is left behind on each way out.
+///
+///     start / resume / adopt ──> Experiment ──events──> recorder (store)
+///                                                  └──> listener (printer, dashboard)
+///
+/// On the way out: a run that ends (done, stopped, a model diverged) is recorded as
+/// such by the recorder; a run that cannot start leaves the store as it found it (a
+/// new record is deleted with the folder made for it, nothing else; a resumed one
+/// keeps its status; one claimed for this process is marked failed or given back);
+/// a process that dies leaves its lock free, which marks the run interrupted.
+/// Without a store, a run records nothing and keeps no run folder.
+public final class RunSession: @unchecked Sendable {
+    // @unchecked: set up on one thread, then trained on one thread at a time; the
+    // control is thread-safe.
+    public let experiment: Experiment
+    public let control = TrainingControl()
+    public let store: RunStore?
+    /// The run's id in the store; nil when nothing is recorded.
+    public let runID: Int64?
+    private let folder: RunFolder?
+    private let recorder: RunRecorder?
+    private let reportFailure: @Sendable (String) -> Void
+    private var poller: RunControlPoller?
+    private let finished = DispatchSemaphore(value: 0)
+
+    private init(experiment: Experiment, store: RunStore?, runID: Int64?, folder: RunFolder?,
+                 reportFailure: @escaping @Sendable (String) -> Void) {
+        self.experiment = experiment
+        self.store = store
+        self.runID = runID
+        self.folder = folder
+        self.reportFailure = reportFailure
+        if let store, let runID {
+            recorder = RunRecorder(store: store, runID: runID, reportFailure: reportFailure)
+        } else {
+            recorder = nil
+        }
+    }
+
+    // MARK: - Starting
+
+    /// A new run of `config` on `dataSet` (on `split` when given), recorded in `store`
+    /// as part of `partOf` when given. Paths in the configuration are recorded absolute,
+    /// so that the record reads the same from any folder.
+    public static func start(_ config: ExperimentConfig, dataSet: DataSet, split: DataSplit? = nil,
+                             store: RunStore?, programVersion: String, partOf: String? = nil,
+                             reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        let config = config.withAbsolutePaths()
+        guard let store else {
+            return RunSession(experiment: try experiment(config, dataSet, split, nil), store: nil, runID: nil, folder: nil,
+                              reportFailure: reportFailure)
+        }
+        let record = try store.createRun(config: config, programVersion: programVersion, partOf: partOf)
+        do {
+            let folder = try RunFolder.create(at: try folderPath(of: record))
+            let experiment = try experiment(config, dataSet, split, folder)
+            return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, reportFailure: reportFailure)
+        } catch {
+            // Nothing trained: the run leaves no record. Its folder was made for it alone
+            // and its lock is released by now, so deleting takes only what it made.
+            try? store.deleteRun(record.id)
+            throw error
+        }
+    }
+
+    /// The run `id` that a parent process recorded and started this process to train
+    /// (`mimic train --detach`), with the folder's lock it handed down as `lockDescriptor`.
+    public static func adopt(_ id: Int64, lockDescriptor: Int32, store: RunStore,
+                             reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        let record = try store.claimRun(id)
+        do {
+            let folder = try RunFolder.adopt(at: try folderPath(of: record), lockDescriptor: lockDescriptor)
+            let dataSet = try DataSet.load(from: record.config.dataDirectory)
+            let experiment = try experiment(record.config, dataSet, nil, folder)
+            return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
+        } catch {
+            // Listed already, by the parent: it failed, and says why.
+            try? store.endRun(id, status: .failed, message: "\(error)")
+            throw error
+        }
+    }
+
+    /// Takes up run `id`, which ended without finishing, from its last epoch
+    /// checkpoints, in the same record (`threads` may differ; the results are the same
+    /// only with the same count). `dataSet` saves loading it again when the caller has it;
+    /// `lockDescriptor` is the folder's lock handed down by a parent (`resume --detach`),
+    /// which claimed the run for this process.
+    public static func resume(_ id: Int64, store: RunStore, threads: Int? = nil, dataSet: DataSet? = nil,
+                              lockDescriptor: Int32? = nil,
+                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        let record = try store.resumableRun(id)
+        var config = record.config
+        if let threads { config.threads = threads }
+        let experiment: Experiment
+        let folder: RunFolder
+        do {
+            try config.validate()
+            let path = try folderPath(of: record)
+            folder = try lockDescriptor.map { fd throws(ConfigError) in try RunFolder.adopt(at: path, lockDescriptor: fd) }
+                ?? RunFolder.reopen(at: path)
+            experiment = try Self.experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        } catch {
+            // A run claimed for this process by its parent is given back, with the reason,
+            // rather than left to look killed; any other run stays as it was.
+            if lockDescriptor != nil {
+                try? store.endRun(id, status: .interrupted, message: "'mimic resume' could not go on with it: \(error)")
+            }
+            throw error
+        }
+        // Claimed only now, after everything that could refuse the resume (the data, the
+        // run folder and its lock): a resume that cannot start leaves the run as it was.
+        _ = try store.claimForResume(id)
+        return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
+    }
+
+    /// Run `id`, which is done, as it ended: its models reported from its folder, with
+    /// nothing trained and nothing written to the store.
+    public static func review(_ id: Int64, store: RunStore, dataSet: DataSet? = nil,
+                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        let record = try store.run(id)
+        let folder = try RunFolder.reopen(at: try folderPath(of: record))
+        let experiment = try experiment(record.config, dataSet ?? DataSet.load(from: record.config.dataDirectory), nil, folder)
+        return RunSession(experiment: experiment, store: nil, runID: id, folder: folder, reportFailure: reportFailure)
+    }
+
+    /// Records a run of `config` and starts another process to train it, handing it the
+    /// run folder's lock so that the run is never without a live holder. `spawn` starts
+    /// the process for the run id and the lock's descriptor, with its output in the log
+    /// path, and returns its process id.
+    public static func detach(_ config: ExperimentConfig, store: RunStore, programVersion: String,
+                              spawn: (_ runID: Int64, _ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
+        let record = try store.createRun(config: config.withAbsolutePaths(), programVersion: programVersion)
+        let log = record.logPath!
+        let pid: pid_t
+        do {
+            let folder = try RunFolder.create(at: try folderPath(of: record))
+            pid = try spawn(record.id, folder.handDownLock(), log)
+        } catch {
+            try? store.endRun(record.id, status: .failed, message: "The background process could not start: \(error).")
+            throw error
+        }
+        // The child claims the run itself too; saying it here closes the moment in
+        // which this process has exited and the child has not yet started.
+        try? store.setProcess(of: record.id, pid: pid)
+        return (try store.run(record.id), pid)
+    }
+
+    /// Starts another process to resume run `id`, handing it the run folder's lock, and
+    /// claims the run for it.
+    public static func detachResume(_ id: Int64, store: RunStore,
+                                    spawn: (_ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
+        let record = try store.resumableRun(id)
+        let path = try folderPath(of: record)
+        let folder = try RunFolder.reopen(at: path)
+        let pid = try spawn(folder.handDownLock(), record.logPath!)
+        // Claimed here too, so the run shows as running from now on, not only once the
+        // child has loaded its data; the child finds it claimed for itself and goes on.
+        return (try store.claimForResume(id, pid: pid), pid)
+    }
+
+    private static func experiment(_ config: ExperimentConfig, _ dataSet: DataSet, _ split: DataSplit?,
+                                   _ folder: RunFolder?) throws -> Experiment {
+        if let split { return try Experiment(config: config, dataSet: dataSet, split: split, folder: folder) }
+        return try Experiment(config: config, dataSet: dataSet, folder: folder)
+    }
+
+    private static func folderPath(of record: RunRecord) throws(StoreError) -> String {
+        guard let folder = record.folder else {
+            throw StoreError("Run \(record.id) has no run folder (it was recorded before mimic kept epoch checkpoints); "
+                + "'mimic show \(record.id)' prints the command that trains it again.")
+        }
+        return folder
+    }
+
+    // MARK: - Training
+
+    /// Trains on this thread until the run ends. Every event goes to the store first,
+    /// then to `listener`.
+    public func run(listener: (TrainingEvent) -> Void) -> ExperimentReport {
+        if let store, let runID, recorder != nil {
+            poller = RunControlPoller(store: store, runID: runID, control: control, reportFailure: reportFailure)
+        }
+        defer {
+            poller?.cancel()
+            poller = nil
+            // Ended and recorded: another process may take the folder now (a resume of a
+            // stopped run), while this one lives on (a dashboard, a reproduction).
+            folder?.release()
+        }
+        return experiment.run(control: control) { event in
+            recorder?.record(event)
+            listener(event)
+        }
+    }
+
+    /// Trains on a thread of its own, calling `listener` there (the dashboard).
+    /// `prepareThread` runs first on that thread (to block the signals another thread handles).
+    public func start(prepareThread: @escaping @Sendable () -> Void = {},
+                      listener: @escaping @Sendable (TrainingEvent) -> Void) {
+        let thread = Thread { [self] in
+            prepareThread()
+            _ = run(listener: listener)
+            finished.signal()
+        }
+        // The engine recurses little, but BLAS and the layers keep sizeable frames.
+        thread.stackSize = 8 << 20
+        thread.name = "mimic training"
+        thread.start()
+    }
+
+    /// Stops at the next step and waits up to `seconds` for `start`'s thread to end.
+    @discardableResult
+    public func stop(waitingUpTo seconds: Double) -> Bool {
+        control.stop()
+        return finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// What the recording cost the training thread, in seconds.
+    public var recordingSeconds: Double? { recorder?.secondsSpent }
+
+    /// The run's wall time over all its parts: a resumed run counts the time before too.
+    public func wallSeconds(of report: ExperimentReport) -> Double {
+        (recorder?.wallSecondsBefore ?? 0) + report.wallTime
+    }
+}
+
+extension ExperimentConfig {
+    /// The paths as this process sees them now, so that a record reads the same from
+    /// any folder and a background process finds them.
+    public func withAbsolutePaths() -> ExperimentConfig {
+        func absolute(_ path: String) -> String {
+            URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
+        }
+        var config = self
+        config.dataDirectory = absolute(dataDirectory)
+        config.saveDirectory = saveDirectory.map(absolute)
+        config.mentorCheckpoint = mentorCheckpoint.map(absolute)
+        return config
+    }
+}

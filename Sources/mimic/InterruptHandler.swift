@@ -1,0 +1,52 @@
+import Foundation
+import MimicEngine
+
+/// The first Ctrl-C (or SIGTERM) asks the training to stop at the next step, so the
+/// report of what is done still prints and the run is recorded as stopped; a second
+/// one quits at once (the run is then found interrupted, and can be resumed).
+final class InterruptHandler: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+    /// The training a Ctrl-C stops; `mimic reproduce` points it at each seed's in turn.
+    private var control: TrainingControl?
+
+    init(control: TrainingControl? = nil) {
+        self.control = control
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.lock()
+                self.count += 1
+                let first = self.count == 1
+                let control = self.control
+                self.lock.unlock()
+                if first {
+                    FileHandle.standardError.write(Data("\nmimic: stopping after the current step; press Ctrl-C again to quit now.\n".utf8))
+                    control?.stop()
+                } else {
+                    Foundation.exit(130)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Makes `control` the training a Ctrl-C stops (stopped at once if one came already).
+    func stops(_ control: TrainingControl) {
+        lock.lock()
+        self.control = control
+        let stopNow = count > 0
+        lock.unlock()
+        if stopNow { control.stop() }
+    }
+
+    var interrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return count > 0
+    }
+}
