@@ -204,11 +204,3 @@ struct Accumulator {
     var accuracy: Double { samples > 0 ? Double(hits) / Double(samples) : 0 }
     var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
 }
-
-extension Duration {
-    /// The duration as a plain number of seconds, for rates and reports.
-    public var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
-}
