@@ -51,6 +51,9 @@ let package = Package(
             dependencies: ["CBLAS", "CZlib"],
             swiftSettings: engineSettings
         ),
+        // Starting other programs (posix_spawn): the detached trainer, tmux for the
+        // benchmark and the end-to-end tests. Not the engine's concern.
+        .target(name: "MimicChildProcess"),
         .target(
             name: "MimicTUI",
             dependencies: ["MimicEngine", "MimicStore", "CNcurses"]
@@ -65,6 +68,7 @@ let package = Package(
                 "MimicEngine",
                 "MimicTUI",
                 "MimicStore",
+                "MimicChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,12 +84,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicTestSupport"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicChildProcess", "MimicTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "MimicStoreTests",
-            dependencies: ["MimicStore", "MimicEngine", "MimicTestSupport"]
+            dependencies: ["MimicStore", "MimicEngine", "MimicChildProcess", "MimicTestSupport"]
+        ),
+        .testTarget(
+            name: "MimicChildProcessTests",
+            dependencies: ["MimicChildProcess"]
         ),
     ]
 )
