@@ -54,6 +54,12 @@ let package = Package(
         // Starting other programs (posix_spawn): the detached trainer, tmux for the
         // benchmark and the end-to-end tests. Not the engine's concern.
         .target(name: "MimicChildProcess"),
+        // Throughput measured against cblas_sgemm, for `mimic bench`: a user of the
+        // engine, not part of it.
+        .target(
+            name: "MimicBench",
+            dependencies: ["MimicEngine"]
+        ),
         .target(
             name: "MimicTUI",
             dependencies: ["MimicEngine", "MimicStore", "CNcurses"]
@@ -69,6 +75,7 @@ let package = Package(
                 "MimicTUI",
                 "MimicStore",
                 "MimicChildProcess",
+                "MimicBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
