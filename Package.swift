@@ -102,5 +102,9 @@ let package = Package(
             name: "MimicChildProcessTests",
             dependencies: ["MimicChildProcess"]
         ),
+        .testTarget(
+            name: "MimicBenchTests",
+            dependencies: ["MimicBench", "MimicEngine"]
+        ),
     ]
 )
