@@ -52,6 +52,15 @@ let package = Package(
             dependencies: ["CBLAS", "CZlib"],
             swiftSettings: engineSettings
         ),
+        // Starting other programs (posix_spawn): the detached trainer, tmux for the
+        // benchmark and the end-to-end tests. Not the engine's concern.
+        .target(name: "MimicChildProcess"),
+        // Throughput measured against cblas_sgemm, for `mimic bench`: a user of the
+        // engine, not part of it.
+        .target(
+            name: "MimicBench",
+            dependencies: ["MimicEngine"]
+        ),
         .target(
             name: "MimicTUI",
             dependencies: ["MimicEngine", "MimicStore", "MimicSession", "CNcurses"]
@@ -72,6 +81,8 @@ let package = Package(
                 "MimicTUI",
                 "MimicStore",
                 "MimicSession",
+                "MimicChildProcess",
+                "MimicBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -87,12 +98,20 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicTestSupport"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicChildProcess", "MimicTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "MimicStoreTests",
-            dependencies: ["MimicStore", "MimicSession", "MimicEngine", "MimicTestSupport"]
+            dependencies: ["MimicStore", "MimicSession", "MimicEngine", "MimicChildProcess", "MimicTestSupport"]
+        ),
+        .testTarget(
+            name: "MimicChildProcessTests",
+            dependencies: ["MimicChildProcess"]
+        ),
+        .testTarget(
+            name: "MimicBenchTests",
+            dependencies: ["MimicBench", "MimicEngine"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MimicBench
 import MimicEngine
 import MimicTUI
 

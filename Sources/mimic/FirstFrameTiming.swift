@@ -1,4 +1,5 @@
 import Foundation
+import MimicChildProcess
 import MimicEngine
 import MimicTUI
 

@@ -69,9 +69,10 @@ import MimicEngine
         }
     }
 
-    @Test(.enabled(if: numpyAvailable, "python3 with numpy is not installed"),
+    @Test(.enabled(if: NumpyReferenceMode.here.runsTests, "python3 with numpy is not installed"),
           arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear"])
     func logitsMatchNumpy(spec: String) throws {
+        try NumpyReferenceMode.here.requireNumpy()
         let input = SampleShape(channels: 2, height: 9, width: 9)
         let network = try Network(spec: ArchitectureSpec(spec), input: input, classes: 4, random: SeededRandom(seed: 4))
         // Biases are zero at initialisation; make them count.

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Whether python3 with numpy can run here: the interoperability tests check our
-/// files and numbers against an independent implementation, and skip without one.
+/// files and numbers against an independent implementation; `NumpyReferenceMode`
+/// says what they do without one.
 let numpyAvailable: Bool = {
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MimicChildProcess
 import MimicEngine
 import Synchronization
 import Testing

@@ -15,7 +15,10 @@ import Testing
             unlink(record)
         }
         let launched = FirstFrameRecord.monotonicNanoseconds()
+        // The run store goes into the data folder, never the user's: a store another
+        // mimic wrote with a newer schema would stop this one before its first frame.
         let command = "env \(FirstFrameRecord.variable)=\(DashboardEndToEndTests.shellQuoted(record)) LANG=C.UTF-8 "
+            + "XDG_DATA_HOME=\(DashboardEndToEndTests.shellQuoted(data)) "
             + "\(DashboardEndToEndTests.shellQuoted(DashboardEndToEndTests.binary!)) dashboard --data \(DashboardEndToEndTests.shellQuoted(data)); sleep 60"
         let terminal = try DashboardEndToEndTests.Terminal(tmux: DashboardEndToEndTests.tmux!, width: 80, height: 24, command: command)
         let (drawn, screen) = terminal.wait(seconds: 30) { _ in FirstFrameRecord.read(from: record) != nil }

@@ -253,10 +253,3 @@ final class ConvPoolInference {
         }
     }
 }
-
-/// Lane by lane the larger value, as a compare and a blend (the standard library's
-/// `pointwiseMax` runs lane by lane in scalar code to follow IEEE's NaN rules).
-@inline(__always)
-private func larger(_ x: SIMD4<Float>, _ y: SIMD4<Float>) -> SIMD4<Float> {
-    x.replacing(with: y, where: x .< y)
-}

@@ -131,13 +131,6 @@ public final class MaxPool2D: Layer {
         }
     }
 
-    /// Lane by lane the larger value, as a compare and a blend: the standard library's
-    /// `pointwiseMax` follows IEEE maximum's NaN rules lane by lane in scalar code.
-    @inline(__always)
-    private func larger(_ x: SIMD4<Float>, _ y: SIMD4<Float>) -> SIMD4<Float> {
-        x.replacing(with: y, where: x .< y)
-    }
-
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard needsInputGradient else { return nil }
         let planes = batch * inputShape.channels

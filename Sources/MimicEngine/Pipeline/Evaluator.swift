@@ -15,14 +15,14 @@ public struct Evaluation: Sendable, Equatable, Codable {
 }
 
 /// Batched inference over a labeled set: loss, accuracy, and each sample's predicted class.
-final class Evaluator {
+package final class Evaluator {
     let examples: LabeledSubset
     private let batchSize: Int
     private let input = FloatBuffer()
     private var rows: [Int32]
     private var labels: [UInt8]
 
-    init(_ examples: LabeledSubset, batchSize: Int = 256) {
+    package init(_ examples: LabeledSubset, batchSize: Int = 256) {
         self.examples = examples
         self.batchSize = batchSize
         rows = Array(repeating: 0, count: batchSize)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The settings of one model's optimisation.
-struct TrainingSettings {
+/// The settings of one model's optimisation. Package-wide, as are the trainer, its
+/// batches and the evaluator, for the benchmark, which times the real training path.
+package struct TrainingSettings {
     var epochs: Int
     var batchSize: Int
     var optimizer: OptimizerKind
@@ -13,11 +14,24 @@ struct TrainingSettings {
     var schedule: LearningRateSchedule
     /// Train-metric points per epoch sent to listeners (test metrics come once per epoch).
     var pointsPerEpoch = 20
+
+    package init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, learningRateFlag: String,
+                 momentum: Float, weightDecay: Float, schedule: LearningRateSchedule, pointsPerEpoch: Int = 20) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.learningRateFlag = learningRateFlag
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+        self.pointsPerEpoch = pointsPerEpoch
+    }
 }
 
 /// Trains one network epoch by epoch on its batches, evaluating on the test set at
 /// the end of every epoch and publishing progress as it goes.
-final class ModelTrainer {
+package final class ModelTrainer {
     let id: ModelID
     let network: Network
     let batches: TrainingBatches
@@ -37,7 +51,7 @@ final class ModelTrainer {
     /// An epoch checkpoint of this model to go on from, checked beforehand to fit it.
     var resumeFrom: EpochCheckpoint?
 
-    init(id: ModelID, network: Network, batches: TrainingBatches, settings: TrainingSettings,
+    package init(id: ModelID, network: Network, batches: TrainingBatches, settings: TrainingSettings,
          test: Evaluator, validation: Evaluator?, mentorPredictions: [UInt8]?, parityTarget: Double?,
          random: SeededRandom) {
         self.id = id
@@ -51,7 +65,7 @@ final class ModelTrainer {
         self.random = random
     }
 
-    func run(control: TrainingControl, emit: (TrainingEvent) -> Void) -> ModelResult {
+    package func run(control: TrainingControl, emit: (TrainingEvent) -> Void) -> ModelResult {
         var result = ModelResult(id: id, parameters: network.parameterCount,
                                  forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .finished)
         let count = batches.count
@@ -203,12 +217,4 @@ struct Accumulator {
     var meanLoss: Double { samples > 0 ? loss / Double(samples) : 0 }
     var accuracy: Double { samples > 0 ? Double(hits) / Double(samples) : 0 }
     var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
-}
-
-extension Duration {
-    /// The duration as a plain number of seconds, for rates and reports.
-    public var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) * 1e-18
-    }
 }

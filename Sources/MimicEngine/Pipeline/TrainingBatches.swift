@@ -1,6 +1,6 @@
 /// What a model learns from, one batch at a time. The trainer only shuffles
 /// positions and asks for inputs and a loss; it never sees where targets come from.
-protocol TrainingBatches: AnyObject {
+package protocol TrainingBatches: AnyObject {
     var count: Int { get }
     var sampleShape: SampleShape { get }
     /// Writes the samples at `positions` (indices into this source) as Float, as they
@@ -14,23 +14,23 @@ protocol TrainingBatches: AnyObject {
 
 /// Labeled examples with cross-entropy on their labels: the mentor and the baselines,
 /// augmented or not.
-final class SupervisedBatches: TrainingBatches {
+package final class SupervisedBatches: TrainingBatches {
     private let examples: LabeledSubset
     private let augmentation: Augmentation?
     private let seed: UInt64
     private let gather = RowGather()
     private var labels: [UInt8] = []
 
-    init(_ examples: LabeledSubset, augmentation: Augmentation? = nil, seed: UInt64 = 0) {
+    package init(_ examples: LabeledSubset, augmentation: Augmentation? = nil, seed: UInt64 = 0) {
         self.examples = examples
         self.augmentation = augmentation
         self.seed = seed
     }
 
-    var count: Int { examples.count }
-    var sampleShape: SampleShape { examples.images.shape }
+    package var count: Int { examples.count }
+    package var sampleShape: SampleShape { examples.images.shape }
 
-    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
+    package func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
         gather.fill(input, from: examples.images, rows: examples.rows, positions: positions) { images, input, rows in
             if let augmentation {
                 images.fill(input, rows: rows, augmentation: augmentation, seed: seed, epoch: epoch)
@@ -40,8 +40,8 @@ final class SupervisedBatches: TrainingBatches {
         }
     }
 
-    func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
-              gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int) {
+    package func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
+                      gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int) {
         let batch = positions.count
         if labels.count < batch { labels = Array(repeating: 0, count: batch) }
         for (i, position) in positions.enumerated() { labels[i] = examples.labels[Int(position)] }

@@ -38,13 +38,4 @@ public struct DashboardLayout: Equatable, Sendable {
         self.split = split
         self.comparison = comparison
     }
-
-    public func rect(of pane: Pane) -> Rect {
-        switch pane {
-        case .curves: curves
-        case .architectures: architectures
-        case .split: split
-        case .comparison, .runs: comparison
-        }
-    }
 }

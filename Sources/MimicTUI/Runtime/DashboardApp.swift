@@ -289,10 +289,3 @@ public final class DashboardApp {
             : "Theme: " + warnings.map(\.description).joined(separator: "; ")
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-}

@@ -1,5 +1,5 @@
 import Foundation
-import MimicEngine
+import MimicChildProcess
 import Testing
 
 /// Starting programs: streams, environment, status, and the signal state a child
