@@ -67,9 +67,9 @@ import Testing
 
         var running = Scene.state(width: 80, height: 24, events: 10)
         #expect(press(.character("q"), in: &running).isEmpty)
-        #expect(running.overlay == .confirmQuit)
+        #expect(running.dialog == .confirmQuit)
         #expect(press(.character("n"), in: &running).isEmpty)
-        #expect(running.overlay == nil && !running.quitRequested)
+        #expect(running.dialog == nil && !running.quitRequested)
         press(.character("q"), in: &running)
         #expect(press(.character("y"), in: &running) == [.stopRun, .quit])
         #expect(running.quitRequested)

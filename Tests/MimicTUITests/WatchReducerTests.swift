@@ -33,7 +33,7 @@ import Testing
     @Test func quittingOrCtrlCNeverStopsTheWatchedTraining() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         #expect(press(.character("q"), in: &state) == [.quit], "no question, no stop")
-        #expect(state.quitRequested && state.overlay == nil)
+        #expect(state.quitRequested && state.dialog == nil)
         var interrupted = Scene.watching(width: 80, height: 24, events: 10)
         #expect(DashboardReducer.reduce(&interrupted, .interrupt) == [.quit])
     }

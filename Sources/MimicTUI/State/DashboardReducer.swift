@@ -101,7 +101,7 @@ public enum DashboardReducer {
 
     /// The scope a key is looked up in: whatever is on top, else the focused pane.
     public static func scope(of state: DashboardState) -> KeyScope {
-        switch state.overlay {
+        switch state.dialog {
         case .confirmQuit: return .confirmQuit
         case .help: return .help
         case nil: break
@@ -186,12 +186,12 @@ public enum DashboardReducer {
             return [.stopRun]
         case .quit:
             if state.isTraining && state.watching == nil {
-                state.overlay = .confirmQuit
+                state.dialog = .confirmQuit
                 return []
             }
             state.quitRequested = true
             return [.quit]
-        case .showHelp: state.overlay = .help(scroll: 0)
+        case .showHelp: state.dialog = .help(scroll: 0)
         case .loadProtocol: return loadProtocol(&state)
         case .cycleTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
@@ -488,11 +488,11 @@ public enum DashboardReducer {
     // MARK: Modal scopes
 
     static func performHelp(_ action: DashboardAction, _ state: inout DashboardState) {
-        guard case .help(let scroll)? = state.overlay else { return }
+        guard case .help(let scroll)? = state.dialog else { return }
         switch action {
-        case .up: state.overlay = .help(scroll: max(0, scroll - 1))
-        case .down: state.overlay = .help(scroll: scroll + 1)
-        case .cancel: state.overlay = nil
+        case .up: state.dialog = .help(scroll: max(0, scroll - 1))
+        case .down: state.dialog = .help(scroll: scroll + 1)
+        case .cancel: state.dialog = nil
         default: break
         }
     }
@@ -500,11 +500,11 @@ public enum DashboardReducer {
     static func performConfirm(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
         switch action {
         case .confirm:
-            state.overlay = nil
+            state.dialog = nil
             state.quitRequested = true
             return [.stopRun, .quit]
         case .cancel:
-            state.overlay = nil
+            state.dialog = nil
         default: break
         }
         return []

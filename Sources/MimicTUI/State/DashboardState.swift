@@ -9,7 +9,8 @@ public struct DashboardState: Sendable {
         case failed(String)
     }
 
-    public enum Overlay: Equatable, Sendable {
+    /// A box over the whole screen that takes every key until it closes.
+    public enum ModalDialog: Equatable, Sendable {
         case help(scroll: Int)
         case confirmQuit
     }
@@ -26,7 +27,9 @@ public struct DashboardState: Sendable {
     public var width: Int
     public var height: Int
     public var focus: Pane = .curves
-    public var overlay: Overlay?
+    /// Help or the quit question; not to be confused with `overlays`, past runs drawn
+    /// over the current one.
+    public var dialog: ModalDialog?
     public var data: DataStatus = .loading
     /// What the next run will use; a run in progress keeps its own copy.
     public internal(set) var next: ExperimentConfig

@@ -1,6 +1,6 @@
 /// Every key, by scope, in a box over the screen; built from the key table only, so
 /// it cannot list a key that does nothing or miss one that does something.
-struct HelpOverlay {
+struct HelpDialog {
     var scroll: Int
     /// Watching a run (`mimic watch`) has keys of its own.
     var watching = false
