@@ -36,6 +36,17 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    @Test func theRecordedIdBelongsToTheRunOnScreenUntilTheNextStarts() {
+        var state = Scene.idle()
+        #expect(state.mode == .local(recordedAs: nil) && state.watchedRun == nil)
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .recordedAs(5))
+        #expect(state.recordedRunID == 5)
+        for event in Scene.events() { _ = DashboardReducer.reduce(&state, .engine(event)) }
+        press(.character(" "), in: &state)
+        #expect(state.isTraining && state.recordedRunID == nil, "a new run is not yet recorded")
+    }
+
     @Test func capitalRRunsTheReproductionProtocol() {
         var state = Scene.idle()
         let effects = press(.character("R"), in: &state)

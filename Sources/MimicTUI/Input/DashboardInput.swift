@@ -17,6 +17,10 @@ public enum DashboardInput: Sendable {
     case note(String)
     /// The run on screen is recorded in the store under this id.
     case recordedAs(Int64)
+    /// The dashboard follows a run of the store that another process trains
+    /// (`mimic watch`), with that run's settings; it started at `startedAt` on the
+    /// run loop's clock (before zero when it began before the dashboard).
+    case startedWatching(WatchedRun, config: ExperimentConfig, startedAt: Double)
     /// The store's status of the watched run changed; `wallSeconds` is its length once ended.
     case watchedStatus(RunStatus, wallSeconds: Double?)
     /// The runs of the store, newest first, read again.

@@ -22,11 +22,16 @@ public enum DashboardReducer {
         case .dataFailed(let message):
             state.data = .failed(message)
         case .interrupt:
-            return state.watching == nil ? LocalRunReducer.interrupt(&state) : WatchedRunReducer.interrupt(&state)
+            switch state.mode {
+            case .local: return LocalRunReducer.interrupt(&state)
+            case .watching: return WatchedRunReducer.interrupt(&state)
+            }
         case .note(let message):
             state.status = message
         case .recordedAs(let id):
             LocalRunReducer.recorded(as: id, &state)
+        case let .startedWatching(watched, config, startedAt):
+            WatchedRunReducer.start(watched, config: config, startedAt: startedAt, &state)
         case let .watchedStatus(status, wallSeconds):
             WatchedRunReducer.statusChanged(to: status, wallSeconds: wallSeconds, &state)
         case .pastRuns(let runs):
@@ -45,6 +50,6 @@ public enum DashboardReducer {
         if let note = run.apply(event, now: state.now) { state.status = note }
         state.run = run
         // A watched run's model sizes come from its recorded plan, not a loaded data set.
-        if case .runStarted = event, state.watching != nil { state.refreshArchitectures() }
+        if case .runStarted = event, state.mode.isWatching { state.refreshArchitectures() }
     }
 }

@@ -11,8 +11,10 @@ enum GlobalKeysReducer {
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
             state.status = "Theme: \(state.themeName)"
         case .toggleRun, .stopRun, .quit, .loadProtocol:
-            return state.watching == nil ? LocalRunReducer.perform(action, &state)
-                : WatchedRunReducer.perform(action, &state)
+            switch state.mode {
+            case .local: return LocalRunReducer.perform(action, &state)
+            case .watching(let watched): return WatchedRunReducer.perform(action, of: watched, &state)
+            }
         default: break
         }
         return []

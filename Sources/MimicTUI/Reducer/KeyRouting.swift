@@ -1,5 +1,5 @@
-/// Where a key goes: the scope on top picks the binding, the binding's scope picks the
-/// handler. Keys a watcher cannot use are explained, not silently dropped.
+/// Where a key goes: the mode picks the key table, the scope on top picks the binding,
+/// the binding's scope picks the handler. Keys a watcher cannot use are explained, not silently dropped.
 extension DashboardReducer {
     /// The scope a key is looked up in: whatever is on top, else the focused pane.
     public static func scope(of state: DashboardState) -> KeyScope {
@@ -16,12 +16,12 @@ extension DashboardReducer {
     static func press(_ key: Key, in state: inout DashboardState) -> [DashboardEffect] {
         let scope = scope(of: state)
         let modal = scope != .pane(state.focus)
-        let watching = state.watching != nil
-        if let action = KeyBindings.action(for: key, in: scope, watching: watching) {
+        let keys = state.mode.keyTable
+        if let action = keys.action(for: key, in: scope) {
             state.status = nil
             return perform(action, in: scope, state: &state)
         }
-        if !modal, let action = KeyBindings.action(for: key, in: .global, watching: watching) {
+        if !modal, let action = keys.action(for: key, in: .global) {
             state.status = nil
             return perform(action, in: .global, state: &state)
         }

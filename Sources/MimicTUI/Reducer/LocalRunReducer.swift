@@ -23,7 +23,7 @@ enum LocalRunReducer {
             state.run = RunState(config: state.next, startedAt: state.now)
             state.selectedModel = nil
             state.selectedOverlay = nil
-            state.recordedRunID = nil
+            state.mode = .local(recordedAs: nil)
             return [.startRun(state.next)]
         case .starting?, .running?:
             state.run?.status = .paused
@@ -80,6 +80,7 @@ enum LocalRunReducer {
 
     /// The run on screen is in the store under `id`, so the runs pane can tell it apart.
     static func recorded(as id: Int64, _ state: inout DashboardState) {
-        state.recordedRunID = id
+        guard case .local = state.mode else { return }
+        state.mode = .local(recordedAs: id)
     }
 }

@@ -1,3 +1,4 @@
+import MimicEngine
 import MimicStore
 
 /// The life of a run another process trains (`mimic watch`): the store says how it
@@ -5,8 +6,13 @@ import MimicStore
 /// that it did. Quitting never stops it, and keys that would edit or start a run
 /// say why they do nothing.
 enum WatchedRunReducer {
-    static func perform(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
-        guard let watched = state.watching else { return [] }
+    /// Enters watch mode: the run's own settings fill the panes, its clock the header.
+    static func start(_ watched: WatchedRun, config: ExperimentConfig, startedAt: Double, _ state: inout DashboardState) {
+        state.mode = .watching(watched)
+        state.run = RunState(config: config, startedAt: startedAt)
+    }
+
+    static func perform(_ action: DashboardAction, of watched: WatchedRun, _ state: inout DashboardState) -> [DashboardEffect] {
         switch action {
         case .toggleRun: return toggle(watched, &state)
         case .stopRun: return stop(watched, &state)
@@ -55,7 +61,10 @@ enum WatchedRunReducer {
     /// The watched run's status as the store has it. A run whose process died never
     /// sends its end, so this ends it on screen; a run that ended gets its real length.
     static func statusChanged(to status: RunStatus, wallSeconds: Double?, _ state: inout DashboardState) {
-        state.watching?.status = status
+        if case .watching(var watched) = state.mode {
+            watched.status = status
+            state.mode = .watching(watched)
+        }
         guard status != .running, var run = state.run else { return }
         if run.status != .finished {
             run.status = .finished
@@ -69,10 +78,10 @@ enum WatchedRunReducer {
     /// A key watching leaves unbound but the dashboard binds: the status line says it
     /// works in 'mimic dashboard'. Returns whether the key was explained.
     static func explainReadOnly(_ key: Key, in scope: KeyScope, modal: Bool, _ state: inout DashboardState) -> Bool {
-        guard let watched = state.watching else { return false }
+        guard let watched = state.watchedRun else { return false }
         let scopes = modal ? [scope] : [scope, .global]
         for scope in scopes {
-            if let binding = KeyBindings.bindings(for: scope).first(where: { $0.keys.contains(key) }) {
+            if let binding = KeyTable.local.bindings(for: scope).first(where: { $0.keys.contains(key) }) {
                 state.status = "Watching run \(watched.id) is read-only: \"\(binding.summary)\" works in 'mimic dashboard'."
                 return true
             }

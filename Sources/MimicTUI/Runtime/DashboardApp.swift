@@ -129,9 +129,7 @@ public final class DashboardApp {
                 interrupted = true
                 inputs.append(.interrupt)
             }
-            for input in inputs {
-                for effect in DashboardReducer.reduce(&state, input) { perform(effect) }
-            }
+            for input in inputs { send(input) }
             if state.quitRequested { break }
             if state.themeIndex != appliedTheme { applyTheme() }
 
@@ -156,9 +154,8 @@ public final class DashboardApp {
     private func follow(_ id: Int64, in store: RunStore) {
         guard let record = try? store.run(id) else { return }
         follower = RunFollower(store: store, runID: id)
-        state.watching = WatchedRun(id: id, status: record.status)
-        state.recordedRunID = id
-        state.run = RunState(config: record.config, startedAt: now - Date().timeIntervalSince(record.startedAt))
+        let startedAt = now - Date().timeIntervalSince(record.startedAt)
+        send(.startedWatching(WatchedRun(id: id, status: record.status), config: record.config, startedAt: startedAt))
     }
 
     /// What the watched run recorded since the last look. A store that fails says so
@@ -168,7 +165,7 @@ public final class DashboardApp {
         guard let follower else { return [] }
         do {
             // A trainer that died never records its end; any mimic that notices marks it.
-            if checkingLiveness, state.watching?.isTraining == true { try follower.store.markInterruptedRuns() }
+            if checkingLiveness, state.watchedRun?.isTraining == true { try follower.store.markInterruptedRuns() }
             let inputs = try follower.poll()
             watchFailed = false
             return inputs
@@ -242,6 +239,12 @@ public final class DashboardApp {
         }
         thread.name = "mimic data loader"
         thread.start()
+    }
+
+    /// The one way `state` changes: the reducer takes the input, and what it asks for
+    /// is carried out here.
+    private func send(_ input: DashboardInput) {
+        for effect in DashboardReducer.reduce(&state, input) { perform(effect) }
     }
 
     private func perform(_ effect: DashboardEffect) {

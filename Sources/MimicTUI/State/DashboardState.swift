@@ -49,10 +49,9 @@ public struct DashboardState: Sendable {
     /// The past run `selectedModel` belongs to, when the comparison row chosen is one
     /// of an overlay; nil for the run on screen.
     public var selectedOverlay: Int64?
-    /// Set when the dashboard follows a run another process trains (`mimic watch`).
-    public var watching: WatchedRun?
-    /// The store's id of the run on screen, once it is recorded.
-    public var recordedRunID: Int64?
+    /// Whose run is on screen: one trained here, or one another process trains
+    /// (`mimic watch`); the reducer alone changes it.
+    public internal(set) var mode: DashboardMode = .local(recordedAs: nil)
     /// The runs of the store, newest first, for the runs pane.
     public var pastRuns: [PastRun] = []
     public var runsRow = 0
@@ -85,6 +84,12 @@ public struct DashboardState: Sendable {
 
     public var isTraining: Bool { run?.isActive ?? false }
 
+    /// The run followed from the store, nil when runs train here.
+    public var watchedRun: WatchedRun? { mode.watchedRun }
+
+    /// The store's id of the run on screen, once it is recorded.
+    public var recordedRunID: Int64? { mode.recordedRunID }
+
     var studentCount: Int { next.students.count }
     /// Total rows of the architectures pane: mentor, students, then the settings.
     var architectureRowCount: Int { 1 + studentCount + SettingRow.allCases.count }
@@ -101,8 +106,8 @@ public struct DashboardState: Sendable {
 
     mutating func refreshArchitectures() {
         // A watched run's data set is not loaded; its recorded plan knows the shape.
-        let shape = dataSet?.train.shape ?? (watching != nil ? run?.plan?.inputShape : nil)
-        let classes = dataSet?.classCount ?? (watching != nil ? run?.plan?.classes ?? 0 : 0)
+        let shape = dataSet?.train.shape ?? (mode.isWatching ? run?.plan?.inputShape : nil)
+        let classes = dataSet?.classCount ?? (mode.isWatching ? run?.plan?.classes ?? 0 : 0)
         architectures = ([next.mentor] + next.students).map {
             ArchitectureEntry(spec: $0, input: shape, classes: classes)
         }
