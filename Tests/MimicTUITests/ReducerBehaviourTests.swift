@@ -274,6 +274,31 @@ import Testing
         #expect(state.themeName == "dark")
     }
 
+    @Test func aThemeIsNamedOnceItIsApplied() {
+        var state = Scene.idle()
+        #expect(press(.character("t"), in: &state) == [.applyTheme("light")])
+        _ = DashboardReducer.reduce(&state, .themeApplied(name: "light", warnings: []))
+        #expect(state.status == "Theme: light")
+        _ = DashboardReducer.reduce(&state, .themeApplied(name: "mine", warnings: ["mine.theme line 3: no colour", "line 4: no key"]))
+        #expect(state.status == "Theme: mine.theme line 3: no colour; line 4: no key", "a bad line says what is wrong instead")
+    }
+
+    @Test func theStartingThemeIsTheOneNamed() {
+        let state = DashboardState(config: RecordedRun.config, width: 80, height: 24, themeNames: ["dark", "light"], theme: "light")
+        #expect(state.themeName == "light")
+        let unlisted = DashboardState(config: RecordedRun.config, width: 80, height: 24, themeNames: ["dark", "light"], theme: "x")
+        #expect(unlisted.themeName == "dark")
+    }
+
+    @Test func aRunThatCannotStartLeavesNoRunAndSaysWhy() {
+        var state = Scene.idle()
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .runFailedToStart("The split leaves no labeled image of class 3."))
+        #expect(state.run == nil && !state.isTraining)
+        #expect(state.status == "The split leaves no labeled image of class 3.")
+        #expect(press(.character(" "), in: &state) == [.startRun(state.next)], "Space tries again")
+    }
+
     @Test func typedFieldNeverTakesGlobalKeys() {
         var state = Scene.idle()
         press(.character("2"), .enter, .control("u"), in: &state)

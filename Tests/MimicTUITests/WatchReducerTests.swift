@@ -36,6 +36,14 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    @Test func aRequestThatDoesNotReachTheStoreSaysWhy() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .controlRequestFailed("The run store /x is read-only; check its permissions."))
+        #expect(state.status == "The run store /x is read-only; check its permissions.")
+        #expect(state.run?.status == .running, "the screen still waits for the trainer")
+    }
+
     @Test func capitalSAsksTheTrainerToStop() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         #expect(press(.character("S"), in: &state) == [.stopRun])

@@ -28,12 +28,18 @@ public enum DashboardReducer {
             }
         case .note(let message):
             state.status = message
+        case let .themeApplied(name, warnings):
+            state.status = warnings.isEmpty ? "Theme: \(name)" : "Theme: " + warnings.joined(separator: "; ")
         case .recordedAs(let id):
             LocalRunReducer.recorded(as: id, &state)
+        case .runFailedToStart(let message):
+            LocalRunReducer.failedToStart(message, &state)
         case let .startedWatching(watched, config, startedAt):
             WatchedRunReducer.start(watched, config: config, startedAt: startedAt, &state)
         case let .watchedStatus(status, wallSeconds):
             WatchedRunReducer.statusChanged(to: status, wallSeconds: wallSeconds, &state)
+        case .controlRequestFailed(let message):
+            state.status = message
         case .pastRuns(let runs):
             return PastRunsReducer.listed(runs, &state)
         case let .pastRunLoaded(id, read, run):

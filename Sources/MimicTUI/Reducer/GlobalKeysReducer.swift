@@ -9,7 +9,8 @@ enum GlobalKeysReducer {
         case .showHelp: state.dialog = .help(scroll: 0)
         case .cycleTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
-            state.status = "Theme: \(state.themeName)"
+            // The status line names it once it is on the screen (`.themeApplied`).
+            return [.applyTheme(state.themeName)]
         case .toggleRun, .stopRun, .quit, .loadProtocol:
             switch state.mode {
             case .local: return LocalRunReducer.perform(action, &state)

@@ -78,6 +78,12 @@ enum LocalRunReducer {
         return toggle(&state)
     }
 
+    /// Nothing trained: the screen goes back to no run, and says why.
+    static func failedToStart(_ message: String, _ state: inout DashboardState) {
+        state.run = nil
+        state.status = message
+    }
+
     /// The run on screen is in the store under `id`, so the runs pane can tell it apart.
     static func recorded(as id: Int64, _ state: inout DashboardState) {
         guard case .local = state.mode else { return }

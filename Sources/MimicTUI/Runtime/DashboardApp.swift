@@ -54,7 +54,6 @@ public final class DashboardApp {
     private var follower: RunFollower?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
-    private var appliedTheme: Int
     /// A theme given by path rather than name, so cycling back to it finds the file.
     private var themePaths: [String: String] = [:]
 
@@ -79,15 +78,14 @@ public final class DashboardApp {
             names.append(theme.name)
             if requested.contains("/") || requested.hasSuffix(".theme") { themePaths[theme.name] = requested }
         }
-        state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names)
-        state.themeIndex = names.firstIndex(of: theme.name) ?? 0
-        appliedTheme = state.themeIndex
+        state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names,
+                               theme: theme.name)
         if let id = options.watchRun, let store = options.store {
             follow(id, in: store)
         }
         screen.apply(Palette(theme: theme, depth: screen.depth))
         if !warnings.isEmpty {
-            state.status = "Theme: " + warnings.map(\.description).joined(separator: "; ")
+            send(.themeApplied(name: theme.name, warnings: warnings.map(\.description)))
         }
     }
 
@@ -131,7 +129,6 @@ public final class DashboardApp {
             }
             for input in inputs { send(input) }
             if state.quitRequested { break }
-            if state.themeIndex != appliedTheme { applyTheme() }
 
             // The clock alone changes the screen once a second (elapsed time).
             let second = Int(now)
@@ -222,7 +219,7 @@ public final class DashboardApp {
         do {
             try follower.store.requestControl(request, run: follower.runID)
         } catch {
-            state.status = "\(error)"
+            send(.controlRequestFailed("\(error)"))
         }
     }
 
@@ -268,13 +265,13 @@ public final class DashboardApp {
             } catch {
                 // Nothing trained: the run leaves no record.
                 if let recorder { try? recorder.store.deleteRun(recorder.runID) }
-                state.run = nil
-                state.status = "\(error)"
+                send(.runFailedToStart("\(error)"))
             }
         case .pauseRun: follower == nil ? runner?.control.pause() : request(.pause)
         case .resumeRun: follower == nil ? runner?.control.resume() : request(.resume)
         case .stopRun: follower == nil ? runner?.control.stop() : request(.stop)
         case let .loadPastRun(id, read): loadPastRun(id, read: read)
+        case .applyTheme(let name): applyTheme(name)
         case .quit: break
         }
     }
@@ -295,12 +292,10 @@ public final class DashboardApp {
         }
     }
 
-    private func applyTheme() {
-        appliedTheme = state.themeIndex
-        let (theme, warnings) = catalog.load(themePaths[state.themeName] ?? state.themeName)
+    private func applyTheme(_ name: String) {
+        let (theme, warnings) = catalog.load(themePaths[name] ?? name)
         screen.apply(Palette(theme: theme, depth: screen.depth))
-        state.status = warnings.isEmpty ? "Theme: \(theme.name)"
-            : "Theme: " + warnings.map(\.description).joined(separator: "; ")
+        send(.themeApplied(name: theme.name, warnings: warnings.map(\.description)))
     }
 }
 

@@ -67,11 +67,13 @@ public struct DashboardState: Sendable {
     public var now: Double = 0
     public var quitRequested = false
 
-    public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"]) {
+    /// `theme` is the one of `themeNames` in use at the start (the first when nil or unlisted).
+    public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"], theme: String? = nil) {
         next = config
         self.width = width
         self.height = height
         self.themeNames = themeNames.isEmpty ? ["dark"] : themeNames
+        themeIndex = theme.flatMap { self.themeNames.firstIndex(of: $0) } ?? 0
         refreshArchitectures()
     }
 
