@@ -26,7 +26,8 @@ enum ArchitecturesPaneReducer {
         }
         switch state.selectedSetting {
         case .loss?: state.next.loss = state.next.loss.cycled()
-        case .temperature?: FieldEditorReducer.open(.temperature, text: Formatting.plain(Double(state.next.temperature)), &state)
+        case .temperature?:
+            FieldEditorReducer.open(.temperature, text: Formatting.plain(Double(state.next.temperature)), &state)
         case .augmentation?: stepAugmentation(&state, forward: true)
         case .baselines?: state.next.baselines.toggle()
         case nil: break

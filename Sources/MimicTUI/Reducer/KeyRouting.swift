@@ -1,5 +1,6 @@
 /// Where a key goes: the mode picks the key table, the scope on top picks the binding,
-/// the binding's scope picks the handler. Keys a watcher cannot use are explained, not silently dropped.
+/// the binding's scope picks the handler. Keys a watcher cannot use are explained, not
+/// silently dropped.
 extension DashboardReducer {
     /// The scope a key is looked up in: whatever is on top, else the focused pane.
     public static func scope(of state: DashboardState) -> KeyScope {

@@ -11,16 +11,20 @@ enum SplitPaneReducer {
         case .left, .right:
             let up = action == .right
             switch state.splitField {
-            case .labeled: state.next.labeledFraction = ValueStepping.step(state.next.labeledFraction, through: labeledSteps, up: up)
+            case .labeled:
+                state.next.labeledFraction = ValueStepping.step(state.next.labeledFraction, through: labeledSteps, up: up)
             case .validation:
-                state.next.validationFraction = ValueStepping.step(state.next.validationFraction, through: validationSteps, up: up)
+                state.next.validationFraction = ValueStepping.step(state.next.validationFraction, through: validationSteps,
+                                                                   up: up)
             case .seed: state.next.seed = up ? state.next.seed &+ 1 : (state.next.seed == 0 ? 0 : state.next.seed - 1)
             }
             state.refreshSplit()
         case .activate:
             switch state.splitField {
-            case .labeled: FieldEditorReducer.open(.labeledPercent, text: Formatting.plain(state.next.labeledFraction * 100), &state)
-            case .validation: FieldEditorReducer.open(.validationPercent, text: Formatting.plain(state.next.validationFraction * 100), &state)
+            case .labeled:
+                FieldEditorReducer.open(.labeledPercent, text: Formatting.plain(state.next.labeledFraction * 100), &state)
+            case .validation:
+                FieldEditorReducer.open(.validationPercent, text: Formatting.plain(state.next.validationFraction * 100), &state)
             case .seed: FieldEditorReducer.open(.seed, text: String(state.next.seed), &state)
             }
         default: break

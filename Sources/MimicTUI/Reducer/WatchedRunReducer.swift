@@ -7,12 +7,14 @@ import MimicStore
 /// say why they do nothing.
 enum WatchedRunReducer {
     /// Enters watch mode: the run's own settings fill the panes, its clock the header.
-    static func start(_ watched: WatchedRun, config: ExperimentConfig, startedAt: Double, _ state: inout DashboardState) {
+    static func start(_ watched: WatchedRun, config: ExperimentConfig, startedAt: Double,
+                      _ state: inout DashboardState) {
         state.mode = .watching(watched)
         state.run = RunState(config: config, startedAt: startedAt)
     }
 
-    static func perform(_ action: DashboardAction, of watched: WatchedRun, _ state: inout DashboardState) -> [DashboardEffect] {
+    static func perform(_ action: DashboardAction, of watched: WatchedRun,
+                        _ state: inout DashboardState) -> [DashboardEffect] {
         switch action {
         case .toggleRun: return toggle(watched, &state)
         case .stopRun: return stop(watched, &state)
