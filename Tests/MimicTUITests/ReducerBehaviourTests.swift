@@ -36,6 +36,17 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    @Test func theRecordedIdBelongsToTheRunOnScreenUntilTheNextStarts() {
+        var state = Scene.idle()
+        #expect(state.mode == .local(recordedAs: nil) && state.watchedRun == nil)
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .recordedAs(5))
+        #expect(state.recordedRunID == 5)
+        for event in Scene.events() { _ = DashboardReducer.reduce(&state, .engine(event)) }
+        press(.character(" "), in: &state)
+        #expect(state.isTraining && state.recordedRunID == nil, "a new run is not yet recorded")
+    }
+
     @Test func capitalRRunsTheReproductionProtocol() {
         var state = Scene.idle()
         let effects = press(.character("R"), in: &state)
@@ -67,9 +78,9 @@ import Testing
 
         var running = Scene.state(width: 80, height: 24, events: 10)
         #expect(press(.character("q"), in: &running).isEmpty)
-        #expect(running.overlay == .confirmQuit)
+        #expect(running.dialog == .confirmQuit)
         #expect(press(.character("n"), in: &running).isEmpty)
-        #expect(running.overlay == nil && !running.quitRequested)
+        #expect(running.dialog == nil && !running.quitRequested)
         press(.character("q"), in: &running)
         #expect(press(.character("y"), in: &running) == [.stopRun, .quit])
         #expect(running.quitRequested)
@@ -261,6 +272,31 @@ import Testing
         #expect(state.themeName == "light")
         press(.character("t"), in: &state)
         #expect(state.themeName == "dark")
+    }
+
+    @Test func aThemeIsNamedOnceItIsApplied() {
+        var state = Scene.idle()
+        #expect(press(.character("t"), in: &state) == [.applyTheme("light")])
+        _ = DashboardReducer.reduce(&state, .themeApplied(name: "light", warnings: []))
+        #expect(state.status == "Theme: light")
+        _ = DashboardReducer.reduce(&state, .themeApplied(name: "mine", warnings: ["mine.theme line 3: no colour", "line 4: no key"]))
+        #expect(state.status == "Theme: mine.theme line 3: no colour; line 4: no key", "a bad line says what is wrong instead")
+    }
+
+    @Test func theStartingThemeIsTheOneNamed() {
+        let state = DashboardState(config: RecordedRun.config, width: 80, height: 24, themeNames: ["dark", "light"], theme: "light")
+        #expect(state.themeName == "light")
+        let unlisted = DashboardState(config: RecordedRun.config, width: 80, height: 24, themeNames: ["dark", "light"], theme: "x")
+        #expect(unlisted.themeName == "dark")
+    }
+
+    @Test func aRunThatCannotStartLeavesNoRunAndSaysWhy() {
+        var state = Scene.idle()
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .runFailedToStart("The split leaves no labeled image of class 3."))
+        #expect(state.run == nil && !state.isTraining)
+        #expect(state.status == "The split leaves no labeled image of class 3.")
+        #expect(press(.character(" "), in: &state) == [.startRun(state.next)], "Space tries again")
     }
 
     @Test func typedFieldNeverTakesGlobalKeys() {

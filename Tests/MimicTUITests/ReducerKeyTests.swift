@@ -81,9 +81,9 @@ import Testing
     }
 
     /// Watch mode: the same promise for its own table, in the states a watcher sees.
-    @Test(arguments: KeyBindings.watchScopes.map { "\($0)" })
+    @Test(arguments: KeyTable.watching.scopes.map { "\($0)" })
     func everyKeyBoundWhileWatchingDoesSomething(scopeName: String) {
-        let scope = KeyBindings.watchScopes.first { "\($0)" == scopeName }!
+        let scope = KeyTable.watching.scopes.first { "\($0)" == scopeName }!
         var paused = Scene.watching(width: 100, height: 30, events: 22)
         _ = DashboardReducer.reduce(&paused, .engine(.paused))
         var selected = Scene.withPastRuns(Scene.watching(width: 100, height: 30, events: 22))
@@ -91,7 +91,7 @@ import Testing
         selected.selectedModel = selected.run?.plan?.models[1].id
         let bases = [Scene.withPastRuns(Scene.watching(width: 100, height: 30, events: 22)), paused, selected,
                      Scene.withPastRuns(Scene.watching(width: 100, height: 30), overlaid: false)]
-        for binding in KeyBindings.bindings(for: scope, watching: true) {
+        for binding in KeyTable.watching.bindings(for: scope) {
             for key in binding.keys {
                 let changed = bases.contains { base in
                     var state = base
@@ -110,12 +110,12 @@ import Testing
         var state = Scene.watching(width: 120, height: 200, events: 10)
         press(.character("?"), &state)
         let lines = renderer.render(state).text
-        for scope in KeyBindings.watchScopes {
+        for scope in KeyTable.watching.scopes {
             #expect(lines.contains(scope.title))
-            for binding in KeyBindings.bindings(for: scope, watching: true) {
+            for binding in KeyTable.watching.bindings(for: scope) {
                 #expect(lines.contains(binding.summary), "help misses \(binding.summary)")
             }
-            for note in KeyBindings.notes(for: scope, watching: true) {
+            for note in KeyTable.watching.notes(for: scope) {
                 #expect(lines.contains(note.summary), "help misses \(note.summary)")
             }
         }

@@ -14,8 +14,8 @@ import Testing
     /// The dashboard's state after `inputs`, in watch mode on run `id`.
     static func watched(_ id: Int64, _ inputs: [DashboardInput]) -> DashboardState {
         var state = DashboardState(config: RecordedRun.config, width: 120, height: 40)
-        state.watching = WatchedRun(id: id, status: .running)
-        state.run = RunState(config: RecordedRun.config, startedAt: 0)
+        _ = DashboardReducer.reduce(&state, .startedWatching(WatchedRun(id: id, status: .running), config: RecordedRun.config,
+                                                             startedAt: 0))
         for input in inputs { _ = DashboardReducer.reduce(&state, input) }
         return state
     }
@@ -61,7 +61,7 @@ import Testing
         let watched = Self.watched(record.id, inputs)
         let live = Self.live(RecordedRun.events)
         #expect(Self.shown(watched) == Self.shown(live))
-        #expect(watched.run?.status == .finished && watched.watching?.status == .done)
+        #expect(watched.run?.status == .finished && watched.watchedRun?.status == .done)
         #expect(watched.run?.phase == .done)
         #expect(watched.run?.plan?.inputShape == RecordedRun.dataSet.train.shape)
 
@@ -84,7 +84,7 @@ import Testing
         try store.endRun(record.id, status: .interrupted, message: "its process ended")
         inputs += try follower.poll()
         let state = Self.watched(record.id, inputs)
-        #expect(state.watching?.status == .interrupted && state.run?.status == .finished)
+        #expect(state.watchedRun?.status == .interrupted && state.run?.status == .finished)
         #expect(state.comparisonRows.first?.accuracy != nil, "what was recorded stays on screen")
     }
 }

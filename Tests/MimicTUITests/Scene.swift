@@ -122,9 +122,8 @@ enum Scene {
     /// `events` of it were read from the store, at t=12.5.
     static func watching(width: Int, height: Int, events count: Int? = nil) -> DashboardState {
         var state = DashboardState(config: RecordedRun.config, width: width, height: height, themeNames: ["dark", "light"])
-        state.watching = WatchedRun(id: 3, status: .running)
-        state.recordedRunID = 3
-        state.run = RunState(config: RecordedRun.config, startedAt: -10)
+        _ = DashboardReducer.reduce(&state, .startedWatching(WatchedRun(id: 3, status: .running), config: RecordedRun.config,
+                                                             startedAt: -10))
         _ = DashboardReducer.reduce(&state, .tick(now: 12.5))
         _ = DashboardReducer.reduce(&state, .watchedStatus(.running, wallSeconds: nil))
         for event in events(upTo: count) { _ = DashboardReducer.reduce(&state, .engine(event)) }

@@ -11,6 +11,19 @@ import Testing
         keys.flatMap { DashboardReducer.reduce(&state, .key($0)) }
     }
 
+    @Test func followingARunEntersWatchModeWithItsSettingsAndClock() {
+        var state = Scene.idle()
+        let watched = WatchedRun(id: 7, status: .running)
+        _ = DashboardReducer.reduce(&state, .startedWatching(watched, config: RecordedRun.config, startedAt: -10))
+        #expect(state.mode == .watching(watched) && state.watchedRun == watched)
+        #expect(state.recordedRunID == 7, "the run on screen is the watched one")
+        #expect(state.run?.config == RecordedRun.config && state.run?.startedAt == -10 && state.run?.status == .starting)
+        #expect(press(.character("R"), in: &state).isEmpty, "the watch table has no R")
+        #expect(state.status?.hasPrefix("Watching run 7 is read-only") == true)
+        _ = DashboardReducer.reduce(&state, .recordedAs(8))
+        #expect(state.recordedRunID == 7, "only a run trained here is recorded by this dashboard")
+    }
+
     @Test func spaceAsksTheTrainerToPauseAndResumeAndTheStoreSaysWhenItDid() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         #expect(press(.character(" "), in: &state) == [.pauseRun])
@@ -23,6 +36,14 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    @Test func aRequestThatDoesNotReachTheStoreSaysWhy() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        press(.character(" "), in: &state)
+        _ = DashboardReducer.reduce(&state, .controlRequestFailed("The run store /x is read-only; check its permissions."))
+        #expect(state.status == "The run store /x is read-only; check its permissions.")
+        #expect(state.run?.status == .running, "the screen still waits for the trainer")
+    }
+
     @Test func capitalSAsksTheTrainerToStop() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         #expect(press(.character("S"), in: &state) == [.stopRun])
@@ -33,7 +54,7 @@ import Testing
     @Test func quittingOrCtrlCNeverStopsTheWatchedTraining() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         #expect(press(.character("q"), in: &state) == [.quit], "no question, no stop")
-        #expect(state.quitRequested && state.overlay == nil)
+        #expect(state.quitRequested && state.dialog == nil)
         var interrupted = Scene.watching(width: 80, height: 24, events: 10)
         #expect(DashboardReducer.reduce(&interrupted, .interrupt) == [.quit])
     }
@@ -58,7 +79,7 @@ import Testing
     @Test func aRunThatEndedWithoutAReportEndsOnScreenWithItsLength() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         _ = DashboardReducer.reduce(&state, .watchedStatus(.interrupted, wallSeconds: nil))
-        #expect(state.watching?.status == .interrupted)
+        #expect(state.watchedRun?.status == .interrupted)
         #expect(state.run?.status == .finished && state.run?.current == nil)
         #expect(press(.character(" "), in: &state).isEmpty)
         #expect(state.status == "Run 3 is interrupted; watching starts no run ('mimic dashboard' or 'mimic train' does).")

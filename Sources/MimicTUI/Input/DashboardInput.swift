@@ -13,12 +13,23 @@ public enum DashboardInput: Sendable {
     case dataFailed(String)
     /// Ctrl-C or SIGTERM: quit now, stopping any training.
     case interrupt
-    /// A note for the status line (a theme warning, for one).
+    /// A note for the status line (a store that could not record the run, for one).
     case note(String)
+    /// The theme `name` is on the screen; `warnings` are its file's bad lines, if any.
+    case themeApplied(name: String, warnings: [String])
     /// The run on screen is recorded in the store under this id.
     case recordedAs(Int64)
+    /// The run asked for could not start (nothing trained); the sentence says why.
+    case runFailedToStart(String)
+    /// The dashboard follows a run of the store that another process trains
+    /// (`mimic watch`), with that run's settings; it started at `startedAt` on the
+    /// run loop's clock (before zero when it began before the dashboard).
+    case startedWatching(WatchedRun, config: ExperimentConfig, startedAt: Double)
     /// The store's status of the watched run changed; `wallSeconds` is its length once ended.
     case watchedStatus(RunStatus, wallSeconds: Double?)
+    /// A pause, resume or stop asked of the watched run's process did not reach the
+    /// store; the sentence says why.
+    case controlRequestFailed(String)
     /// The runs of the store, newest first, read again.
     case pastRuns([PastRun])
     /// A past run chosen for overlay, read from the store by read number `read`.
@@ -36,5 +47,7 @@ public enum DashboardEffect: Equatable, Sendable {
     /// Read a past run from the store for the runs pane's overlay; the answer carries
     /// `read` back, so that an answer to an older read is told from the latest.
     case loadPastRun(Int64, read: Int)
+    /// Load the theme of this name (one of `DashboardState.themeNames`) and use it.
+    case applyTheme(String)
     case quit
 }

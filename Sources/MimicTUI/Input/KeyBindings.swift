@@ -1,45 +1,5 @@
-import Foundation
-
-/// One line of help: the keys, what they do, and the action each key triggers.
-public struct KeyBinding: Sendable {
-    public let keys: [Key]
-    public let action: [DashboardAction]
-    /// How help names the keys when listing them one by one would be noise ("1-4").
-    public let labelOverride: String?
-    public let summary: String
-    /// The few words the footer shows; nil keeps the binding to help alone.
-    public let footer: String?
-
-    init(_ keys: [Key], _ action: DashboardAction, _ summary: String, footer: String? = nil) {
-        self.keys = keys
-        self.action = Array(repeating: action, count: keys.count)
-        labelOverride = nil
-        self.summary = summary
-        self.footer = footer
-    }
-
-    init(pairs: [(Key, DashboardAction)], label: String, _ summary: String, footer: String? = nil) {
-        keys = pairs.map(\.0)
-        action = pairs.map(\.1)
-        labelOverride = label
-        self.summary = summary
-        self.footer = footer
-    }
-
-    public func label(unicode: Bool) -> String {
-        guard let labelOverride else { return keys.map { $0.label(unicode: unicode) }.joined(separator: "/") }
-        return unicode ? labelOverride
-            : labelOverride.replacingOccurrences(of: "↑↓", with: "Up/Dn").replacingOccurrences(of: "←→", with: "Lt/Rt")
-    }
-
-    func action(for key: Key) -> DashboardAction? {
-        keys.firstIndex(of: key).map { action[$0] }
-    }
-}
-
-/// The one table of keys. The reducer finds actions only here and the help overlay and
-/// footer list only this, so no key can do what help does not say, and nothing help
-/// lists is unbound.
+/// The keys of a dashboard that trains its own runs (`KeyTable.local`); a watcher's
+/// keys (`WatchKeyBindings`) are a part of these.
 public enum KeyBindings {
     private static func c(_ character: Character) -> Key { .character(character) }
 
@@ -48,41 +8,9 @@ public enum KeyBindings {
         .editor, .presetPicker, .help, .confirmQuit,
     ]
 
-    /// The scopes help lists while watching: nothing there edits, and quitting never
-    /// stops the training, so it does not ask.
-    public static let watchScopes: [KeyScope] = [
-        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs), .help,
-    ]
-
-    public static func scopes(watching: Bool) -> [KeyScope] { watching ? watchScopes : scopes }
-
-    private static var paneDigits: KeyBinding {
+    static var paneDigits: KeyBinding {
         KeyBinding(pairs: Pane.allCases.map { (c(Character(String($0.rawValue + 1))), .focus($0)) },
                    label: "1-\(Pane.allCases.count)", "jump to a pane")
-    }
-
-    /// The keys of `scope` while watching a run another process trains (`mimic watch`):
-    /// pause, resume and stop go to that process; what would edit the next run or start
-    /// one is not bound, and the notes say so.
-    public static func bindings(for scope: KeyScope, watching: Bool) -> [KeyBinding] {
-        guard watching else { return bindings(for: scope) }
-        switch scope {
-        case .global:
-            return [
-                KeyBinding([.tab], .nextPane, "next pane", footer: "pane"),
-                KeyBinding([.backTab], .previousPane, "previous pane"),
-                paneDigits,
-                KeyBinding([c(" ")], .toggleRun, "ask the training to pause / resume", footer: "pause/resume"),
-                KeyBinding([c("S")], .stopRun, "ask the training to stop, keeping what is done", footer: "stop"),
-                KeyBinding([c("t")], .cycleTheme, "next colour theme"),
-                KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
-                KeyBinding([c("q")], .quit, "quit watching (the training goes on)", footer: "quit"),
-            ]
-        case .pane(.architectures), .pane(.split), .editor, .presetPicker, .confirmQuit:
-            return []
-        case .pane, .help:
-            return bindings(for: scope)
-        }
     }
 
     public static func bindings(for scope: KeyScope) -> [KeyBinding] {
@@ -181,32 +109,11 @@ public enum KeyBindings {
     }
 
     /// Lines of help that are not keys the reducer sees: typing, and the signals.
-    public static func notes(for scope: KeyScope, watching: Bool) -> [(label: String, summary: String)] {
-        guard watching else { return notes(for: scope) }
-        switch scope {
-        case .global:
-            return [("C-c", "quit watching (the training goes on)"), ("C-z", "suspend; fg resumes"),
-                    ("R", "not here: watching starts no run")]
-        case .pane(.architectures), .pane(.split):
-            return [("keys", "none: the watched run's settings are read-only")]
-        default:
-            return notes(for: scope)
-        }
-    }
-
     public static func notes(for scope: KeyScope) -> [(label: String, summary: String)] {
         switch scope {
         case .global: [("C-c", "quit at once, stopping training"), ("C-z", "suspend; fg resumes")]
         case .editor: [("type", "letters, digits, . - % go into the field")]
         default: []
         }
-    }
-
-    /// The action of `key` in `scope`, if it has one.
-    public static func action(for key: Key, in scope: KeyScope, watching: Bool = false) -> DashboardAction? {
-        for binding in bindings(for: scope, watching: watching) {
-            if let action = binding.action(for: key) { return action }
-        }
-        return nil
     }
 }

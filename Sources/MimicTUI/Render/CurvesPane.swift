@@ -34,7 +34,7 @@ enum CurvesPane {
     }
 
     static func placeholder(_ state: DashboardState) -> String {
-        if let watched = state.watching {
+        if let watched = state.watchedRun {
             return watched.isTraining
                 ? "Waiting for run \(watched.id)'s first points: its process may still be loading the data set."
                 : "Run \(watched.id) recorded no points before it ended."

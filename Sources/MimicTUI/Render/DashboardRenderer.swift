@@ -33,8 +33,8 @@ public struct DashboardRenderer: Sendable {
             }
             Dialog.list("Presets", items: items, selected: picker.index, into: &grid, glyphs: glyphs)
         }
-        switch state.overlay {
-        case .help(let scroll)?: HelpOverlay(scroll: scroll, watching: state.watching != nil).draw(into: &grid, glyphs: glyphs)
+        switch state.dialog {
+        case .help(let scroll)?: HelpDialog(scroll: scroll, keys: state.mode.keyTable).draw(into: &grid, glyphs: glyphs)
         case .confirmQuit?: Dialog.question("Stop training and quit? y/n", into: &grid, glyphs: glyphs)
         case nil: break
         }

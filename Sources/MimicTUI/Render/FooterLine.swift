@@ -9,11 +9,11 @@ enum FooterLine {
             return
         }
         let scope = DashboardReducer.scope(of: state)
-        let watching = state.watching != nil
-        var bindings = KeyBindings.bindings(for: scope, watching: watching).filter { $0.footer != nil }
-        if case .pane = scope { bindings += KeyBindings.bindings(for: .global, watching: watching).filter { $0.footer != nil } }
+        let keys = state.mode.keyTable
+        var bindings = keys.bindings(for: scope).filter { $0.footer != nil }
+        if case .pane = scope { bindings += keys.bindings(for: .global).filter { $0.footer != nil } }
         var x = rect.x + 1
-        if watching, case .pane(let pane) = scope, KeyBindings.bindings(for: scope, watching: true).isEmpty {
+        if state.mode.isWatching, case .pane(let pane) = scope, keys.bindings(for: scope).isEmpty {
             x = grid.write("\(pane.title.lowercased()) read-only while watching  ", x: x, y: rect.y, style: .dim, limit: rect.maxX)
         }
         for binding in bindings {

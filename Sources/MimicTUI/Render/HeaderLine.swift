@@ -13,7 +13,7 @@ enum HeaderLine {
     static func segments(_ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
         var segments = [Segment(text: "mimic", priority: 2)]
         let name = state.run?.plan?.dataSet ?? state.dataSet?.name
-        if let watched = state.watching {
+        if let watched = state.watchedRun {
             // A watcher loads no data set: the run's own process has it.
             let text = watched.isTraining ? "watching run \(watched.id) (read-only)"
                 : "looking back at run \(watched.id) (read-only)"
@@ -37,7 +37,7 @@ enum HeaderLine {
             if state.dataSet != nil { segments.append(Segment(text: "idle, Space starts", priority: 10)) }
             return segments
         }
-        segments.append(Segment(text: phaseText(run, watched: state.watching), priority: 10,
+        segments.append(Segment(text: phaseText(run, watched: state.watchedRun), priority: 10,
                                 style: run.status == .paused ? .warning : .header))
         if let current = run.current, run.status != .finished {
             segments.append(Segment(text: "epoch \(current.epoch)/\(current.epochs)", priority: 8))

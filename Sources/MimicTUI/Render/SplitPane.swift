@@ -17,7 +17,7 @@ enum SplitPane {
         var counts: SplitCounts?
         if case .counts(let c) = state.splitPreview { counts = c }
         // A watched run's data set is not loaded here; its recorded split has the counts.
-        if counts == nil, state.watching != nil, let split = state.run?.plan?.split {
+        if counts == nil, state.mode.isWatching, let split = state.run?.plan?.split {
             counts = SplitCounts(labeled: split.labeled, validation: split.validation, unlabeled: split.unlabeled,
                                  test: split.test, labeledPerClass: [], classNames: [])
         }
@@ -47,7 +47,7 @@ enum SplitPane {
         }
         let below = Rect(x: area.x, y: area.y + 3, width: area.width, height: area.height - 3)
         guard below.height > 0 else { return }
-        if let counts, state.watching != nil, counts.labeledPerClass.isEmpty {
+        if let counts, state.mode.isWatching, counts.labeledPerClass.isEmpty {
             let text = "unlabeled \(Formatting.count(counts.unlabeled))  test \(Formatting.count(counts.test))"
             grid.write(text, x: below.x, y: below.y, style: .text, limit: below.maxX)
             return

@@ -54,7 +54,6 @@ public final class DashboardApp {
     private var follower: RunFollower?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
-    private var appliedTheme: Int
     /// A theme given by path rather than name, so cycling back to it finds the file.
     private var themePaths: [String: String] = [:]
 
@@ -79,15 +78,14 @@ public final class DashboardApp {
             names.append(theme.name)
             if requested.contains("/") || requested.hasSuffix(".theme") { themePaths[theme.name] = requested }
         }
-        state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names)
-        state.themeIndex = names.firstIndex(of: theme.name) ?? 0
-        appliedTheme = state.themeIndex
+        state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names,
+                               theme: theme.name)
         if let id = options.watchRun, let store = options.store {
             follow(id, in: store)
         }
         screen.apply(Palette(theme: theme, depth: screen.depth))
         if !warnings.isEmpty {
-            state.status = "Theme: " + warnings.map(\.description).joined(separator: "; ")
+            send(.themeApplied(name: theme.name, warnings: warnings.map(\.description)))
         }
     }
 
@@ -129,11 +127,8 @@ public final class DashboardApp {
                 interrupted = true
                 inputs.append(.interrupt)
             }
-            for input in inputs {
-                for effect in DashboardReducer.reduce(&state, input) { perform(effect) }
-            }
+            for input in inputs { send(input) }
             if state.quitRequested { break }
-            if state.themeIndex != appliedTheme { applyTheme() }
 
             // The clock alone changes the screen once a second (elapsed time).
             let second = Int(now)
@@ -155,9 +150,8 @@ public final class DashboardApp {
     private func follow(_ id: Int64, in store: RunStore) {
         guard let record = try? store.run(id) else { return }
         follower = RunFollower(store: store, runID: id)
-        state.watching = WatchedRun(id: id, status: record.status)
-        state.recordedRunID = id
-        state.run = RunState(config: record.config, startedAt: now - Date().timeIntervalSince(record.startedAt))
+        let startedAt = now - Date().timeIntervalSince(record.startedAt)
+        send(.startedWatching(WatchedRun(id: id, status: record.status), config: record.config, startedAt: startedAt))
     }
 
     /// What the watched run recorded since the last look. A store that fails says so
@@ -167,7 +161,7 @@ public final class DashboardApp {
         guard let follower else { return [] }
         do {
             // A trainer that died never records its end; any mimic that notices marks it.
-            if checkingLiveness, state.watching?.isTraining == true { try follower.store.markInterruptedRuns() }
+            if checkingLiveness, state.watchedRun?.isTraining == true { try follower.store.markInterruptedRuns() }
             let inputs = try follower.poll()
             watchFailed = false
             return inputs
@@ -224,7 +218,7 @@ public final class DashboardApp {
         do {
             try follower.store.requestControl(request, run: follower.runID)
         } catch {
-            state.status = "\(error)"
+            send(.controlRequestFailed("\(error)"))
         }
     }
 
@@ -241,6 +235,12 @@ public final class DashboardApp {
         }
         thread.name = "mimic data loader"
         thread.start()
+    }
+
+    /// The one way `state` changes: the reducer takes the input, and what it asks for
+    /// is carried out here.
+    private func send(_ input: DashboardInput) {
+        for effect in DashboardReducer.reduce(&state, input) { perform(effect) }
     }
 
     private func perform(_ effect: DashboardEffect) {
@@ -270,22 +270,20 @@ public final class DashboardApp {
                 }
             } catch {
                 // Nothing trained: the run leaves no record.
-                state.run = nil
-                state.status = "\(error)"
+                send(.runFailedToStart("\(error)"))
             }
         case .pauseRun: follower == nil ? session?.control.pause() : request(.pause)
         case .resumeRun: follower == nil ? session?.control.resume() : request(.resume)
         case .stopRun: follower == nil ? session?.control.stop() : request(.stop)
         case let .loadPastRun(id, read): loadPastRun(id, read: read)
+        case .applyTheme(let name): applyTheme(name)
         case .quit: break
         }
     }
 
-    private func applyTheme() {
-        appliedTheme = state.themeIndex
-        let (theme, warnings) = catalog.load(themePaths[state.themeName] ?? state.themeName)
+    private func applyTheme(_ name: String) {
+        let (theme, warnings) = catalog.load(themePaths[name] ?? name)
         screen.apply(Palette(theme: theme, depth: screen.depth))
-        state.status = warnings.isEmpty ? "Theme: \(theme.name)"
-            : "Theme: " + warnings.map(\.description).joined(separator: "; ")
+        send(.themeApplied(name: theme.name, warnings: warnings.map(\.description)))
     }
 }

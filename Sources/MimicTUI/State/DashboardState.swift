@@ -9,7 +9,8 @@ public struct DashboardState: Sendable {
         case failed(String)
     }
 
-    public enum Overlay: Equatable, Sendable {
+    /// A box over the whole screen that takes every key until it closes.
+    public enum ModalDialog: Equatable, Sendable {
         case help(scroll: Int)
         case confirmQuit
     }
@@ -26,7 +27,9 @@ public struct DashboardState: Sendable {
     public var width: Int
     public var height: Int
     public var focus: Pane = .curves
-    public var overlay: Overlay?
+    /// Help or the quit question; not to be confused with `overlays`, past runs drawn
+    /// over the current one.
+    public var dialog: ModalDialog?
     public var data: DataStatus = .loading
     /// What the next run will use; a run in progress keeps its own copy.
     public internal(set) var next: ExperimentConfig
@@ -46,10 +49,9 @@ public struct DashboardState: Sendable {
     /// The past run `selectedModel` belongs to, when the comparison row chosen is one
     /// of an overlay; nil for the run on screen.
     public var selectedOverlay: Int64?
-    /// Set when the dashboard follows a run another process trains (`mimic watch`).
-    public var watching: WatchedRun?
-    /// The store's id of the run on screen, once it is recorded.
-    public var recordedRunID: Int64?
+    /// Whose run is on screen: one trained here, or one another process trains
+    /// (`mimic watch`); the reducer alone changes it.
+    public internal(set) var mode: DashboardMode = .local(recordedAs: nil)
     /// The runs of the store, newest first, for the runs pane.
     public var pastRuns: [PastRun] = []
     public var runsRow = 0
@@ -65,11 +67,13 @@ public struct DashboardState: Sendable {
     public var now: Double = 0
     public var quitRequested = false
 
-    public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"]) {
+    /// `theme` is the one of `themeNames` in use at the start (the first when nil or unlisted).
+    public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"], theme: String? = nil) {
         next = config
         self.width = width
         self.height = height
         self.themeNames = themeNames.isEmpty ? ["dark"] : themeNames
+        themeIndex = theme.flatMap { self.themeNames.firstIndex(of: $0) } ?? 0
         refreshArchitectures()
     }
 
@@ -81,6 +85,12 @@ public struct DashboardState: Sendable {
     public var themeName: String { themeNames[themeIndex % themeNames.count] }
 
     public var isTraining: Bool { run?.isActive ?? false }
+
+    /// The run followed from the store, nil when runs train here.
+    public var watchedRun: WatchedRun? { mode.watchedRun }
+
+    /// The store's id of the run on screen, once it is recorded.
+    public var recordedRunID: Int64? { mode.recordedRunID }
 
     var studentCount: Int { next.students.count }
     /// Total rows of the architectures pane: mentor, students, then the settings.
@@ -98,8 +108,8 @@ public struct DashboardState: Sendable {
 
     mutating func refreshArchitectures() {
         // A watched run's data set is not loaded; its recorded plan knows the shape.
-        let shape = dataSet?.train.shape ?? (watching != nil ? run?.plan?.inputShape : nil)
-        let classes = dataSet?.classCount ?? (watching != nil ? run?.plan?.classes ?? 0 : 0)
+        let shape = dataSet?.train.shape ?? (mode.isWatching ? run?.plan?.inputShape : nil)
+        let classes = dataSet?.classCount ?? (mode.isWatching ? run?.plan?.classes ?? 0 : 0)
         architectures = ([next.mentor] + next.students).map {
             ArchitectureEntry(spec: $0, input: shape, classes: classes)
         }

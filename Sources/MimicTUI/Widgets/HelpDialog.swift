@@ -1,19 +1,19 @@
 /// Every key, by scope, in a box over the screen; built from the key table only, so
 /// it cannot list a key that does nothing or miss one that does something.
-struct HelpOverlay {
+struct HelpDialog {
     var scroll: Int
-    /// Watching a run (`mimic watch`) has keys of its own.
-    var watching = false
+    /// The table of the dashboard's mode: watching a run (`mimic watch`) has keys of its own.
+    var keys: KeyTable = .local
 
-    static func lines(unicode: Bool, watching: Bool = false) -> [(label: String, summary: String, isHeading: Bool)] {
+    static func lines(unicode: Bool, keys: KeyTable = .local) -> [(label: String, summary: String, isHeading: Bool)] {
         var lines: [(String, String, Bool)] = []
-        for scope in KeyBindings.scopes(watching: watching) {
+        for scope in keys.scopes {
             if !lines.isEmpty { lines.append(("", "", false)) }
             lines.append((scope.title, "", true))
-            for binding in KeyBindings.bindings(for: scope, watching: watching) {
+            for binding in keys.bindings(for: scope) {
                 lines.append((binding.label(unicode: unicode), binding.summary, false))
             }
-            for note in KeyBindings.notes(for: scope, watching: watching) {
+            for note in keys.notes(for: scope) {
                 lines.append((note.label, note.summary, false))
             }
         }
@@ -21,7 +21,7 @@ struct HelpOverlay {
     }
 
     func draw(into grid: inout CellGrid, glyphs: GlyphSet) {
-        let lines = Self.lines(unicode: glyphs.isUnicode, watching: watching)
+        let lines = Self.lines(unicode: glyphs.isUnicode, keys: keys)
         let labelWidth = min(14, lines.map(\.label.count).max() ?? 0)
         let width = min(grid.width - 4, 64)
         let height = min(grid.height - 2, lines.count + 2)
