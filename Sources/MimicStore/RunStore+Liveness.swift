@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+
+/// Telling the runs whose trainer died from the live ones (see `TrainerLiveness`),
+/// and the heartbeat a trainer writes.
+extension RunStore {
+    /// Marks as interrupted every running run whose trainer is gone (see
+    /// `TrainerLiveness`), and the models it was training. Returns their ids.
+    @discardableResult
+    public func markInterruptedRuns() throws(StoreError) -> [Int64] {
+        let dead = try read("checking for interrupted runs") { db in
+            try Row.fetchAll(db, sql: "SELECT id, pid, host, heartbeat_at, folder FROM runs WHERE status = ?",
+                             arguments: [RunStatus.running.rawValue])
+                .filter { !TrainerLiveness.isTraining(folder: $0["folder"], host: $0["host"], heartbeat: $0["heartbeat_at"]) }
+                .map { (id: $0["id"] as Int64, pid: $0["pid"] as Int32?) }
+        }
+        guard !dead.isEmpty else { return [] }
+        try write("marking interrupted runs") { db in
+            for run in dead {
+                let who = run.pid.map { "its process \($0)" } ?? "its process"
+                try db.execute(sql: """
+                    UPDATE runs SET status = ?, ended_at = COALESCE(heartbeat_at, started_at), message = ?
+                    WHERE id = ? AND status = ?
+                    """, arguments: [RunStatus.interrupted.rawValue,
+                                     "\(who) ended without finishing it (killed, crashed or the machine stopped); what it recorded until then is kept.",
+                                     run.id, RunStatus.running.rawValue])
+                try db.execute(sql: "UPDATE models SET status = ? WHERE run_id = ? AND status = ?",
+                               arguments: [ModelStatus.interrupted.rawValue, run.id, ModelStatus.training.rawValue])
+            }
+        }
+        return dead.map(\.id)
+    }
+
+    /// Refreshes run `id`'s heartbeat: the trainer's sign of life to other machines,
+    /// written while it trains and while it is paused.
+    public func beat(_ id: Int64) throws(StoreError) {
+        try write("recording that run \(id) is alive") { db in
+            try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = ?",
+                           arguments: [Date(), id, RunStatus.running.rawValue])
+        }
+    }
+}
