@@ -67,9 +67,6 @@ struct ReproduceCommand: ParsableCommand {
     @Flag(help: "Go on with the newest reproduction of the same settings in the store: seeds done are reported as they ended, a seed cut short resumes, the rest train.")
     var resume = false
 
-    /// What the store calls the runs of a reproduction.
-    static let group = "reproduce"
-
     func validate() throws {
         if noStore && resume {
             throw ValidationError("--resume takes up the runs recorded in the store, so it cannot go with --no-store; drop one of them.")
@@ -149,7 +146,7 @@ struct ReproduceCommand: ParsableCommand {
                          store: RunStore?) throws -> RunSession {
         guard let earlier, let store else {
             return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current,
-                                        partOf: Self.group)
+                                        partOf: ReproductionProtocol.runGroup)
         }
         if earlier.status == .done { return try RunSession.review(earlier.id, store: store, dataSet: dataSet) }
         return try RunSession.resume(earlier.id, store: store, threads: threads, dataSet: dataSet)
@@ -158,7 +155,7 @@ struct ReproduceCommand: ParsableCommand {
     /// The newest run of a reproduction with the same settings (the thread count aside).
     static func earlierRun(of config: ExperimentConfig, in store: RunStore) throws -> RunRecord? {
         try store.markInterruptedRuns()
-        return try store.runs(partOf: group).first { $0.config.sameExperiment(as: config) }
+        return try store.runs(partOf: ReproductionProtocol.runGroup).first { $0.config.sameExperiment(as: config) }
     }
 
     private func resultsMarkdown(dataSet: DataSet, reports: [ExperimentReport], wallTimes: [Double], summary: SeedSummary,

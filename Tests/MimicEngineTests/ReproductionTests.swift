@@ -3,6 +3,20 @@ import Testing
 import MimicEngine
 
 @Suite struct ReproductionTests {
+    /// A seed of the protocol is known as one wherever it was built (the dashboard's
+    /// `R`, `mimic reproduce` with its options), so its run joins the reproduction.
+    @Test func aSeedOfTheProtocolIsKnownAsOne() {
+        var seed = ReproductionProtocol.config(dataDirectory: "/data", seed: 3, labeledFraction: 0.05, loss: .mse,
+                                               temperature: 2, augmentation: .none)
+        #expect(ReproductionProtocol.describes(seed))
+        seed.threads = 2
+        seed.saveDirectory = "/kept"
+        #expect(ReproductionProtocol.describes(seed), "threads and where checkpoints go do not change the experiment")
+        seed.students = ["cnn-s"]
+        #expect(!ReproductionProtocol.describes(seed))
+        #expect(!ReproductionProtocol.describes(ExperimentConfig()), "mimic train's defaults are not the protocol")
+    }
+
     static let fashionAvailable = FileManager.default.fileExists(atPath: DataSet.defaultDirectory)
 
     /// The protocol end to end on a small part of Fashion-MNIST: with the mentor's

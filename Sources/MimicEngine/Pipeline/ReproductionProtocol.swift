@@ -44,6 +44,19 @@ public enum ReproductionProtocol {
         return config
     }
 
+    /// What the run store calls the runs of the protocol (`part_of`), however started.
+    public static let runGroup = "reproduce"
+
+    /// Whether `config` is one seed of the protocol (with any labeled fraction, loss,
+    /// temperature or augmentation `mimic reproduce` takes), whoever built it.
+    public static func describes(_ config: ExperimentConfig) -> Bool {
+        var protocolConfig = Self.config(dataDirectory: config.dataDirectory, seed: config.seed,
+                                         labeledFraction: config.labeledFraction, loss: config.loss,
+                                         temperature: config.temperature, augmentation: config.augmentation ?? .none)
+        protocolConfig.saveDirectory = config.saveDirectory
+        return protocolConfig.sameExperiment(as: config)
+    }
+
     /// Reads "1,2,3": whole numbers separated by commas, each at most once.
     public static func parseSeeds(_ text: String) throws(ConfigError) -> [UInt64] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)

@@ -252,8 +252,12 @@ public final class DashboardApp {
                                           validationFraction: config.validationFraction, seed: config.seed)
                 let inbox = inbox
                 func start(recordingIn store: RunStore?) throws -> RunSession {
+                    // `R` runs a seed of the protocol: recorded as one, `mimic reproduce --resume` takes it up.
                     try RunSession.start(config, dataSet: dataSet, split: split, store: store,
-                                         programVersion: options.programVersion) { message in inbox.push(.note(message)) }
+                                         programVersion: options.programVersion,
+                                         partOf: ReproductionProtocol.describes(config) ? ReproductionProtocol.runGroup : nil) { message in
+                        inbox.push(.note(message))
+                    }
                 }
                 // A store that cannot take the run does not stop it: it trains unrecorded.
                 let session: RunSession
