@@ -16,15 +16,16 @@ import MimicStore
 /// On the way out: a run that ends (done, stopped, a model diverged) is recorded as
 /// such by the recorder; a run that cannot start leaves the store as it found it (a
 /// new record is deleted with the folder made for it, nothing else; a resumed one
-/// keeps its status; one claimed for this process is marked failed or given back);
-/// a process that dies leaves its lock free, which marks the run interrupted.
+/// keeps its status), except one a parent recorded or claimed for this process, which
+/// is marked failed or given back with the reason; a process that dies leaves its
+/// lock free, which marks the run interrupted.
 /// Without a store, a run records nothing and keeps no run folder.
 public final class RunSession: @unchecked Sendable {
     // @unchecked: set up on one thread, then trained on one thread at a time; the
     // control is thread-safe.
     public let experiment: Experiment
     public let control = TrainingControl()
-    public let store: RunStore?
+    private let store: RunStore?
     /// The run's id in the store; nil when nothing is recorded.
     public let runID: Int64?
     private let folder: RunFolder?
@@ -60,14 +61,14 @@ public final class RunSession: @unchecked Sendable {
             return RunSession(experiment: try experiment(config, dataSet, split, nil), store: nil, runID: nil, folder: nil,
                               reportFailure: reportFailure)
         }
-        let record = try store.createRun(config: config, programVersion: programVersion, partOf: partOf)
+        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf)
         do {
-            let folder = try RunFolder.create(at: try folderPath(of: record))
             let experiment = try experiment(config, dataSet, split, folder)
             return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, reportFailure: reportFailure)
         } catch {
-            // Nothing trained: the run leaves no record. Its folder was made for it alone
-            // and its lock is released by now, so deleting takes only what it made.
+            // Nothing trained: the run leaves no record. Its folder was made for it
+            // alone; let go of it, and deleting takes only what this start made.
+            folder.release()
             try? store.deleteRun(record.id)
             throw error
         }
@@ -77,9 +78,9 @@ public final class RunSession: @unchecked Sendable {
     /// (`mimic train --detach`), with the folder's lock it handed down as `lockDescriptor`.
     public static func adopt(_ id: Int64, lockDescriptor: Int32, store: RunStore,
                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
-        let record = try store.claimRun(id)
+        let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
         do {
-            let folder = try RunFolder.adopt(at: try folderPath(of: record), lockDescriptor: lockDescriptor)
+            let record = try store.claimRun(id)
             let dataSet = try DataSet.load(from: record.config.dataDirectory)
             let experiment = try experiment(record.config, dataSet, nil, folder)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
@@ -92,43 +93,47 @@ public final class RunSession: @unchecked Sendable {
 
     /// Takes up run `id`, which ended without finishing, from its last epoch
     /// checkpoints, in the same record (`threads` may differ; the results are the same
-    /// only with the same count). `dataSet` saves loading it again when the caller has it;
-    /// `lockDescriptor` is the folder's lock handed down by a parent (`resume --detach`),
-    /// which claimed the run for this process.
+    /// only with the same count). `dataSet` saves loading it again when the caller has it.
+    /// With `lockDescriptor`, the folder's lock handed down by a parent that claimed the
+    /// run for this process (`resume --detach`): a resume that cannot go on gives the
+    /// run back, with the reason.
     public static func resume(_ id: Int64, store: RunStore, threads: Int? = nil, dataSet: DataSet? = nil,
                               lockDescriptor: Int32? = nil,
                               reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
-        let record = try store.resumableRun(id)
-        var config = record.config
-        if let threads { config.threads = threads }
-        let experiment: Experiment
-        let folder: RunFolder
-        do {
-            try config.validate()
-            let path = try folderPath(of: record)
-            folder = try lockDescriptor.map { fd throws(ConfigError) in try RunFolder.adopt(at: path, lockDescriptor: fd) }
-                ?? RunFolder.reopen(at: path)
-            experiment = try Self.experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
-        } catch {
-            // A run claimed for this process by its parent is given back, with the reason,
-            // rather than left to look killed; any other run stays as it was.
-            if lockDescriptor != nil {
+        if let lockDescriptor {
+            let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
+            do {
+                let record = try store.claimRun(id)
+                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
+                return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
+            } catch {
                 try? store.endRun(id, status: .interrupted, message: "'mimic resume' could not go on with it: \(error)")
+                throw error
             }
-            throw error
         }
+        let record = try store.resumableRun(id)
+        let folder = try RunFolder.reopen(at: try folderPath(of: record))
+        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
         // Claimed only now, after everything that could refuse the resume (the data, the
         // run folder and its lock): a resume that cannot start leaves the run as it was.
         _ = try store.claimForResume(id)
         return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
     }
 
+    private static func resumedExperiment(_ record: RunRecord, folder: RunFolder, threads: Int?,
+                                          dataSet: DataSet?) throws -> Experiment {
+        var config = record.config
+        if let threads { config.threads = threads }
+        try config.validate()
+        return try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+    }
+
     /// Run `id`, which is done, as it ended: its models reported from its folder, with
-    /// nothing trained and nothing written to the store.
+    /// nothing trained and nothing written.
     public static func review(_ id: Int64, store: RunStore, dataSet: DataSet? = nil,
                               reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         let record = try store.run(id)
-        let folder = try RunFolder.reopen(at: try folderPath(of: record))
+        let folder = try RunFolder.inspect(at: try folderPath(of: record))
         let experiment = try experiment(record.config, dataSet ?? DataSet.load(from: record.config.dataDirectory), nil, folder)
         return RunSession(experiment: experiment, store: nil, runID: id, folder: folder, reportFailure: reportFailure)
     }
@@ -136,15 +141,14 @@ public final class RunSession: @unchecked Sendable {
     /// Records a run of `config` and starts another process to train it, handing it the
     /// run folder's lock so that the run is never without a live holder. `spawn` starts
     /// the process for the run id and the lock's descriptor, with its output in the log
-    /// path, and returns its process id.
+    /// path, and returns its process id. A process that cannot start leaves the run
+    /// `failed`, saying why.
     public static func detach(_ config: ExperimentConfig, store: RunStore, programVersion: String,
                               spawn: (_ runID: Int64, _ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
-        let record = try store.createRun(config: config.withAbsolutePaths(), programVersion: programVersion)
-        let log = record.logPath!
+        let (record, folder) = try store.startRun(config: config.withAbsolutePaths(), programVersion: programVersion)
         let pid: pid_t
         do {
-            let folder = try RunFolder.create(at: try folderPath(of: record))
-            pid = try spawn(record.id, folder.handDownLock(), log)
+            pid = try folder.handingDownLock { lock in try spawn(record.id, lock, record.logPath!) }
         } catch {
             try? store.endRun(record.id, status: .failed, message: "The background process could not start: \(error).")
             throw error
@@ -155,17 +159,28 @@ public final class RunSession: @unchecked Sendable {
         return (try store.run(record.id), pid)
     }
 
-    /// Starts another process to resume run `id`, handing it the run folder's lock, and
-    /// claims the run for it.
+    /// Claims run `id` (which must be resumable) and starts another process to resume
+    /// it, handing it the run folder's lock.
     public static func detachResume(_ id: Int64, store: RunStore,
                                     spawn: (_ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
         let record = try store.resumableRun(id)
-        let path = try folderPath(of: record)
-        let folder = try RunFolder.reopen(at: path)
-        let pid = try spawn(folder.handDownLock(), record.logPath!)
-        // Claimed here too, so the run shows as running from now on, not only once the
-        // child has loaded its data; the child finds it claimed for itself and goes on.
-        return (try store.claimForResume(id, pid: pid), pid)
+        let folder = try RunFolder.reopen(at: try folderPath(of: record))
+        // Claimed before the child starts, so the run shows as running from now on and a
+        // child that fails at once gives back a run that is claimed.
+        _ = try store.claimForResume(id)
+        let pid: pid_t
+        do {
+            pid = try folder.handingDownLock { lock in try spawn(lock, record.logPath!) }
+        } catch {
+            try? store.endRun(id, status: .interrupted, message: "The background resume could not start: \(error).")
+            throw error
+        }
+        try? store.setProcess(of: id, pid: pid)
+        return (try store.run(id), pid)
+    }
+
+    private static func adoptFolder(of record: RunRecord, lockDescriptor: Int32) throws -> RunFolder {
+        try RunFolder.adopt(at: try folderPath(of: record), lockDescriptor: lockDescriptor)
     }
 
     private static func experiment(_ config: ExperimentConfig, _ dataSet: DataSet, _ split: DataSplit?,

@@ -176,10 +176,32 @@ public final class RunStore: Sendable {
     /// `runs/` beside the store, made for it alone: `runs/<id>`, or `runs/<id>-2` and on
     /// when that name is taken (a second store in the same folder, or a store made anew
     /// beside the folders of an older one). `partOf` names the group it belongs to.
+    /// Nothing holds the folder's lock: a trainer opens the run with `startRun`.
     public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil) throws(StoreError) -> RunRecord {
+        try recordRun(config: config, programVersion: programVersion, partOf: partOf) { _ in }.record
+    }
+
+    /// Records a new run as `createRun` does and opens its folder for it, the folder's
+    /// lock taken before the record is committed: no other process ever sees the run
+    /// without a live holder, which would make it look dead (`TrainerLiveness`).
+    public func startRun(config: ExperimentConfig, programVersion: String,
+                         partOf: String? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
+        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf) { path in
+            do {
+                return try RunFolder.create(at: path)
+            } catch {
+                throw StoreError.unwritable(self.path, reason: "its run folder \(path) cannot be used: \(error)")
+            }
+        }
+        return (record, folder)
+    }
+
+    private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?,
+                                   opening open: (String) throws -> Opened) throws(StoreError) -> (record: RunRecord, folder: Opened) {
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
         var made: String?
+        var opened: Opened?
         do {
             let id = try write("recording a new run") { db -> Int64 in
                 try db.execute(sql: """
@@ -191,12 +213,14 @@ public final class RunStore: Sendable {
                 let id = db.lastInsertedRowID
                 let folder = try makeRunFolder(id)
                 made = folder
+                opened = try open(folder)
                 try db.execute(sql: "UPDATE runs SET folder = ? WHERE id = ?", arguments: [folder, id])
                 return id
             }
-            return try run(id)
+            return (try run(id), opened!)
         } catch {
             // The record did not take: the folder made for it holds nothing.
+            opened = nil
             if let made { try? FileManager.default.removeItem(atPath: made) }
             throw error
         }
@@ -346,7 +370,8 @@ public final class RunStore: Sendable {
     }
 
     /// Deletes a run's rows and its run folder (never a --save folder elsewhere).
-    /// A run that is still training is refused: its process would go on writing.
+    /// A run that is still training is refused, as is one whose folder a process holds
+    /// (a resume getting ready, before it claims the run): it would go on writing.
     public func deleteRun(_ id: Int64) throws(StoreError) {
         // The columns that tell a live trainer, not the whole record: a run whose
         // configuration cannot be read can still be deleted.
@@ -355,8 +380,8 @@ public final class RunStore: Sendable {
         }
         guard let row else { throw StoreError.unknownRun(id, path: path) }
         let folder: String? = row["folder"]
-        if row["status"] == RunStatus.running.rawValue,
-           TrainerLiveness.isTraining(folder: folder, host: row["host"], heartbeat: row["heartbeat_at"]) {
+        if folder.flatMap({ RunFolder.isLocked(path: $0) }) == true || (row["status"] == RunStatus.running.rawValue
+            && TrainerLiveness.isTraining(folder: folder, host: row["host"], heartbeat: row["heartbeat_at"])) {
             let process = (row["pid"] as Int32?).map { "process \($0)" + ((row["host"] as String?).map { " on \($0)" } ?? "") }
                 ?? "another process"
             throw StoreError("Run \(id) is still training (\(process)); stop it first ('mimic watch \(id)' and S, or Ctrl-C in its terminal), then delete it.")

@@ -87,15 +87,25 @@ struct ReproduceCommand: ParsableCommand {
         let loadSeconds = (ContinuousClock.now - loaded).seconds
         reportingErrors { try ResultsFolder.prepare(out) }
         let store = noStore ? nil : storeOptions.open()
+        // Every seed's earlier run is looked up before anything trains, so that one
+        // still training elsewhere stops the command at once, not after an hour.
+        let earlierRuns = reportingErrors { () throws -> [RunRecord?] in
+            try configs.map { config in try store.flatMap { resume ? try Self.earlierRun(of: config, in: $0) : nil } }
+        }
 
         let interrupts = InterruptHandler()
         let printer = ProgressPrinter()
         var reports: [ExperimentReport] = []
         var wallTimes: [Double] = []
-        for (k, config) in configs.enumerated() where !interrupts.interrupted {
-            let (session, earlier) = reportingErrors { () throws -> (RunSession, RunRecord?) in
-                let earlier = resume ? try store.flatMap { try Self.earlierRun(of: config, in: $0) } : nil
-                return (try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store), earlier)
+        var failure: (any Error)?
+        for (k, (config, earlier)) in zip(configs, earlierRuns).enumerated() where !interrupts.interrupted {
+            let session: RunSession
+            do {
+                session = try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store)
+            } catch {
+                // The seeds done so far still make their table and files.
+                failure = error
+                break
             }
             let what = session.runID.map { id in
                 earlier.map { $0.status == .done ? "run \(id), done before" : "run \(id), resumed" } ?? "run \(id)"
@@ -108,6 +118,7 @@ struct ReproduceCommand: ParsableCommand {
             wallTimes.append(earlier?.status == .done ? earlier?.wallSeconds ?? report.wallTime : session.wallSeconds(of: report))
         }
 
+        if let failure, reports.isEmpty { exitWithError(failure) }
         let summary = SeedSummary(reports)
         let verdicts = ReproductionProtocol.verdicts(for: reports)
         writeLine("")
@@ -136,6 +147,7 @@ struct ReproduceCommand: ParsableCommand {
         if let store, reports.count < configs.count || reports.contains(where: { !$0.allFinished }) {
             writeLine("the runs are in \(store.path); the same command with --resume goes on where this one stopped")
         }
+        if let failure { exitWithError(failure) }
         if interrupts.interrupted { throw ExitCode(130) }
         if reports.contains(where: { !$0.allFinished }) { throw ExitCode.failure }
     }
@@ -152,10 +164,16 @@ struct ReproduceCommand: ParsableCommand {
         return try RunSession.resume(earlier.id, store: store, threads: threads, dataSet: dataSet)
     }
 
-    /// The newest run of a reproduction with the same settings (the thread count aside).
+    /// The newest run of a reproduction with the same settings (the thread count aside);
+    /// one still training elsewhere is a sentence, not a run to take up.
     static func earlierRun(of config: ExperimentConfig, in store: RunStore) throws -> RunRecord? {
-        try store.markInterruptedRuns()
-        return try store.runs(partOf: ReproductionProtocol.runGroup).first { $0.config.sameExperiment(as: config) }
+        let run = try store.runs(partOf: ReproductionProtocol.runGroup).first { $0.config.sameExperiment(as: config) }
+        if let run, run.status == .running {
+            let process = run.pid.map { " (process \($0))" } ?? ""
+            throw UsageError("Run \(run.id), seed \(config.seed) of this reproduction, is still training\(process); "
+                + "wait for it to end, or stop it ('mimic watch \(run.id)', then S), and run this again.")
+        }
+        return run
     }
 
     private func resultsMarkdown(dataSet: DataSet, reports: [ExperimentReport], wallTimes: [Double], summary: SeedSummary,

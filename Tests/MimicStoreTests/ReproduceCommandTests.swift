@@ -48,6 +48,21 @@ import Testing
         #expect(try Self.results(folder.file("cut-out")) == Self.results(folder.file("whole")))
     }
 
+    /// A seed still training elsewhere is named before anything trains, not taken up.
+    @Test func resumeRefusesASeedStillTraining() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = try RunStore(path: folder.storePath)
+        let config = ReproductionProtocol.config(dataDirectory: data, seed: 1)
+        let (run, runFolder) = try store.startRun(config: config, programVersion: "test", partOf: ReproductionProtocol.runGroup)
+        let output = try MimicProcess.run(Self.arguments(data: data, store: folder.storePath, out: folder.file("out")) + ["--resume"],
+                                          in: folder)
+        #expect(output.status == 1)
+        #expect(output.stderr.hasPrefix("mimic: Run \(run.id), seed 1 of this reproduction, is still training (process "), "\(output.stderr)")
+        #expect(try store.runs().count == 1, "nothing started")
+        withExtendedLifetime(runFolder) {}
+    }
+
     @Test func resumeNeedsTheStore() throws {
         let folder = try TemporaryFolder()
         let output = try MimicProcess.run(["reproduce", "--resume", "--no-store"], in: folder)

@@ -4,11 +4,11 @@ import MimicEngine
 import Testing
 @testable import MimicStore
 
-/// A live trainer is never called dead, and a dead one is found: each case a broad
-/// probe found wrong when liveness was read from process ids. A trainer is stood in
-/// for by a real process that holds the run folder's lock (`flock(1)`), as a trainer
-/// holds it, so these cases depend on nothing of the host: not its uptime, its
-/// process 1, nor the process ids it hands out.
+/// A live trainer is never called dead, and a dead one is found, in the cases where a
+/// process id misleads: another PID namespace, a container's process 1, a zombie, a
+/// renamed host. A trainer is stood in for by a real process that holds the run
+/// folder's lock (`flock(1)`), as a trainer holds it, so these cases depend on nothing
+/// of the host: not its uptime, its process 1, nor the process ids it hands out.
 @Suite struct TrainerLivenessTests {
     /// A process holding run `folder`'s lock until it is killed: a shell that opens
     /// the lock, takes it, and becomes `sleep` with the descriptor still open (one
@@ -21,6 +21,7 @@ import Testing
             child = try ChildProcess.start("/bin/bash", ["-c", "exec 9>>\"$0\" && flock 9 && exec sleep 600", lock])
             let deadline = Date().addingTimeInterval(30)
             while RunFolder.isLocked(path: folder) != true && Date() < deadline { usleep(2_000) }
+            try #require(RunFolder.isLocked(path: folder) == true, "the stand-in trainer never took the lock")
         }
 
         /// Kills it; with `reaping` false it stays a zombie until `reap`.
@@ -95,7 +96,8 @@ import Testing
         defer { holder.reap() }
         let deadline = Date().addingTimeInterval(30)
         while RunFolder.isLocked(path: run.folder!) != false && Date() < deadline { usleep(2_000) }
-        #expect(kill(holder.child.pid, 0) == 0, "the killed trainer is a zombie: its process id still answers")
+        // Its process id still answers, as a zombie's does: a rule asking it would call it alive.
+        #expect(kill(holder.child.pid, 0) == 0)
         #expect(try Self.status(run.id, store) == .interrupted)
         try store.deleteRun(run.id)
     }
@@ -125,6 +127,33 @@ import Testing
         #expect(try Self.status(run.id, store) == .running, "recorded a moment ago: its trainer may be starting")
         try Self.setRow(store, run.id, pid: nil, heartbeat: Date().addingTimeInterval(-TrainerLiveness.staleAfter - 1))
         #expect(try Self.status(run.id, store) == .interrupted)
+    }
+
+    /// The lock is taken before the record can be seen, so a run is never without a
+    /// holder (a check in between would have called a starting run dead).
+    @Test func aStartedRunHoldsItsFolderFromTheMomentItIsRecorded() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let (run, runFolder) = try store.startRun(config: quickConfig(), programVersion: "1")
+        #expect(RunFolder.isLocked(path: run.folder!) == true)
+        #expect(try Self.status(run.id, store) == .running)
+        runFolder.release()
+        #expect(try Self.status(run.id, store) == .interrupted)
+    }
+
+    /// A resume holds the folder while it gets ready, before it claims the run: the
+    /// run is not `running` yet, and still must not be deleted under it.
+    @Test func aRunWhoseFolderIsHeldCannotBeDeleted() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        try store.endRun(run.id, status: .stopped, message: nil)
+        let holder = try LockHolder(folder: run.folder!)
+        #expect(throws: StoreError.self) { try store.deleteRun(run.id) }
+        #expect(FileManager.default.fileExists(atPath: run.folder!))
+        holder.kill()
+        try store.deleteRun(run.id)
+        #expect(!FileManager.default.fileExists(atPath: run.folder!))
     }
 
     @Test func aPausedTrainerStillBeats() throws {

@@ -132,11 +132,20 @@ public final class RunFolder {
         return RunFolder(path: path, holdsRun: holdsRun, lockDescriptor: descriptor)
     }
 
-    /// The lock's descriptor, left open across `exec` so that a child process started
-    /// next inherits it and can `adopt` the folder. Call it just before starting that child.
-    public func handDownLock() -> Int32 {
+    /// Opens the folder of a run that ended, to read what it holds, without its lock
+    /// (any number of readers at once) and without touching a file.
+    public static func inspect(at path: String) throws(ConfigError) -> RunFolder {
+        _ = try storedIdentity(at: path)
+        return RunFolder(path: path, holdsRun: true, lockDescriptor: -1)
+    }
+
+    /// Calls `start` with the lock's descriptor left open across `exec`, so that the
+    /// child process it starts inherits the lock and can `adopt` the folder; other
+    /// children started later do not.
+    public func handingDownLock<T>(_ start: (Int32) throws -> T) rethrows -> T {
         _ = fcntl(lockDescriptor, F_SETFD, 0)
-        return lockDescriptor
+        defer { _ = fcntl(lockDescriptor, F_SETFD, FD_CLOEXEC) }
+        return try start(lockDescriptor)
     }
 
     /// Whether some process (any, on this machine or, on a file system that shares
