@@ -92,14 +92,7 @@ extension Experiment {
         var annotation: MentorAnnotation?
         for member in students {
             let phase = Phase.student(index: member.id.index, of: students.count)
-            if case .ended(let saved) = savedModels[member.id] {
-                reReport(saved, phase: phase, &pass)
-                continue
-            }
-            guard !pass.control.isStopped else {
-                finish(skipped(member, because: "the run was stopped"), network: nil, &pass)
-                continue
-            }
+            if settledWithoutTraining(member, phase: phase, &pass) { continue }
             if annotation == nil {
                 pass.emit(.phaseStarted(.annotating))
                 let annotationStart = ContinuousClock.now
@@ -125,14 +118,7 @@ extension Experiment {
         let baselines = members(.baseline)
         for member in baselines {
             let phase = Phase.baseline(index: member.id.index, of: baselines.count)
-            if case .ended(let saved) = savedModels[member.id] {
-                reReport(saved, phase: phase, &pass)
-                continue
-            }
-            guard !pass.control.isStopped else {
-                finish(skipped(member, because: "the run was stopped"), network: nil, &pass)
-                continue
-            }
+            if settledWithoutTraining(member, phase: phase, &pass) { continue }
             pass.emit(.phaseStarted(phase))
             let baseline = makeNetwork(member.spec, stream: "model \(member.id.index)")
             let trainer = ModelTrainer(
@@ -150,6 +136,19 @@ extension Experiment {
         trainer.epochCheckpointPath = folder?.epochCheckpointPath(trainer.id)
         if case .partway(let checkpoint) = savedModels[trainer.id] { trainer.resumeFrom = checkpoint }
         return trainer.run(control: pass.control, emit: pass.emit)
+    }
+
+    /// Handles a model that is not to train now, and says whether it was one: a model
+    /// that ended before the run was resumed is reported as it was; once the run is
+    /// stopped, every model left is skipped.
+    private func settledWithoutTraining(_ member: Member, phase: Phase, _ pass: inout Pass) -> Bool {
+        if case .ended(let saved) = savedModels[member.id] {
+            reReport(saved, phase: phase, &pass)
+            return true
+        }
+        guard pass.control.isStopped else { return false }
+        finish(skipped(member, because: "the run was stopped"), network: nil, &pass)
+        return true
     }
 
     /// A model that ended before the run was resumed, reported as it was.
