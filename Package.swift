@@ -25,11 +25,14 @@ let package = Package(
         .library(name: "MimicTUI", targets: ["MimicTUI"]),
         .library(name: "MimicStore", targets: ["MimicStore"]),
         .library(name: "MimicSession", targets: ["MimicSession"]),
+        .library(name: "MimicSweep", targets: ["MimicSweep"]),
     ],
     dependencies: [
         // 1.8 for options that also work as a bare flag (mimic export --json [FILE]).
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Sweep files are YAML, in the shape W&B sweep files have.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -74,6 +77,11 @@ let package = Package(
             name: "MimicSession",
             dependencies: ["MimicEngine", "MimicStore"]
         ),
+        // Grids of runs: the sweep file, its points, and the trainings that share a mentor.
+        .target(
+            name: "MimicSweep",
+            dependencies: ["MimicEngine", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "mimic",
             dependencies: [
@@ -81,6 +89,7 @@ let package = Package(
                 "MimicTUI",
                 "MimicStore",
                 "MimicSession",
+                "MimicSweep",
                 "MimicChildProcess",
                 "MimicBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -104,6 +113,10 @@ let package = Package(
         .testTarget(
             name: "MimicStoreTests",
             dependencies: ["MimicStore", "MimicSession", "MimicEngine", "MimicChildProcess", "MimicTestSupport"]
+        ),
+        .testTarget(
+            name: "MimicSweepTests",
+            dependencies: ["MimicSweep", "MimicEngine"]
         ),
         .testTarget(
             name: "MimicChildProcessTests",

@@ -177,16 +177,17 @@ public final class RunStore: Sendable {
     /// when that name is taken (a second store in the same folder, or a store made anew
     /// beside the folders of an older one). `partOf` names the group it belongs to.
     /// Nothing holds the folder's lock: a trainer opens the run with `startRun`.
-    public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil) throws(StoreError) -> RunRecord {
-        try recordRun(config: config, programVersion: programVersion, partOf: partOf) { _ in }.record
+    public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
+                          sweep: Int64? = nil) throws(StoreError) -> RunRecord {
+        try recordRun(config: config, programVersion: programVersion, partOf: partOf, sweep: sweep) { _ in }.record
     }
 
     /// Records a new run as `createRun` does and opens its folder for it, the folder's
     /// lock taken before the record is committed: no other process ever sees the run
     /// without a live holder, which would make it look dead (`TrainerLiveness`).
-    public func startRun(config: ExperimentConfig, programVersion: String,
-                         partOf: String? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
-        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf) { path in
+    public func startRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
+                         sweep: Int64? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
+        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf, sweep: sweep) { path in
             do {
                 return try RunFolder.create(at: path)
             } catch {
@@ -196,7 +197,7 @@ public final class RunStore: Sendable {
         return (record, folder)
     }
 
-    private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?,
+    private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?, sweep: Int64?,
                                    opening open: (String) throws -> Opened) throws(StoreError) -> (record: RunRecord, folder: Opened) {
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
@@ -205,11 +206,12 @@ public final class RunStore: Sendable {
         do {
             let id = try write("recording a new run") { db -> Int64 in
                 try db.execute(sql: """
-                    INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at, part_of)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at,
+                                      part_of, sweep_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
                                      Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now,
-                                     partOf])
+                                     partOf, sweep])
                 let id = db.lastInsertedRowID
                 let folder = try makeRunFolder(id)
                 made = folder
@@ -303,10 +305,15 @@ public final class RunStore: Sendable {
 
     /// Runs newest first, optionally only those with `status`, on `dataSet` (its
     /// name, any case) or part of the group `partOf`.
-    public func runs(status: RunStatus? = nil, dataSet: String? = nil, partOf: String? = nil) throws(StoreError) -> [RunRecord] {
+    public func runs(status: RunStatus? = nil, dataSet: String? = nil, partOf: String? = nil,
+                     sweep: Int64? = nil) throws(StoreError) -> [RunRecord] {
         try read("listing runs") { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
+            if let sweep {
+                conditions.append("sweep_id = ?")
+                arguments += [sweep]
+            }
             if let partOf {
                 conditions.append("part_of = ?")
                 arguments += [partOf]

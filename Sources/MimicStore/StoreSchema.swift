@@ -10,7 +10,8 @@ enum StoreSchema {
     static let v2 = "v2-liveness"
     static let v3 = "v3-control"
     static let v4 = "v4-run-folders"
-    static let allIdentifiers = [v1, v2, v3, v4]
+    static let v5 = "v5-sweeps"
+    static let allIdentifiers = [v1, v2, v3, v4, v5]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -105,6 +106,21 @@ enum StoreSchema {
                 ALTER TABLE runs ADD COLUMN folder TEXT;
                 ALTER TABLE runs ADD COLUMN part_of TEXT;
                 UPDATE runs SET folder = json_extract(config, '$.runDirectory') WHERE json_valid(config);
+                """)
+        }
+        // A sweep: the grid it was given (its file's text, or the options), and its
+        // runs, each tied to it.
+        migrator.registerMigration(v5) { db in
+            try db.execute(sql: """
+                CREATE TABLE sweeps (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at DATETIME NOT NULL,
+                    name TEXT,
+                    source TEXT NOT NULL,
+                    trainings TEXT NOT NULL
+                );
+                ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
+                CREATE INDEX runs_by_sweep ON runs(sweep_id);
                 """)
         }
         return migrator

@@ -107,6 +107,23 @@ struct ExperimentOptions: ParsableArguments {
 }
 
 extension ExperimentOptions {
+    /// The options that take no value.
+    static let flagNames: Set<String> = ["baselines"]
+
+    /// The configuration `arguments` (options of 'mimic train') stand for, or the sentence
+    /// that says what is wrong with them.
+    static func config(from arguments: [String]) throws(UsageError) -> ExperimentConfig {
+        do {
+            let config = try parse(arguments).config
+            try config.validate()
+            return config
+        } catch let error as ConfigError {
+            throw UsageError(error.message)
+        } catch {
+            throw UsageError(message(for: error).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
     /// The options that repeat `config`, as (flag, value) pairs in the order --help
     /// lists them; a value of nil is a flag without one. `--threads` is left out: it
     /// says how fast, not what.

@@ -22,13 +22,14 @@ struct Mimic: ParsableCommand {
               mimic show last                 the newest run's configuration and table
               mimic resume last               continue an interrupted run where it stopped
               mimic watch                     follow a run training in the background
+              mimic sweep grid.yaml --dry-run the trainings of a grid and their time
             """,
         version: MimicVersion.current,
         subcommands: [
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             CompareCommand.self, DeleteCommand.self, ResumeCommand.self,
-            WatchCommand.self,
+            WatchCommand.self, SweepCommand.self, SweepsCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

@@ -86,7 +86,8 @@ public final class Network {
 
     /// Training costs about three forward passes: the forward itself, the gradient with
     /// respect to the weights and the gradient with respect to the inputs.
-    public var trainingFLOPsPerSample: Int { 3 * forwardFLOPsPerSample }
+    public var trainingFLOPsPerSample: Int { Self.passesPerTrainingStep * forwardFLOPsPerSample }
+    public static let passesPerTrainingStep = 3
 
     /// Returns the logits [batch x classes], owned by the last layer.
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import MimicEngine
+
+/// A sweep as the store keeps it: what it was given and the trainings it plans, each
+/// a run tied to it once started.
+public struct SweepRecord: Sendable, Equatable {
+    public let id: Int64
+    public let createdAt: Date
+    public let name: String?
+    /// The sweep file's text, or the options that gave the grid.
+    public let source: String
+    /// The configuration of each training it plans, in order.
+    public let trainings: [ExperimentConfig]
+}
+
+extension RunStore {
+    /// Records a new sweep with its planned trainings; they become runs as they start.
+    public func createSweep(name: String?, source: String, trainings: [ExperimentConfig]) throws(StoreError) -> SweepRecord {
+        let id = try write("recording a new sweep") { db -> Int64 in
+            let json = String(decoding: try JSONEncoder().encode(trainings), as: UTF8.self)
+            try db.execute(sql: "INSERT INTO sweeps (created_at, name, source, trainings) VALUES (?, ?, ?, ?)",
+                           arguments: [Date(), name, source, json])
+            return db.lastInsertedRowID
+        }
+        return try sweep(id)
+    }
+
+    public func sweep(_ id: Int64) throws(StoreError) -> SweepRecord {
+        guard let sweep = try sweeps(id: id).first else {
+            throw StoreError("There is no sweep \(id) in \(path); 'mimic sweeps' lists the sweeps there.")
+        }
+        return sweep
+    }
+
+    /// Sweeps newest first (or the one with `id`).
+    public func sweeps(id: Int64? = nil) throws(StoreError) -> [SweepRecord] {
+        let rows = try read("listing sweeps") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sweeps" + (id == nil ? "" : " WHERE id = ?") + " ORDER BY id DESC",
+                             arguments: id.map { [$0] } ?? [])
+        }
+        var sweeps: [SweepRecord] = []
+        for row in rows {
+            let id: Int64 = row["id"]
+            let trainings: [ExperimentConfig]
+            do {
+                trainings = try JSONDecoder().decode([ExperimentConfig].self, from: Data((row["trainings"] as String).utf8))
+            } catch {
+                throw StoreError("Sweep \(id)'s planned trainings cannot be read (\(error)); another version of mimic wrote them, or they were edited.")
+            }
+            sweeps.append(SweepRecord(id: id, createdAt: row["created_at"], name: row["name"], source: row["source"],
+                                      trainings: trainings))
+        }
+        return sweeps
+    }
+}

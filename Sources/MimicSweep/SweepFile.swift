@@ -1,0 +1,204 @@
+import Foundation
+import Yams
+
+/// A sweep file: the grid of `mimic train` options to run, in the shape of a W&B
+/// sweep file, which users of such tools already know:
+///
+///     name: labeled fractions          # optional
+///     method: grid                     # optional; grid is the only method
+///     parameters:
+///       labeled: {values: [0.01, 0.05, 0.1]}
+///       student: {values: [cnn-s, mlp-64]}
+///       seed: {values: [1, 2, 3]}
+///       epochs: {value: 15}            # one value: the same for every point
+///       baselines: true                # shorthand for {value: true}
+///       loss: [kd, mse]                # shorthand for {values: [...]}
+///
+/// A parameter is a long option of `mimic train` without its dashes; whether its
+/// values are good is for the caller to say (`SweepPoint.arguments` are options).
+public struct SweepFile: Sendable, Equatable {
+    /// One swept option: its values as text, and the line it stands on.
+    public struct Parameter: Sendable, Equatable {
+        public let name: String
+        public let values: [String]
+        public let line: Int
+
+        public init(name: String, values: [String], line: Int) {
+            self.name = name
+            self.values = values
+            self.line = line
+        }
+    }
+
+    public let path: String
+    public let name: String?
+    public let parameters: [Parameter]
+
+    public init(path: String, name: String?, parameters: [Parameter]) {
+        self.path = path
+        self.name = name
+        self.parameters = parameters
+    }
+
+    /// Reads the file at `path`.
+    public static func load(_ path: String) throws(SweepFileError) -> SweepFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            var isFolder: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) ? "does not exist"
+                : isFolder.boolValue ? "is a folder" : "cannot be read as UTF-8 text"
+            throw SweepFileError("Sweep file \(path) \(reason); pass the path of a YAML sweep file (see 'mimic sweep --help').")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Reads a sweep file's text; errors name `path` and the line.
+    public static func parse(_ text: String, path: String) throws(SweepFileError) -> SweepFile {
+        func fail(_ line: Int?, _ what: String) -> SweepFileError {
+            SweepFileError("Sweep file \(path)" + (line.map { ", line \($0)" } ?? "") + ": \(what)")
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+                throw fail(mark.line, "it is not valid YAML (\(problem)); fix the YAML there.")
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                throw fail(context.mark.line, "\(duplicates.map { "`\($0)`" }.joined(separator: ", ")) is given twice in the mapping that starts here; give each key once.")
+            default:
+                throw fail(nil, "it is not valid YAML (\(firstLine(of: error))).")
+            }
+        } catch {
+            throw fail(nil, "it is not valid YAML (\(firstLine(of: error))).")
+        }
+        guard let root, case .mapping(let top) = root else {
+            throw fail(root?.mark?.line, "the file must be a mapping with a `parameters:` key, like `parameters: {seed: {values: [1, 2, 3]}}`.")
+        }
+        var name: String?
+        var parameters: [Parameter]?
+        for (key, value) in top {
+            let keyText = key.scalar?.string ?? ""
+            switch keyText {
+            case "name", "description":
+                guard let scalar = value.scalar else { throw fail(value.mark?.line, "`\(keyText)` must be text.") }
+                if keyText == "name" { name = scalar.string }
+            case "method":
+                guard value.scalar?.string == "grid" else {
+                    throw fail(value.mark?.line, "method `\(value.scalar?.string ?? "?")` is not one mimic runs; use `method: grid` (every combination of the values).")
+                }
+            case "parameters":
+                parameters = try readParameters(value, fail: fail)
+            default:
+                throw fail(key.mark?.line, "`\(keyText)` is not a key of a sweep file; use name, description, method and parameters.")
+            }
+        }
+        guard let parameters else { throw fail(nil, "it has no `parameters:`; give the options to sweep, e.g. `parameters: {seed: {values: [1, 2, 3]}}`.") }
+        guard !parameters.isEmpty else { throw fail(root.mark?.line, "`parameters:` is empty; give at least one option to sweep.") }
+        return SweepFile(path: path, name: name, parameters: parameters)
+    }
+
+    private static func firstLine(of error: any Error) -> String {
+        String("\(error)".split(separator: "\n").first ?? "")
+    }
+
+    private static func readParameters(_ node: Node, fail: (Int?, String) -> SweepFileError) throws(SweepFileError) -> [Parameter] {
+        guard case .mapping(let mapping) = node else {
+            throw fail(node.mark?.line, "`parameters:` must map option names to values, e.g. `seed: {values: [1, 2, 3]}`.")
+        }
+        var parameters: [Parameter] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string, !name.isEmpty else {
+                throw fail(key.mark?.line, "a parameter's name must be an option of 'mimic train', such as labeled or student.")
+            }
+            // Yams itself refuses a key given twice in one mapping.
+            let line = key.mark?.line ?? 0
+            let values = try readValues(of: name, value, line: line, fail: fail)
+            guard !values.isEmpty else { throw fail(line, "parameter `\(name)` has no values; give at least one.") }
+            guard Set(values).count == values.count else {
+                throw fail(line, "parameter `\(name)` repeats a value, which would run the same point twice; give each value once.")
+            }
+            parameters.append(Parameter(name: name, values: values, line: line))
+        }
+        return parameters
+    }
+
+    /// `{values: [...]}`, `{value: x}`, `[...]` or a plain scalar.
+    private static func readValues(of name: String, _ node: Node, line: Int,
+                                   fail: (Int?, String) -> SweepFileError) throws(SweepFileError) -> [String] {
+        func scalars(_ sequence: Node.Sequence) throws(SweepFileError) -> [String] {
+            var values: [String] = []
+            for item in sequence {
+                guard let scalar = item.scalar else {
+                    throw fail(item.mark?.line ?? line, "a value of `\(name)` must be a single number, word or spec, not a list or mapping.")
+                }
+                values.append(scalar.string)
+            }
+            return values
+        }
+        switch node {
+        case .scalar(let scalar):
+            return [scalar.string]
+        case .sequence(let sequence):
+            return try scalars(sequence)
+        case .mapping(let mapping):
+            guard mapping.count == 1, let (key, value) = mapping.first.map({ ($0.key, $0.value) }),
+                  let keyText = key.scalar?.string, keyText == "values" || keyText == "value" else {
+                throw fail(line, "parameter `\(name)` must be `{values: [...]}` or `{value: x}`.")
+            }
+            if keyText == "value" {
+                guard let scalar = value.scalar else { throw fail(value.mark?.line ?? line, "`value` of `\(name)` must be a single value; use `values: [...]` for several.") }
+                return [scalar.string]
+            }
+            guard case .sequence(let sequence) = value else {
+                throw fail(value.mark?.line ?? line, "`values` of `\(name)` must be a list, e.g. `values: [1, 2, 3]`.")
+            }
+            return try scalars(sequence)
+        case .alias:
+            throw fail(line, "parameter `\(name)` uses a YAML alias; write its values out.")
+        }
+    }
+
+    /// Every combination of the parameters' values, the first parameter varying
+    /// slowest: each point as the `mimic train` options it stands for.
+    public var points: [SweepPoint] {
+        var points = [SweepPoint(values: [])]
+        for parameter in parameters {
+            points = points.flatMap { point in
+                parameter.values.map { SweepPoint(values: point.values + [(parameter.name, $0)]) }
+            }
+        }
+        return points
+    }
+}
+
+/// One point of a sweep's grid: a value for each swept option.
+public struct SweepPoint: Sendable, Equatable {
+    public let values: [(name: String, value: String)]
+
+    public init(values: [(name: String, value: String)]) { self.values = values }
+
+    public static func == (a: SweepPoint, b: SweepPoint) -> Bool {
+        a.values.map(\.name) == b.values.map(\.name) && a.values.map(\.value) == b.values.map(\.value)
+    }
+
+    /// The point as options of `mimic train`: `--labeled 0.1 --student cnn-s`; a flag
+    /// (`baselines`) is given for true and left out for false.
+    public func arguments(flags: Set<String>) -> [String] {
+        values.flatMap { name, value -> [String] in
+            guard flags.contains(name) else { return ["--\(name)", value] }
+            return ["true", "yes", "on"].contains(value.lowercased()) ? ["--\(name)"] : []
+        }
+    }
+
+    /// "labeled=0.1 student=cnn-s seed=2".
+    public var description: String { values.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
+}
+
+public struct SweepFileError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}

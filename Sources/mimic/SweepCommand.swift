@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import MimicEngine
+import MimicSession
+import MimicStore
+import MimicSweep
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a grid of DeepMimic experiments: labeled fractions x students x seeds, or any option of 'mimic train'.",
+        discussion: """
+            The grid comes from a YAML file in the shape of a W&B sweep file, or from
+            options with comma-separated values. Points that differ only in their student
+            share one training: the mentor is trained once per data set, split, seed and
+            mentor settings, and its annotation serves every student; each student's
+            baseline is trained once there too. Every training is a run recorded in the
+            store and tied to the sweep; 'mimic sweep resume ID' goes on with one that
+            was stopped or killed, resuming a training cut short from its epoch
+            checkpoints. --dry-run lists the trainings and estimates the time.
+
+            A sweep file:
+              name: labeled fractions
+              method: grid
+              parameters:
+                labeled: {values: [0.01, 0.05, 0.1]}
+                student: {values: [cnn-s, mlp-64]}
+                seed: {values: [1, 2, 3]}
+                baselines: {value: true}
+
+            Examples:
+              mimic sweep fractions.yaml --dry-run
+              mimic sweep fractions.yaml
+              mimic sweep --labeled 0.01,0.05,0.1 --student cnn-s,mlp-64 --seeds 1,2,3 --baselines
+              mimic sweep resume 2
+            """,
+        subcommands: [SweepRunCommand.self, SweepResumeCommand.self],
+        defaultSubcommand: SweepRunCommand.self
+    )
+}
+
+struct SweepRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Plan a sweep from a file or options, then train it (the default of 'mimic sweep').")
+
+    @Flag(help: "List the trainings and the estimated time; train nothing.")
+    var dryRun = false
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
+        "A YAML sweep file, or the grid as options of 'mimic train' with comma-separated values (--seeds for --seed).",
+        valueName: "file | options"))
+    var words: [String] = []
+
+    func run() throws {
+        var words = words
+        var dryRun = dryRun
+        var storePath = storeOptions.store
+        // Options given after the grid reach here among its words.
+        if let index = words.firstIndex(of: "--dry-run") {
+            dryRun = true
+            words.remove(at: index)
+        }
+        if let index = words.firstIndex(of: "--store"), index + 1 < words.count {
+            storePath = words[index + 1]
+            words.removeSubrange(index...index + 1)
+        }
+        let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
+        let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
+        let trainings = plan.trainings.map(\.config)
+        var options = storeOptions
+        options.store = storePath
+        if dryRun {
+            let store = try? RunStore(path: options.path, create: false)
+            return reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: store) }
+        }
+        let store = options.open()
+        let sweep = reportingErrors { () throws -> SweepRecord in
+            try store.createSweep(name: file.name, source: source, trainings: trainings)
+        }
+        writeLine("sweep \(sweep.id), recorded in \(store.path): \(trainings.count) trainings for \(plan.points.count) points")
+        try SweepRunner.run(sweep, store: store)
+    }
+
+    /// The sweep file named by the first word, or the grid the options give.
+    static func grid(from words: [String]) throws -> (SweepFile, String) {
+        guard let first = words.first else {
+            throw ValidationError("Give a sweep file, or the grid as options (--labeled 0.01,0.05 --student cnn-s,mlp-64); see 'mimic sweep --help'.")
+        }
+        if !first.hasPrefix("--") {
+            guard words.count == 1 else {
+                throw ValidationError("A sweep file holds the whole grid, so '\(words.dropFirst().joined(separator: " "))' cannot go with it; put those options into the file.")
+            }
+            let file = try SweepFile.load(first)
+            return (file, (try? String(contentsOfFile: first, encoding: .utf8)) ?? first)
+        }
+        var parameters: [SweepFile.Parameter] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            guard word.hasPrefix("--"), word.count > 2 else {
+                throw ValidationError("'\(word)' is not an option; give the grid as --option value,value,...")
+            }
+            var name = String(word.dropFirst(2))
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            } else if index + 1 < words.count, !words[index + 1].hasPrefix("--") {
+                value = words[index + 1]
+                index += 1
+            }
+            if name == "seeds" { name = "seed" }
+            let values = value.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? ["true"]
+            guard !parameters.contains(where: { $0.name == name }) else {
+                throw ValidationError("--\(name) is given twice; give it once, with its values separated by commas.")
+            }
+            parameters.append(SweepFile.Parameter(name: name, values: values, line: 0))
+            index += 1
+        }
+        let file = SweepFile(path: "", name: nil, parameters: parameters)
+        return (file, (["mimic", "sweep"] + words).joined(separator: " "))
+    }
+}
+
+struct SweepResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Go on with a sweep that was stopped or killed: what is done is reported, a training cut short resumes, the rest train.")
+
+    @Argument(help: ArgumentHelp("A sweep id from 'mimic sweeps'.", valueName: "sweep"))
+    var sweepID: Int64
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        let store = storeOptions.open(create: false)
+        let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
+        writeLine("sweep \(sweep.id), resumed in \(store.path): \(sweep.trainings.count) trainings")
+        try SweepRunner.run(sweep, store: store)
+    }
+}
+
+/// A sweep's points as configurations, each value checked as 'mimic train' checks it,
+/// with the file and line of a value it refuses.
+enum SweepGrid {
+    static func configs(of file: SweepFile) throws -> [ExperimentConfig] {
+        for parameter in file.parameters {
+            for value in parameter.values {
+                let point = SweepPoint(values: [(parameter.name, value)])
+                do {
+                    _ = try ExperimentOptions.config(from: point.arguments(flags: ExperimentOptions.flagNames))
+                } catch {
+                    let place = file.path.isEmpty ? "Option --\(parameter.name) \(value)"
+                        : "Sweep file \(file.path), line \(parameter.line): \(parameter.name) \(value)"
+                    throw UsageError("\(place) is not a value 'mimic train' takes: \(error.description)")
+                }
+            }
+        }
+        return try file.points.map { point in
+            do {
+                return try ExperimentOptions.config(from: point.arguments(flags: ExperimentOptions.flagNames)).withAbsolutePaths()
+            } catch {
+                throw UsageError("The sweep's point \(point.description) is not a run 'mimic train' would start: \(error)")
+            }
+        }
+    }
+}

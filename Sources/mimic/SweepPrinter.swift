@@ -1,0 +1,109 @@
+import Foundation
+import MimicBench
+import MimicEngine
+import MimicStore
+import MimicSweep
+
+/// What `mimic sweep` prints: the plan of a dry run and the results of a sweep.
+enum SweepPrinter {
+    /// The settings that tell a training from the others of its sweep
+    /// ("labeled 0.05, seed 2"), or "the one training" when there is one.
+    static func describe(_ config: ExperimentConfig, among configs: [ExperimentConfig]) -> String {
+        let fields = differing(configs)
+        let parts = fields.compactMap { field in field.value(config).map { "\(field.name) \($0)" } }
+        return parts.isEmpty ? "the one training" : parts.joined(separator: ", ")
+    }
+
+    private struct Field {
+        let name: String
+        let value: (ExperimentConfig) -> String?
+    }
+
+    /// The fields of `ExperimentOptions.arguments` in which `configs` differ, students aside.
+    private static func differing(_ configs: [ExperimentConfig]) -> [Field] {
+        let names = configs.first.map { ExperimentOptions.arguments(for: $0).map(\.flag) } ?? []
+        var fields: [Field] = []
+        for flag in Set(names).sorted(by: { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }) where flag != "--student" {
+            let value = { (config: ExperimentConfig) -> String? in
+                let values = ExperimentOptions.arguments(for: config).filter { $0.flag == flag }.map { $0.value ?? "yes" }
+                return values.isEmpty ? nil : values.joined(separator: ",")
+            }
+            if Set(configs.map { value($0) ?? "" }).count > 1 { fields.append(Field(name: String(flag.dropFirst(2)), value: value)) }
+        }
+        return fields
+    }
+
+    static func printPlan(_ plan: SweepPlan, file: SweepFile, store: RunStore?) throws {
+        let grid = file.parameters.filter { $0.values.count > 1 }.map { "\($0.name) \($0.values.count)" }.joined(separator: " x ")
+        writeLine("sweep\(file.name.map { " \"\($0)\"" } ?? ""): \(plan.points.count) points (\(grid)), "
+            + "\(plan.trainings.count) trainings, each a recorded run whose mentor serves all its students")
+        let estimate = try estimator(store: store)
+        var dataSets: [String: DataSet] = [:]
+        var rows: [[String]] = []
+        var total = 0.0
+        let configs = plan.trainings.map(\.config)
+        for (k, training) in plan.trainings.enumerated() {
+            let config = training.config
+            if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
+            let seconds = try estimate.seconds(config, dataSet: dataSets[config.dataDirectory]!)
+            total += seconds
+            rows.append([String(k + 1), describe(config, among: configs), config.students.joined(separator: ", "),
+                         config.baselines ? "yes" : "no", String(SweepPlan.modelCount(config)), duration(seconds)])
+        }
+        writeLine("")
+        writeLine(PlainTable(columns: ["#", "training", "students", "baselines", "models", "estimate"], rows: rows,
+                             leftAligned: [1, 2, 3]).text)
+        writeLine("")
+        let saved = plan.modelsWithoutSharing - plan.models
+        writeLine("models trained: \(plan.models), against \(plan.modelsWithoutSharing) with one run per point"
+            + (saved > 0 ? " (\(saved) fewer: each training's mentor is trained once for all its students)" : ""))
+        writeLine("estimated time: \(duration(total)) with one worker, at \(String(format: "%.0f", estimate.rate / 1e9)) GFLOPS of training (\(estimate.source))")
+    }
+
+    /// The training rate measured on this machine: from the models in the run store,
+    /// or, before any, from a second of cblas_sgemm at the share of it training reaches.
+    static func estimator(store: RunStore?) throws -> SweepEstimate {
+        if let store, let measured = try store.trainingRate() {
+            return SweepEstimate(rate: measured.flopsPerSecond,
+                                 source: "measured over the \(measured.models) finished models in \(store.path)")
+        }
+        let gemm = Benchmark.sgemmGFLOPS(size: 1024, seconds: 0.5) * 1e9
+        return SweepEstimate(rate: gemm * trainingShareOfSGEMM,
+                             source: String(format: "half of this machine's cblas_sgemm, %.0f GFLOPS; no run recorded yet to measure", gemm / 1e9))
+    }
+
+    /// Training reaches about half of cblas_sgemm's rate here ('mimic bench': 42-80%).
+    static let trainingShareOfSGEMM = 0.5
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m \(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h \(String(format: "%02d", whole / 60 % 60))m"
+    }
+
+    /// One row per student of each training: its test accuracy and loss, against the
+    /// mentor's and its baseline's.
+    static func results(_ outcomes: [(config: ExperimentConfig, report: ExperimentReport?)],
+                        trainings: [ExperimentConfig]) -> PlainTable {
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
+        func points(_ value: Double?) -> String { value.map { String(format: "%+.2f", $0 * 100) } ?? "-" }
+        var rows: [[String]] = []
+        for (config, report) in outcomes {
+            let training = describe(config, among: trainings)
+            guard let report else {
+                rows.append([training, config.students.joined(separator: ","), "-", "-", "-", "-", "-", "not run"])
+                continue
+            }
+            for student in report.results where student.id.role == .student {
+                let baseline = report.baseline(for: student.id)
+                rows.append([training, student.id.spec, percent(report.mentor?.test?.accuracy), percent(student.test?.accuracy),
+                             student.test.map { String(format: "%.4f", $0.loss) } ?? "-",
+                             points(report.accuracyDeltaToMentor(student)), percent(baseline?.test?.accuracy),
+                             baseline == nil ? student.status.description : points(report.accuracyDeltaToBaseline(student))])
+            }
+        }
+        return PlainTable(columns: ["training", "student", "mentor acc", "student acc", "student loss", "Δ mentor",
+                                    "baseline acc", "Δ baseline"], rows: rows, leftAligned: [0, 1])
+    }
+}

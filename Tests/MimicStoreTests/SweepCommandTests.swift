@@ -1,0 +1,91 @@
+import Foundation
+import MimicEngine
+import Testing
+@testable import MimicStore
+
+/// `mimic sweep` through the real binary: a grid planned and trained as runs tied to
+/// the sweep, and a sweep killed with SIGKILL that resumes to the grid of one never killed.
+@Suite struct SweepCommandTests {
+    static func sweepFile(in folder: TemporaryFolder, data: String) throws -> String {
+        let path = folder.file("grid.yaml")
+        try """
+            name: two fractions
+            parameters:
+              data: {value: \(data)}
+              labeled: {values: [0.1, 0.2]}
+              student: [fc16, linear]
+              mentor: fc32
+              epochs: 4
+              student-epochs: 40
+              batch: 16
+              baselines: true
+              threads: 1
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The results table, the lines after the last training's output.
+    static func grid(_ output: String) -> [String] {
+        let lines = output.split(separator: "\n").map(String.init)
+        guard let header = lines.lastIndex(where: { $0.hasPrefix("training ") && $0.contains("Δ baseline") }) else { return [] }
+        return Array(lines[header...].prefix { !$0.isEmpty })
+    }
+
+    @Test func aDryRunListsTheSharedTrainingsAndTheirTime() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let output = try MimicProcess.run(["sweep", try Self.sweepFile(in: folder, data: data), "--dry-run", "--store", folder.storePath],
+                                          in: folder)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.hasPrefix("sweep \"two fractions\": 4 points (labeled 2 x student 2), 2 trainings"), "\(output.stdout)")
+        #expect(output.stdout.contains("models trained: 10, against 12 with one run per point (2 fewer"), "\(output.stdout)")
+        #expect(output.stdout.contains("estimated time: "), "\(output.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: folder.storePath), "a dry run records nothing")
+    }
+
+    @Test func aKilledSweepResumesToTheSameGrid() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder, train: 2_000)
+        let file = try Self.sweepFile(in: folder, data: data)
+        let whole = try MimicProcess.run(["sweep", file, "--store", folder.file("whole/runs.sqlite")], in: folder)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let expected = Self.grid(whole.stdout)
+        #expect(expected.count == 5, "\(whole.stdout)")
+
+        let store = folder.file("cut/runs.sqlite")
+        let killed = try MimicProcess.start(["sweep", file, "--store", store], in: folder)
+        let checkpointed = ResumeCommandTests.waitFor(folder.file("cut/runs/2/student-1.epoch.safetensors"))
+        kill(killed.pid, SIGKILL)
+        _ = killed.wait()
+        try #require(checkpointed, "the second training never wrote a student's epoch checkpoint")
+
+        let reader = try RunStore(path: store)
+        #expect(try reader.runs(sweep: 1).map(\.status) == [.interrupted, .done])
+        let listed = try MimicProcess.run(["sweeps", "--store", store], in: folder)
+        #expect(listed.stdout.contains("two fractions  1/2 done, 1 to resume"), "\(listed.stdout)")
+
+        let resumed = try MimicProcess.run(["sweep", "resume", "1", "--store", store], in: folder)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("== training 1 of 2: labeled 0.1, run 1, done before"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("== training 2 of 2: labeled 0.2, run 2, resumed"), "\(resumed.stdout)")
+        #expect(Self.grid(resumed.stdout) == expected)
+        #expect(try reader.runs(sweep: 1).map(\.status) == [.done, .done])
+        #expect(try reader.runs().count == 2, "nothing trained twice")
+    }
+
+    @Test func badSweepsGetOneSentence() throws {
+        let folder = try TemporaryFolder()
+        try "parameters:\n  labeled: {values: [0.1, 1.5]}\n".write(toFile: folder.file("bad.yaml"), atomically: true, encoding: .utf8)
+        for (arguments, message) in [
+            (["sweep", folder.file("bad.yaml")],
+             "Sweep file \(folder.file("bad.yaml")), line 2: labeled 1.5 is not a value 'mimic train' takes: Labeled fraction 1.5 is outside (0, 1)"),
+            (["sweep", folder.file("none.yaml")], "Sweep file \(folder.file("none.yaml")) does not exist"),
+            (["sweep", "--labeled", "0.1,x"], "Option --labeled x is not a value 'mimic train' takes"),
+            (["sweep", "resume", "4", "--store", folder.storePath], "There is no run store at \(folder.storePath)"),
+        ] {
+            let output = try MimicProcess.run(arguments, in: folder)
+            #expect(output.status != 0)
+            #expect(output.stderr.hasPrefix("mimic: \(message)") || output.stderr.contains(message), "\(output.stderr)")
+        }
+    }
+}
