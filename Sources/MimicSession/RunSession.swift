@@ -54,14 +54,14 @@ public final class RunSession: @unchecked Sendable {
     /// as part of `partOf` when given. Paths in the configuration are recorded absolute,
     /// so that the record reads the same from any folder.
     public static func start(_ config: ExperimentConfig, dataSet: DataSet, split: DataSplit? = nil,
-                             store: RunStore?, programVersion: String, partOf: String? = nil, sweep: Int64? = nil,
+                             store: RunStore?, programVersion: String, partOf: String? = nil, slot: SweepSlot? = nil,
                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         let config = config.withAbsolutePaths()
         guard let store else {
             return RunSession(experiment: try experiment(config, dataSet, split, nil), store: nil, runID: nil, folder: nil,
                               reportFailure: reportFailure)
         }
-        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, sweep: sweep)
+        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot)
         do {
             let experiment = try experiment(config, dataSet, split, folder)
             return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, reportFailure: reportFailure)

@@ -19,8 +19,8 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
     public var folder: String?
     /// The group of runs it belongs to ("reproduce"), if any (schema v4).
     public var partOf: String?
-    /// The sweep it trains a part of, if any (schema v5).
-    public var sweepID: Int64?
+    /// The sweep and the training of it this run is, if any (schema v5).
+    public var slot: SweepSlot?
     /// The data set's name once loaded; the folder's name before that.
     public var dataSet: String
     public var programVersion: String
@@ -81,7 +81,9 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
         classes = row["classes"]
         folder = row["folder"]
         partOf = row["part_of"]
-        sweepID = row["sweep_id"]
+        if let sweep: Int64 = row["sweep_id"], let training: Int = row["sweep_training"] {
+            slot = SweepSlot(sweep: sweep, training: training)
+        }
     }
 
     /// Where a detached run writes what `mimic train` would print.

@@ -14,6 +14,17 @@ public struct SweepRecord: Sendable, Equatable {
     public let trainings: [ExperimentConfig]
 }
 
+/// One planned training of a sweep: which sweep, and its place (0-based) in the plan.
+public struct SweepSlot: Sendable, Equatable, Hashable {
+    public let sweep: Int64
+    public let training: Int
+
+    public init(sweep: Int64, training: Int) {
+        self.sweep = sweep
+        self.training = training
+    }
+}
+
 extension RunStore {
     /// Records a new sweep with its planned trainings; they become runs as they start.
     public func createSweep(name: String?, source: String, trainings: [ExperimentConfig]) throws(StoreError) -> SweepRecord {

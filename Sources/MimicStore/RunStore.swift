@@ -178,16 +178,16 @@ public final class RunStore: Sendable {
     /// beside the folders of an older one). `partOf` names the group it belongs to.
     /// Nothing holds the folder's lock: a trainer opens the run with `startRun`.
     public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
-                          sweep: Int64? = nil) throws(StoreError) -> RunRecord {
-        try recordRun(config: config, programVersion: programVersion, partOf: partOf, sweep: sweep) { _ in }.record
+                          slot: SweepSlot? = nil) throws(StoreError) -> RunRecord {
+        try recordRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot) { _ in }.record
     }
 
     /// Records a new run as `createRun` does and opens its folder for it, the folder's
     /// lock taken before the record is committed: no other process ever sees the run
     /// without a live holder, which would make it look dead (`TrainerLiveness`).
     public func startRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
-                         sweep: Int64? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
-        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf, sweep: sweep) { path in
+                         slot: SweepSlot? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
+        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot) { path in
             do {
                 return try RunFolder.create(at: path)
             } catch {
@@ -197,7 +197,7 @@ public final class RunStore: Sendable {
         return (record, folder)
     }
 
-    private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?, sweep: Int64?,
+    private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?, slot: SweepSlot?,
                                    opening open: (String) throws -> Opened) throws(StoreError) -> (record: RunRecord, folder: Opened) {
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
@@ -207,11 +207,11 @@ public final class RunStore: Sendable {
             let id = try write("recording a new run") { db -> Int64 in
                 try db.execute(sql: """
                     INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at,
-                                      part_of, sweep_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      part_of, sweep_id, sweep_training)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
                                      Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now,
-                                     partOf, sweep])
+                                     partOf, slot?.sweep, slot?.training])
                 let id = db.lastInsertedRowID
                 let folder = try makeRunFolder(id)
                 made = folder

@@ -109,7 +109,8 @@ enum StoreSchema {
                 """)
         }
         // A sweep: the grid it was given (its file's text, or the options), and its
-        // runs, each tied to it.
+        // runs, each the run of one of its planned trainings; the unique index lets
+        // two workers that start the same training at once see one of them refused.
         migrator.registerMigration(v5) { db in
             try db.execute(sql: """
                 CREATE TABLE sweeps (
@@ -120,7 +121,8 @@ enum StoreSchema {
                     trainings TEXT NOT NULL
                 );
                 ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
-                CREATE INDEX runs_by_sweep ON runs(sweep_id);
+                ALTER TABLE runs ADD COLUMN sweep_training INTEGER;
+                CREATE UNIQUE INDEX runs_by_sweep_training ON runs(sweep_id, sweep_training);
                 """)
         }
         return migrator

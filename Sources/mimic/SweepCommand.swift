@@ -47,6 +47,9 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "List the trainings and the estimated time; train nothing.")
     var dryRun = false
 
+    @Option(help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
+    var workers: Int = 1
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
@@ -67,6 +70,12 @@ struct SweepRunCommand: ParsableCommand {
             storePath = words[index + 1]
             words.removeSubrange(index...index + 1)
         }
+        var workers = workers
+        if let index = words.firstIndex(of: "--workers"), index + 1 < words.count, let count = Int(words[index + 1]) {
+            workers = count
+            words.removeSubrange(index...index + 1)
+        }
+        guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
         let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
         let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
         let trainings = plan.trainings.map(\.config)
@@ -81,7 +90,7 @@ struct SweepRunCommand: ParsableCommand {
             try store.createSweep(name: file.name, source: source, trainings: trainings)
         }
         writeLine("sweep \(sweep.id), recorded in \(store.path): \(trainings.count) trainings for \(plan.points.count) points")
-        try SweepRunner.run(sweep, store: store)
+        try SweepRunner.run(sweep, store: store, workers: workers)
     }
 
     /// The sweep file named by the first word, or the grid the options give.
@@ -135,11 +144,27 @@ struct SweepResumeCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Option(help: "Processes that train side by side on this machine.")
+    var workers: Int = 1
+
+    /// One of the processes a sweep started beside itself: it trains and leaves the grid to its parent.
+    @Flag(help: .hidden)
+    var worker = false
+
+    @Option(help: .hidden)
+    var threads: Int?
+
     func run() throws {
         let store = storeOptions.open(create: false)
         let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
+        if worker {
+            let problems = SweepRunner.work(sweep, store: store, threads: threads, interrupts: InterruptHandler())
+            if problems > 0 { throw ExitCode.failure }
+            return
+        }
+        guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
         writeLine("sweep \(sweep.id), resumed in \(store.path): \(sweep.trainings.count) trainings")
-        try SweepRunner.run(sweep, store: store)
+        try SweepRunner.run(sweep, store: store, workers: workers)
     }
 }
 

@@ -82,28 +82,33 @@ enum SweepPrinter {
         return "\(whole / 3600)h \(String(format: "%02d", whole / 60 % 60))m"
     }
 
-    /// One row per student of each training: its test accuracy and loss, against the
-    /// mentor's and its baseline's.
-    static func results(_ outcomes: [(config: ExperimentConfig, report: ExperimentReport?)],
-                        trainings: [ExperimentConfig]) -> PlainTable {
+    /// One row per student of each training, from what the store recorded: its test
+    /// accuracy and loss against the mentor's and its baseline's.
+    static func results(of sweep: SweepRecord, runs: [RunRecord], store: RunStore) throws -> PlainTable {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.2f%%", $0 * 100) } ?? "-" }
-        func points(_ value: Double?) -> String { value.map { String(format: "%+.2f", $0 * 100) } ?? "-" }
+        func points(_ a: Double?, _ b: Double?) -> String {
+            guard let a, let b else { return "-" }
+            return String(format: "%+.2f", (a - b) * 100)
+        }
         var rows: [[String]] = []
-        for (config, report) in outcomes {
-            let training = describe(config, among: trainings)
-            guard let report else {
-                rows.append([training, config.students.joined(separator: ","), "-", "-", "-", "-", "-", "not run"])
+        for (k, config) in sweep.trainings.enumerated() {
+            let training = describe(config, among: sweep.trainings)
+            guard let run = runs.first(where: { $0.slot?.training == k }) else {
+                rows.append([training, config.students.joined(separator: ","), "-", "-", "-", "-", "-", "-", "not run"])
                 continue
             }
-            for student in report.results where student.id.role == .student {
-                let baseline = report.baseline(for: student.id)
-                rows.append([training, student.id.spec, percent(report.mentor?.test?.accuracy), percent(student.test?.accuracy),
-                             student.test.map { String(format: "%.4f", $0.loss) } ?? "-",
-                             points(report.accuracyDeltaToMentor(student)), percent(baseline?.test?.accuracy),
-                             baseline == nil ? student.status.description : points(report.accuracyDeltaToBaseline(student))])
+            let models = try store.models(ofRun: run.id)
+            let mentor = models.first { $0.role == .mentor }?.test?.accuracy
+            for student in models where student.role == .student {
+                let baseline = models.first { $0.role == .baseline && $0.position == student.position }?.test?.accuracy
+                let accuracy = student.test?.accuracy
+                rows.append([training, student.spec, percent(mentor), percent(accuracy),
+                             student.test.map { String(format: "%.4f", $0.loss) } ?? "-", points(accuracy, mentor),
+                             percent(baseline), points(accuracy, baseline),
+                             run.status == .done ? "run \(run.id)" : "run \(run.id) \(run.status.rawValue)"])
             }
         }
         return PlainTable(columns: ["training", "student", "mentor acc", "student acc", "student loss", "Δ mentor",
-                                    "baseline acc", "Δ baseline"], rows: rows, leftAligned: [0, 1])
+                                    "baseline acc", "Δ baseline", "run"], rows: rows, leftAligned: [0, 1, 8])
     }
 }

@@ -1,59 +1,90 @@
 import ArgumentParser
 import Foundation
+import MimicChildProcess
 import MimicEngine
 import MimicSession
 import MimicStore
 import MimicSweep
 
-/// Trains a sweep's trainings one after the other, each a run tied to the sweep:
-/// one done before is reported as it ended, one cut short resumes, one still training
-/// elsewhere is left to its process, the rest start. A training that fails to start
-/// is said and the sweep goes on; one whose model diverges is recorded as failed.
+/// Trains what is left of a sweep. Each worker (this process, and with `workers` > 1
+/// as many more started beside it) takes the trainings in order: one that no run
+/// answers yet it starts, one cut short (interrupted or stopped) it resumes, and one
+/// done, failed or training elsewhere it leaves. Starting and resuming are atomic in
+/// the store, so two workers never train the same training; the one refused moves on.
 enum SweepRunner {
-    static func run(_ sweep: SweepRecord, store: RunStore) throws {
-        let interrupts = InterruptHandler()
-        let printer = ProgressPrinter()
-        var dataSets: [String: DataSet] = [:]
-        var outcomes: [(config: ExperimentConfig, report: ExperimentReport?)] = []
-        var problems = 0
-        for (k, config) in sweep.trainings.enumerated() where !interrupts.interrupted {
-            let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepPrinter.describe(config, among: sweep.trainings))"
+    /// Runs the sweep with `workers` processes, then prints its grid. Exits 130 after
+    /// Ctrl-C and 1 when a training is not done.
+    static func run(_ sweep: SweepRecord, store: RunStore, workers: Int) throws {
+        let threads = workers > 1 ? max(1, ProcessInfo.processInfo.activeProcessorCount / workers) : nil
+        var children: [ChildProcess] = []
+        for worker in 1..<max(1, workers) {
+            let log = logPath(of: sweep.id, worker: worker, store: store)
             do {
-                let earlier = try store.runs(sweep: sweep.id).first { $0.config.sameExperiment(as: config) }
-                if let earlier, earlier.status == .running {
-                    writeLine(title + ", run \(earlier.id), training in another process")
-                    outcomes.append((config, nil))
-                    continue
-                }
-                if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
-                let dataSet = dataSets[config.dataDirectory]!
-                let session: RunSession
-                switch earlier?.status {
-                case nil:
-                    session = try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current,
-                                                   sweep: sweep.id)
-                case .done?:
-                    session = try RunSession.review(earlier!.id, store: store, dataSet: dataSet)
-                default:
-                    session = try RunSession.resume(earlier!.id, store: store, threads: config.threads, dataSet: dataSet)
-                }
-                let how = earlier.map { $0.status == .done ? "done before" : "resumed" }
-                writeLine(title + ", run \(session.runID!)" + (how.map { ", \($0)" } ?? ""))
-                interrupts.stops(session.control)
-                outcomes.append((config, session.run { printer.print($0) }))
+                children.append(try ChildProcess.start(
+                    DetachedTraining.executable,
+                    ["sweep", "resume", String(sweep.id), "--store", store.path, "--worker", "--threads", String(threads ?? 1)],
+                    output: .file(log), error: .standardOutput))
+                writeLine("worker \(worker + 1) of \(workers): process \(children.last!.pid), its output in \(log)")
             } catch {
-                problems += 1
-                FileHandle.standardError.write(Data("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)\n".utf8))
-                outcomes.append((config, nil))
+                FileHandle.standardError.write(Data("mimic: worker \(worker + 1) of sweep \(sweep.id) could not start (\(error)); the others go on.\n".utf8))
             }
         }
+        let interrupts = InterruptHandler()
+        let problems = work(sweep, store: store, threads: threads, interrupts: interrupts)
+        for child in children { _ = child.wait() }
+
         writeLine("")
-        writeLine(SweepPrinter.results(outcomes, trainings: sweep.trainings).text)
-        let unfinished = outcomes.count < sweep.trainings.count || outcomes.contains { $0.report?.allFinished != true }
+        let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(sweep: sweep.id) }
+        writeLine(reportingErrors { try SweepPrinter.results(of: sweep, runs: runs, store: store) }.text)
+        let unfinished = sweep.trainings.indices.contains { k in runs.first { $0.slot?.training == k }?.status != .done }
         if unfinished {
             writeLine("\nsweep \(sweep.id) is not complete; 'mimic sweep resume \(sweep.id)' goes on where it stopped")
         }
         if interrupts.interrupted { throw ExitCode(130) }
         if problems > 0 || unfinished { throw ExitCode.failure }
+    }
+
+    /// Where worker `worker` (1-based, this process being 0) of a sweep writes its output.
+    static func logPath(of sweep: Int64, worker: Int, store: RunStore) -> String {
+        let folder = ((store.folder as NSString).appendingPathComponent("sweeps") as NSString).appendingPathComponent(String(sweep))
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return (folder as NSString).appendingPathComponent("worker-\(worker + 1).log")
+    }
+
+    /// One worker's pass over the trainings; returns how many could not start.
+    static func work(_ sweep: SweepRecord, store: RunStore, threads: Int?, interrupts: InterruptHandler) -> Int {
+        let printer = ProgressPrinter()
+        var dataSets: [String: DataSet] = [:]
+        var problems = 0
+        for (k, planned) in sweep.trainings.enumerated() where !interrupts.interrupted {
+            let slot = SweepSlot(sweep: sweep.id, training: k)
+            var config = planned
+            if config.threads == nil { config.threads = threads }
+            let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepPrinter.describe(config, among: sweep.trainings))"
+            var earlier: RunRecord?
+            do {
+                // A worker that was killed left its run `running`; this finds it out.
+                try store.markInterruptedRuns()
+                earlier = try store.runs(sweep: sweep.id).first { $0.slot == slot }
+                switch earlier?.status {
+                case .running?, .done?, .failed?: continue
+                default: break
+                }
+                if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
+                let dataSet = dataSets[config.dataDirectory]!
+                let session = try earlier.map { try RunSession.resume($0.id, store: store, threads: config.threads, dataSet: dataSet) }
+                    ?? RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current, slot: slot)
+                writeLine(title + ", run \(session.runID!)" + (earlier == nil ? "" : ", resumed"))
+                interrupts.stops(session.control)
+                _ = session.run { printer.print($0) }
+            } catch {
+                // Another worker took it between the look and the start: not a problem.
+                let now = try? store.runs(sweep: sweep.id).first { $0.slot == slot }
+                if let now, now.id != earlier?.id || now.status == .running { continue }
+                problems += 1
+                FileHandle.standardError.write(Data("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)\n".utf8))
+            }
+        }
+        return problems
     }
 }
