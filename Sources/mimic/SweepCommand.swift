@@ -18,6 +18,7 @@ struct SweepCommand: ParsableCommand {
             store and tied to the sweep; 'mimic sweep resume ID' goes on with one that
             was stopped or killed, resuming a training cut short from its epoch
             checkpoints. --dry-run lists the trainings and estimates the time.
+            --workers N trains N trainings side by side, in N processes sharing the cores.
 
             A sweep file:
               name: labeled fractions
@@ -31,6 +32,7 @@ struct SweepCommand: ParsableCommand {
             Examples:
               mimic sweep fractions.yaml --dry-run
               mimic sweep fractions.yaml
+              mimic sweep fractions.yaml --workers 2
               mimic sweep --labeled 0.01,0.05,0.1 --student cnn-s,mlp-64 --seeds 1,2,3 --baselines
               mimic sweep resume 2
             """,
