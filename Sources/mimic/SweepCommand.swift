@@ -35,8 +35,9 @@ struct SweepCommand: ParsableCommand {
               mimic sweep fractions.yaml --workers 2
               mimic sweep --labeled 0.01,0.05,0.1 --student cnn-s,mlp-64 --seeds 1,2,3 --baselines
               mimic sweep resume 2
+              mimic sweep show 2 --csv grid.csv
             """,
-        subcommands: [SweepRunCommand.self, SweepResumeCommand.self],
+        subcommands: [SweepRunCommand.self, SweepResumeCommand.self, SweepShowCommand.self],
         defaultSubcommand: SweepRunCommand.self
     )
 }
@@ -167,6 +168,43 @@ struct SweepResumeCommand: ParsableCommand {
         guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
         writeLine("sweep \(sweep.id), resumed in \(store.path): \(sweep.trainings.count) trainings")
         try SweepRunner.run(sweep, store: store, workers: workers)
+    }
+}
+
+struct SweepShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print a sweep's grid: per cell and model, mean ± sd over its seeds of test accuracy and loss, Δ mentor, Δ baseline, time, and progress.")
+
+    @Argument(help: ArgumentHelp("A sweep id from 'mimic sweeps'.", valueName: "sweep"))
+    var sweepID: Int64
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Also write the grid as CSV to this file.", valueName: "file"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Also write the grid as a Markdown table to this file.", valueName: "file"))
+    var md: String?
+
+    func run() throws {
+        let store = storeOptions.open(create: false)
+        let grid = reportingErrors { () throws -> SweepGridTable in
+            try SweepGridTable(sweep: try store.sweep(sweepID), store: store)
+        }
+        writeLine(grid.table.text)
+        for (path, text) in [(csv, grid.csv), (md, grid.table.markdown + "\n")] {
+            guard let path else { continue }
+            reportingErrors { () throws in
+                do {
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
+                    throw UsageError("Sweep \(sweepID)'s grid cannot be written to \(path) (\(reason)); pass a file in a folder you can write to.")
+                }
+            }
+            FileHandle.standardError.write(Data("wrote sweep \(sweepID)'s grid to \(path)\n".utf8))
+        }
     }
 }
 

@@ -63,6 +63,10 @@ import Testing
         #expect(try reader.runs(sweep: 1).map(\.status) == [.interrupted, .done])
         let listed = try MimicProcess.run(["sweeps", "--store", store], in: folder)
         #expect(listed.stdout.contains("two fractions  1/2 done, 1 to resume"), "\(listed.stdout)")
+        let partial = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
+        let rows = partial.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.contains { $0.hasPrefix("labeled 0.1  student fc16") && $0.contains(" 1/1 ") }, "\(partial.stdout)")
+        #expect(rows.contains { $0.hasPrefix("labeled 0.2  student fc16") && $0.contains(" 0/1 ") }, "\(partial.stdout)")
 
         let resumed = try MimicProcess.run(["sweep", "resume", "1", "--store", store], in: folder)
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -71,6 +75,10 @@ import Testing
         #expect(Self.grid(resumed.stdout) == expected)
         #expect(try reader.runs(sweep: 1).map(\.status) == [.done, .done])
         #expect(try reader.runs().count == 2, "nothing trained twice")
+        let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store, "--csv", folder.file("grid.csv")], in: folder)
+        #expect(shown.status == 0 && !shown.stdout.contains(" 0/1 "), "\(shown.stdout)")
+        let csv = try String(contentsOfFile: folder.file("grid.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 1 + 2 * 5, "a line per cell and model: \(csv)")
     }
 
     /// Two workers share the trainings out: each is trained once, by one of them, and

@@ -82,7 +82,7 @@ public struct SeedSummary: Sendable {
         }
     }
 
-    static func format(_ statistic: Statistic, _ pattern: String, scale: Double = 1) -> String {
+    public static func format(_ statistic: Statistic, _ pattern: String, scale: Double = 1) -> String {
         guard let mean = statistic.mean else { return "-" }
         var text = String(format: pattern, mean * scale)
         if let spread = statistic.standardDeviation {
