@@ -39,7 +39,8 @@ import Testing
         let applied = try store.pool.read { db in try StoreSchema.migrator.appliedMigrations(db) }
         #expect(applied == StoreSchema.allIdentifiers)
         let columns = try store.pool.read { db in try db.columns(in: "runs").map(\.name) }
-        #expect(columns.suffix(9) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes", "folder", "part_of", "sweep_id"])
+        #expect(columns.suffix(10) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes", "folder", "part_of",
+                                       "sweep_id", "sweep_training"])
         #expect(try store.pool.read { db in try db.tableExists("sweeps") })
         #expect(try store.pool.read { db in try db.tableExists("control_requests") })
 
