@@ -81,7 +81,15 @@ struct SweepRunCommand: ParsableCommand {
         guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
         let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
         let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
-        let trainings = plan.trainings.map(\.config)
+        // Each worker's share of the cores, kept with each training that does not name
+        // its own: a training resumed later computes with the same count, so it ends
+        // with the numbers it would have had.
+        let share = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let trainings = plan.trainings.map { training in
+            var config = training.config
+            if config.threads == nil { config.threads = share }
+            return config
+        }
         var options = storeOptions
         options.store = storePath
         if dryRun {
@@ -154,14 +162,11 @@ struct SweepResumeCommand: ParsableCommand {
     @Flag(help: .hidden)
     var worker = false
 
-    @Option(help: .hidden)
-    var threads: Int?
-
     func run() throws {
         let store = storeOptions.open(create: false)
         let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
         if worker {
-            let problems = SweepRunner.work(sweep, store: store, threads: threads, interrupts: InterruptHandler())
+            let problems = SweepRunner.work(sweep, store: store, interrupts: InterruptHandler())
             if problems > 0 { throw ExitCode.failure }
             return
         }

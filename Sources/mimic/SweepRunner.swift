@@ -15,14 +15,13 @@ enum SweepRunner {
     /// Runs the sweep with `workers` processes, then prints its grid. Exits 130 after
     /// Ctrl-C and 1 when a training is not done.
     static func run(_ sweep: SweepRecord, store: RunStore, workers: Int) throws {
-        let threads = workers > 1 ? max(1, ProcessInfo.processInfo.activeProcessorCount / workers) : nil
         var children: [ChildProcess] = []
         for worker in 1..<max(1, workers) {
             let log = logPath(of: sweep.id, worker: worker, store: store)
             do {
                 children.append(try ChildProcess.start(
                     DetachedTraining.executable,
-                    ["sweep", "resume", String(sweep.id), "--store", store.path, "--worker", "--threads", String(threads ?? 1)],
+                    ["sweep", "resume", String(sweep.id), "--store", store.path, "--worker"],
                     output: .file(log), error: .standardOutput))
                 writeLine("worker \(worker + 1) of \(workers): process \(children.last!.pid), its output in \(log)")
             } catch {
@@ -30,7 +29,7 @@ enum SweepRunner {
             }
         }
         let interrupts = InterruptHandler()
-        let problems = work(sweep, store: store, threads: threads, interrupts: interrupts)
+        let problems = work(sweep, store: store, interrupts: interrupts)
         for child in children { _ = child.wait() }
 
         writeLine("")
@@ -52,14 +51,12 @@ enum SweepRunner {
     }
 
     /// One worker's pass over the trainings; returns how many could not start.
-    static func work(_ sweep: SweepRecord, store: RunStore, threads: Int?, interrupts: InterruptHandler) -> Int {
+    static func work(_ sweep: SweepRecord, store: RunStore, interrupts: InterruptHandler) -> Int {
         let printer = ProgressPrinter()
         var dataSets: [String: DataSet] = [:]
         var problems = 0
-        for (k, planned) in sweep.trainings.enumerated() where !interrupts.interrupted {
+        for (k, config) in sweep.trainings.enumerated() where !interrupts.interrupted {
             let slot = SweepSlot(sweep: sweep.id, training: k)
-            var config = planned
-            if config.threads == nil { config.threads = threads }
             let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepPrinter.describe(config, among: sweep.trainings))"
             var earlier: RunRecord?
             do {
@@ -72,7 +69,7 @@ enum SweepRunner {
                 }
                 if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
                 let dataSet = dataSets[config.dataDirectory]!
-                let session = try earlier.map { try RunSession.resume($0.id, store: store, threads: config.threads, dataSet: dataSet) }
+                let session = try earlier.map { try RunSession.resume($0.id, store: store, dataSet: dataSet) }
                     ?? RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current, slot: slot)
                 writeLine(title + ", run \(session.runID!)" + (earlier == nil ? "" : ", resumed"))
                 interrupts.stops(session.control)
