@@ -78,7 +78,7 @@ struct SweepRunCommand: ParsableCommand {
             workers = count
             words.removeSubrange(index...index + 1)
         }
-        guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
+        reportingErrors { try SweepRunner.check(workers: workers) }
         let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
         let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
         // Each worker's share of the cores, kept with each training that does not name
@@ -170,7 +170,7 @@ struct SweepResumeCommand: ParsableCommand {
             if problems > 0 { throw ExitCode.failure }
             return
         }
-        guard (1...64).contains(workers) else { exitWithError(UsageError("--workers \(workers) is out of range; pass 1 to 64.")) }
+        reportingErrors { try SweepRunner.check(workers: workers) }
         writeLine("sweep \(sweep.id), resumed in \(store.path): \(sweep.trainings.count) trainings")
         try SweepRunner.run(sweep, store: store, workers: workers)
     }

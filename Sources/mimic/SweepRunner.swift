@@ -43,6 +43,10 @@ enum SweepRunner {
         if problems > 0 || unfinished { throw ExitCode.failure }
     }
 
+    static func check(workers: Int) throws(UsageError) {
+        guard (1...64).contains(workers) else { throw UsageError("--workers \(workers) is out of range; pass 1 to 64.") }
+    }
+
     /// Where worker `worker` (1-based, this process being 0) of a sweep writes its output.
     static func logPath(of sweep: Int64, worker: Int, store: RunStore) -> String {
         let folder = ((store.folder as NSString).appendingPathComponent("sweeps") as NSString).appendingPathComponent(String(sweep))
