@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "MimicTUI",
-            dependencies: ["MimicEngine", "MimicStore", "MimicSession", "CNcurses"]
+            dependencies: ["MimicEngine", "MimicStore", "MimicSession", "MimicSweep", "CNcurses"]
         ),
         .target(
             name: "MimicStore",
@@ -80,7 +80,7 @@ let package = Package(
         // Grids of runs: the sweep file, its points, and the trainings that share a mentor.
         .target(
             name: "MimicSweep",
-            dependencies: ["MimicEngine", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MimicEngine", "MimicStore", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "mimic",
@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicTUITests",
-            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicChildProcess", "MimicTestSupport"],
+            dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicSweep", "MimicChildProcess", "MimicTestSupport"],
             exclude: ["Snapshots"]
         ),
         .testTarget(
@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicSweepTests",
-            dependencies: ["MimicSweep", "MimicEngine"]
+            dependencies: ["MimicSweep", "MimicEngine", "MimicStore"]
         ),
         .testTarget(
             name: "MimicChildProcessTests",

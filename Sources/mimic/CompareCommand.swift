@@ -41,9 +41,9 @@ struct CompareCommand: ParsableCommand {
     /// is not the same in every run.
     static func runsTable(_ stored: [StoredRun]) -> PlainTable {
         let options = stored.map { run in
-            Dictionary(ExperimentOptions.arguments(for: run.run.config).map { ($0.flag, $0.value ?? "yes") }) { $0 + "," + $1 }
+            Dictionary(run.run.config.trainOptions.map { ($0.flag, $0.value ?? "yes") }) { $0 + "," + $1 }
         }
-        let flags = ExperimentOptions.arguments(for: ExperimentConfig()).map(\.flag)
+        let flags = ExperimentConfig().trainOptions.map(\.flag)
             + ["--validation", "--mentor-checkpoint", "--baselines"]
         var differing: [String] = []
         for flag in flags where !differing.contains(flag) {

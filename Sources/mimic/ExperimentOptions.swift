@@ -124,34 +124,9 @@ extension ExperimentOptions {
         }
     }
 
-    /// The options that repeat `config`, as (flag, value) pairs in the order --help
-    /// lists them; a value of nil is a flag without one. `--threads` is left out: it
-    /// says how fast, not what.
-    static func arguments(for config: ExperimentConfig) -> [(flag: String, value: String?)] {
-        var pairs: [(String, String?)] = [("--data", config.dataDirectory), ("--labeled", "\(config.labeledFraction)")]
-        if config.validationFraction > 0 { pairs.append(("--validation", "\(config.validationFraction)")) }
-        if let checkpoint = config.mentorCheckpoint {
-            pairs.append(("--mentor-checkpoint", checkpoint))
-        } else {
-            pairs.append(("--mentor", config.mentor))
-        }
-        pairs += config.students.map { ("--student", $0) }
-        pairs += [
-            ("--loss", config.loss.rawValue), ("--temperature", "\(config.temperature)"),
-            ("--epochs", "\(config.epochs)"), ("--student-epochs", "\(config.studentEpochs)"),
-            ("--batch", "\(config.batchSize)"), ("--seed", "\(config.seed)"),
-            ("--optimizer", config.optimizer.rawValue), ("--lr", "\(config.learningRate)"),
-            ("--student-lr", "\(config.studentLearningRate)"), ("--momentum", "\(config.momentum)"),
-            ("--weight-decay", "\(config.weightDecay)"), ("--schedule", config.schedule.rawValue),
-        ]
-        if let augmentation = config.augmentation { pairs.append(("--augment", augmentation.description)) }
-        if config.baselines { pairs.append(("--baselines", nil)) }
-        return pairs
-    }
-
     /// A shell command line that repeats `config`.
     static func commandLine(for config: ExperimentConfig) -> String {
-        (["mimic", "train"] + arguments(for: config).flatMap { [$0.flag] + ($0.value.map { [shellQuoted($0)] } ?? []) })
+        (["mimic", "train"] + config.trainOptions.flatMap { [$0.flag] + ($0.value.map { [shellQuoted($0)] } ?? []) })
             .joined(separator: " ")
     }
 

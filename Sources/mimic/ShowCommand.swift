@@ -51,7 +51,7 @@ struct ShowCommand: ParsableCommand {
         }
         lines.append("")
         lines.append("configuration")
-        let pairs = ExperimentOptions.arguments(for: run.config)
+        let pairs = run.config.trainOptions
         let width = pairs.map(\.flag.count).max() ?? 0
         for (flag, value) in pairs {
             lines.append("  " + flag.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value ?? "yes"))

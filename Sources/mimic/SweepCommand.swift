@@ -35,9 +35,11 @@ struct SweepCommand: ParsableCommand {
               mimic sweep fractions.yaml --workers 2
               mimic sweep --labeled 0.01,0.05,0.1 --student cnn-s,mlp-64 --seeds 1,2,3 --baselines
               mimic sweep resume 2
-              mimic sweep show 2 --csv grid.csv
+              mimic sweep show 2
+              mimic sweep export 2 --csv grid.csv
+              mimic watch --sweep 2
             """,
-        subcommands: [SweepRunCommand.self, SweepResumeCommand.self, SweepShowCommand.self],
+        subcommands: [SweepRunCommand.self, SweepResumeCommand.self, SweepShowCommand.self, SweepExportCommand.self],
         defaultSubcommand: SweepRunCommand.self
     )
 }
@@ -179,25 +181,52 @@ struct SweepResumeCommand: ParsableCommand {
 struct SweepShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print a sweep's grid: per cell and model, mean ± sd over its seeds of test accuracy and loss, Δ mentor, Δ baseline, time, and progress.")
+        abstract: "Print a sweep's grid: per setting and model, mean ± sd over its seeds of test accuracy and loss, Δ mentor, Δ baseline, time, and progress.")
 
     @Argument(help: ArgumentHelp("A sweep id from 'mimic sweeps'.", valueName: "sweep"))
     var sweepID: Int64
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: ArgumentHelp("Also write the grid as CSV to this file.", valueName: "file"))
+    func run() throws {
+        let store = storeOptions.open(create: false)
+        let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
+        writeLine(SweepGridTable(results).table.text)
+        writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
+    }
+}
+
+struct SweepExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a sweep's grid to a file: CSV (mean and sd of every figure) or a Markdown table.",
+        discussion: """
+            Examples:
+              mimic sweep export 2 --csv grid.csv
+              mimic sweep export 2 --md grid.md --csv grid.csv
+            """)
+
+    @Argument(help: ArgumentHelp("A sweep id from 'mimic sweeps'.", valueName: "sweep"))
+    var sweepID: Int64
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("Write the grid as CSV to this file.", valueName: "file"))
     var csv: String?
 
-    @Option(help: ArgumentHelp("Also write the grid as a Markdown table to this file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write the grid as a Markdown table to this file.", valueName: "file"))
     var md: String?
+
+    func validate() throws {
+        guard csv != nil || md != nil else {
+            throw ValidationError("Say where the grid goes: --csv FILE, --md FILE, or both.")
+        }
+    }
 
     func run() throws {
         let store = storeOptions.open(create: false)
-        let grid = reportingErrors { () throws -> SweepGridTable in
-            try SweepGridTable(sweep: try store.sweep(sweepID), store: store)
-        }
-        writeLine(grid.table.text)
+        let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
+        let grid = SweepGridTable(results)
         for (path, text) in [(csv, grid.csv), (md, grid.table.markdown + "\n")] {
             guard let path else { continue }
             reportingErrors { () throws in

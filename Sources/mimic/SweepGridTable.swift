@@ -1,97 +1,64 @@
 import Foundation
 import MimicEngine
-import MimicStore
+import MimicSweep
 
-/// A sweep's results over its seeds: one row per cell (the settings a training has
-/// besides its seed) and model, with the mean ± sample standard deviation of what the
-/// seeds done reached, and how many of them are done.
+/// A sweep's grid as a table: one row per setting the trainings differ in (seeds
+/// aside) and model, with the mean ± sample standard deviation over the seeds done,
+/// and how many of them are done.
 struct SweepGridTable {
     struct Row {
-        let cell: String
+        /// "labeled 0.05, loss kd", or "the one setting" when only seeds differ.
+        let setting: String
         let model: String
         let done: Int
         let planned: Int
-        let accuracy: SeedSummary.Statistic
-        let loss: SeedSummary.Statistic
-        let deltaMentor: SeedSummary.Statistic
-        let deltaBaseline: SeedSummary.Statistic
-        let seconds: SeedSummary.Statistic
+        let figures: [SweepMetric: SeedSummary.Statistic]
     }
 
     let rows: [Row]
 
-    init(sweep: SweepRecord, store: RunStore) throws {
-        let runs = try store.runs(sweep: sweep.id)
-        var withoutSeed = sweep.trainings
-        for k in withoutSeed.indices { withoutSeed[k].seed = 0 }
-        var cells: [(name: String, trainings: [Int])] = []
-        for (k, config) in withoutSeed.enumerated() {
-            let name = SweepPrinter.describe(config, among: withoutSeed)
-            if let index = cells.firstIndex(where: { $0.name == name }) { cells[index].trainings.append(k) } else { cells.append((name, [k])) }
-        }
+    init(_ results: SweepResults) {
+        let model = SweepResults.modelDimension
         var rows: [Row] = []
-        for cell in cells {
-            // Each training's models, once its run is done.
-            var done: [[ModelRecord]] = []
-            for k in cell.trainings {
-                guard let run = runs.first(where: { $0.slot?.training == k }), run.status == .done else { continue }
-                done.append(try store.models(ofRun: run.id))
-            }
-            let models = sweep.trainings[cell.trainings[0]]
-            var names: [(role: ModelID.Role, position: Int, spec: String)] = [(.mentor, 1, models.mentor)]
-            names += models.students.enumerated().map { (.student, $0.offset + 1, $0.element) }
-            if models.baselines { names += models.students.enumerated().map { (.baseline, $0.offset + 1, $0.element) } }
-            for name in names {
-                let records = done.map { models in
-                    (own: models.first { $0.role == name.role && $0.position == name.position },
-                     mentor: models.first { $0.role == .mentor },
-                     baseline: models.first { $0.role == .baseline && $0.position == name.position })
-                }
-                func difference(_ other: (ModelRecord?) -> Double?) -> SeedSummary.Statistic {
-                    SeedSummary.Statistic(records.map { record in
-                        guard let own = record.own?.test?.accuracy, let base = other(name.role == .mentor ? nil : record.mentor) else { return nil }
-                        return own - base
-                    })
-                }
-                rows.append(Row(
-                    cell: cell.name, model: "\(name.role.rawValue) \(name.spec)", done: done.count, planned: cell.trainings.count,
-                    accuracy: SeedSummary.Statistic(records.map { $0.own?.test?.accuracy }),
-                    loss: SeedSummary.Statistic(records.map { $0.own?.test?.loss }),
-                    deltaMentor: difference { $0?.test?.accuracy },
-                    deltaBaseline: name.role == .student
-                        ? SeedSummary.Statistic(records.map { record in
-                            guard let own = record.own?.test?.accuracy, let base = record.baseline?.test?.accuracy else { return nil }
-                            return own - base
-                        })
-                        : SeedSummary.Statistic([]),
-                    seconds: SeedSummary.Statistic(records.map { $0.own?.trainingSeconds })))
+        // Settings in plan order, models within each: the order the trainings run in.
+        let settings = results.coordinates.map { Array($0.dropFirst()) }.reduce(into: [[Int]]()) { list, setting in
+            if !list.contains(setting) { list.append(setting) }
+        }
+        for setting in settings {
+            let name = zip(results.dimensions.dropFirst(), setting).map { "\($0.name) \($0.values[$1])" }.joined(separator: ", ")
+            for value in results.dimensions[model].values.indices {
+                let coordinate = [value] + setting
+                let cell = results.cell(coordinate, metric: .testAccuracy)
+                guard cell.planned > 0 else { continue }
+                var figures: [SweepMetric: SeedSummary.Statistic] = [:]
+                for metric in SweepMetric.allCases { figures[metric] = results.cell(coordinate, metric: metric).statistic }
+                rows.append(Row(setting: name.isEmpty ? "the one setting" : name, model: results.dimensions[model].values[value],
+                                done: cell.done, planned: cell.planned, figures: figures))
             }
         }
         self.rows = rows
     }
 
-    static let columns = ["cell", "model", "seeds", "test acc %", "test loss", "Δ mentor", "Δ baseline", "train time s"]
+    static let metrics: [SweepMetric] = [.testAccuracy, .testLoss, .deltaMentor, .deltaBaseline, .trainingTime]
 
     var table: PlainTable {
-        PlainTable(columns: Self.columns, rows: rows.map { row in
-            [row.cell, row.model, "\(row.done)/\(row.planned)",
-             SeedSummary.format(row.accuracy, "%.2f", scale: 100), SeedSummary.format(row.loss, "%.4f"),
-             SeedSummary.format(row.deltaMentor, "%+.2f", scale: 100), SeedSummary.format(row.deltaBaseline, "%+.2f", scale: 100),
-             SeedSummary.format(row.seconds, "%.1f")]
-        }, leftAligned: [0, 1])
+        PlainTable(columns: ["setting", "model", "seeds", "test acc %", "test loss", "Δ mentor", "Δ baseline", "train time"],
+                   rows: rows.map { row in
+                       [row.setting, row.model, "\(row.done)/\(row.planned)"]
+                           + Self.metrics.map { metric in row.figures[metric].flatMap { metric.format($0) } ?? "-" }
+                   }, leftAligned: [0, 1])
     }
 
-    /// One line per cell, model and figure: mean, standard deviation and seeds.
+    /// One line per setting, model and figure: mean, standard deviation and seeds.
     var csv: String {
-        var lines = ["cell,model,seeds_done,seeds_planned,test_accuracy_mean,test_accuracy_sd,test_loss_mean,test_loss_sd,"
+        var lines = ["setting,model,seeds_done,seeds_planned,test_accuracy_mean,test_accuracy_sd,test_loss_mean,test_loss_sd,"
             + "delta_mentor_mean,delta_mentor_sd,delta_baseline_mean,delta_baseline_sd,train_seconds_mean,train_seconds_sd"]
-        func pair(_ statistic: SeedSummary.Statistic) -> String {
-            [statistic.mean, statistic.standardDeviation].map { $0.map { String(format: "%.6f", $0) } ?? "" }.joined(separator: ",")
+        func pair(_ statistic: SeedSummary.Statistic?) -> String {
+            [statistic?.mean, statistic?.standardDeviation].map { $0.map { String(format: "%.6f", $0) } ?? "" }.joined(separator: ",")
         }
         for row in rows {
-            lines.append([ReportTable.csvField(row.cell), ReportTable.csvField(row.model), String(row.done), String(row.planned),
-                          pair(row.accuracy), pair(row.loss), pair(row.deltaMentor), pair(row.deltaBaseline), pair(row.seconds)]
-                .joined(separator: ","))
+            lines.append(([ReportTable.csvField(row.setting), ReportTable.csvField(row.model), String(row.done), String(row.planned)]
+                + Self.metrics.map { pair(row.figures[$0]) }).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -6,33 +6,6 @@ import MimicSweep
 
 /// What `mimic sweep` prints: the plan of a dry run and the results of a sweep.
 enum SweepPrinter {
-    /// The settings that tell a training from the others of its sweep
-    /// ("labeled 0.05, seed 2"), or "the one training" when there is one.
-    static func describe(_ config: ExperimentConfig, among configs: [ExperimentConfig]) -> String {
-        let fields = differing(configs)
-        let parts = fields.compactMap { field in field.value(config).map { "\(field.name) \($0)" } }
-        return parts.isEmpty ? "the one training" : parts.joined(separator: ", ")
-    }
-
-    private struct Field {
-        let name: String
-        let value: (ExperimentConfig) -> String?
-    }
-
-    /// The fields of `ExperimentOptions.arguments` in which `configs` differ, students aside.
-    private static func differing(_ configs: [ExperimentConfig]) -> [Field] {
-        let names = configs.first.map { ExperimentOptions.arguments(for: $0).map(\.flag) } ?? []
-        var fields: [Field] = []
-        for flag in Set(names).sorted(by: { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }) where flag != "--student" {
-            let value = { (config: ExperimentConfig) -> String? in
-                let values = ExperimentOptions.arguments(for: config).filter { $0.flag == flag }.map { $0.value ?? "yes" }
-                return values.isEmpty ? nil : values.joined(separator: ",")
-            }
-            if Set(configs.map { value($0) ?? "" }).count > 1 { fields.append(Field(name: String(flag.dropFirst(2)), value: value)) }
-        }
-        return fields
-    }
-
     static func printPlan(_ plan: SweepPlan, file: SweepFile, store: RunStore?) throws {
         let grid = file.parameters.filter { $0.values.count > 1 }.map { "\($0.name) \($0.values.count)" }.joined(separator: " x ")
         writeLine("sweep\(file.name.map { " \"\($0)\"" } ?? ""): \(plan.points.count) points (\(grid)), "
@@ -47,7 +20,7 @@ enum SweepPrinter {
             if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
             let seconds = try estimate.seconds(config, dataSet: dataSets[config.dataDirectory]!)
             total += seconds
-            rows.append([String(k + 1), describe(config, among: configs), config.students.joined(separator: ", "),
+            rows.append([String(k + 1), SweepField.describe(config, among: configs), config.students.joined(separator: ", "),
                          config.baselines ? "yes" : "no", String(SweepPlan.modelCount(config)), duration(seconds)])
         }
         writeLine("")
@@ -92,7 +65,7 @@ enum SweepPrinter {
         }
         var rows: [[String]] = []
         for (k, config) in sweep.trainings.enumerated() {
-            let training = describe(config, among: sweep.trainings)
+            let training = SweepField.describe(config, among: sweep.trainings)
             guard let run = runs.first(where: { $0.slot?.training == k }) else {
                 rows.append([training, config.students.joined(separator: ","), "-", "-", "-", "-", "-", "-", "not run"])
                 continue

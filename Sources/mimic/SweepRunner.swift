@@ -61,7 +61,7 @@ enum SweepRunner {
         var problems = 0
         for (k, config) in sweep.trainings.enumerated() where !interrupts.interrupted {
             let slot = SweepSlot(sweep: sweep.id, training: k)
-            let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepPrinter.describe(config, among: sweep.trainings))"
+            let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepField.describe(config, among: sweep.trainings))"
             var earlier: RunRecord?
             do {
                 // A worker that was killed left its run `running`; this finds it out.

@@ -75,8 +75,13 @@ import Testing
         #expect(Self.grid(resumed.stdout) == expected)
         #expect(try reader.runs(sweep: 1).map(\.status) == [.done, .done])
         #expect(try reader.runs().count == 2, "nothing trained twice")
-        let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store, "--csv", folder.file("grid.csv")], in: folder)
+        let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
         #expect(shown.status == 0 && !shown.stdout.contains(" 0/1 "), "\(shown.stdout)")
+        #expect(shown.stdout.contains("2 of 2 trainings done"), "\(shown.stdout)")
+        let exported = try MimicProcess.run(["sweep", "export", "1", "--store", store, "--csv", folder.file("grid.csv"),
+                                             "--md", folder.file("grid.md")], in: folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try String(contentsOfFile: folder.file("grid.md"), encoding: .utf8).contains("| labeled 0.2 | student fc16 |"))
         let csv = try String(contentsOfFile: folder.file("grid.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 2 * 5, "a line per cell and model: \(csv)")
     }

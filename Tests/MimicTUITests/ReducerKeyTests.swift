@@ -59,6 +59,12 @@ import Testing
         case .confirmQuit:
             press(.character("q"), &running)
             return [running]
+        case .sweep:
+            let top = SweepViewTests.showing(width: 100, height: 30)
+            var inside = top
+            press(.down, &inside)
+            press(.right, &inside)
+            return [top, inside]
         }
     }
 
@@ -97,6 +103,12 @@ import Testing
                     var state = base
                     if case .pane(let pane) = scope { state.focus = pane }
                     if scope == .help { press(.character("?"), &state); press(.down, &state) }
+                    if scope == .sweep {
+                        press(.character("w"), &state)
+                        _ = DashboardReducer.reduce(&state, .sweepRead(id: 4, name: nil, results: SweepViewTests.results))
+                        press(.down, &state)  // a cell with neighbours on every side
+                        press(.right, &state)
+                    }
                     let before = renderer.render(state)
                     let effects = press(key, &state)
                     return !effects.isEmpty || renderer.render(state) != before

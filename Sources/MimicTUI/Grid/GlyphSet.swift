@@ -14,6 +14,8 @@ public struct GlyphSet: Equatable, Sendable {
     public let parityMark: Character
     public let ellipsis: String
     public let delta: String
+    /// Between a mean and its standard deviation.
+    public let plusMinus: String
     public let ascending: Character
     public let descending: Character
     public let leftArrow: Character
@@ -25,13 +27,13 @@ public struct GlyphSet: Equatable, Sendable {
     public static let unicode = GlyphSet(
         isUnicode: true, horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐",
         bottomLeft: "└", bottomRight: "┘", axisCorner: "└", axisTick: "┬", parityMark: "▲",
-        ellipsis: "…", delta: "Δ", ascending: "▲", descending: "▼", leftArrow: "◂", rightArrow: "▸",
+        ellipsis: "…", delta: "Δ", plusMinus: "±", ascending: "▲", descending: "▼", leftArrow: "◂", rightArrow: "▸",
         middleDot: "·", barSteps: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"])
 
     public static let ascii = GlyphSet(
         isUnicode: false, horizontal: "-", vertical: "|", topLeft: "+", topRight: "+",
         bottomLeft: "+", bottomRight: "+", axisCorner: "+", axisTick: "+", parityMark: "^",
-        ellipsis: "~", delta: "d", ascending: "^", descending: "v", leftArrow: "<", rightArrow: ">",
+        ellipsis: "~", delta: "d", plusMinus: "+-", ascending: "^", descending: "v", leftArrow: "<", rightArrow: ">",
         middleDot: "-", barSteps: [" ", ".", ":", "#"])
 
     /// Replaces what the set cannot show, so text from elsewhere (class names, specs)

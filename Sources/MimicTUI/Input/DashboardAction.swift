@@ -7,6 +7,7 @@ public enum DashboardAction: Equatable, Sendable {
     case cycleMetric, toggleLogScale, cycleXAxis, smoothMore, smoothLess
     case pickPreset, addStudent, removeStudent, moveStudentUp, moveStudentDown, toggleBaselines
     case reverseSort
+    case toggleSweep, cycleYAxis, cycleHeldValues
     case confirm
     case cursorHome, cursorEnd, deleteBackward, deleteForward, clearField
 }

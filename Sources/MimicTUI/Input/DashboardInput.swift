@@ -1,5 +1,6 @@
 import MimicEngine
 import MimicStore
+import MimicSweep
 
 /// Everything that can change the dashboard's state, from the keyboard, the engine,
 /// the clock or the terminal.
@@ -36,6 +37,10 @@ public enum DashboardInput: Sendable {
     case pastRunLoaded(id: Int64, read: Int, run: RunState)
     /// A past run chosen for overlay could not be read; the sentence says why.
     case pastRunFailed(id: Int64, read: Int, message: String)
+    /// A sweep's grid as the store has it now (`w`, and again while its view is open).
+    case sweepRead(id: Int64, name: String?, results: SweepResults)
+    /// The sweep view has nothing to show; the sentence says why ("no sweep yet").
+    case sweepUnavailable(String)
 }
 
 /// What the reducer asks the outside world to do; the run loop carries it out.
@@ -47,6 +52,8 @@ public enum DashboardEffect: Equatable, Sendable {
     /// Read a past run from the store for the runs pane's overlay; the answer carries
     /// `read` back, so that an answer to an older read is told from the latest.
     case loadPastRun(Int64, read: Int)
+    /// Read the sweep to show (the newest one, or the one the dashboard follows).
+    case readSweep
     /// Load the theme of this name (one of `DashboardState.themeNames`) and use it.
     case applyTheme(String)
     case quit

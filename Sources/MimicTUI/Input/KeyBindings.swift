@@ -4,13 +4,32 @@ public enum KeyBindings {
     private static func c(_ character: Character) -> Key { .character(character) }
 
     public static let scopes: [KeyScope] = [
-        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs),
+        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs), .sweep,
         .editor, .presetPicker, .help, .confirmQuit,
     ]
 
     static var paneDigits: KeyBinding {
         KeyBinding(pairs: Pane.allCases.map { (c(Character(String($0.rawValue + 1))), .focus($0)) },
                    label: "1-\(Pane.allCases.count)", "jump to a pane")
+    }
+
+    static var sweepView: KeyBinding {
+        KeyBinding([c("w")], .toggleSweep, "sweep view: a sweep's grid and chart, or back", footer: "sweep")
+    }
+
+    /// The sweep view's keys, the same whether runs train here or not: it only reads.
+    static var sweepKeys: [KeyBinding] {
+        [
+            KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down),
+                               (.left, .left), (c("h"), .left), (.right, .right), (c("l"), .right)],
+                       label: "↑↓←→ hjkl", "move between cells"),
+            KeyBinding([.enter], .activate, "overlay the curves of the cell's runs", footer: "curves"),
+            KeyBinding([c("m")], .cycleMetric, "metric: accuracy / Δs / loss / time", footer: "metric"),
+            KeyBinding([c("x")], .cycleXAxis, "next dimension across", footer: "across"),
+            KeyBinding([c("y")], .cycleYAxis, "next dimension down", footer: "down"),
+            KeyBinding([c("f")], .cycleHeldValues, "next value of those held fixed"),
+            KeyBinding([.escape], .cancel, "back to the panes (as w and Tab do)"),
+        ]
     }
 
     public static func bindings(for scope: KeyScope) -> [KeyBinding] {
@@ -24,6 +43,7 @@ public enum KeyBindings {
                 KeyBinding([c("S")], .stopRun, "stop the run, keeping what is done"),
                 KeyBinding([c("R")], .loadProtocol, "run the DeepMimic protocol"),
                 KeyBinding([c("t")], .cycleTheme, "next colour theme"),
+                sweepView,
                 KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
                 KeyBinding([c("q")], .quit, "quit (asks first while training)", footer: "quit"),
             ]
@@ -76,6 +96,8 @@ public enum KeyBindings {
                 KeyBinding([.enter], .activate, "overlay its curves and models, or remove them", footer: "overlay"),
                 KeyBinding([.escape], .cancel, "take every overlay away", footer: "clear"),
             ]
+        case .sweep:
+            sweepKeys
         case .editor:
             [
                 KeyBinding([.enter], .activate, "accept", footer: "accept"),

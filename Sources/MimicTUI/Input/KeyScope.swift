@@ -2,6 +2,8 @@
 public enum KeyScope: Equatable, Sendable {
     case global
     case pane(Pane)
+    /// The sweep view, over the whole screen but for the header and footer.
+    case sweep
     case editor
     case presetPicker
     case help
@@ -11,6 +13,7 @@ public enum KeyScope: Equatable, Sendable {
         switch self {
         case .global: "Everywhere"
         case .pane(let pane): pane.title
+        case .sweep: "Sweep view (w)"
         case .editor: "Editing a field"
         case .presetPicker: "Preset list"
         case .help: "This help"

@@ -7,7 +7,7 @@ public enum WatchKeyBindings {
     /// The scopes help lists while watching: nothing there edits, and quitting never
     /// stops the training, so it does not ask.
     public static let scopes: [KeyScope] = [
-        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs), .help,
+        .global, .pane(.curves), .pane(.architectures), .pane(.split), .pane(.comparison), .pane(.runs), .sweep, .help,
     ]
 
     public static func bindings(for scope: KeyScope) -> [KeyBinding] {
@@ -20,12 +20,13 @@ public enum WatchKeyBindings {
                 KeyBinding([c(" ")], .toggleRun, "ask the training to pause / resume", footer: "pause/resume"),
                 KeyBinding([c("S")], .stopRun, "ask the training to stop, keeping what is done", footer: "stop"),
                 KeyBinding([c("t")], .cycleTheme, "next colour theme"),
+                KeyBindings.sweepView,
                 KeyBinding([c("?"), .function(1)], .showHelp, "help", footer: "help"),
                 KeyBinding([c("q")], .quit, "quit watching (the training goes on)", footer: "quit"),
             ]
         case .pane(.architectures), .pane(.split), .editor, .presetPicker, .confirmQuit:
             []
-        case .pane, .help:
+        case .pane, .sweep, .help:
             KeyBindings.bindings(for: scope)
         }
     }

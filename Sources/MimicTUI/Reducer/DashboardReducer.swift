@@ -46,6 +46,11 @@ public enum DashboardReducer {
             PastRunsReducer.loaded(id, read: read, run: run, &state)
         case let .pastRunFailed(id, read, message):
             PastRunsReducer.failed(id, read: read, message: message, &state)
+        case let .sweepRead(id, name, results):
+            SweepViewReducer.read(id, name: name, results: results, &state)
+        case .sweepUnavailable(let message):
+            state.status = message
+            state.showingSweep = false
         }
         return []
     }

@@ -3,10 +3,16 @@
 enum GlobalKeysReducer {
     static func perform(_ action: DashboardAction, _ state: inout DashboardState) -> [DashboardEffect] {
         switch action {
-        case .nextPane: state.focus = state.focus.next
-        case .previousPane: state.focus = state.focus.previous
-        case .focus(let pane): state.focus = pane
+        // Over the sweep view, moving to a pane leaves the view for the panes.
+        case .nextPane:
+            if state.showingSweep { state.showingSweep = false } else { state.focus = state.focus.next }
+        case .previousPane:
+            if state.showingSweep { state.showingSweep = false } else { state.focus = state.focus.previous }
+        case .focus(let pane):
+            state.showingSweep = false
+            state.focus = pane
         case .showHelp: state.dialog = .help(scroll: 0)
+        case .toggleSweep: return SweepViewReducer.toggle(&state)
         case .cycleTheme:
             state.themeIndex = (state.themeIndex + 1) % state.themeNames.count
             // The status line names it once it is on the screen (`.themeApplied`).

@@ -11,12 +11,17 @@ extension DashboardReducer {
         }
         if state.editor != nil { return .editor }
         if state.picker != nil { return .presetPicker }
+        if state.showingSweep, state.sweep != nil { return .sweep }
         return .pane(state.focus)
     }
 
     static func press(_ key: Key, in state: inout DashboardState) -> [DashboardEffect] {
         let scope = scope(of: state)
-        let modal = scope != .pane(state.focus)
+        // The panes and the sweep view let global keys through; dialogs and editors take every key.
+        let modal = switch scope {
+        case .pane, .sweep: false
+        default: true
+        }
         let keys = state.mode.keyTable
         if let action = keys.action(for: key, in: scope) {
             state.status = nil
@@ -41,6 +46,7 @@ extension DashboardReducer {
         case .pane(.split): SplitPaneReducer.perform(action, &state)
         case .pane(.comparison): ComparisonPaneReducer.perform(action, &state)
         case .pane(.runs): return RunsPaneReducer.perform(action, &state)
+        case .sweep: return SweepViewReducer.perform(action, &state)
         case .editor: FieldEditorReducer.perform(action, &state)
         case .presetPicker: PresetPickerReducer.perform(action, &state)
         case .help: HelpDialogReducer.perform(action, &state)

@@ -12,6 +12,10 @@ public struct DashboardRenderer: Sendable {
             drawTooSmall(state, into: &grid)
             return grid
         }
+        if state.showingSweep, let board = state.sweep {
+            drawSweepView(state, board: board, into: &grid)
+            return grid
+        }
         let planned = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
         let tableRows = planned + state.loadedOverlays.reduce(0) { $0 + ($1.run.plan?.models.count ?? 0) }
         let layout = DashboardLayout(width: state.width, height: state.height, tableRows: tableRows,
@@ -27,6 +31,25 @@ public struct DashboardRenderer: Sendable {
             ComparisonPane.draw(state, rect: layout.comparison, glyphs: glyphs, into: &grid)
         }
         FooterLine.draw(state, rect: layout.footer, glyphs: glyphs, into: &grid)
+        drawDialogs(state, into: &grid)
+        return grid
+    }
+
+    /// The sweep view takes the screen between the header and the footer: the grid
+    /// gets the rows it needs, up to half, and the chart the rest.
+    func drawSweepView(_ state: DashboardState, board: SweepBoard, into grid: inout CellGrid) {
+        let screen = Rect(x: 0, y: 0, width: state.width, height: state.height)
+        let (header, belowHeader) = screen.splitTop(1)
+        let (body, footer) = belowHeader.splitTop(belowHeader.height - 1)
+        let (gridRect, chartRect) = body.splitTop(min(SweepGridPane.height(board), body.height / 2))
+        HeaderLine.draw(state, rect: header, glyphs: glyphs, into: &grid)
+        SweepGridPane.draw(board, rect: gridRect, glyphs: glyphs, into: &grid)
+        SweepChartPane.draw(board, rect: chartRect, glyphs: glyphs, into: &grid)
+        FooterLine.draw(state, rect: footer, glyphs: glyphs, into: &grid)
+        drawDialogs(state, into: &grid)
+    }
+
+    func drawDialogs(_ state: DashboardState, into grid: inout CellGrid) {
         if let picker = state.picker {
             let items = ArchitectureSpec.presets.map { preset in
                 TextWrap.padRight(preset.name, 9) + (preset.spec.isEmpty ? "softmax regression" : preset.spec)
@@ -38,7 +61,6 @@ public struct DashboardRenderer: Sendable {
         case .confirmQuit?: Dialog.question("Stop training and quit? y/n", into: &grid, glyphs: glyphs)
         case nil: break
         }
-        return grid
     }
 
     /// Below the minimum nothing is laid out, but the message says what is needed and

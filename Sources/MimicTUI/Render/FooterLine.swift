@@ -11,7 +11,12 @@ enum FooterLine {
         let scope = DashboardReducer.scope(of: state)
         let keys = state.mode.keyTable
         var bindings = keys.bindings(for: scope).filter { $0.footer != nil }
-        if case .pane = scope { bindings += keys.bindings(for: .global).filter { $0.footer != nil } }
+        switch scope {
+        case .pane: bindings += keys.bindings(for: .global).filter { $0.footer != nil }
+        // The sweep view is not a pane: of the global keys, only leaving it, help and quitting matter there.
+        case .sweep: bindings += keys.bindings(for: .global).filter { [.toggleSweep, .showHelp, .quit].contains($0.action.first) }
+        default: break
+        }
         var x = rect.x + 1
         if state.mode.isWatching, case .pane(let pane) = scope, keys.bindings(for: scope).isEmpty {
             x = grid.write("\(pane.title.lowercased()) read-only while watching  ", x: x, y: rect.y, style: .dim, limit: rect.maxX)

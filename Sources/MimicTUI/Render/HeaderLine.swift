@@ -11,6 +11,7 @@ enum HeaderLine {
     }
 
     static func segments(_ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
+        if state.showingSweep, let board = state.sweep { return sweepSegments(board, state, glyphs: glyphs) }
         var segments = [Segment(text: "mimic", priority: 2)]
         let name = state.run?.plan?.dataSet ?? state.dataSet?.name
         if let watched = state.watchedRun {
@@ -46,6 +47,20 @@ enum HeaderLine {
         segments.append(Segment(text: Formatting.duration(run.elapsed(now: state.now)) + " elapsed", priority: 7))
         if let remaining = run.remaining(now: state.now) {
             segments.append(Segment(text: "~" + Formatting.duration(remaining) + " left", priority: 5))
+        }
+        return segments
+    }
+
+    /// The sweep view's header: which sweep, how far it is, and the run on screen behind it.
+    static func sweepSegments(_ board: SweepBoard, _ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
+        let results = board.results
+        var segments = [Segment(text: "mimic", priority: 2),
+                        Segment(text: "sweep \(board.sweepID)" + (board.name.map { " \"\($0)\"" } ?? ""), priority: 10),
+                        Segment(text: "\(results.doneCount)/\(results.trainings.count) trainings done", priority: 9)]
+        let running = results.outcomes.values.filter(\.isRunning).count
+        if running > 0 { segments.append(Segment(text: "\(running) training now", priority: 6)) }
+        if let watched = state.watchedRun, watched.isTraining {
+            segments.append(Segment(text: "following run \(watched.id)", priority: 4))
         }
         return segments
     }

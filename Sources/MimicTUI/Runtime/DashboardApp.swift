@@ -2,6 +2,7 @@ import Foundation
 import MimicEngine
 import MimicSession
 import MimicStore
+import MimicSweep
 
 /// The run loop: reads keys with a short timeout, drains what other threads sent,
 /// feeds it all to the reducer, carries out the effects, and redraws when something
@@ -19,9 +20,12 @@ public final class DashboardApp {
         public var programVersion: String
         /// A run of `store` to follow read-only (`mimic watch`) instead of training here.
         public var watchRun: Int64?
+        /// A sweep to open the sweep view on (`mimic watch --sweep`); while it trains,
+        /// the run followed moves on to each of its trainings as it starts.
+        public var watchSweep: Int64?
 
         public init(config: ExperimentConfig, theme: String?, executablePath: String, environment: [String: String],
-                    store: RunStore? = nil, programVersion: String = "", watchRun: Int64? = nil) {
+                    store: RunStore? = nil, programVersion: String = "", watchRun: Int64? = nil, watchSweep: Int64? = nil) {
             self.config = config
             self.theme = theme
             self.executablePath = executablePath
@@ -29,6 +33,7 @@ public final class DashboardApp {
             self.store = store
             self.programVersion = programVersion
             self.watchRun = watchRun
+            self.watchSweep = watchSweep
         }
     }
 
@@ -37,8 +42,11 @@ public final class DashboardApp {
     static let watchInterval = 0.25
     /// How often the runs pane's list is read again.
     static let runsInterval = 3.0
-    /// How often a watcher checks that the training process is still alive.
+    /// How often a watcher checks that the training process is still alive, and
+    /// whether the sweep it follows has moved on to another training.
     static let livenessInterval = 2.0
+    /// How often the sweep view's grid is read again while it is on screen.
+    static let sweepInterval = 1.0
 
     /// At most this many frames a second: the eye gains nothing from more, and the
     /// training thread loses the time.
@@ -83,6 +91,9 @@ public final class DashboardApp {
         if let id = options.watchRun, let store = options.store {
             follow(id, in: store)
         }
+        if options.watchSweep != nil {
+            send(.key(.character("w")))
+        }
         screen.apply(Palette(theme: theme, depth: screen.depth))
         if !warnings.isEmpty {
             send(.themeApplied(name: theme.name, warnings: warnings.map(\.description)))
@@ -102,7 +113,7 @@ public final class DashboardApp {
         // A watcher shows what the training process recorded; the data set is that process's.
         if follower == nil { startLoadingData() }
         var interrupted = false
-        var lastWatch = -Double.infinity, lastRuns = -Double.infinity, lastLiveness = now
+        var lastWatch = -Double.infinity, lastRuns = -Double.infinity, lastLiveness = now, lastSweep = now
 
         while true {
             let sinceDraw = now - lastDraw
@@ -117,7 +128,14 @@ public final class DashboardApp {
             if now - lastWatch >= Self.watchInterval {
                 lastWatch = now
                 inputs += readWatchedRun(checkingLiveness: now - lastLiveness >= Self.livenessInterval)
-                if now - lastLiveness >= Self.livenessInterval { lastLiveness = now }
+                if now - lastLiveness >= Self.livenessInterval {
+                    lastLiveness = now
+                    followSweepsNextTraining()
+                }
+            }
+            if state.showingSweep, now - lastSweep >= Self.sweepInterval {
+                lastSweep = now
+                inputs += readSweep()
             }
             if now - lastRuns >= Self.runsInterval {
                 lastRuns = now
@@ -212,6 +230,32 @@ public final class DashboardApp {
         thread.start()
     }
 
+    /// The sweep the view shows: the one open already, the one `mimic watch --sweep`
+    /// names, the one the watched run belongs to, or else the newest in the store.
+    private func readSweep() -> [DashboardInput] {
+        guard let store = options.store else {
+            return [.sweepUnavailable("No run store is open, so there is no sweep to show.")]
+        }
+        do {
+            let watchedSweep = try state.watchedRun.flatMap { try store.run($0.id).slot?.sweep }
+            guard let id = try state.sweep?.sweepID ?? options.watchSweep ?? watchedSweep ?? store.sweeps().first?.id else {
+                return [.sweepUnavailable("No sweep is recorded in \(store.path) yet; 'mimic sweep' runs one.")]
+            }
+            let sweep = try store.sweep(id)
+            return [.sweepRead(id: id, name: sweep.name, results: try SweepResults(sweep: sweep, store: store))]
+        } catch {
+            return [.sweepUnavailable("\(error)")]
+        }
+    }
+
+    /// While `mimic watch --sweep` follows a sweep, the run on screen is its training
+    /// under way: when the one followed ends and another has started, that one is followed.
+    private func followSweepsNextTraining() {
+        guard let sweepID = options.watchSweep, let store = options.store, state.watchedRun?.isTraining != true,
+              let next = try? store.runs(status: .running, sweep: sweepID).last, next.id != state.watchedRun?.id else { return }
+        follow(next.id, in: store)
+    }
+
     /// Asks the watched run's process to pause, resume or stop, through the store.
     private func request(_ request: ControlRequest) {
         guard let follower else { return }
@@ -280,6 +324,7 @@ public final class DashboardApp {
         case .resumeRun: follower == nil ? session?.control.resume() : request(.resume)
         case .stopRun: follower == nil ? session?.control.stop() : request(.stop)
         case let .loadPastRun(id, read): loadPastRun(id, read: read)
+        case .readSweep: for input in readSweep() { send(input) }
         case .applyTheme(let name): applyTheme(name)
         case .quit: break
         }

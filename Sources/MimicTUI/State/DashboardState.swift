@@ -1,4 +1,5 @@
 import MimicEngine
+import MimicSweep
 
 /// Everything the dashboard shows, in one value. The reducer changes it; the renderer
 /// reads it; nothing else holds screen state.
@@ -48,10 +49,19 @@ public struct DashboardState: Sendable {
     public var selectedModel: ModelID?
     /// The past run `selectedModel` belongs to, when the comparison row chosen is one
     /// of an overlay; nil for the run on screen.
-    public var selectedOverlay: Int64?
+    public var selectedOverlay: Int64? {
+        // Choosing one overlay's model (or none) ends a sweep cell's highlight of it in several.
+        didSet { selectedInRuns = nil }
+    }
+    /// The runs in which `selectedModel` stands out when a sweep cell chose it (the
+    /// cell's seeds, the run on screen among them or not); nil when `selectedOverlay` says.
+    public var selectedInRuns: Set<Int64>?
     /// Whose run is on screen: one trained here, or one another process trains
     /// (`mimic watch`); the reducer alone changes it.
     public internal(set) var mode: DashboardMode = .local(recordedAs: nil)
+    /// The sweep last opened with `w`, and whether its view is on screen.
+    public var sweep: SweepBoard?
+    public var showingSweep = false
     /// The runs of the store, newest first, for the runs pane.
     public var pastRuns: [PastRun] = []
     public var runsRow = 0
@@ -152,12 +162,14 @@ public struct DashboardState: Sendable {
     /// True when `model` of the run on screen (overlay nil) or of a past run should
     /// stand out: nothing is selected, or it is the selection.
     func isHighlighted(_ model: ModelID, overlay: Int64? = nil) -> Bool {
-        selectedModel == nil || (selectedModel == model && selectedOverlay == overlay)
+        selectedModel == nil || isSelected(model, overlay: overlay)
     }
 
     /// True when exactly this model is the selection.
     func isSelected(_ model: ModelID, overlay: Int64? = nil) -> Bool {
-        selectedModel == model && selectedOverlay == overlay
+        guard selectedModel == model else { return false }
+        if let selectedInRuns { return (overlay ?? recordedRunID).map(selectedInRuns.contains) ?? false }
+        return selectedOverlay == overlay
     }
 
     /// The past runs whose curves and models are on screen (read from the store).

@@ -22,7 +22,8 @@ struct HelpDialog {
 
     func draw(into grid: inout CellGrid, glyphs: GlyphSet) {
         let lines = Self.lines(unicode: glyphs.isUnicode, keys: keys)
-        let labelWidth = min(14, lines.map(\.label.count).max() ?? 0)
+        // Headings stand on lines of their own: only keys' labels make the column.
+        let labelWidth = min(14, lines.filter { !$0.isHeading }.map(\.label.count).max() ?? 0)
         let width = min(grid.width - 4, 64)
         let height = min(grid.height - 2, lines.count + 2)
         let box = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)

@@ -19,6 +19,21 @@ struct LineChart {
         var style: CellStyle
     }
 
+    /// A vertical bar from `low` to `high` at `x`: the spread of the values a point
+    /// of a series is the mean of.
+    struct Spread {
+        var x: Double
+        var low: Double
+        var high: Double
+        var style: CellStyle
+    }
+
+    /// A labelled place on the x-axis, for axes whose values are few and named.
+    struct Tick {
+        var x: Double
+        var label: String
+    }
+
     enum XLabels {
         case plain, count, duration
     }
@@ -27,6 +42,9 @@ struct LineChart {
     var series: [Series] = []
     var references: [Reference] = []
     var marks: [Mark] = []
+    var spreads: [Spread] = []
+    /// When given, the x-axis is labelled at these places only, and spans them.
+    var xTicks: [Tick]?
     var logY = false
     /// Accuracy-like values live in [0, 1]; the range is clamped there.
     var unitInterval = false
@@ -41,6 +59,7 @@ struct LineChart {
     /// the frame.
     func yRange() -> (Double, Double)? {
         let values = series.flatMap { $0.points.map { transformed($0.y) } } + references.map { transformed($0.y) }
+            + spreads.flatMap { [transformed($0.low), transformed($0.high)] }
         guard var low = values.min(), var high = values.max() else { return nil }
         if high - low < 1e-9 {
             let pad = logY ? 0.5 : max(abs(high) * 0.1, 0.01)
@@ -57,6 +76,11 @@ struct LineChart {
     }
 
     func xRange() -> (Double, Double)? {
+        if let xTicks, let low = xTicks.map(\.x).min(), let high = xTicks.map(\.x).max() {
+            // Half a step of room each side, so the first and last points are off the frame.
+            let pad = high > low ? (high - low) * 0.04 : 1
+            return (low - pad, high + pad)
+        }
         let values = series.flatMap { $0.points.map(\.x) } + marks.map(\.x)
         guard let high = values.max() else { return nil }
         let low = min(0, values.min() ?? 0)
@@ -88,6 +112,10 @@ struct LineChart {
             let y = dotY(reference.y)
             for x in stride(from: 0, to: canvas.dotWidth, by: 3) { canvas.set(x: x, y: y, style: reference.style) }
         }
+        for spread in spreads {
+            let x = dotX(spread.x)
+            canvas.line(from: (x, dotY(spread.low)), to: (x, dotY(spread.high)), style: spread.style)
+        }
         for line in series {
             let dots = line.points.map { (x: dotX($0.x), y: dotY($0.y)) }
             if dots.count == 1 { canvas.set(x: dots[0].x, y: dots[0].y, style: line.style) }
@@ -113,6 +141,17 @@ struct LineChart {
         }
         guard showXLabels else { return }
         let labelRow = plot.maxY + 1
+        if let xTicks {
+            var free = plot.x
+            for tick in xTicks {
+                let label = glyphs.displayable(tick.label)
+                let x = max(free, min(plot.x + dotX(tick.x) / 2 - label.count / 2, plot.maxX - label.count))
+                guard x + label.count <= rect.maxX else { break }
+                grid.put(glyphs.axisTick, x: plot.x + dotX(tick.x) / 2, y: plot.maxY, style: .axis)
+                free = grid.write(label, x: x, y: labelRow, style: .axis, limit: rect.maxX) + 1
+            }
+            return
+        }
         let left = xLabel(xLow), right = xLabel(xHigh), middle = xLabel((xLow + xHigh) / 2)
         grid.write(left, x: plot.x, y: labelRow, style: .axis, limit: rect.maxX)
         if plot.width >= left.count + middle.count + right.count + 6 {
