@@ -65,3 +65,21 @@ extension RunStore {
         return sweeps
     }
 }
+
+extension RunStore {
+    /// Ties a run recorded outside any sweep to a sweep's training that has no run
+    /// yet (a reproduction taking up a seed the dashboard's R trained). Returns
+    /// whether it did: a run already in a sweep, or a training already answered,
+    /// stays as it is.
+    @discardableResult
+    public func join(run id: Int64, to slot: SweepSlot) throws(StoreError) -> Bool {
+        try write("adding run \(id) to sweep \(slot.sweep)") { db -> Bool in
+            let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE sweep_id = ? AND sweep_training = ?",
+                                          arguments: [slot.sweep, slot.training]) ?? false
+            guard !taken else { return false }
+            try db.execute(sql: "UPDATE runs SET sweep_id = ?, sweep_training = ? WHERE id = ? AND sweep_id IS NULL",
+                           arguments: [slot.sweep, slot.training, id])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import MimicEngine
 import MimicSession
 import MimicStore
+import MimicSweep
 
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,10 +20,12 @@ struct ReproduceCommand: ParsableCommand {
             verdict on each claim, and writes results.md and results.csv into --out.
             With several seeds, figures are mean ± standard deviation.
 
-            Every seed is a run recorded in the run store as part of a reproduction
-            ('mimic runs' lists them). Stopped with Ctrl-C or killed, the same command
-            with --resume goes on: seeds done are reported as they ended, a seed cut
-            short resumes from its last epoch checkpoints, the rest train.
+            A reproduction is a sweep named "reproduce" in the run store, each seed one
+            of its trainings and a recorded run ('mimic sweeps', 'mimic sweep show ID'
+            and 'mimic watch --sweep ID' show it). Stopped with Ctrl-C or killed, the
+            same command with --resume goes on with it: seeds done are reported as
+            they ended, a seed cut short resumes from its last epoch checkpoints, the
+            rest train.
 
             Examples:
               mimic reproduce
@@ -89,9 +92,11 @@ struct ReproduceCommand: ParsableCommand {
         let store = noStore ? nil : storeOptions.open()
         // Every seed's earlier run is looked up before anything trains, so that one
         // still training elsewhere stops the command at once, not after an hour.
-        let earlierRuns = reportingErrors { () throws -> [RunRecord?] in
-            try configs.map { config in try store.flatMap { resume ? try Self.earlierRun(of: config, in: $0) : nil } }
+        let (sweep, earlierRuns) = reportingErrors { () throws -> (SweepRecord?, [RunRecord?]) in
+            guard let store else { return (nil, configs.map { _ in nil }) }
+            return try Self.recordedSweep(of: configs, in: store, resuming: resume)
         }
+        if let sweep, let store { writeLine("sweep \(sweep.id) \"\(ReproductionProtocol.runGroup)\" in \(store.path)") }
 
         let interrupts = InterruptHandler()
         let printer = ProgressPrinter()
@@ -101,7 +106,8 @@ struct ReproduceCommand: ParsableCommand {
         for (k, (config, earlier)) in zip(configs, earlierRuns).enumerated() where !interrupts.interrupted {
             let session: RunSession
             do {
-                session = try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store)
+                session = try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store,
+                                           slot: sweep.map { SweepSlot(sweep: $0.id, training: k) })
             } catch {
                 // The seeds done so far still make their table and files.
                 failure = error
@@ -155,22 +161,57 @@ struct ReproduceCommand: ParsableCommand {
     /// The session that gives this seed's report: a new recorded run, or with --resume
     /// the earlier run of the same settings, reported as it ended or resumed.
     private func session(for config: ExperimentConfig, earlier: RunRecord?, dataSet: DataSet,
-                         store: RunStore?) throws -> RunSession {
+                         store: RunStore?, slot: SweepSlot?) throws -> RunSession {
         guard let earlier, let store else {
             return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current,
-                                        partOf: ReproductionProtocol.runGroup)
+                                        partOf: ReproductionProtocol.runGroup, slot: slot)
         }
         if earlier.status == .done { return try RunSession.review(earlier.id, store: store, dataSet: dataSet) }
         return try RunSession.resume(earlier.id, store: store, threads: threads, dataSet: dataSet)
     }
 
-    /// The newest run of a reproduction with the same settings (the thread count aside);
-    /// one still training elsewhere is a sentence, not a run to take up.
-    static func earlierRun(of config: ExperimentConfig, in store: RunStore) throws -> RunRecord? {
-        let run = try store.runs(partOf: ReproductionProtocol.runGroup).first { $0.config.sameExperiment(as: config) }
-        if let run, run.status == .running {
+    /// The sweep this reproduction is recorded as, and each seed's earlier run. With
+    /// `resuming`, the newest reproduction of the same seeds and settings goes on, and
+    /// a seed it lacks takes up the newest run of its settings outside any sweep (one
+    /// the dashboard's R trained); otherwise a new sweep starts with no earlier runs.
+    static func recordedSweep(of configs: [ExperimentConfig], in store: RunStore,
+                              resuming: Bool) throws -> (SweepRecord, [RunRecord?]) {
+        let sameSettings = { (sweep: SweepRecord) in
+            sweep.name == ReproductionProtocol.runGroup && sweep.trainings.count == configs.count
+                && zip(sweep.trainings, configs).allSatisfy { $0.sameExperiment(as: $1) }
+        }
+        let earlier = resuming ? try store.sweeps().first(where: sameSettings) : nil
+        let sweepRuns = try earlier.map { try store.runs(sweep: $0.id) } ?? []
+        var earlierRuns: [RunRecord?] = []
+        var outside: [(training: Int, run: Int64)] = []
+        for (k, config) in configs.enumerated() {
+            guard resuming else {
+                earlierRuns.append(nil)
+                continue
+            }
+            if let run = sweepRuns.first(where: { $0.slot?.training == k }) {
+                earlierRuns.append(try refuseIfTraining(run, seed: config.seed))
+            } else if let run = try store.runs(partOf: ReproductionProtocol.runGroup)
+                .first(where: { $0.slot == nil && $0.config.sameExperiment(as: config) }) {
+                earlierRuns.append(try refuseIfTraining(run, seed: config.seed))
+                outside.append((k, run.id))
+            } else {
+                earlierRuns.append(nil)
+            }
+        }
+        // Recorded only once nothing refused: a reproduction that cannot go on leaves no sweep.
+        let sweep = try earlier ?? store.createSweep(name: ReproductionProtocol.runGroup,
+                                                     source: (["mimic"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                                     trainings: configs)
+        for (training, run) in outside { try store.join(run: run, to: SweepSlot(sweep: sweep.id, training: training)) }
+        return (sweep, earlierRuns)
+    }
+
+    /// A seed's earlier run, unless it is still training elsewhere: then a sentence.
+    static func refuseIfTraining(_ run: RunRecord, seed: UInt64) throws -> RunRecord {
+        if run.status == .running {
             let process = run.pid.map { " (process \($0))" } ?? ""
-            throw UsageError("Run \(run.id), seed \(config.seed) of this reproduction, is still training\(process); "
+            throw UsageError("Run \(run.id), seed \(seed) of this reproduction, is still training\(process); "
                 + "wait for it to end, or stop it ('mimic watch \(run.id)', then S), and run this again.")
         }
         return run

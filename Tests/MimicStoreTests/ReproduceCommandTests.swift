@@ -38,6 +38,8 @@ import Testing
 
         let reader = try RunStore(path: store)
         #expect(try reader.runs(partOf: "reproduce").map(\.status) == [.interrupted, .done], "each seed is a recorded run")
+        #expect(try reader.sweeps().map(\.name) == ["reproduce"], "a reproduction is a sweep")
+        #expect(try reader.runs(sweep: 1).compactMap(\.slot?.training) == [1, 0], "each seed a training of it")
 
         let resumed = try MimicProcess.run(arguments + ["--resume"], in: folder)
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -46,6 +48,9 @@ import Testing
         #expect(try reader.runs(partOf: "reproduce").map(\.status) == [.done, .done])
         #expect(try reader.runs().count == 2, "nothing trained twice")
         #expect(try Self.results(folder.file("cut-out")) == Self.results(folder.file("whole")))
+        #expect(try reader.sweeps().count == 1, "--resume goes on with the same sweep")
+        let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
+        #expect(shown.stdout.contains("2 of 2 trainings done") && shown.stdout.contains("student cnn-s"), "\(shown.stdout)")
     }
 
     /// A seed still training elsewhere is named before anything trains, not taken up.
@@ -60,6 +65,7 @@ import Testing
         #expect(output.status == 1)
         #expect(output.stderr.hasPrefix("mimic: Run \(run.id), seed 1 of this reproduction, is still training (process "), "\(output.stderr)")
         #expect(try store.runs().count == 1, "nothing started")
+        #expect(try store.sweeps().isEmpty, "a reproduction that cannot go on leaves no sweep")
         withExtendedLifetime(runFolder) {}
     }
 

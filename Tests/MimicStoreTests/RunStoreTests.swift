@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// A reproduction taking up a seed the dashboard trained ties that run to its sweep,
+    /// once: never a run of another sweep, never a training that has a run.
+    @Test func aRunOutsideEverySweepJoinsATrainingWithoutARun() throws {
+        let folder = try TemporaryFolder()
+        let store = try RunStore(path: folder.storePath)
+        let sweep = try store.createSweep(name: "reproduce", source: "test", trainings: [quickConfig(), quickConfig()])
+        let outside = try store.createRun(config: quickConfig(), programVersion: "test")
+        let inside = try store.createRun(config: quickConfig(), programVersion: "test", slot: SweepSlot(sweep: sweep.id, training: 1))
+        #expect(try store.join(run: outside.id, to: SweepSlot(sweep: sweep.id, training: 0)))
+        #expect(try store.run(outside.id).slot == SweepSlot(sweep: sweep.id, training: 0))
+        let another = try store.createRun(config: quickConfig(), programVersion: "test")
+        #expect(try !store.join(run: another.id, to: SweepSlot(sweep: sweep.id, training: 0)), "the training has its run")
+        let second = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        #expect(try !store.join(run: inside.id, to: SweepSlot(sweep: second.id, training: 0)), "a run of a sweep stays in it")
+        #expect(try store.run(another.id).slot == nil && store.run(inside.id).slot?.sweep == sweep.id)
+    }
+
     @Test func aNewRunIsRunningInThisProcessWithItsOwnFolder() throws {
         let folder = try TemporaryFolder()
         let store = try RunStore(path: folder.storePath)
