@@ -73,7 +73,7 @@ enum SweepGridPane {
         guard cell.planned > 0 else { return "" }
         let progress = cell.done < cell.planned ? " \(cell.done)/\(cell.planned)" : ""
         if let value = metric.format(cell.statistic, plusMinus: glyphs.plusMinus) { return value + progress }
-        if cell.done > 0 { return "n/a" + progress }  // Δ mentor of a mentor, Δ baseline of a baseline
+        if cell.done > 0 { return String(glyphs.middleDot) + progress }  // Δ mentor of a mentor, Δ baseline of a baseline
         return (cell.running > 0 ? "training" : "-") + progress
     }
 
