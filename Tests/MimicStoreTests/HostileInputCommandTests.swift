@@ -1,0 +1,47 @@
+import Foundation
+import MimicEngine
+import Testing
+
+/// Input a broad probe found to crash, hang or mislead, through the real `mimic`
+/// binary: each gets one sentence on standard error and a non-zero exit.
+@Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+struct HostileInputCommandTests {
+    /// Runs mimic and checks it refused with exactly `message` (or a sentence starting so).
+    private func expectRefusal(_ arguments: [String], in folder: TemporaryFolder, startsWith message: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let output = try MimicProcess.run(arguments, in: folder)
+        #expect(output.status == 1, "\(arguments): exit \(output.status), \(output.stderr)", sourceLocation: sourceLocation)
+        #expect(output.stderr.hasPrefix("mimic: \(message)"), "\(arguments): \(output.stderr)", sourceLocation: sourceLocation)
+        #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): one sentence, not \(output.stderr)",
+                sourceLocation: sourceLocation)
+    }
+
+    @Test func oversizeSpecsShapesAndClassesAreRefusedNotCrashedOn() throws {
+        let folder = try TemporaryFolder()
+        try expectRefusal(["presets", "--spec", "fc999999999"], in: folder,
+                          startsWith: "Architecture \"fc999999999\": layer 1 \"fc999999999\" asks for a number of units above 65,536")
+        try expectRefusal(["presets", "--spec", "fc4611686018427387904"], in: folder,
+                          startsWith: "Architecture \"fc4611686018427387904\": layer 1 \"fc4611686018427387904\" asks for a number of units above")
+        try expectRefusal(["presets", "--spec", "conv1p9223372036854775807"], in: folder,
+                          startsWith: "Architecture \"conv1p9223372036854775807\": layer 1 \"conv1p9223372036854775807\" asks for a padding above 1,024")
+        try expectRefusal(["presets", "--spec", "fc65536-fc65536"], in: folder,
+                          startsWith: "Architecture \"fc65536-fc65536\": layer 2 \"fc65536\" brings the network on 1x28x28 input past 100,000,000 parameters")
+        try expectRefusal(["presets", "--input", "1x99999999x99999999"], in: folder,
+                          startsWith: "Architecture \"cnn-l\" cannot take 1x99999999x99999999 input, which holds more than 4,194,304 values per sample")
+        try expectRefusal(["presets", "--classes", "99999999999999"], in: folder,
+                          startsWith: "Architecture \"cnn-l\": its output layer to 99,999,999,999,999 classes brings the network past")
+    }
+
+    /// A 300-byte checkpoint whose metadata asks for a huge network, under eval and as a
+    /// mentor: refused from the metadata, before anything is allocated.
+    @Test func aCheckpointAskingForAHugeNetworkIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let checkpoint = folder.file("huge.safetensors")
+        try Checkpoint.save([], metadata: ["spec": "fc999999999", "input_shape": "1x8x8", "classes": "10"], to: checkpoint)
+        let sentence = "The checkpoint \(checkpoint) has \"spec\" = \"fc999999999\" in its metadata, which is not a valid architecture"
+        try expectRefusal(["eval", "--model", checkpoint, "--data", data], in: folder, startsWith: sentence)
+        try expectRefusal(["train", "--no-store", "--mentor-checkpoint", checkpoint] + MimicProcess.quickRun(data: data),
+                          in: folder, startsWith: sentence)
+    }
+}
