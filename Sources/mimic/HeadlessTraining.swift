@@ -14,9 +14,11 @@ enum HeadlessTraining {
         if !jsonl {
             writeLine("")
             writeLine(ReportTable(report).text)
+            // Failures go to standard error, as every other failure does, so a script that
+            // keeps only the report still sees why the exit code is 1.
             for result in report.results {
-                if case let .diverged(message) = result.status { writeLine("\nmimic: \(message)") }
-                if let error = result.checkpointError { writeLine("\nmimic: \(error)") }
+                if case let .diverged(message) = result.status { writeErrorLine("mimic: \(message)") }
+                if let error = result.checkpointError { writeErrorLine("mimic: \(error)") }
             }
             if let runID = session.runID, let seconds = session.recordingSeconds {
                 // What recording cost the training thread, so that it can be checked on any machine.

@@ -44,4 +44,19 @@ struct HostileInputCommandTests {
         try expectRefusal(["train", "--no-store", "--mentor-checkpoint", checkpoint] + MimicProcess.quickRun(data: data),
                           in: folder, startsWith: sentence)
     }
+
+    /// The probe's command: Adam at --lr 1e9 ended "finished" with a test loss of 1.9e20.
+    @Test func anExplodedLossFailsTheRunOnStandardError() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        for optimizer in ["adam", "sgd"] {
+            let output = try MimicProcess.run(["train", "--no-store", "--data", data, "--mentor", "fc64", "--student", "fc32",
+                                               "--epochs", "2", "--student-epochs", "2", "--lr", optimizer == "adam" ? "1e9" : "1e30",
+                                               "--optimizer", optimizer, "--threads", "1"], in: folder)
+            #expect(output.status == 1, "\(optimizer): \(output.stdout)")
+            #expect(output.stderr.hasPrefix("mimic: Training of mentor (fc64) diverged: "), "\(optimizer): \(output.stderr)")
+            #expect(output.stderr.split(separator: "\n").count == 1, "\(optimizer): \(output.stderr)")
+            #expect(!output.stdout.contains("mimic: Training of mentor"), "\(optimizer): the failure goes to standard error")
+        }
+    }
 }
