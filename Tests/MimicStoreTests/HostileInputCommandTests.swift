@@ -59,4 +59,22 @@ struct HostileInputCommandTests {
             #expect(!output.stdout.contains("mimic: Training of mentor"), "\(optimizer): the failure goes to standard error")
         }
     }
+
+    /// A NaN mentor made its students "diverge ... lower --student-lr", and eval printed
+    /// "loss nan" with exit 0: non-finite weights are refused on load.
+    @Test func nonFiniteWeightsAreRefusedOnLoad() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        for bad in [Float.nan, .infinity] {
+            let network = try Network(spec: ArchitectureSpec("fc32"), input: SampleShape(channels: 1, height: 8, width: 8),
+                                      classes: 10, random: SeededRandom(seed: 1))
+            network.parameters[0].value[5] = bad
+            let checkpoint = folder.file("bad-\(bad).safetensors")
+            try network.save(to: checkpoint)
+            let sentence = "Tensor \"1.weight\" in checkpoint \(checkpoint) holds 1 value that is NaN or infinite"
+            try expectRefusal(["eval", "--model", checkpoint, "--data", data], in: folder, startsWith: sentence)
+            try expectRefusal(["train", "--no-store", "--mentor-checkpoint", checkpoint] + MimicProcess.quickRun(data: data),
+                              in: folder, startsWith: sentence)
+        }
+    }
 }

@@ -16,6 +16,7 @@ public enum CheckpointError: ReportableError, Equatable {
     case missingTensor(path: String, tensor: String)
     case unexpectedTensors(path: String, tensors: [String])
     case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
+    case nonFiniteValues(path: String, tensor: String, count: Int)
 
     public var description: String {
         switch self {
@@ -49,6 +50,9 @@ public enum CheckpointError: ReportableError, Equatable {
             "The checkpoint \(path) holds tensors the model lacks (\(tensors.joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
         case .shapeMismatch(let path, let tensor, let expected, let found):
             "Tensor \"\(tensor)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
+        case .nonFiniteValues(let path, let tensor, let count):
+            "Tensor \"\(tensor)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
+                + "it was saved from a training that diverged, so train the model again with a lower learning rate."
         }
     }
 }
