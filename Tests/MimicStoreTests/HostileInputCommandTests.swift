@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 /// Input a broad probe found to crash, hang or mislead, through the real `mimic`
@@ -76,5 +77,33 @@ struct HostileInputCommandTests {
             try expectRefusal(["train", "--no-store", "--mentor-checkpoint", checkpoint] + MimicProcess.quickRun(data: data),
                               in: folder, startsWith: sentence)
         }
+    }
+
+    /// No test image gave every model 0.00% and loss 0.0000 with exit 0; no training image
+    /// advised a smaller --labeled; one CIFAR class name trained "at 100%".
+    @Test func emptyAndOneClassDataSetsAreRefused() throws {
+        let folder = try TemporaryFolder()
+        let shape = SampleShape(channels: 1, height: 8, width: 8)
+        let someImages = SyntheticData.make(train: 200, test: 50)
+        for emptyTest in [true, false] {
+            let data = folder.file("empty-\(emptyTest ? "test" : "train")")
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let empty = ImageTable(shape: shape, pixels: [])
+            try IDXWriter.write(images: emptyTest ? someImages.train : empty, to: data + "/train-images-idx3-ubyte")
+            try IDXWriter.write(labels: emptyTest ? someImages.trainLabels : [], to: data + "/train-labels-idx1-ubyte")
+            try IDXWriter.write(images: emptyTest ? empty : someImages.test, to: data + "/t10k-images-idx3-ubyte")
+            try IDXWriter.write(labels: emptyTest ? [] : someImages.testLabels, to: data + "/t10k-labels-idx1-ubyte")
+            let file = data + (emptyTest ? "/t10k-images-idx3-ubyte" : "/train-images-idx3-ubyte")
+            try expectRefusal(["train", "--no-store"] + MimicProcess.quickRun(data: data), in: folder,
+                              startsWith: "IDX file \(file) holds no \(emptyTest ? "test" : "training") image")
+        }
+        let cifar = folder.file("cifar")
+        try FileManager.default.createDirectory(atPath: cifar, withIntermediateDirectories: true)
+        let record = [UInt8](repeating: 0, count: 3073)
+        try Data(Array([[UInt8]](repeating: record, count: 20).joined())).write(to: URL(fileURLWithPath: cifar + "/data_batch_1.bin"))
+        try Data(record).write(to: URL(fileURLWithPath: cifar + "/test_batch.bin"))
+        try Data("only\n".utf8).write(to: URL(fileURLWithPath: cifar + "/batches.meta.txt"))
+        try expectRefusal(["train", "--no-store"] + MimicProcess.quickRun(data: cifar), in: folder,
+                          startsWith: "CIFAR-10 class list \(cifar)/batches.meta.txt names only 1 class, but a classifier needs at least 2")
     }
 }

@@ -26,6 +26,9 @@ public enum DataError: ReportableError, Equatable {
     case labeledFractionTooSmall(fraction: Double, className: String, classSize: Int, smallestWorking: Double)
     case validationTooLarge(fraction: Double, className: String, labeledInClass: Int, limit: Double)
     case noUnlabeledExamples(fraction: Double)
+    /// `source` holds no image: of the training set, or of the test set when `test`.
+    case noImages(source: String, test: Bool)
+    case tooFewClasses(source: String, count: Int)
 
     static let idxLooksFor = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
         + "and t10k-labels-idx1-ubyte (each optionally .gz, or with a dot before idx)"
@@ -77,7 +80,7 @@ public enum DataError: ReportableError, Equatable {
             return "\(source) gives example \(index) the label \(label), but the data set has only \(classCount) classes "
                 + "(0 to \(classCount - 1)); the labels are damaged or from another data set, so replace them."
         case .badClassNames(let count):
-            return "A data set needs between 1 and 256 class names but was given \(count); "
+            return "A data set needs between 2 and 256 class names but was given \(count); "
                 + "pass one name per class."
         case .labeledFractionOutOfRange(let fraction):
             return "Labeled fraction \(decimalText(fraction)) is outside (0, 1); use a value in between, such as --labeled 0.01."
@@ -93,6 +96,12 @@ public enum DataError: ReportableError, Equatable {
         case .noUnlabeledExamples(let fraction):
             return "Labeled fraction \(decimalText(fraction)) leaves no unlabeled training example for the students; "
                 + "use a smaller --labeled."
+        case .noImages(let source, let test):
+            return test
+                ? "\(source) holds no test image, so no model's accuracy or loss could be measured; replace it with the data set's file of test images."
+                : "\(source) holds no training image, so no model could learn; replace it with the data set's file of training images."
+        case .tooFewClasses(let source, let count):
+            return "\(source) names only \(count) class, but a classifier needs at least 2; list the name of every class of the data set, one per line."
         }
     }
 }
