@@ -1,4 +1,5 @@
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 /// A two-layer model's parameters as a model would name them, filled with distinct values.
@@ -55,6 +56,18 @@ private func values(_ named: [Checkpoint.NamedParameter]) -> [[Float]] {
         #expect(CheckpointError.nonFiniteValues(path: path, tensor: "2.weight", count: 1).description
             == "Tensor \"2.weight\" in checkpoint \(path) holds 1 value that is NaN or infinite, so the model cannot predict; "
             + "it was saved from a training that diverged, so train the model again with a lower learning rate.")
+    }
+
+    @Test func aNamedPipeAsACheckpointIsRefused() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let pipe = try NamedPipe(at: folder.file("mentor.safetensors"))
+        #expect(throws: CheckpointError.notARegularFile(path: pipe.path, kind: "a named pipe (FIFO)")) {
+            try Checkpoint(path: pipe.path)
+        }
+        #expect(throws: CheckpointError.notARegularFile(path: folder.path, kind: "a folder")) {
+            try Checkpoint(path: folder.path)
+        }
     }
 
     @Test func missingMetadataNamesTheKey() throws {

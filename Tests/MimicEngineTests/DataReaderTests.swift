@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 @Suite struct DataReaderTests {
@@ -155,6 +156,17 @@ import Testing
         #expect(throws: DataError.noImages(source: "The test image table", test: true)) {
             try DataSet(name: "x", classNames: ["a", "b"], train: table, trainLabels: [0, 1], test: none, testLabels: [])
         }
+    }
+
+    /// A FIFO where a data file should be hung mimic forever, silently.
+    @Test func aNamedPipeAsADataFileIsRefused() throws {
+        let folder = try writeGoodIDX(compressed: false)
+        let path = folder.file("t10k-labels-idx1-ubyte")
+        try FileManager.default.removeItem(atPath: path)
+        let pipe = try NamedPipe(at: path)
+        let error = try loadError(folder.path)
+        #expect(error == .notARegularFile(path: pipe.path, kind: "a named pipe (FIFO)"))
+        expectSentence(error, mentions: [path, "is a named pipe (FIFO), not a regular file"])
     }
 
     @Test func missingFolderNamesThePackage() throws {

@@ -106,4 +106,20 @@ struct HostileInputCommandTests {
         try expectRefusal(["train", "--no-store"] + MimicProcess.quickRun(data: cifar), in: folder,
                           startsWith: "CIFAR-10 class list \(cifar)/batches.meta.txt names only 1 class, but a classifier needs at least 2")
     }
+
+    /// A FIFO given as a data file or checkpoint hung mimic forever, with no message.
+    @Test func namedPipesAreRefusedNotWaitedOn() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let checkpoint = try NamedPipe(at: folder.file("mentor.safetensors"))
+        let sentence = "The checkpoint \(checkpoint.path) is a named pipe (FIFO), not a regular file"
+        try expectRefusal(["eval", "--model", checkpoint.path, "--data", data], in: folder, startsWith: sentence)
+        try expectRefusal(["train", "--no-store", "--mentor-checkpoint", checkpoint.path] + MimicProcess.quickRun(data: data),
+                          in: folder, startsWith: sentence)
+        let images = data + "/train-images-idx3-ubyte"
+        try FileManager.default.removeItem(atPath: images)
+        let pipe = try NamedPipe(at: images)
+        try expectRefusal(["train", "--no-store"] + MimicProcess.quickRun(data: data), in: folder,
+                          startsWith: "File \(pipe.path) is a named pipe (FIFO), not a regular file")
+    }
 }

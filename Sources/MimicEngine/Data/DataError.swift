@@ -8,6 +8,8 @@ public enum DataError: ReportableError, Equatable {
     case noDataFound(folder: String)
     case missingFiles(folder: String, names: [String])
     case cannotOpen(path: String, reason: String)
+    /// `kind` says what the path is instead: "a named pipe (FIFO)", "a folder".
+    case notARegularFile(path: String, kind: String)
     case cannotRead(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case badMagic(path: String, found: UInt32, expected: UInt32)
@@ -48,6 +50,8 @@ public enum DataError: ReportableError, Equatable {
                 + "copy the missing file\(names.count == 1 ? "" : "s") from the same data set into it."
         case .cannotOpen(let path, let reason):
             return "File \(path) cannot be opened (\(reason)); check that it exists and that you may read it."
+        case .notARegularFile(let path, let kind):
+            return "File \(path) is \(kind), not a regular file, and mimic reads data only from files; put the data set's file itself there."
         case .cannotRead(let path, let reason):
             return "File \(path) cannot be read (\(reason)); check the disk and copy the file again."
         case .cannotWrite(let path, let reason):

@@ -3,6 +3,8 @@
 public enum CheckpointError: ReportableError, Equatable {
     case missingFile(path: String)
     case unreadable(path: String, reason: String)
+    /// `kind` says what the path is instead: "a named pipe (FIFO)", "a folder".
+    case notARegularFile(path: String, kind: String)
     case unwritable(path: String, reason: String)
     case tooShort(path: String, bytes: Int)
     case headerLongerThanFile(path: String, headerBytes: UInt64, bytesAfterLength: Int)
@@ -24,6 +26,8 @@ public enum CheckpointError: ReportableError, Equatable {
             "There is no checkpoint at \(path); check the path, or train the model first so that it is saved there."
         case .unreadable(let path, let reason):
             "The checkpoint \(path) cannot be read (\(reason)); check that it is a file you may read."
+        case .notARegularFile(let path, let kind):
+            "The checkpoint \(path) is \(kind), not a regular file; pass the path of the .safetensors file itself."
         case .unwritable(let path, let reason):
             "The checkpoint \(path) cannot be written (\(reason)); check that its folder exists, is writable and has free space."
         case .tooShort(let path, let bytes):
