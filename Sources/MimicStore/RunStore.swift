@@ -70,6 +70,12 @@ public final class RunStore: Sendable {
         try markInterruptedRuns()
     }
 
+    /// A store opened elsewhere (read-only, see `openForReading`).
+    init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
     /// The folder that holds the store; run folders go under `runs/` in it.
     public var folder: String { (path as NSString).deletingLastPathComponent }
 

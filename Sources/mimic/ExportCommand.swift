@@ -40,7 +40,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID)
+        let (store, id) = storeOptions.openRun(runID, reading: true)
         let (stored, metrics) = reportingErrors { () throws -> (StoredRun, [MetricPoint]) in
             (try store.storedRun(id), try store.metrics(ofRun: id))
         }

@@ -17,9 +17,15 @@ struct StoreOptions: ParsableArguments {
         reportingErrors { () throws -> RunStore in try RunStore(path: path, create: create) }
     }
 
-    /// The run a person named (a number, or `last`), with the store it is in.
-    func openRun(_ text: String) -> (RunStore, Int64) {
-        let store = open(create: false)
+    /// Opens an existing store only to read it, also on a full disk or read-only media.
+    func openForReading() -> RunStore {
+        reportingErrors { () throws -> RunStore in try RunStore.openForReading(path: path) }
+    }
+
+    /// The run a person named (a number, or `last`), with the store it is in; read-only
+    /// when `reading`, for commands that never write.
+    func openRun(_ text: String, reading: Bool = false) -> (RunStore, Int64) {
+        let store = reading ? openForReading() : open(create: false)
         return (store, reportingErrors { () throws -> Int64 in try store.resolveRunID(text) })
     }
 }

@@ -193,7 +193,7 @@ struct SweepShowCommand: ParsableCommand {
     var md: String?
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let grid = reportingErrors { () throws -> SweepGridTable in
             try SweepGridTable(sweep: try store.sweep(sweepID), store: store)
         }
