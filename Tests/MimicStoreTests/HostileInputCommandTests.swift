@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MimicEngine
 import MimicTestSupport
 import Testing
@@ -121,5 +122,25 @@ struct HostileInputCommandTests {
         let pipe = try NamedPipe(at: images)
         try expectRefusal(["train", "--no-store"] + MimicProcess.quickRun(data: data), in: folder,
                           startsWith: "File \(pipe.path) is a named pipe (FIFO), not a regular file")
+    }
+
+    /// A store cut short was "cannot be opened for writing ... a folder you can write
+    /// to", also for commands that only read.
+    @Test func aTruncatedStoreIsCalledDamaged() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        #expect(try MimicProcess.run(["train", "--store", store] + MimicProcess.quickRun(data: data), in: folder).status == 0)
+        // Everything into the file itself, so that cutting the file cuts the runs.
+        try DatabaseQueue(path: store).writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        let truncated = folder.file("truncated.sqlite")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: store))
+        try #require(bytes.count > 8192)
+        try bytes.prefix(8192).write(to: URL(fileURLWithPath: truncated))
+        let sentence = "The run store \(truncated) is damaged (database disk image is malformed): it was cut short or overwritten; "
+            + "restore it from a backup, or move it away and pass --store with another file."
+        for arguments in [["runs"], ["show", "1"], ["train"] + MimicProcess.quickRun(data: data)] {
+            try expectRefusal(arguments + ["--store", truncated], in: folder, startsWith: sentence)
+        }
     }
 }
