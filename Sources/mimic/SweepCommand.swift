@@ -204,7 +204,7 @@ struct SweepShowCommand: ParsableCommand {
                 do {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                 } catch {
-                    let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
+                    let reason = FileProblem.describe(error, writing: path)
                     throw UsageError("Sweep \(sweepID)'s grid cannot be written to \(path) (\(reason)); pass a file in a folder you can write to.")
                 }
             }

@@ -143,4 +143,22 @@ struct HostileInputCommandTests {
             try expectRefusal(arguments + ["--store", truncated], in: folder, startsWith: sentence)
         }
     }
+
+    /// `reproduce --out` printed Foundation's raw words ("NSCocoaErrorDomain error 512",
+    /// "A file with the same name already exists") where a sentence names the problem.
+    @Test func resultsThatCannotBeWrittenAreNamedInPlainWords() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder, train: 2_000)
+        let file = folder.file("a-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        try expectRefusal(["reproduce", "--data", data, "--seeds", "1", "--no-store", "--out", file + "/"], in: folder,
+                          startsWith: "Results folder \(file)/ is a file; pass --out with a folder.")
+        let out = folder.file("out")
+        try FileManager.default.createDirectory(atPath: out + "/results.md", withIntermediateDirectories: true)
+        let output = try MimicProcess.run(["reproduce", "--data", data, "--seeds", "1", "--no-store", "--threads", "1", "--out", out],
+                                          in: folder)
+        #expect(output.status == 1)
+        #expect(output.stderr == "mimic: Results cannot be written into \(out) (\(out)/results.md is a folder); pass --out with a folder you can write to.\n",
+                "\(output.stderr)")
+    }
 }
