@@ -23,7 +23,7 @@ struct PresetsCommand: ParsableCommand {
     @Option(help: "Input shape per sample, CxHxW.")
     var input: String = "1x28x28"
 
-    @Option(help: "Number of classes.")
+    @Option(parsing: .unconditional, help: "Number of classes.")
     var classes: Int = 10
 
     func run() throws {

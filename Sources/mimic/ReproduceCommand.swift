@@ -36,13 +36,13 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "Folder with the four IDX files or the CIFAR-10 binary batches.")
     var data: String = DataSet.defaultDirectory
 
-    @Option(help: "Fraction of the training set that keeps its labels.")
+    @Option(parsing: .unconditional, help: "Fraction of the training set that keeps its labels.")
     var labeled: Double = ReproductionProtocol.labeledFraction
 
     @Option(help: "How students learn from the mentor: \(MimicLoss.allCases.map(\.rawValue).joined(separator: ", ")).")
     var loss: MimicLoss = .kd
 
-    @Option(help: "Softening temperature T of the kd loss.")
+    @Option(parsing: .unconditional, help: "Softening temperature T of the kd loss.")
     var temperature: Float = 4
 
     @Option(help: ArgumentHelp(
@@ -56,7 +56,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for results.md and results.csv.", valueName: "dir"))
     var out: String = "mimic-results"
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(parsing: .unconditional, help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
 
     @OptionGroup var storeOptions: StoreOptions

@@ -11,6 +11,13 @@ struct StoreOptions: ParsableArguments {
 
     var path: String { store ?? StoreLocation.defaultPath() }
 
+    /// An empty --store (an unset shell variable) would stand for the current folder.
+    func validate() throws {
+        if store?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            throw ValidationError("--store is empty; pass the path of a run store file, such as \(StoreLocation.defaultPath()), or leave --store out.")
+        }
+    }
+
     /// Opens the store or exits with its one sentence. Commands that only read pass
     /// `create: false`, so that a mistyped --store does not leave an empty file behind.
     func open(create: Bool = true) -> RunStore {

@@ -161,4 +161,31 @@ struct HostileInputCommandTests {
         #expect(output.stderr == "mimic: Results cannot be written into \(out) (\(out)/results.md is a folder); pass --out with a folder you can write to.\n",
                 "\(output.stderr)")
     }
+
+    /// Negative values said "Missing value", a file given as --data was a folder that
+    /// "does not exist", and an empty --store was "no run store at ;".
+    @Test func misreadValuesAreNamed() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        try expectRefusal(["train", "--no-store", "--data", data, "--labeled", "-0.1"], in: folder,
+                          startsWith: "Labeled fraction -0.1 is outside (0, 1)")
+        try expectRefusal(["presets", "--classes", "-5"], in: folder, startsWith: "--classes -5 is too few")
+        for arguments in [["show", "-1"], ["show", "-1", "--store", store], ["export", "--store", store, "-2", "--json"]] {
+            let id = arguments.first { $0.hasPrefix("-") && $0.count == 2 }!
+            try expectRefusal(arguments, in: folder, startsWith: "\"\(id)\" is not a run id; pass the number that 'mimic runs' shows")
+        }
+        let seed = try MimicProcess.run(["train", "--no-store", "--data", data, "--seed", "-1"], in: folder)
+        #expect(seed.status != 0 && seed.stderr.contains("'-1'") && !seed.stderr.contains("Missing value"), "\(seed.stderr)")
+
+        let file = data + "/train-images-idx3-ubyte"
+        try expectRefusal(["train", "--no-store", "--data", file], in: folder,
+                          startsWith: "Data folder \(file) is a file, not a folder; pass --data with the folder that holds the data set's files.")
+        for arguments in [["runs", "--store", ""], ["train", "--store", "", "--data", data]] {
+            let output = try MimicProcess.run(arguments, in: folder)
+            #expect(output.status != 0, "\(arguments)")
+            #expect(output.stderr.contains("--store is empty; pass the path of a run store file"), "\(arguments): \(output.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("xdg")), "no test touches a default store")
+    }
 }

@@ -5,6 +5,7 @@ import Foundation
 /// a person needs (the thing, the problem, the fix).
 public enum DataError: ReportableError, Equatable {
     case folderMissing(path: String)
+    case notAFolder(path: String)
     case noDataFound(folder: String)
     case missingFiles(folder: String, names: [String])
     case cannotOpen(path: String, reason: String)
@@ -42,6 +43,8 @@ public enum DataError: ReportableError, Equatable {
         case .folderMissing(let path):
             return "Data folder \(path) does not exist; install Debian's dataset-fashion-mnist package, "
                 + "which provides the default folder \(DataSet.defaultDirectory), or name another folder with --data DIR."
+        case .notAFolder(let path):
+            return "Data folder \(path) is a file, not a folder; pass --data with the folder that holds the data set's files."
         case .noDataFound(let folder):
             return "Data folder \(folder) holds neither the IDX files \(Self.idxLooksFor) "
                 + "nor the CIFAR-10 batches \(Self.cifarLooksFor); put one of these sets there or name another folder with --data DIR."

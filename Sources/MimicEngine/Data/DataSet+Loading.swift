@@ -20,9 +20,10 @@ extension DataSet {
     /// Reads the data set in `directory`, IDX first, then CIFAR-10.
     public static func load(from directory: String) throws -> DataSet {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
             throw DataError.folderMissing(path: directory)
         }
+        guard isFolder.boolValue else { throw DataError.notAFolder(path: directory) }
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
         throw DataError.noDataFound(folder: directory)
