@@ -16,6 +16,7 @@ struct HostileInputCommandTests {
         #expect(output.stderr.hasPrefix("mimic: \(message)"), "\(arguments): \(output.stderr)", sourceLocation: sourceLocation)
         #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): one sentence, not \(output.stderr)",
                 sourceLocation: sourceLocation)
+        #expect(output.stdout.isEmpty, "\(arguments): nothing on standard output, not \(output.stdout)", sourceLocation: sourceLocation)
     }
 
     @Test func oversizeSpecsShapesAndClassesAreRefusedNotCrashedOn() throws {
