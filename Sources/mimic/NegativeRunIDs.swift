@@ -8,7 +8,7 @@ import Foundation
 enum NegativeRunIDs {
     /// The commands, by their path of names, whose arguments are run or sweep ids.
     static let commands: [[String]] = [["show"], ["export"], ["delete"], ["resume"], ["watch"], ["compare"],
-                                       ["sweep", "show"], ["sweep", "resume"]]
+                                       ["sweep", "show"], ["sweep", "export"], ["sweep", "resume"]]
 
     /// The sentence for `arguments` (without the program name), or nil when they hold no such id.
     static func refusal(_ arguments: [String]) -> String? {

@@ -193,7 +193,7 @@ struct SweepShowCommand: ParsableCommand {
     var md: String?
 
     func run() throws {
-        let store = storeOptions.openForReading()
+        let store = storeOptions.open(create: false)
         let grid = reportingErrors { () throws -> SweepGridTable in
             try SweepGridTable(sweep: try store.sweep(sweepID), store: store)
         }
@@ -204,7 +204,7 @@ struct SweepShowCommand: ParsableCommand {
                 do {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                 } catch {
-                    let reason = FileProblem.describe(error, writing: path)
+                    let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
                     throw UsageError("Sweep \(sweepID)'s grid cannot be written to \(path) (\(reason)); pass a file in a folder you can write to.")
                 }
             }
