@@ -243,6 +243,12 @@ public final class RunSession: @unchecked Sendable {
     /// What the recording cost the training thread, in seconds.
     public var recordingSeconds: Double? { recorder?.secondsSpent }
 
+    /// What of the run the store could not take (see `RunRecorder.missing`), or nil.
+    public var recordMissing: String? { recorder?.missing }
+
+    /// The store's path, when the run is recorded.
+    public var storePath: String? { store?.path }
+
     /// The run's wall time over all its parts: a resumed run counts the time before too.
     public func wallSeconds(of report: ExperimentReport) -> Double {
         (recorder?.wallSecondsBefore ?? 0) + report.wallTime

@@ -9,8 +9,13 @@ import MimicEngine
 /// result. Each write also refreshes the run's heartbeat.
 ///
 /// A store that fails (a full disk, a deleted file) never stops the training: the
-/// first failure is reported once, what could not be written is kept and tried
-/// again at the next write, and training goes on.
+/// first failure is reported once, and training goes on. What could not be written is
+/// kept and tried again, but not at every flush: a full disk fails each try only after
+/// most of the batch is written, and retrying a growing batch every second took 57 s
+/// of a 58 s run. So the points wait `retryInterval`, while a model's end and the run's
+/// end are tried at once and, should the whole batch fail, on their own: a small write
+/// may still fit, and the results matter more than the curves. `missing` says at the
+/// end what never got written.
 public final class RunRecorder: @unchecked Sendable {
     // @unchecked: one thread calls `record` at a time (the training thread), and
     // nothing else touches the state below.
@@ -28,7 +33,16 @@ public final class RunRecorder: @unchecked Sendable {
     private var pending: [PendingWrite] = []
     private var modelRows: [ModelID: Int64] = [:]
     private var modelsTraining: Set<ModelID> = []
+    /// Models whose end is written: a point that comes late (it waited while the store
+    /// failed) adds its metrics but must not set the model's status or results back.
+    private var modelsEnded: Set<ModelID> = []
     private var hasFailed = false
+    /// After a failed write, points are not tried again before this.
+    private var retryAt: ContinuousClock.Instant?
+    /// Points given up when more than `pendingLimit` waited.
+    private var lostPoints = 0
+    /// Writes that failed, for the tests: each costs the training thread a whole batch.
+    private(set) var failedWrites = 0
 
     /// Time spent inside `record`, writes included: the recorder's whole cost to the
     /// training thread.
@@ -37,6 +51,8 @@ public final class RunRecorder: @unchecked Sendable {
     public private(set) var rewind: RunStore.Rewind?
     /// Most points kept while the store fails: hours of a typical run, a few megabytes.
     static let pendingLimit = 100_000
+    /// How long points wait after a failed write before they are tried again.
+    static let retryInterval: Duration = .seconds(60)
 
     private enum PendingWrite {
         case plan(RunPlan)
@@ -46,6 +62,8 @@ public final class RunRecorder: @unchecked Sendable {
         /// When the engine paused, or nil when it resumed: what every watcher shows.
         case paused(Date?)
         case ended(ExperimentReport)
+
+        var isPoint: Bool { if case .point = self { true } else { false } }
     }
 
     /// Records into run `runID` of `store`, made by `RunStore.createRun` or claimed by
@@ -75,53 +93,88 @@ public final class RunRecorder: @unchecked Sendable {
         case .runStarted(let plan):
             started = began
             pending.append(.plan(plan))
-            flush()
+            flush(essential: true)
         case .progress(let point):
             pending.append(.point(point, secondsIn: (began - started).seconds))
-            if point.isEpochEnd || began - lastFlush >= flushInterval { flush() }
+            if point.isEpochEnd || began - lastFlush >= flushInterval { flush(essential: false) }
         case .modelFinished(let result):
             pending.append(.finished(result))
-            flush()
+            flush(essential: true)
         case .paused:
             pending.append(.paused(Date()))
-            flush()
+            flush(essential: true)
         case .resumed:
             pending.append(.paused(nil))
-            flush()
+            flush(essential: true)
         case .runFinished(let report):
             pending.append(.ended(report))
-            flush()
+            flush(essential: true)
         case .phaseStarted, .annotated:
-            if began - lastFlush >= flushInterval { flush() }
+            if began - lastFlush >= flushInterval { flush(essential: false) }
         }
     }
 
-    /// Writes everything pending in one transaction; on failure keeps it for the next try.
-    private func flush() {
-        lastFlush = clock.now
+    /// What of the run could not be written, in words that fit mid-sentence, or nil when
+    /// the store holds all of it.
+    public var missing: String? {
+        let points = lostPoints + pending.count(where: \.isPoint)
+        var parts: [String] = []
+        if points > 0 { parts.append("\(ReportTable.grouped(points)) progress point\(points == 1 ? "" : "s")") }
+        if pending.contains(where: { if case .finished = $0 { true } else { false } }) { parts.append("the results of its models") }
+        if pending.contains(where: { if case .ended = $0 { true } else { false } }) { parts.append("its end") }
+        guard !parts.isEmpty else { return nil }
+        let list = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
+        return list + " could not be written"
+    }
+
+    /// Writes everything pending in one transaction; on failure keeps it for the next
+    /// try (see the type's comment for when that is).
+    private func flush(essential: Bool) {
+        let now = clock.now
+        lastFlush = now
+        if !essential, let retryAt, now < retryAt { return }
+        guard let error = write(pending) else {
+            pending.removeAll(keepingCapacity: true)
+            retryAt = nil
+            return
+        }
+        if !hasFailed {
+            hasFailed = true
+            reportFailure("The run store \(store.path) could not record run \(runID) (\(error)); training goes on, "
+                + "and the record is tried again every minute and as each model ends, but it may stay incomplete.")
+        }
+        retryAt = now + Self.retryInterval
+        if essential && pending.contains(where: \.isPoint) {
+            let results = pending.filter { !$0.isPoint }
+            if write(results) == nil { pending.removeAll { !$0.isPoint } }
+        }
+        let waiting = pending.count(where: \.isPoint)
+        if waiting > Self.pendingLimit {
+            lostPoints += waiting
+            pending.removeAll(where: \.isPoint)
+        }
+    }
+
+    /// Writes `writes` in one transaction and takes on what it wrote; the error when it failed.
+    private func write(_ writes: [PendingWrite]) -> Error? {
         var written = Written(wallSecondsBefore: wallSecondsBefore)
         do {
             try store.pool.write { db in
-                for write in pending {
+                for write in writes {
                     try apply(write, db, &written)
                 }
                 try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), runID])
             }
-            pending.removeAll(keepingCapacity: true)
-            modelRows.merge(written.newRows) { $1 }
-            modelsTraining.formUnion(written.newTraining)
-            wallSecondsBefore = written.wallSecondsBefore
-            if let rewind = written.rewind { self.rewind = rewind }
         } catch {
-            if !hasFailed {
-                hasFailed = true
-                reportFailure("The run store \(store.path) could not record run \(runID) (\(error)); "
-                    + "training goes on, and the record is tried again at each epoch, but it may stay incomplete.")
-            }
-            if pending.count > Self.pendingLimit {
-                pending.removeAll { if case .point = $0 { true } else { false } }
-            }
+            failedWrites += 1
+            return error
         }
+        modelRows.merge(written.newRows) { $1 }
+        modelsTraining.formUnion(written.newTraining)
+        modelsEnded.formUnion(written.newEnded)
+        wallSecondsBefore = written.wallSecondsBefore
+        if let rewind = written.rewind { self.rewind = rewind }
+        return nil
     }
 
     /// What one flush wrote, taken on only once its transaction commits.
@@ -129,6 +182,7 @@ public final class RunRecorder: @unchecked Sendable {
         var wallSecondsBefore: Double
         var newRows: [ModelID: Int64] = [:]
         var newTraining: Set<ModelID> = []
+        var newEnded: Set<ModelID> = []
         var rewind: RunStore.Rewind?
     }
 
@@ -172,6 +226,8 @@ public final class RunRecorder: @unchecked Sendable {
                 try insert.execute(arguments: [model, point.step, point.epoch, point.samplesSeen, point.trainingTime,
                                                wallSeconds, name, value])
             }
+            // Only the metrics of a point that comes after its model's end (see `modelsEnded`).
+            if modelsEnded.contains(point.model) || written.newEnded.contains(point.model) { return }
             if !modelsTraining.contains(point.model) && !written.newTraining.contains(point.model) {
                 try db.execute(sql: "UPDATE models SET status = ? WHERE id = ?", arguments: [ModelStatus.training.rawValue, model])
                 written.newTraining.insert(point.model)
@@ -185,6 +241,7 @@ public final class RunRecorder: @unchecked Sendable {
 
         case .finished(let result):
             guard let model = row(result.id) else { return }
+            written.newEnded.insert(result.id)
             let (status, message) = Self.status(of: result)
             try db.execute(sql: """
                 UPDATE models SET status = ?, epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?,

@@ -64,10 +64,17 @@ public final class RunStore: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notADatabase(path)
         } catch {
+            if let damage = StoreError.damage(error) { throw StoreError.damaged(path, reason: damage) }
             throw StoreError.unwritable(path, reason: Self.reason(error))
         }
         try migrate()
         try markInterruptedRuns()
+    }
+
+    /// A store opened elsewhere (read-only, see `openForReading`).
+    init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
     }
 
     /// The folder that holds the store; run folders go under `runs/` in it.
@@ -115,6 +122,8 @@ public final class RunStore: Sendable {
                 throw error
             } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
                 throw StoreError.notADatabase(path)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+                throw StoreError.damaged(path, reason: StoreError.damage(error) ?? "\(error)")
             } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
                 || error.resultCode == .SQLITE_PERM || error.resultCode == .SQLITE_IOERR {
                 throw StoreError.unwritable(path, reason: Self.reason(error))

@@ -1,3 +1,4 @@
+import GRDB
 import MimicEngine
 
 /// Why the run store cannot do what was asked, as one sentence for a person: the
@@ -42,7 +43,21 @@ public struct StoreError: ReportableError, Equatable {
         StoreError("\"\(text)\" is not a run id; pass the number that 'mimic runs' shows, or 'last' for the newest run.")
     }
 
+    /// SQLite found the file inconsistent: cut short, or overwritten in part.
+    static func damaged(_ path: String, reason: String) -> StoreError {
+        StoreError("The run store \(path) is damaged (\(reason)): it was cut short or overwritten; "
+            + "restore it from a backup, or move it away and pass --store with another file.")
+    }
+
     static func failed(_ path: String, doing what: String, _ error: Error) -> StoreError {
-        StoreError("The run store \(path) failed while \(what) (\(error)); check the disk, or pass --store with another file.")
+        if let damage = damage(error) { return damaged(path, reason: damage) }
+        return StoreError("The run store \(path) failed while \(what) (\(error)); check the disk, or pass --store with another file.")
+    }
+
+    /// SQLite's words when `error` says the file is damaged, else nil: no retry, other
+    /// folder or permission helps then, so it gets a sentence of its own.
+    static func damage(_ error: Error) -> String? {
+        guard let error = error as? DatabaseError, error.resultCode == .SQLITE_CORRUPT else { return nil }
+        return error.message ?? "SQLite error \(error.resultCode.rawValue)"
     }
 }

@@ -34,13 +34,13 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
-    @Option(help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
+    @Option(parsing: .unconditional, help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
     var threads: Int?
 
-    @Option(help: "Minimum seconds of each measurement in a round.")
+    @Option(parsing: .unconditional, help: "Minimum seconds of each measurement in a round.")
     var seconds: Double = 0.5
 
-    @Option(help: "Rounds of the headline figures; each ratio is the median over them.")
+    @Option(parsing: .unconditional, help: "Rounds of the headline figures; each ratio is the median over them.")
     var rounds: Int = 5
 
     @Flag(help: "Only the headline figures: skip the batch and thread scaling and the epoch times.")

@@ -33,3 +33,8 @@ extension LearningRateSchedule: ExpressibleByArgument {}
 func writeLine(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
+
+/// The same on standard error, for a failure reported while the command goes on.
+func writeErrorLine(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

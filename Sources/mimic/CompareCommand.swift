@@ -28,7 +28,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let stored = reportingErrors { () throws -> [StoredRun] in
             try runs.map { try store.storedRun(try store.resolveRunID($0)) }
         }

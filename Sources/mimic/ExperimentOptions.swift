@@ -3,16 +3,19 @@ import MimicEngine
 
 /// The options that define a run, shared by every command that starts one.
 /// Defaults come from `ExperimentConfig`, so there is one place to change them.
+/// Numeric options parse `.unconditional`ly (here and in every command): otherwise the
+/// parser reads a negative value such as `--labeled -0.1` as an option and says only
+/// "Missing value", where the option's own check names the value and the range.
 struct ExperimentOptions: ParsableArguments {
     private static let defaults = ExperimentConfig()
 
     @Option(help: "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches.")
     var data: String = defaults.dataDirectory
 
-    @Option(help: "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.")
+    @Option(parsing: .unconditional, help: "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.")
     var labeled: Double = defaults.labeledFraction
 
-    @Option(help: "Fraction of the labeled part held out for validation, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Fraction of the labeled part held out for validation, in [0, 1).")
     var validation: Double = defaults.validationFraction
 
     @Option(help: "Mentor architecture: a preset (see 'mimic presets') or a spec like conv32-pool-fc128.")
@@ -31,34 +34,34 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "How students learn from the mentor: \(MimicLoss.allCases.map { "\($0.rawValue) = \($0.summary)" }.joined(separator: "; ")).")
     var loss: MimicLoss = defaults.loss
 
-    @Option(help: "Softening temperature T of the kd loss.")
+    @Option(parsing: .unconditional, help: "Softening temperature T of the kd loss.")
     var temperature: Float = defaults.temperature
 
-    @Option(help: "Epochs of the mentor and of the labeled-only baselines.")
+    @Option(parsing: .unconditional, help: "Epochs of the mentor and of the labeled-only baselines.")
     var epochs: Int = defaults.epochs
 
-    @Option(help: "Epochs of each student over the unlabeled pool.")
+    @Option(parsing: .unconditional, help: "Epochs of each student over the unlabeled pool.")
     var studentEpochs: Int = defaults.studentEpochs
 
-    @Option(help: "Samples per training step.")
+    @Option(parsing: .unconditional, help: "Samples per training step.")
     var batch: Int = defaults.batchSize
 
-    @Option(help: "Seed of the split, the initial weights, shuffling and dropout; the same seed repeats a run.")
+    @Option(parsing: .unconditional, help: "Seed of the split, the initial weights, shuffling and dropout; the same seed repeats a run.")
     var seed: UInt64 = defaults.seed
 
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = defaults.optimizer
 
-    @Option(name: .customLong("lr"), help: "Base learning rate of the mentor and the baselines.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Base learning rate of the mentor and the baselines.")
     var learningRate: Float = defaults.learningRate
 
-    @Option(name: .customLong("student-lr"), help: "Base learning rate of the students.")
+    @Option(name: .customLong("student-lr"), parsing: .unconditional, help: "Base learning rate of the students.")
     var studentLearningRate: Float = defaults.studentLearningRate
 
-    @Option(help: "Momentum of SGD.")
+    @Option(parsing: .unconditional, help: "Momentum of SGD.")
     var momentum: Float = defaults.momentum
 
-    @Option(help: "L2 weight decay on weights (not biases).")
+    @Option(parsing: .unconditional, help: "L2 weight decay on weights (not biases).")
     var weightDecay: Float = defaults.weightDecay
 
     @Option(help: "Learning-rate schedule: \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -75,7 +78,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write each trained model as a safetensors checkpoint into this folder.", valueName: "dir"))
     var save: String?
 
-    @Option(help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
+    @Option(parsing: .unconditional, help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
     var threads: Int?
 
     var config: ExperimentConfig {

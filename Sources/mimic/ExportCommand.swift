@@ -40,7 +40,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID)
+        let (store, id) = storeOptions.openRun(runID, reading: true)
         let (stored, metrics) = reportingErrors { () throws -> (StoredRun, [MetricPoint]) in
             (try store.storedRun(id), try store.metrics(ofRun: id))
         }
@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
             do {
                 try text.write(toFile: target, atomically: true, encoding: .utf8)
             } catch {
-                let reason = Self.folderProblem(of: target) ?? error.localizedDescription
+                let reason = FileProblem.describe(error, writing: target)
                 throw UsageError("Run \(id) cannot be written to \(target) (\(reason)); pass a file in a folder you can write to.")
             }
         }

@@ -14,21 +14,31 @@ enum HeadlessTraining {
         if !jsonl {
             writeLine("")
             writeLine(ReportTable(report).text)
+            // Failures go to standard error, as every other failure does, so a script that
+            // keeps only the report still sees why the exit code is 1.
             for result in report.results {
-                if case let .diverged(message) = result.status { writeLine("\nmimic: \(message)") }
-                if let error = result.checkpointError { writeLine("\nmimic: \(error)") }
+                if case let .diverged(message) = result.status { writeErrorLine("mimic: \(message)") }
+                if let error = result.checkpointError { writeErrorLine("mimic: \(error)") }
             }
-            if let runID = session.runID, let seconds = session.recordingSeconds {
+            if let runID = session.runID, let seconds = session.recordingSeconds, session.recordMissing == nil {
                 // What recording cost the training thread, so that it can be checked on any machine.
                 writeLine(String(format: "\nrecorded as run %lld (writing it took %.3fs of the run's %.1fs): 'mimic show %lld' prints it again",
                                  runID, seconds, report.wallTime, runID))
             }
+        }
+        // A run the store could not take whole is said so, never "recorded", and fails
+        // the command, so that a script notices; the table above holds the results.
+        if let runID = session.runID, let missing = session.recordMissing, let store = session.storePath {
+            let fix = missing.contains("its end")
+                ? "free space there, then 'mimic resume \(runID)' records its end"
+                : "the table above holds its results; free space there before the next run"
+            writeErrorLine("mimic: Run \(runID) is recorded in \(store) only in part (\(missing)); \(fix).")
         }
         if interrupts.interrupted { throw ExitCode(130) }
         let failed = report.results.contains {
             if case .diverged = $0.status { return true }
             return $0.checkpointError != nil
         }
-        if failed { throw ExitCode.failure }
+        if failed || session.recordMissing != nil { throw ExitCode.failure }
     }
 }

@@ -35,6 +35,16 @@ struct Mimic: ParsableCommand {
     )
 }
 
+extension Mimic {
+    /// Parses as ArgumentParser does, after refusing a negative run id it would misread.
+    static func main() {
+        if let refusal = NegativeRunIDs.refusal(Array(CommandLine.arguments.dropFirst())) {
+            exitWithError(UsageError(refusal))
+        }
+        main(nil)
+    }
+}
+
 enum MimicVersion {
     static let current = "0.1.0"
 }

@@ -23,7 +23,7 @@ struct PresetsCommand: ParsableCommand {
     @Option(help: "Input shape per sample, CxHxW.")
     var input: String = "1x28x28"
 
-    @Option(help: "Number of classes.")
+    @Option(parsing: .unconditional, help: "Number of classes.")
     var classes: Int = 10
 
     func run() throws {
@@ -41,9 +41,12 @@ struct PresetsCommand: ParsableCommand {
             print("  \(ReportTable.grouped(network.parameterCount)) parameters, \(ReportTable.grouped(network.forwardFLOPsPerSample)) FLOPs per sample (forward)")
             return
         }
+        // All built before the header, so that an input too large for them prints only its sentence.
+        let networks = ArchitectureSpec.presets.map { name, _ in
+            reportingErrors { try Network(spec: ArchitectureSpec(name), input: shape, classes: classes, random: SeededRandom(seed: 0)) }
+        }
         print("preset     parameters  FLOPs/sample  layers   (on \(shape) input, \(classes) classes)")
-        for (name, _) in ArchitectureSpec.presets {
-            let network = reportingErrors { try Network(spec: ArchitectureSpec(name), input: shape, classes: classes, random: SeededRandom(seed: 0)) }
+        for ((name, _), network) in zip(ArchitectureSpec.presets, networks) {
             let params = ReportTable.grouped(network.parameterCount)
             let flops = ReportTable.grouped(network.forwardFLOPsPerSample)
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + " "

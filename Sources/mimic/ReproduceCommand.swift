@@ -39,13 +39,13 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: "Folder with the four IDX files or the CIFAR-10 binary batches.")
     var data: String = DataSet.defaultDirectory
 
-    @Option(help: "Fraction of the training set that keeps its labels.")
+    @Option(parsing: .unconditional, help: "Fraction of the training set that keeps its labels.")
     var labeled: Double = ReproductionProtocol.labeledFraction
 
     @Option(help: "How students learn from the mentor: \(MimicLoss.allCases.map(\.rawValue).joined(separator: ", ")).")
     var loss: MimicLoss = .kd
 
-    @Option(help: "Softening temperature T of the kd loss.")
+    @Option(parsing: .unconditional, help: "Softening temperature T of the kd loss.")
     var temperature: Float = 4
 
     @Option(help: ArgumentHelp(
@@ -59,7 +59,7 @@ struct ReproduceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for results.md and results.csv.", valueName: "dir"))
     var out: String = "mimic-results"
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(parsing: .unconditional, help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
 
     @OptionGroup var storeOptions: StoreOptions
@@ -142,11 +142,12 @@ struct ReproduceCommand: ParsableCommand {
         let markdownPath = (out as NSString).appendingPathComponent("results.md")
         let csvPath = (out as NSString).appendingPathComponent("results.csv")
         reportingErrors {
-            do {
-                try markdown.write(toFile: markdownPath, atomically: true, encoding: .utf8)
-                try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
-            } catch {
-                throw UsageError("Results cannot be written into \(out) (\(error.localizedDescription)); pass --out with a folder you can write to.")
+            for (path, text) in [(markdownPath, markdown), (csvPath, csv)] {
+                do {
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    throw UsageError("Results cannot be written into \(out) (\(FileProblem.describe(error, writing: path))); pass --out with a folder you can write to.")
+                }
             }
         }
         writeLine("wrote \(markdownPath) and \(csvPath)")
@@ -258,7 +259,9 @@ enum ResultsFolder {
     /// Makes `path` if missing; one sentence when it cannot be a folder of results.
     static func prepare(_ path: String) throws(UsageError) {
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+        // "file/" is not found as a file (a trailing slash asks for a folder), so look
+        // the name up without it.
+        if FileManager.default.fileExists(atPath: (path as NSString).standardizingPath, isDirectory: &isFolder) {
             guard isFolder.boolValue else {
                 throw UsageError("Results folder \(path) is a file; pass --out with a folder.")
             }
@@ -266,7 +269,7 @@ enum ResultsFolder {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
+                let reason = FileProblem.describe(error, writing: path)
                 throw UsageError("Results folder \(path) cannot be made (\(reason)); pass --out with a folder you can write to.")
             }
         }

@@ -32,7 +32,7 @@ struct ResumeCommand: ParsableCommand {
     @Flag(help: "Resume in the background, in a session of its own, logging to the run's folder; print the process and return.")
     var detach = false
 
-    @Option(help: "Threads the engine uses (default: as the run was started). The result is the same only with the same count.")
+    @Option(parsing: .unconditional, help: "Threads the engine uses (default: as the run was started). The result is the same only with the same count.")
     var threads: Int?
 
     /// The run folder's lock the --detach parent handed down, an open descriptor.

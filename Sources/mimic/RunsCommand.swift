@@ -38,7 +38,7 @@ struct RunsCommand: ParsableCommand {
             writeLine("No runs yet: there is no run store at \(storeOptions.path); 'mimic train' makes one.")
             return
         }
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(status: status, dataSet: dataSet) }
         // Runs the listing leaves out because their configuration cannot be read.
         let unreadable = reportingErrors { () throws -> [StoreError] in try store.unreadableRuns() }

@@ -22,7 +22,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID)
+        let (store, id) = storeOptions.openRun(runID, reading: true)
         let stored = reportingErrors { () throws -> StoredRun in try store.storedRun(id) }
         for line in Self.describe(stored, store: store) { writeLine(line) }
         writeLine("")

@@ -52,7 +52,7 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "List the trainings and the estimated time; train nothing.")
     var dryRun = false
 
-    @Option(help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
+    @Option(parsing: .unconditional, help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
     var workers: Int = 1
 
     @OptionGroup var storeOptions: StoreOptions
@@ -157,7 +157,7 @@ struct SweepResumeCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "Processes that train side by side on this machine.")
+    @Option(parsing: .unconditional, help: "Processes that train side by side on this machine.")
     var workers: Int = 1
 
     /// One of the processes a sweep started beside itself: it trains and leaves the grid to its parent.

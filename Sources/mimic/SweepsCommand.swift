@@ -11,7 +11,7 @@ struct SweepsCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let sweeps = reportingErrors { () throws -> [SweepRecord] in try store.sweeps() }
         guard !sweeps.isEmpty else {
             writeLine("No sweeps yet in \(store.path); 'mimic sweep FILE' records one.")

@@ -1,4 +1,5 @@
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 /// A two-layer model's parameters as a model would name them, filled with distinct values.
@@ -34,6 +35,39 @@ private func values(_ named: [Checkpoint.NamedParameter]) -> [[Float]] {
         #expect(values(fresh) == values(trained))
         #expect(try checkpoint.requiredMetadata("architecture") == "mlp:4-3-2")
         #expect(checkpoint.tensors["0.weight"]?.shape == [3, 4])
+    }
+
+    /// NaN or infinite weights make every output NaN: refused on load, naming the tensor,
+    /// and the model is left as it was.
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteWeightsAreRefused(bad: Float) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("mentor.safetensors")
+        let trained = parameters()
+        trained[2].parameter.value[1] = bad
+        try Checkpoint.save(trained, metadata: [:], to: path)
+        let fresh = parameters(offset: 1000)
+        let before = values(fresh)
+        #expect(throws: CheckpointError.nonFiniteValues(path: path, tensor: "2.weight", count: 1)) {
+            try Checkpoint(path: path).restore(into: fresh)
+        }
+        #expect(values(fresh) == before)
+        #expect(CheckpointError.nonFiniteValues(path: path, tensor: "2.weight", count: 1).description
+            == "Tensor \"2.weight\" in checkpoint \(path) holds 1 value that is NaN or infinite, so the model cannot predict; "
+            + "it was saved from a training that diverged, so train the model again with a lower learning rate.")
+    }
+
+    @Test func aNamedPipeAsACheckpointIsRefused() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let pipe = try NamedPipe(at: folder.file("mentor.safetensors"))
+        #expect(throws: CheckpointError.notARegularFile(path: pipe.path, kind: "a named pipe (FIFO)")) {
+            try Checkpoint(path: pipe.path)
+        }
+        #expect(throws: CheckpointError.notARegularFile(path: folder.path, kind: "a folder")) {
+            try Checkpoint(path: folder.path)
+        }
     }
 
     @Test func missingMetadataNamesTheKey() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicTestSupport
 import Testing
 
 @Suite struct DataReaderTests {
@@ -106,6 +107,67 @@ import Testing
     }
 
     // MARK: Broken folders and files
+
+    /// A set with no test image reported 0.00% and loss 0.0000 for every model; one with
+    /// no training image advised a smaller --labeled. Both are refused, naming the file.
+    @Test(arguments: [false, true])
+    func anIDXSetWithoutImagesIsRefused(emptyTest: Bool) throws {
+        let folder = try writeGoodIDX(compressed: false)
+        let images = emptyTest ? "t10k-images-idx3-ubyte" : "train-images-idx3-ubyte"
+        let labels = emptyTest ? "t10k-labels-idx1-ubyte" : "train-labels-idx1-ubyte"
+        try IDXWriter.write(images: ImageTable(shape: .init(channels: 1, height: 4, width: 3), pixels: []), to: folder.file(images))
+        try IDXWriter.write(labels: [], to: folder.file(labels))
+        let error = try loadError(folder.path)
+        #expect(error == .noImages(source: "IDX file \(folder.file(images))", test: emptyTest))
+        expectSentence(error, mentions: [folder.file(images), emptyTest ? "no test image" : "no training image", "replace it"])
+    }
+
+    @Test func aCIFARSetWithoutImagesIsRefused() throws {
+        let folder = try TemporaryFolder()
+        try folder.write(cifarRecords(3, salt: 0), to: "data_batch_1.bin")
+        try folder.write([], to: "test_batch.bin")
+        #expect(try loadError(folder.path) == .noImages(source: "CIFAR-10 file \(folder.file("test_batch.bin"))", test: true))
+        try folder.write([], to: "data_batch_1.bin")
+        try folder.write(cifarRecords(3, salt: 0), to: "test_batch.bin")
+        #expect(try loadError(folder.path) == .noImages(source: "CIFAR-10 file \(folder.file("data_batch_1.bin"))", test: false))
+    }
+
+    /// One class name made a one-class classifier that trained "at 100%" and whose
+    /// checkpoint mimic then refused to load.
+    @Test func aCIFARClassListOfOneNameIsRefused() throws {
+        let folder = try TemporaryFolder()
+        try folder.write(cifarRecords(3, salt: 0).enumerated().map { $0.offset % 3073 == 0 ? 0 : $0.element }, to: "data_batch_1.bin")
+        try folder.write(cifarRecords(1, salt: 0), to: "test_batch.bin")
+        try folder.write(Array("only\n".utf8), to: "batches.meta.txt")
+        let error = try loadError(folder.path)
+        #expect(error == .tooFewClasses(source: "CIFAR-10 class list \(folder.file("batches.meta.txt"))", count: 1))
+        expectSentence(error, mentions: [folder.file("batches.meta.txt"), "only 1 class", "at least 2"])
+    }
+
+    @Test func anInMemorySetNeedsTwoClassesAndImages() throws {
+        let table = ImageTable(shape: .init(channels: 1, height: 2, width: 2), pixels: [UInt8](repeating: 0, count: 8))
+        let none = ImageTable(shape: .init(channels: 1, height: 2, width: 2), pixels: [])
+        #expect(throws: DataError.badClassNames(count: 1)) {
+            try DataSet(name: "x", classNames: ["a"], train: table, trainLabels: [0, 0], test: table, testLabels: [0, 0])
+        }
+        #expect(throws: DataError.noImages(source: "The training image table", test: false)) {
+            try DataSet(name: "x", classNames: ["a", "b"], train: none, trainLabels: [], test: table, testLabels: [0, 1])
+        }
+        #expect(throws: DataError.noImages(source: "The test image table", test: true)) {
+            try DataSet(name: "x", classNames: ["a", "b"], train: table, trainLabels: [0, 1], test: none, testLabels: [])
+        }
+    }
+
+    /// A FIFO where a data file should be hung mimic forever, silently.
+    @Test func aNamedPipeAsADataFileIsRefused() throws {
+        let folder = try writeGoodIDX(compressed: false)
+        let path = folder.file("t10k-labels-idx1-ubyte")
+        try FileManager.default.removeItem(atPath: path)
+        let pipe = try NamedPipe(at: path)
+        let error = try loadError(folder.path)
+        #expect(error == .notARegularFile(path: pipe.path, kind: "a named pipe (FIFO)"))
+        expectSentence(error, mentions: [path, "is a named pipe (FIFO), not a regular file"])
+    }
 
     @Test func missingFolderNamesThePackage() throws {
         let folder = try TemporaryFolder()

@@ -110,6 +110,36 @@ import MimicTestSupport
         #expect(!report.allFinished)
     }
 
+    /// Adam keeps an exploding loss finite (1e20 at --lr 1e9), and SGD with a large but
+    /// not overflowing rate does too: a loss far above where training starts is caught as
+    /// well as NaN and inf, for the mentor and for the students.
+    @Test(arguments: [OptimizerKind.adam, .sgd])
+    func aFiniteButExplodedLossIsDivergence(optimizer: OptimizerKind) throws {
+        var config = Self.quickConfig()
+        config.optimizer = optimizer
+        config.epochs = 2
+        config.studentEpochs = 2
+        config.students = ["fc16"]
+        config.learningRate = optimizer == .adam ? 1e9 : 1e3
+        let report = try Experiment(config: config, dataSet: SyntheticData.make()).run { _ in }
+        guard case .diverged(let message) = report.mentor?.status else {
+            Issue.record("mentor did not diverge: \(String(describing: report.mentor?.status)), test \(String(describing: report.mentor?.test))")
+            return
+        }
+        #expect(message.hasPrefix("Training of mentor (fc64) diverged: its mean loss in epoch 1 was "), "\(message)")
+        #expect(message.contains("lower the learning rate (--lr, now "), "\(message)")
+
+        config.learningRate = 0.003
+        config.studentLearningRate = optimizer == .adam ? 1e9 : 1e3
+        let students = try Experiment(config: config, dataSet: SyntheticData.make()).run { _ in }
+        #expect(students.mentor?.status == .finished)
+        guard case .diverged(let studentMessage) = students.results[1].status else {
+            Issue.record("student did not diverge: \(students.results[1].status), test \(String(describing: students.results[1].test))")
+            return
+        }
+        #expect(studentMessage.contains("(--student-lr, now "), "\(studentMessage)")
+    }
+
     @Test func stopEndsTheRunAndKeepsWhatIsDone() throws {
         let control = TrainingControl()
         var config = Self.quickConfig()

@@ -171,7 +171,7 @@ private struct PythonView: Decodable {
     @Test func folderIsNotACheckpoint() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        #expect(throws: CheckpointError.unreadable(path: folder.path, reason: "it is not a regular file")) {
+        #expect(throws: CheckpointError.notARegularFile(path: folder.path, kind: "a folder")) {
             try SafeTensors.read(path: folder.path)
         }
     }

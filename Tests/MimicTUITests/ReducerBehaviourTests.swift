@@ -139,6 +139,23 @@ import Testing
         #expect(state.next.mentor == "fc32")
     }
 
+    /// The editor checks on every keystroke; a spec past the limits is refused there
+    /// from its size alone, never built (which froze, then aborted, the dashboard).
+    @Test func editingASpecPastTheLimitsShowsTheLimit() {
+        var state = Scene.idle()
+        press(.character("2"), .enter, .control("u"), in: &state)
+        type("fc9999999", in: &state)
+        #expect(state.editor?.error?.contains("asks for a number of units above 65,536, the most mimic allows") == true,
+                "\(state.editor?.error ?? "no error")")
+        press(.control("u"), in: &state)
+        type("fc65536-fc65536", in: &state)
+        #expect(state.editor?.error?.contains("layer 2 \"fc65536\" brings the network on") == true,
+                "\(state.editor?.error ?? "no error")")
+        #expect(state.editor?.errorRange == 8..<15)
+        press(.enter, .escape, in: &state)
+        #expect(state.next.mentor == "fc32", "a spec past the limits is not accepted")
+    }
+
     @Test func editingASpecCommitsAndUpdatesTheSize() {
         var state = Scene.idle()
         press(.character("2"), .down, .enter, .control("u"), in: &state)

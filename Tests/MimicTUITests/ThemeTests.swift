@@ -23,6 +23,20 @@ import Testing
         #expect(theme[.mentor] == BuiltInTheme.dark[.mentor], "a missing key falls back to the default")
     }
 
+    /// A file saved on Windows (CRLF) or old Mac (CR) read as one line: ignored whole
+    /// when it began with a comment, else a CR left in the values garbled the screen.
+    @Test(arguments: ["\r\n", "\r"])
+    func windowsAndOldMacLineEndsAreLineEnds(end: String) {
+        let text = ["# my theme", "text = bright_white", "dim = 244", "focus = nonsense", "mentor = #5FAFFF", ""]
+            .joined(separator: end)
+        let (theme, warnings) = ThemeParser.parse(text, name: "t", file: "t.theme")
+        #expect(theme[.text] == .indexed(15))
+        #expect(theme[.dim] == .indexed(244))
+        #expect(theme[.mentor] == .rgb(0x5f, 0xaf, 0xff))
+        #expect(warnings.map(\.line) == [4])
+        #expect(warnings.first?.message.hasPrefix("\"nonsense\" for focus") == true, "\(warnings)")
+    }
+
     @Test func brokenLinesAreReportedWithTheirLineAndDefaultsStand() {
         let (theme, warnings) = ThemeParser.parse("""
             text = #12345

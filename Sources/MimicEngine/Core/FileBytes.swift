@@ -11,21 +11,49 @@ enum FileBytes {
         /// The file (or a folder on its path) does not exist.
         let missing: Bool
         let reason: String
+        /// What the path is when it is not a regular file ("a named pipe (FIFO)"), else nil.
+        var notARegularFile: String? = nil
 
         static func fromErrno(_ code: Int32 = errno) -> Failure {
             Failure(missing: code == ENOENT, reason: String(cString: strerror(code)))
         }
     }
 
-    static func load(_ path: String) throws(Failure) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// Opens `path` to read, only if it is a regular file. The open does not block:
+    /// opening a named pipe to read waits for a writer, so a FIFO given as a data file
+    /// or checkpoint would hang mimic before any check could refuse it.
+    static func openRegularFile(_ path: String) throws(Failure) -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw .fromErrno() }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let failure = Failure.fromErrno()
+            close(descriptor)
+            throw failure
+        }
+        let kind = status.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            close(descriptor)
+            let name = switch kind {
+            case S_IFIFO: "a named pipe (FIFO)"
+            case S_IFDIR: "a folder"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "not a file"
+            }
+            throw Failure(missing: false, reason: "it is \(name), not a regular file", notARegularFile: name)
+        }
+        // Blocking reads again, as every reader here expects (a regular file never blocks long).
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        return descriptor
+    }
+
+    static func load(_ path: String) throws(Failure) -> [UInt8] {
+        let descriptor = try openRegularFile(path)
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .fromErrno() }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw Failure(missing: false, reason: "it is not a regular file")
-        }
         let size = Int(status.st_size)
         var failure: Failure?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in

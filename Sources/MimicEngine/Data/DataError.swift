@@ -5,9 +5,12 @@ import Foundation
 /// a person needs (the thing, the problem, the fix).
 public enum DataError: ReportableError, Equatable {
     case folderMissing(path: String)
+    case notAFolder(path: String)
     case noDataFound(folder: String)
     case missingFiles(folder: String, names: [String])
     case cannotOpen(path: String, reason: String)
+    /// `kind` says what the path is instead: "a named pipe (FIFO)", "a folder".
+    case notARegularFile(path: String, kind: String)
     case cannotRead(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case badMagic(path: String, found: UInt32, expected: UInt32)
@@ -26,6 +29,9 @@ public enum DataError: ReportableError, Equatable {
     case labeledFractionTooSmall(fraction: Double, className: String, classSize: Int, smallestWorking: Double)
     case validationTooLarge(fraction: Double, className: String, labeledInClass: Int, limit: Double)
     case noUnlabeledExamples(fraction: Double)
+    /// `source` holds no image: of the training set, or of the test set when `test`.
+    case noImages(source: String, test: Bool)
+    case tooFewClasses(source: String, count: Int)
 
     static let idxLooksFor = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
         + "and t10k-labels-idx1-ubyte (each optionally .gz, or with a dot before idx)"
@@ -37,6 +43,8 @@ public enum DataError: ReportableError, Equatable {
         case .folderMissing(let path):
             return "Data folder \(path) does not exist; install Debian's dataset-fashion-mnist package, "
                 + "which provides the default folder \(DataSet.defaultDirectory), or name another folder with --data DIR."
+        case .notAFolder(let path):
+            return "Data folder \(path) is a file, not a folder; pass --data with the folder that holds the data set's files."
         case .noDataFound(let folder):
             return "Data folder \(folder) holds neither the IDX files \(Self.idxLooksFor) "
                 + "nor the CIFAR-10 batches \(Self.cifarLooksFor); put one of these sets there or name another folder with --data DIR."
@@ -45,6 +53,8 @@ public enum DataError: ReportableError, Equatable {
                 + "copy the missing file\(names.count == 1 ? "" : "s") from the same data set into it."
         case .cannotOpen(let path, let reason):
             return "File \(path) cannot be opened (\(reason)); check that it exists and that you may read it."
+        case .notARegularFile(let path, let kind):
+            return "File \(path) is \(kind), not a regular file, and mimic reads data only from files; put the data set's file itself there."
         case .cannotRead(let path, let reason):
             return "File \(path) cannot be read (\(reason)); check the disk and copy the file again."
         case .cannotWrite(let path, let reason):
@@ -77,7 +87,7 @@ public enum DataError: ReportableError, Equatable {
             return "\(source) gives example \(index) the label \(label), but the data set has only \(classCount) classes "
                 + "(0 to \(classCount - 1)); the labels are damaged or from another data set, so replace them."
         case .badClassNames(let count):
-            return "A data set needs between 1 and 256 class names but was given \(count); "
+            return "A data set needs between 2 and 256 class names but was given \(count); "
                 + "pass one name per class."
         case .labeledFractionOutOfRange(let fraction):
             return "Labeled fraction \(decimalText(fraction)) is outside (0, 1); use a value in between, such as --labeled 0.01."
@@ -93,6 +103,12 @@ public enum DataError: ReportableError, Equatable {
         case .noUnlabeledExamples(let fraction):
             return "Labeled fraction \(decimalText(fraction)) leaves no unlabeled training example for the students; "
                 + "use a smaller --labeled."
+        case .noImages(let source, let test):
+            return test
+                ? "\(source) holds no test image, so no model's accuracy or loss could be measured; replace it with the data set's file of test images."
+                : "\(source) holds no training image, so no model could learn; replace it with the data set's file of training images."
+        case .tooFewClasses(let source, let count):
+            return "\(source) names only \(count) class, but a classifier needs at least 2; list the name of every class of the data set, one per line."
         }
     }
 }

@@ -20,9 +20,10 @@ extension DataSet {
     /// Reads the data set in `directory`, IDX first, then CIFAR-10.
     public static func load(from directory: String) throws -> DataSet {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
             throw DataError.folderMissing(path: directory)
         }
+        guard isFolder.boolValue else { throw DataError.notAFolder(path: directory) }
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
         throw DataError.noDataFound(folder: directory)
@@ -55,9 +56,11 @@ extension DataSet {
         let train = try IDXReader.readImages(from: found[0])
         let trainLabels = try IDXReader.readLabels(from: found[1])
         try checkPair(train, found[0], trainLabels, found[1], classCount: classNames.count)
+        guard train.count > 0 else { throw DataError.noImages(source: "IDX file \(found[0])", test: false) }
         let test = try IDXReader.readImages(from: found[2])
         let testLabels = try IDXReader.readLabels(from: found[3])
         try checkPair(test, found[2], testLabels, found[3], classCount: classNames.count)
+        guard test.count > 0 else { throw DataError.noImages(source: "IDX file \(found[2])", test: true) }
         guard train.shape == test.shape else {
             throw DataError.shapeMismatch(trainSource: "IDX file \(found[0])", train: train.shape,
                                           testSource: "IDX file \(found[2])", test: test.shape)
@@ -98,10 +101,19 @@ extension DataSet {
         var classNames = cifar10ClassNames
         if files.fileExists(atPath: metaPath) {
             let named = try CIFARReader.readClassNames(from: metaPath)
+            guard named.count != 1 else {
+                throw DataError.tooFewClasses(source: "CIFAR-10 class list \(metaPath)", count: 1)
+            }
             if !named.isEmpty { classNames = Array(named.prefix(256)) }
         }
         let train = try CIFARReader.read(files: trainingPaths, classCount: classNames.count)
+        guard train.images.count > 0 else {
+            let source = trainingPaths.count == 1 ? "CIFAR-10 file \(trainingPaths[0])"
+                : "Each of the CIFAR-10 files \(trainingPaths.joined(separator: ", "))"
+            throw DataError.noImages(source: source, test: false)
+        }
         let test = try CIFARReader.read(files: [testPath], classCount: classNames.count)
+        guard test.images.count > 0 else { throw DataError.noImages(source: "CIFAR-10 file \(testPath)", test: true) }
         return try DataSet(name: "cifar-10", classNames: classNames,
                            train: train.images, trainLabels: train.labels,
                            test: test.images, testLabels: test.labels)

@@ -17,7 +17,9 @@ public struct DataSet: Sendable {
         train: ImageTable, trainLabels: [UInt8],
         test: ImageTable, testLabels: [UInt8]
     ) throws {
-        guard (1...256).contains(classNames.count) else {
+        // One class is no classification: a model would be "100%" right, and no
+        // checkpoint of it could be loaded (a network needs two outputs).
+        guard (2...256).contains(classNames.count) else {
             throw DataError.badClassNames(count: classNames.count)
         }
         guard train.count == trainLabels.count else {
@@ -28,7 +30,10 @@ public struct DataSet: Sendable {
             throw DataError.countMismatch(imageSource: "The test image table", imageCount: test.count,
                                           labelSource: "the test label array", labelCount: testLabels.count)
         }
-        guard train.shape == test.shape || test.count == 0 || train.count == 0 else {
+        // Without images every model would report 0% and loss 0, as if it had been measured.
+        guard train.count > 0 else { throw DataError.noImages(source: "The training image table", test: false) }
+        guard test.count > 0 else { throw DataError.noImages(source: "The test image table", test: true) }
+        guard train.shape == test.shape else {
             throw DataError.shapeMismatch(trainSource: "The training set", train: train.shape,
                                           testSource: "the test set", test: test.shape)
         }

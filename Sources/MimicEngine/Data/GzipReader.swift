@@ -12,8 +12,17 @@ final class GzipReader {
     static let chunkSize = 1 << 20
 
     init(path: String) throws {
-        guard let file = gzopen(path, "rb") else {
-            throw DataError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        let descriptor: Int32
+        do {
+            descriptor = try FileBytes.openRegularFile(path)
+        } catch {
+            if let kind = error.notARegularFile { throw DataError.notARegularFile(path: path, kind: kind) }
+            throw DataError.cannotOpen(path: path, reason: error.reason)
+        }
+        guard let file = gzdopen(descriptor, "rb") else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw DataError.cannotOpen(path: path, reason: reason)
         }
         self.path = path
         self.file = file

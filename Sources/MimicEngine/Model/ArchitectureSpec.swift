@@ -56,63 +56,89 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         var tokens: [String] = []
         for (index, token) in body.split(separator: "-", omittingEmptySubsequences: false).enumerated() {
             let token = String(token)
-            guard let layer = Self.parse(token) else {
-                throw SpecError(spec: name, tokenIndex: index, token: token, problem: .unknownToken)
+            guard index < NetworkLimits.layers else {
+                throw SpecError(spec: name, tokenIndex: index, token: token, problem: .tooManyLayers(limit: NetworkLimits.layers))
             }
-            layers.append(layer)
-            tokens.append(token)
+            switch Self.parse(token) {
+            case .success(let layer):
+                layers.append(layer)
+                tokens.append(token)
+            case .failure(let refusal):
+                throw SpecError(spec: name, tokenIndex: index, token: token, problem: refusal.problem)
+            }
         }
         self.layers = layers
         self.tokens = tokens
     }
 
-    private static func parse(_ token: String) -> LayerSpec? {
-        if let rest = token.dropPrefix("conv") {
-            guard let fields = numberedFields(rest, leading: true, allowed: "ksp"),
-                  let filters = fields[""], filters > 0 else { return nil }
-            let kernel = fields["k"] ?? 3
-            guard kernel > 0 else { return nil }
-            let stride = fields["s"] ?? 1
-            guard stride > 0 else { return nil }
-            return .conv(filters: filters, kernel: kernel, stride: stride, padding: fields["p"] ?? kernel / 2)
+    /// Why a token is not a layer; an Error only so that `parse` can return a `Result`.
+    private struct Refusal: Error {
+        let problem: SpecError.Problem
+    }
+
+    private static func parse(_ token: String) -> Result<LayerSpec, Refusal> {
+        let notALayer = Result<LayerSpec, Refusal>.failure(Refusal(problem: .unknownToken))
+        // Checked here, before any size is computed from them, so that no later
+        // arithmetic on a spec's numbers can overflow.
+        func limited(_ value: Int, _ field: String, _ limit: Int) throws(Refusal) -> Int {
+            guard value <= limit else { throw Refusal(problem: .numberTooLarge(field: field, limit: limit)) }
+            return value
         }
-        if let rest = token.dropPrefix("pool") {
-            guard let fields = numberedFields(rest, leading: false, allowed: "s") else { return nil }
-            let size = fields[""] ?? 2
-            let stride = fields["s"] ?? size
-            guard size > 0, stride > 0 else { return nil }
-            return .pool(size: size, stride: stride)
-        }
-        if let rest = token.dropPrefix("fc") {
-            guard let units = Int(rest), units > 0, rest.allSatisfy(\.isNumber) else { return nil }
-            return .dense(units: units)
+        do throws(Refusal) {
+            if let rest = token.dropPrefix("conv") {
+                guard let fields = numberedFields(rest, leading: true, allowed: "ksp"),
+                      let filters = fields[""], filters > 0 else { return notALayer }
+                let kernel = try limited(fields["k"] ?? 3, "kernel size", NetworkLimits.window)
+                guard kernel > 0 else { return notALayer }
+                let stride = try limited(fields["s"] ?? 1, "stride", NetworkLimits.window)
+                guard stride > 0 else { return notALayer }
+                return .success(.conv(filters: try limited(filters, "number of filters", NetworkLimits.width),
+                                      kernel: kernel, stride: stride,
+                                      padding: try limited(fields["p"] ?? kernel / 2, "padding", NetworkLimits.window)))
+            }
+            if let rest = token.dropPrefix("pool") {
+                guard let fields = numberedFields(rest, leading: false, allowed: "s") else { return notALayer }
+                let size = try limited(fields[""] ?? 2, "pool size", NetworkLimits.window)
+                let stride = try limited(fields["s"] ?? size, "stride", NetworkLimits.window)
+                guard size > 0, stride > 0 else { return notALayer }
+                return .success(.pool(size: size, stride: stride))
+            }
+            if let rest = token.dropPrefix("fc") {
+                guard !rest.isEmpty, rest.allSatisfy(\.isASCIIDigit) else { return notALayer }
+                let units = Int(rest) ?? Int.max
+                guard units > 0 else { return notALayer }
+                return .success(.dense(units: try limited(units, "number of units", NetworkLimits.width)))
+            }
+        } catch {
+            return .failure(error)
         }
         if let rest = token.dropPrefix("drop") {
-            guard let rate = Float(rest), rate >= 0, rate < 1, rest.first?.isNumber == true else { return nil }
-            return .dropout(rate: rate)
+            guard let rate = Float(rest), rate >= 0, rate < 1, rest.first?.isNumber == true else { return notALayer }
+            return .success(.dropout(rate: rate))
         }
-        return nil
+        return notALayer
     }
 
     /// Splits "32k5s2" into ["": 32, "k": 5, "s": 2]. The leading unnamed number is
     /// required when `leading` is true and optional otherwise; each letter at most once.
+    /// A number too long for an Int reads as Int.max, so that it is refused as too
+    /// large rather than as not a number.
     private static func numberedFields(_ text: Substring, leading: Bool, allowed: String) -> [String: Int]? {
         var fields: [String: Int] = [:]
         var rest = text[...]
-        let firstDigits = rest.prefix(while: \.isNumber)
+        let firstDigits = rest.prefix(while: \.isASCIIDigit)
         if firstDigits.isEmpty {
             if leading { return nil }
         } else {
-            guard let value = Int(firstDigits) else { return nil }
-            fields[""] = value
+            fields[""] = Int(firstDigits) ?? Int.max
             rest = rest.dropFirst(firstDigits.count)
         }
         while let letter = rest.first {
             guard allowed.contains(letter), fields[String(letter)] == nil else { return nil }
             rest = rest.dropFirst()
-            let digits = rest.prefix(while: \.isNumber)
-            guard let value = Int(digits) else { return nil }
-            fields[String(letter)] = value
+            let digits = rest.prefix(while: \.isASCIIDigit)
+            guard !digits.isEmpty else { return nil }
+            fields[String(letter)] = Int(digits) ?? Int.max
             rest = rest.dropFirst(digits.count)
         }
         return fields
@@ -125,6 +151,18 @@ public struct SpecError: ReportableError, Equatable {
         case unknownToken
         case convAfterDense
         case doesNotFit(input: SampleShape)
+        /// A number in the token above `NetworkLimits` (the field names which).
+        case numberTooLarge(field: String, limit: Int)
+        /// The token at `tokenIndex` is the first beyond the limit.
+        case tooManyLayers(limit: Int)
+        /// The layer at `tokenIndex` takes the network's parameter count past the limit.
+        case tooManyParameters(limit: Int, input: SampleShape)
+        /// The layer at `tokenIndex` needs more floats per sample than the limit.
+        case tooManyValues(limit: Int, input: SampleShape)
+        /// The implied last layer to the classes takes the parameter count past the limit.
+        case outputTooLarge(classes: Int, limit: Int)
+        /// The input alone holds more floats per sample than the limit.
+        case inputTooLarge(input: SampleShape, limit: Int)
     }
 
     public let spec: String
@@ -150,6 +188,18 @@ public struct SpecError: ReportableError, Equatable {
             return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv and pool layers before the fc layers."
         case .doesNotFit(let input):
             return "\(place) does not fit its \(input.height)x\(input.width) input; remove a pool or conv layer, or use a smaller kernel or stride."
+        case .numberTooLarge(let field, let limit):
+            return "\(place) asks for a \(field) above \(ReportTable.grouped(limit)), the most mimic allows; use a smaller \(field)."
+        case .tooManyLayers(let limit):
+            return "Architecture \"\(spec)\" has more than \(ReportTable.grouped(limit)) layers, the most mimic builds; use fewer layers."
+        case .tooManyParameters(let limit, let input):
+            return "\(place) brings the network on \(input) input past \(ReportTable.grouped(limit)) parameters, the most mimic builds; use fewer units or filters, or pool before the dense layers."
+        case .tooManyValues(let limit, let input):
+            return "\(place) needs more than \(ReportTable.grouped(limit)) values per sample on \(input) input, the most mimic allows; use fewer filters, a larger stride or less padding, or pool sooner."
+        case .outputTooLarge(let classes, let limit):
+            return "Architecture \"\(spec)\": its output layer to \(ReportTable.grouped(classes)) classes brings the network past \(ReportTable.grouped(limit)) parameters, the most mimic builds; make the last layer smaller, or use fewer classes."
+        case .inputTooLarge(let input, let limit):
+            return "Architecture \"\(spec)\" cannot take \(input) input, which holds more than \(ReportTable.grouped(limit)) values per sample, the most mimic allows; use smaller images."
         }
     }
 }
@@ -158,4 +208,9 @@ extension String {
     fileprivate func dropPrefix(_ prefix: String) -> Substring? {
         hasPrefix(prefix) ? dropFirst(prefix.count) : nil
     }
+}
+
+extension Character {
+    /// 0-9 only: `isNumber` also takes digits of other scripts and fractions, which Int() refuses.
+    fileprivate var isASCIIDigit: Bool { isASCII && isWholeNumber }
 }

@@ -35,6 +35,14 @@ public struct Checkpoint: Sendable {
         return value
     }
 
+    /// A weight that is NaN or infinite makes every output NaN: a model loaded with one
+    /// evaluates to "loss nan", and students taught by it "diverge" for no fault of their
+    /// own. Such a file comes from a training that diverged, so it is refused on load.
+    static func checkFinite(_ tensor: SafeTensors.Tensor, name: String, path: String) throws(CheckpointError) {
+        let count = tensor.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        guard count == 0 else { throw CheckpointError.nonFiniteValues(path: path, tensor: name, count: count) }
+    }
+
     /// Copies the saved values into `parameters`. Every name and shape is checked first,
     /// and the file must hold no tensor the model lacks, so a mismatch changes nothing: a
     /// model is never left half loaded.
@@ -44,6 +52,7 @@ public struct Checkpoint: Sendable {
             guard tensor.shape == parameter.shape else {
                 throw CheckpointError.shapeMismatch(path: path, tensor: name, expected: parameter.shape, found: tensor.shape)
             }
+            try Self.checkFinite(tensor, name: name, path: path)
         }
         let wanted = Set(parameters.map(\.name))
         let unexpected = tensors.keys.filter { !wanted.contains($0) }.sorted()

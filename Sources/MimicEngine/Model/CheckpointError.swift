@@ -3,6 +3,8 @@
 public enum CheckpointError: ReportableError, Equatable {
     case missingFile(path: String)
     case unreadable(path: String, reason: String)
+    /// `kind` says what the path is instead: "a named pipe (FIFO)", "a folder".
+    case notARegularFile(path: String, kind: String)
     case unwritable(path: String, reason: String)
     case tooShort(path: String, bytes: Int)
     case headerLongerThanFile(path: String, headerBytes: UInt64, bytesAfterLength: Int)
@@ -16,6 +18,7 @@ public enum CheckpointError: ReportableError, Equatable {
     case missingTensor(path: String, tensor: String)
     case unexpectedTensors(path: String, tensors: [String])
     case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
+    case nonFiniteValues(path: String, tensor: String, count: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum CheckpointError: ReportableError, Equatable {
             "There is no checkpoint at \(path); check the path, or train the model first so that it is saved there."
         case .unreadable(let path, let reason):
             "The checkpoint \(path) cannot be read (\(reason)); check that it is a file you may read."
+        case .notARegularFile(let path, let kind):
+            "The checkpoint \(path) is \(kind), not a regular file; pass the path of the .safetensors file itself."
         case .unwritable(let path, let reason):
             "The checkpoint \(path) cannot be written (\(reason)); check that its folder exists, is writable and has free space."
         case .tooShort(let path, let bytes):
@@ -49,6 +54,9 @@ public enum CheckpointError: ReportableError, Equatable {
             "The checkpoint \(path) holds tensors the model lacks (\(tensors.joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
         case .shapeMismatch(let path, let tensor, let expected, let found):
             "Tensor \"\(tensor)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
+        case .nonFiniteValues(let path, let tensor, let count):
+            "Tensor \"\(tensor)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
+                + "it was saved from a training that diverged, so train the model again with a lower learning rate."
         }
     }
 }

@@ -22,6 +22,8 @@ public final class Network {
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int, random: SeededRandom) throws(SpecError) {
         precondition(classes >= 2, "a classifier needs at least two classes")
+        // Before any layer allocates: a spec past the limits is refused, not attempted.
+        _ = try NetworkSize(spec: spec, input: input, classes: classes)
         var initRandom = random
         var dropoutRandom = SeededRandom(seed: initRandom.next(), stream: "dropout")
         var layers: [Layer] = []

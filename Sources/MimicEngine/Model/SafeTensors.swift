@@ -59,9 +59,9 @@ public enum SafeTensors {
         do {
             bytes = try FileBytes.load(path)
         } catch {
-            throw error.missing
-                ? CheckpointError.missingFile(path: path)
-                : CheckpointError.unreadable(path: path, reason: error.reason)
+            if error.missing { throw CheckpointError.missingFile(path: path) }
+            if let kind = error.notARegularFile { throw CheckpointError.notARegularFile(path: path, kind: kind) }
+            throw CheckpointError.unreadable(path: path, reason: error.reason)
         }
         return try decode(bytes, path: path)
     }

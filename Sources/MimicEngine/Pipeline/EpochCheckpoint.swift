@@ -104,11 +104,14 @@ struct EpochCheckpoint {
         for (name, shape, range, buffer) in Self.optimizerTensors(network, optimizer) {
             wanted.append((name, shape, UnsafeMutableBufferPointer(rebasing: buffer.values[range])))
         }
+        let weights = Set(network.namedParameters.map(\.name))
         for (name, shape, _) in wanted {
             guard let tensor = contents.tensors[name] else { throw CheckpointError.missingTensor(path: path, tensor: name) }
             guard tensor.shape == shape else {
                 throw CheckpointError.shapeMismatch(path: path, tensor: name, expected: shape, found: tensor.shape)
             }
+            // The weights only: the optimizer's state may hold an inf it recovers from.
+            if weights.contains(name) { try Checkpoint.checkFinite(tensor, name: name, path: path) }
         }
         let names = Set(wanted.map(\.name))
         let unexpected = contents.tensors.keys.filter { !names.contains($0) }.sorted()

@@ -83,6 +83,7 @@ package final class ModelTrainer {
         let input = FloatBuffer(capacity: batchSize * batches.sampleShape.count)
         let gradient = FloatBuffer(capacity: batchSize * classes)
         var order = Self.order(count: count, afterEpochs: 0, random: &random)
+        let divergence = Self.divergenceBound(batches, classes: classes, batchSize: batchSize, scratch: gradient)
 
         var step = 0
         var samplesSeen = 0
@@ -155,6 +156,13 @@ package final class ModelTrainer {
                     window = Accumulator()
                 }
             }
+            guard wholeEpoch.meanLoss <= divergence.bound else {
+                result.status = .diverged(
+                    "Training of \(id) diverged: its mean loss in epoch \(epoch) was \(String(format: "%.3g", wholeEpoch.meanLoss)), "
+                        + "over \(Int(Self.divergenceFactor)) times the \(String(format: "%.3g", divergence.reference)) of a network that has learnt nothing; "
+                        + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
+                return result
+            }
             let (evaluation, predictions) = test.evaluate(network, mentorPredictions: mentorPredictions)
             lastPredictions = predictions
             let validated = validation?.evaluate(network).0
@@ -188,6 +196,36 @@ package final class ModelTrainer {
             lastPredictions = test.evaluate(network, mentorPredictions: mentorPredictions).predictions
         }
         return result
+    }
+
+    /// How far above the reference an epoch's mean loss may go before it is divergence.
+    static let divergenceFactor = 100.0
+
+    /// Past `bound` an epoch's mean training loss has diverged. NaN and inf are not enough:
+    /// Adam's normalised step keeps an exploding loss finite (1e20 at --lr 1e9), and so
+    /// can SGD. The reference is the loss of a network that has learnt nothing and says
+    /// so, all logits zero: ln(classes) for cross-entropy, and for the mimic losses what
+    /// the mentor's logits make of it (for mse, half their mean square), never less than
+    /// ln(classes). Training starts near it and goes down; a hundred times it over a whole
+    /// epoch means the weights have blown up, while a healthy run's brief spikes average
+    /// out far below. Checked per epoch, so a resumed run reaches the same verdict.
+    static func divergenceBound(_ batches: TrainingBatches, classes: Int, batchSize: Int,
+                                scratch: FloatBuffer) -> (reference: Double, bound: Double) {
+        let zeros = FloatBuffer(capacity: batchSize * classes)
+        var total = 0.0
+        var start = 0
+        let positions = (0..<Int32(batches.count)).map { $0 }
+        positions.withUnsafeBufferPointer { all in
+            while start < all.count {
+                let batch = min(batchSize, all.count - start)
+                let (loss, _) = batches.loss(logits: zeros.pointer, positions: UnsafeBufferPointer(rebasing: all[start..<start + batch]),
+                                             classes: classes, gradient: scratch.pointer)
+                total += loss * Double(batch)
+                start += batch
+            }
+        }
+        let reference = max(total / Double(max(batches.count, 1)), log(Double(classes)))
+        return (reference, divergenceFactor * reference)
     }
 
     /// The sample order as `epochs` epochs leave it. Each epoch shuffles the order the

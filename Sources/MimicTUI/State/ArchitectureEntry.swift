@@ -18,8 +18,10 @@ public struct ArchitectureEntry: Equatable, Sendable {
     public let spec: String
     public let check: Check
 
-    /// Builds the network once to learn its size; a spec that fails here would fail
-    /// the run, so the error is shown now, in place.
+    /// Works out the network's size from the spec; a spec that fails here would fail
+    /// the run, so the error is shown now, in place. Nothing is allocated: this runs on
+    /// every keystroke in the editor, where building even an allowed large network
+    /// would freeze the dashboard.
     public init(spec: String, input: SampleShape?, classes: Int) {
         self.spec = spec
         guard let input, classes >= 2 else {
@@ -32,10 +34,8 @@ public struct ArchitectureEntry: Equatable, Sendable {
             return
         }
         do {
-            let network = try Network(spec: ArchitectureSpec(spec), input: input, classes: classes,
-                                      random: SeededRandom(seed: 0))
-            check = .valid(Size(parameters: network.parameterCount,
-                                forwardFLOPsPerSample: network.forwardFLOPsPerSample))
+            let size = try NetworkSize(spec: ArchitectureSpec(spec), input: input, classes: classes)
+            check = .valid(Size(parameters: size.parameters, forwardFLOPsPerSample: size.forwardFLOPsPerSample))
         } catch {
             check = .invalid(error)
         }

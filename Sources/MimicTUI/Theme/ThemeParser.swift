@@ -16,7 +16,9 @@ public enum ThemeParser {
     public static func parse(_ text: String, name: String, file: String) -> (Theme, [ThemeWarning]) {
         var colors: [ThemeKey: ThemeColor] = [:]
         var warnings: [ThemeWarning] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line end: "\r\n" is one Character in Swift, so splitting on "\n" alone left a
+        // Windows file (and an old Mac one, "\r") as a single line.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty else { continue }

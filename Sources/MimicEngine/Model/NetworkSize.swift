@@ -1,0 +1,89 @@
+/// What a network built from a spec would hold, worked out from the spec alone before
+/// anything is allocated, and refused past `NetworkLimits`. `Network.init` starts here,
+/// so every way to a network (flags, checkpoint metadata, the dashboard's editor, sweep
+/// files) is covered; the dashboard asks only this, so a keystroke never allocates.
+///
+/// The arithmetic is overflow-checked: the release build drops Swift's own checks, and
+/// an input shape from a flag or a checkpoint can be any positive number.
+public struct NetworkSize: Equatable, Sendable {
+    public let parameters: Int
+    /// As `Network.forwardFLOPsPerSample` counts them. Cannot overflow once the other
+    /// limits hold: per layer at most 2 x 10^8 weights x 2^22 pixels, times 1,001 layers.
+    public let forwardFLOPsPerSample: Int
+
+    public init(spec: ArchitectureSpec, input: SampleShape, classes: Int) throws(SpecError) {
+        let limit = NetworkLimits.valuesPerSample
+        guard let inputValues = Self.product(input.channels, input.height, input.width), inputValues <= limit else {
+            throw SpecError(spec: spec.text, tokenIndex: 0, token: "", problem: .inputTooLarge(input: input, limit: limit))
+        }
+        var shape = input
+        var dense = false
+        var parameters = 0
+        var flops = 0
+
+        func fail(_ index: Int, _ problem: SpecError.Problem) -> SpecError {
+            SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
+        }
+        /// Adds a layer's weights and biases, or nil when that passes the limit.
+        func added(outputs: Int, inputsPerOutput: Int) -> Int? {
+            guard let layer = Self.product(outputs, inputsPerOutput + 1) else { return nil }
+            let (total, overflow) = parameters.addingReportingOverflow(layer)
+            return !overflow && total <= NetworkLimits.parameters ? total : nil
+        }
+
+        for (index, layer) in spec.layers.enumerated() {
+            switch layer {
+            case let .conv(filters, kernel, stride, padding):
+                if dense { throw fail(index, .convAfterDense) }
+                // The parser bounds kernel, stride and padding, and the input is bounded
+                // above, so these sums cannot overflow.
+                guard shape.height + 2 * padding >= kernel, shape.width + 2 * padding >= kernel
+                else { throw fail(index, .doesNotFit(input: shape)) }
+                let output = SampleShape(channels: filters,
+                                         height: (shape.height + 2 * padding - kernel) / stride + 1,
+                                         width: (shape.width + 2 * padding - kernel) / stride + 1)
+                let patch = Self.product(shape.channels, kernel, kernel)
+                // One output row's im2col columns: the least Conv2D's scratch holds.
+                guard let outputValues = Self.product(filters, output.height, output.width), outputValues <= limit,
+                      let patch, let columns = Self.product(patch, output.width), columns <= limit
+                else { throw fail(index, .tooManyValues(limit: limit, input: input)) }
+                guard let total = added(outputs: filters, inputsPerOutput: patch)
+                else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
+                parameters = total
+                flops += 2 * filters * patch * output.height * output.width
+                shape = output
+            case let .pool(size, stride):
+                if dense { throw fail(index, .convAfterDense) }
+                guard shape.height >= size, shape.width >= size else { throw fail(index, .doesNotFit(input: shape)) }
+                shape = SampleShape(channels: shape.channels, height: (shape.height - size) / stride + 1,
+                                    width: (shape.width - size) / stride + 1)
+            case let .dense(units):
+                dense = true
+                guard let total = added(outputs: units, inputsPerOutput: shape.count)
+                else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
+                parameters = total
+                flops += 2 * shape.count * units
+                shape = .vector(units)
+            case .dropout:
+                break
+            }
+        }
+        guard let total = added(outputs: classes, inputsPerOutput: shape.count) else {
+            throw SpecError(spec: spec.text, tokenIndex: spec.layers.count, token: "",
+                            problem: .outputTooLarge(classes: classes, limit: NetworkLimits.parameters))
+        }
+        self.parameters = total
+        forwardFLOPsPerSample = flops + 2 * shape.count * classes
+    }
+
+    /// The product, or nil when it overflows an Int.
+    private static func product(_ factors: Int...) -> Int? {
+        var result = 1
+        for factor in factors {
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+}
