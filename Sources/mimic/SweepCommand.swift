@@ -189,7 +189,7 @@ struct SweepShowCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
@@ -224,7 +224,7 @@ struct SweepExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = storeOptions.openForReading()
         let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
         let grid = SweepGridTable(results)
         for (path, text) in [(csv, grid.csv), (md, grid.table.markdown + "\n")] {
@@ -233,7 +233,7 @@ struct SweepExportCommand: ParsableCommand {
                 do {
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                 } catch {
-                    let reason = ExportCommand.folderProblem(of: path) ?? error.localizedDescription
+                    let reason = FileProblem.describe(error, writing: path)
                     throw UsageError("Sweep \(sweepID)'s grid cannot be written to \(path) (\(reason)); pass a file in a folder you can write to.")
                 }
             }
