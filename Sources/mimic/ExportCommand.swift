@@ -57,15 +57,7 @@ struct ExportCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        reportingErrors { () throws in
-            do {
-                try text.write(toFile: target, atomically: true, encoding: .utf8)
-            } catch {
-                let reason = FileProblem.describe(error, writing: target)
-                throw UsageError("Run \(id) cannot be written to \(target) (\(reason)); pass a file in a folder you can write to.")
-            }
-        }
-        FileHandle.standardError.write(Data("wrote run \(id) to \(target)\n".utf8))
+        reportingErrors { () throws in try FileProblem.write(text, to: target, naming: "Run \(id)") }
     }
 
     /// Why a file cannot be made at `path` when its folder is the reason, in plain

@@ -23,4 +23,15 @@ enum FileProblem {
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         return "it cannot be written"
     }
+
+    /// Writes `text` to the file `path` (an export of `what`, "Run 12"), then says so on
+    /// standard error; a file that cannot be written is one sentence saying why.
+    static func write(_ text: String, to path: String, naming what: String) throws(UsageError) {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw UsageError("\(what) cannot be written to \(path) (\(describe(error, writing: path))); pass a file in a folder you can write to.")
+        }
+        FileHandle.standardError.write(Data("wrote \(what.prefix(1).lowercased() + what.dropFirst()) to \(path)\n".utf8))
+    }
 }

@@ -189,10 +189,15 @@ struct SweepShowCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = storeOptions.openForReading()
-        let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
+        let results = Self.results(of: sweepID, in: storeOptions)
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
+    }
+
+    /// Sweep `id`'s grid as the store has it now, read without writing to the store.
+    static func results(of id: Int64, in storeOptions: StoreOptions) -> SweepResults {
+        let store = storeOptions.openForReading()
+        return reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(id), store: store) }
     }
 }
 
@@ -224,20 +229,11 @@ struct SweepExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = storeOptions.openForReading()
-        let results = reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(sweepID), store: store) }
+        let results = SweepShowCommand.results(of: sweepID, in: storeOptions)
         let grid = SweepGridTable(results)
         for (path, text) in [(csv, grid.csv), (md, grid.table.markdown + "\n")] {
             guard let path else { continue }
-            reportingErrors { () throws in
-                do {
-                    try text.write(toFile: path, atomically: true, encoding: .utf8)
-                } catch {
-                    let reason = FileProblem.describe(error, writing: path)
-                    throw UsageError("Sweep \(sweepID)'s grid cannot be written to \(path) (\(reason)); pass a file in a folder you can write to.")
-                }
-            }
-            FileHandle.standardError.write(Data("wrote sweep \(sweepID)'s grid to \(path)\n".utf8))
+            reportingErrors { () throws in try FileProblem.write(text, to: path, naming: "Sweep \(sweepID)'s grid") }
         }
     }
 }
