@@ -11,6 +11,8 @@ public enum ScratchFile {
     public static let path: String = {
         var status = stat()
         let folder = stat("/dev/shm", &status) == 0 ? "/dev/shm" : "/tmp"
+        // libFuzzer ends with exit() whether it found something or not; the file goes too.
+        atexit { unlink(ScratchFile.path) }
         return "\(folder)/mimic-fuzz-\(getpid())"
     }()
 
