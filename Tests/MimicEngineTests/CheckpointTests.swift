@@ -107,6 +107,20 @@ private func values(_ named: [Checkpoint.NamedParameter]) -> [[Float]] {
         #expect(values(fewer) == fewerBefore)
     }
 
+    /// Found by Fuzz/FuzzSafeTensors: an input shape whose value count overflows Int was
+    /// accepted, and building the network on it trapped.
+    @Test func inputShapeTooLargeToCountIsRefused() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file("edited.safetensors")
+        let shape = "9999999999x9999999999x9999999999"
+        try Checkpoint.save([], metadata: ["spec": "linear", "input_shape": shape, "classes": "2"], to: path)
+        #expect(throws: CheckpointError.invalidMetadata(path: path, key: "input_shape", value: shape,
+                                                        problem: "is not a shape of the form CxHxW that fits in memory")) {
+            try Network.load(from: path)
+        }
+    }
+
     @Test func everyErrorIsOneSentenceNamingTheFile() {
         let path = "/runs/7/mentor.safetensors"
         let errors: [CheckpointError] = [

@@ -229,9 +229,11 @@ import Testing
         #expect(try loadError(folder.path) == .truncated(path: folder.file(name), expectedBytes: 8, actualBytes: 0))
     }
 
-    /// 16 million images of 28x28 (13 GB), then dimensions whose product overflows Int.
+    /// 16 million images of 28x28 (13 GB), then four billion images of 65535x65535, a
+    /// byte count that overflows Int. (An image too large to count on its own is refused
+    /// as a bad image size: emptyFileOfImpossiblyLargeImagesIsRejected.)
     @Test(arguments: [[0, 0xff, 0xff, 0xff, 0, 0, 0, 28, 0, 0, 0, 28] as [UInt8],
-                      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]])
+                      [0xff, 0xff, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff]])
     func headerPromisingTooMuchFailsWithoutAllocatingIt(dimensions: [UInt8]) throws {
         let folder = try writeGoodIDX(compressed: false)
         let name = "train-images-idx3-ubyte"
@@ -244,6 +246,17 @@ import Testing
         #expect(path == folder.file(name))
         #expect(actual == bytes.count)
         #expect(expected > actual)
+    }
+
+    /// Found by Fuzz/FuzzIDXGzip: no image, so no body to be short of, but images whose
+    /// pixel count overflows Int, which trapped when the table measured one image.
+    @Test func emptyFileOfImpossiblyLargeImagesIsRejected() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("train-images-idx3-ubyte")
+        try folder.write([0, 0, 8, 3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], to: "train-images-idx3-ubyte")
+        let error = try #require(throws: DataError.self) { try IDXReader.readImages(from: path) }
+        #expect(error == .badImageSize(path: path, rows: 0xffff_ffff, columns: 0xffff_ffff))
+        expectSentence(error, mentions: [path, "4294967295x4294967295", "replace"])
     }
 
     @Test func trailingBytesAreRejected() throws {

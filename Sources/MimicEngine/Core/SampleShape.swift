@@ -25,10 +25,18 @@ public struct SampleShape: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Reads the form `description` writes ("CxHxW" or "HxW" for one channel, or "N").
+    /// A shape whose value count overflows Int is refused: the text comes from files
+    /// (checkpoints, the store), and every user of a shape multiplies it out.
     public init?(parsing text: String) {
         let parts = text.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
         guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
         let values = parts.map { $0! }
+        var count = 1
+        for value in values {
+            let (product, overflow) = count.multipliedReportingOverflow(by: value)
+            if overflow { return nil }
+            count = product
+        }
         switch values.count {
         case 1: self = .vector(values[0])
         case 2: self.init(channels: 1, height: values[0], width: values[1])

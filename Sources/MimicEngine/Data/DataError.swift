@@ -64,7 +64,8 @@ public enum DataError: ReportableError, Equatable {
                 + "(\(expected == IDXReader.labelMagic ? "labels" : "images")); it is not that kind of IDX file, "
                 + "so replace it with an unmodified copy of the data set."
         case .badImageSize(let path, let rows, let columns):
-            return "IDX file \(path) declares images of \(rows)x\(columns) pixels, which hold no pixel; "
+            let problem = rows > 0 && columns > 0 ? "more than memory can hold" : "which hold no pixel"
+            return "IDX file \(path) declares images of \(rows)x\(columns) pixels, \(problem); "
                 + "the header is damaged, so replace the file with an unmodified copy."
         case .truncated(let path, let expected, let actual):
             return "File \(path) holds \(actual) bytes (after decompression) but its header promises \(expected); "

@@ -18,7 +18,9 @@ public enum IDXReader {
         let reader = try GzipReader(path: path)
         let header = try readHeader(reader, magic: imageMagic, words: 4)
         let (count, rows, columns) = (header[1], header[2], header[3])
-        guard rows > 0 && columns > 0 else {
+        // A file of no image has no body to be short of, so the size of one image is
+        // checked on its own: the table measures it, and it must fit in an Int.
+        guard rows > 0 && columns > 0, product(rows, columns) != nil else {
             throw DataError.badImageSize(path: path, rows: rows, columns: columns)
         }
         let shape = SampleShape(channels: 1, height: rows, width: columns)

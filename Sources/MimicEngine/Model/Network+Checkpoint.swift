@@ -29,7 +29,7 @@ extension Network {
             throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.spec, value: specText, problem: "is not a valid architecture (\(error.description))")
         }
         guard let shape = SampleShape(parsing: shapeText) else {
-            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.inputShape, value: shapeText, problem: "is not of the form CxHxW")
+            throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.inputShape, value: shapeText, problem: "is not a shape of the form CxHxW that fits in memory")
         }
         guard let classes = Int(classesText), classes >= 2, classes <= 65_536 else {
             throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.classes, value: classesText, problem: "is not a class count from 2 to 65536")
