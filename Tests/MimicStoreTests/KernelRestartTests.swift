@@ -39,4 +39,20 @@ struct KernelRestartTests {
         #expect(try store.run(run.id).status == .done, "\(log)")
         #expect(try store.run(run.id).pid == pid, "the same process trains it, restarted or not")
     }
+
+    /// A user's OPENBLAS_CORETYPE is theirs, whatever it says; the bench says so.
+    @Test func theBenchReportsTheUsersVariable() throws {
+        let folder = try TemporaryFolder()
+        var environment = Self.ownChoiceEnvironment(folder)
+        environment[OpenBLASKernelChoice.coreTypeVariable] = "no-such-kernels"
+        let out = folder.file("out")
+        let child = try ChildProcess.start(MimicProcess.binary!, ["bench", "--quick", "--json", "--rounds", "1", "--seconds", "0.01"],
+                                           output: .file(out), error: .discarded, environment: environment)
+        #expect(child.wait() == 0)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["openblas_core_chosen_by"] as? String == "OPENBLAS_CORETYPE")
+        let reason = try #require(object["openblas_core_reason"] as? String)
+        #expect(reason.hasPrefix("OPENBLAS_CORETYPE=\"no-such-kernels\" names no kernels this OpenBLAS has"))
+    }
 }
