@@ -50,9 +50,11 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // CPUID and XGETBV, which Swift cannot issue: which OpenBLAS kernels this CPU can run.
+        .target(name: "CCPUFeatures"),
         .target(
             name: "MimicEngine",
-            dependencies: ["CBLAS", "CZlib"],
+            dependencies: ["CBLAS", "CZlib", "CCPUFeatures"],
             swiftSettings: engineSettings
         ),
         // Starting other programs (posix_spawn): the detached trainer, tmux for the

@@ -2,44 +2,41 @@ import Foundation
 import MimicEngine
 
 /// Takes the figures of a `BenchmarkReport`: the engine's own training, annotation
-/// and epoch paths on synthetic images, each measured between two `cblas_sgemm`.
+/// and epoch paths on synthetic images, each measured between two `cblas_sgemm`, on
+/// whichever OpenBLAS kernels this process runs.
 public enum Benchmark {
     public static let scalingBatches = [32, 64, 128, 256, 512]
     public static let scalingSpecs = ["mlp-1024", "cnn-l"]
     public static let epochSizes = [1024, 2048, 4096, 8192]
 
-    /// One figure's rounds: its rate and the sgemm GFLOPS measured around it, per round.
-    private struct Rounds {
-        var rates: [Double] = []
-        var ratios: [Double] = []
-        var best: Double { rates.max() ?? 0 }
-        var medianRatio: Double {
-            let sorted = ratios.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        }
+    /// The students of the default `mimic train` and the protocol's smallest, timed on
+    /// their own training step.
+    public static let studentSpecs = ["cnn-s", "mlp-256", "mlp-64"]
+
+    /// The best GFLOPS of a 1024³ sgemm measured so far in this process, per thread
+    /// count, whichever way it was threaded: the reference of every ratio on that many
+    /// threads. The best, because every other reading was slowed by something else.
+    private struct BestSGEMM {
+        private var best: [Int: Double] = [:]
+        mutating func note(_ gflops: Double, threads: Int) { best[threads] = max(best[threads] ?? 0, gflops) }
+        func callAsFunction(threads: Int) -> Double { best[threads] ?? 0 }
     }
 
-    /// Measures each of `figures` (units per second, and GFLOPS per unit) once, each
-    /// between two sgemm measurements on `threads` threads; `rounds` times over.
-    private static func interleaved(threads: Int, seconds: Double, rounds: Int,
-                                    _ figures: [(flopsPerUnit: Double, measure: () -> Double)]) -> (sgemm: Double, figures: [Rounds]) {
-        var results = [Rounds](repeating: Rounds(), count: figures.count)
-        var bestSGEMM = 0.0
+    /// Measures each of `figures` (units per second) once, each between two sgemm
+    /// measurements on `threads` threads, `rounds` times over; each figure's best rate.
+    /// Interleaving spreads a figure's rounds and the sgemm's over the same stretch of
+    /// time, so a burst of other work does not fall on one of them alone.
+    private static func interleaved(threads: Int, seconds: Double, rounds: Int, sgemm: inout BestSGEMM,
+                                    _ figures: [() -> Double]) -> [Double] {
+        var best = [Double](repeating: 0, count: figures.count)
         for _ in 0..<max(1, rounds) {
-            var before = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
-            bestSGEMM = max(bestSGEMM, before)
-            for (index, figure) in figures.enumerated() {
-                let rate = figure.measure()
-                let after = openBLASThreadedSGEMM(threads: threads, seconds: seconds)
-                bestSGEMM = max(bestSGEMM, after)
-                results[index].rates.append(rate)
-                results[index].ratios.append(rate * figure.flopsPerUnit / 1e9 / ((before + after) / 2))
-                before = after
+            sgemm.note(openBLASThreadedSGEMM(threads: threads, seconds: seconds), threads: threads)
+            for (index, measure) in figures.enumerated() {
+                best[index] = max(best[index], measure())
+                sgemm.note(openBLASThreadedSGEMM(threads: threads, seconds: seconds), threads: threads)
             }
         }
-        return (bestSGEMM, results)
+        return best
     }
 
     public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
@@ -47,33 +44,34 @@ public enum Benchmark {
         if let threads { Parallel.threads = threads }
         let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
-        let mlpFLOPs = Double(network("mlp-1024", input: fashion).trainingFLOPsPerSample)
-        let cnnTrainFLOPs = Double(network("cnn-l", input: fashion).trainingFLOPsPerSample)
+        let studentBatch = ExperimentConfig().batchSize
+        func trainingFLOPs(_ spec: String) -> Double { Double(network(spec, input: fashion).trainingFLOPsPerSample) }
+        let mlpFLOPs = trainingFLOPs("mlp-1024")
+        let cnnTrainFLOPs = trainingFLOPs("cnn-l")
         let cnnInferenceFLOPs = Double(network("cnn-l", input: fashion).forwardFLOPsPerSample)
+        let studentFLOPs = studentSpecs.map(trainingFLOPs)
 
-        let headline = interleaved(threads: threads, seconds: seconds, rounds: rounds, [
-            (mlpFLOPs, { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) }),
-            (cnnTrainFLOPs, { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) }),
-            (cnnInferenceFLOPs, { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) }),
-        ])
+        var sgemm = BestSGEMM()
+        let headline = interleaved(threads: threads, seconds: seconds, rounds: rounds, sgemm: &sgemm, [
+            { trainingSamplesPerSecond(spec: "mlp-1024", input: fashion, batch: 128, seconds: seconds) },
+            { trainingSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 128, seconds: seconds) },
+            { inferenceSamplesPerSecond(spec: "cnn-l", input: fashion, batch: 512, seconds: seconds) },
+        ] + studentSpecs.map { spec in
+            { studentTrainingSamplesPerSecond(spec: spec, input: fashion, batch: studentBatch, seconds: seconds) }
+        })
+        let openBLASThreaded = sgemm(threads: threads)
         let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0
-        func figure(_ rounds: Rounds, flops: Double) -> BenchmarkReport.Figure {
-            .init(samplesPerSecond: rounds.best, gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio)
-        }
+        sgemm.note(split, threads: threads)
 
-        var points: [BenchmarkReport.ScalingPoint] = []
+        var scalingRates: [(spec: String, batch: Int, threads: Int, rate: Double)] = []
         if scaling {
             for count in Array(Set([1, 2, threads])).sorted() {
                 Parallel.threads = count
                 for spec in scalingSpecs {
-                    let flops = Double(network(spec, input: fashion).trainingFLOPsPerSample)
-                    let sweep = interleaved(threads: count, seconds: seconds / 2, rounds: 3, scalingBatches.map { batch in
-                        (flops, { trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2) })
+                    let rates = interleaved(threads: count, seconds: seconds / 2, rounds: 3, sgemm: &sgemm, scalingBatches.map { batch in
+                        { trainingSamplesPerSecond(spec: spec, input: fashion, batch: batch, seconds: seconds / 2) }
                     })
-                    for (batch, rounds) in zip(scalingBatches, sweep.figures) {
-                        points.append(.init(spec: spec, batch: batch, threads: count, samplesPerSecond: rounds.best,
-                                            gflops: rounds.best * flops / 1e9, ratio: rounds.medianRatio))
-                    }
+                    scalingRates += zip(scalingBatches, rates).map { (spec, $0, count, $1) }
                 }
             }
             Parallel.threads = threads
@@ -92,12 +90,27 @@ public enum Benchmark {
             epochPoints = zip(epochSizes, fastest).map { .init(spec: "cnn-l", samples: $0, seconds: $1) }
         }
 
+        // Ratios last, once every sgemm of the run is in.
+        func figure(_ rate: Double, flops: Double) -> BenchmarkReport.Figure {
+            .init(samplesPerSecond: rate, gflops: rate * flops / 1e9, sgemmGFLOPS: sgemm(threads: threads))
+        }
+        let points = scalingRates.map { point in
+            BenchmarkReport.ScalingPoint(
+                spec: point.spec, batch: point.batch, threads: point.threads, samplesPerSecond: point.rate,
+                gflops: point.rate * trainingFLOPs(point.spec) / 1e9, sgemmGFLOPS: sgemm(threads: point.threads))
+        }
+        let kernels = OpenBLASKernelChoice.Situation.current
+        let choice = OpenBLASKernelChoice.decide(kernels)
         return BenchmarkReport(
-            threads: threads, openBLASCore: BLAS.coreName, openBLASConfiguration: BLAS.configuration,
-            sgemmGFLOPS: headline.sgemm, sgemmEngineSplitGFLOPS: split,
-            mlp1024Train: figure(headline.figures[0], flops: mlpFLOPs),
-            cnnLTrain: figure(headline.figures[1], flops: cnnTrainFLOPs),
-            annotate: figure(headline.figures[2], flops: cnnInferenceFLOPs),
+            threads: threads, openBLASCore: kernels.core, openBLASCoreChosenBy: choice.chosenBy.rawValue,
+            openBLASCoreReason: choice.reason, openBLASConfiguration: BLAS.configuration,
+            sgemmGFLOPS: sgemm(threads: threads), sgemmOpenBLASThreadsGFLOPS: openBLASThreaded, sgemmEngineSplitGFLOPS: split,
+            mlp1024Train: figure(headline[0], flops: mlpFLOPs),
+            cnnLTrain: figure(headline[1], flops: cnnTrainFLOPs),
+            annotate: figure(headline[2], flops: cnnInferenceFLOPs),
+            studentTrain: studentSpecs.indices.map {
+                .init(spec: studentSpecs[$0], figure: figure(headline[3 + $0], flops: studentFLOPs[$0]))
+            },
             scaling: points, epochs: epochPoints)
     }
 
@@ -154,13 +167,40 @@ public enum Benchmark {
     /// Synthetic images and labels through the real training path: UInt8 to Float,
     /// forward, cross-entropy, backward and an SGD-with-momentum step.
     public static func trainingSamplesPerSecond(spec: String, input: SampleShape, batch: Int, seconds: Double) -> Double {
-        let set = syntheticSet(shape: input, count: 4 * batch)
-        let batches = SupervisedBatches(set)
         let model = network(spec, input: input)
-        let optimizer = SGD(parameters: model.parameters, momentum: 0.9)
-        let x = FloatBuffer(capacity: batch * input.count)
+        return stepsPerSecond(model: model, batches: SupervisedBatches(syntheticSet(shape: input, count: 4 * batch)),
+                              optimizer: SGD(parameters: model.parameters, momentum: 0.9), learningRate: 0.001,
+                              batch: batch, seconds: seconds)
+    }
+
+    /// A student's step as `mimic train` takes it: unlabeled synthetic images, stored
+    /// mentor logits for them, the default loss (kd at the default temperature), and
+    /// the default optimizer and student learning rate.
+    public static func studentTrainingSamplesPerSecond(spec: String, input: SampleShape, batch: Int, seconds: Double) -> Double {
+        let config = ExperimentConfig()
+        let images = syntheticSet(shape: input, count: 4 * batch)
+        let pool = UnlabeledPool(images: images.images, rows: images.rows)
+        // Logits of an untrained mentor's size (a few units either way); the loss costs
+        // the same whatever they are.
+        var random = SeededRandom(seed: 4, stream: "bench mentor logits")
+        let classes = 10
+        let logits = (0..<pool.count * classes).map { _ in 6 * random.nextUnitFloat() - 3 }
+        let batches = MimicBatches(pool: pool, annotation: MentorAnnotation(classes: classes, logits: logits),
+                                   loss: config.loss, temperature: config.temperature)
+        let model = network(spec, input: input)
+        let optimizer = config.optimizer.make(parameters: model.parameters, momentum: config.momentum,
+                                              weightDecay: config.weightDecay)
+        return stepsPerSecond(model: model, batches: batches, optimizer: optimizer,
+                              learningRate: config.studentLearningRate, batch: batch, seconds: seconds)
+    }
+
+    /// The trainer's step (inputs, forward, loss, backward, optimizer) over the batches'
+    /// first four batches in turn; samples per second.
+    private static func stepsPerSecond(model: Network, batches: TrainingBatches, optimizer: any Optimizer,
+                                       learningRate: Float, batch: Int, seconds: Double) -> Double {
+        let x = FloatBuffer(capacity: batch * batches.sampleShape.count)
         let gradient = FloatBuffer(capacity: batch * model.classes)
-        let positions = (0..<Int32(set.count)).map { $0 }
+        let positions = (0..<Int32(batches.count)).map { $0 }
         var start = 0
         return timed(seconds: seconds, work: batch) {
             positions.withUnsafeBufferPointer { all in
@@ -169,9 +209,9 @@ public enum Benchmark {
                 let logits = model.forward(x.pointer, batch: batch, training: true)
                 _ = batches.loss(logits: logits, positions: rows, classes: model.classes, gradient: gradient.pointer)
                 model.backward(gradient.pointer, batch: batch)
-                optimizer.step(learningRate: 0.001)
+                optimizer.step(learningRate: learningRate)
             }
-            start = (start + batch) % set.count
+            start = (start + batch) % batches.count
         }
     }
 

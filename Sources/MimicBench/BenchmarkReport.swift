@@ -1,26 +1,32 @@
 /// Throughput figures measured in one process, read as ratios to the same process's
-/// GEMM speed: on a shared machine only ratios are stable.
+/// GEMM speed, on the same OpenBLAS kernels: on a shared machine only ratios are stable.
 ///
 /// Each figure is measured in several rounds, each between two `cblas_sgemm`
-/// measurements, and its ratio is the median over the rounds of its GFLOPS over the
-/// mean of the two sgemm around it. Another process that takes a core for a while
-/// then slows a figure and its reference together, and the median ignores the odd
-/// round that caught the start or end of such a burst. Absolute figures are the best
-/// round's, for information.
+/// measurements, so that the figure's rounds and the sgemm's share the same stretch
+/// of time. A ratio is the figure's best round over the best sgemm measured in the
+/// whole process on as many threads: both are the readings least slowed by other
+/// work, and a ratio can be checked as `gflops / sgemm_gflops`.
 public struct BenchmarkReport: Sendable, Codable {
     /// Threads the engine used for the headline figures.
     public var threads: Int
-    /// OpenBLAS's kernel family for this CPU and its build configuration.
+    /// The kernel family OpenBLAS runs in this process, who chose it (mimic,
+    /// OPENBLAS_CORETYPE or OpenBLAS) and why, and OpenBLAS's build configuration.
     public var openBLASCore: String
+    public var openBLASCoreChosenBy: String
+    public var openBLASCoreReason: String
     public var openBLASConfiguration: String
-    /// A 1024x1024x1024 `cblas_sgemm` with OpenBLAS running `threads` threads of its
-    /// own, the reference of every ratio (best round).
+    /// The best 1024x1024x1024 `cblas_sgemm` measured in this process on `threads`
+    /// threads, either way: the reference of every ratio on that many threads.
     public var sgemmGFLOPS: Double
-    /// The same product split across the engine's threads, as it does its own products.
+    /// Its best with OpenBLAS running `threads` threads of its own.
+    public var sgemmOpenBLASThreadsGFLOPS: Double
+    /// Its best split across the engine's threads, as it does its own products.
     public var sgemmEngineSplitGFLOPS: Double
     public var mlp1024Train: Figure
     public var cnnLTrain: Figure
     public var annotate: Figure
+    /// The students' step (kd against stored mentor logits), in `Benchmark.studentSpecs` order.
+    public var studentTrain: [StudentFigure]
     /// Training throughput by batch size and thread count; empty when skipped.
     public var scaling: [ScalingPoint]
     /// Wall time of whole training epochs of growing size; empty when skipped.
@@ -29,8 +35,15 @@ public struct BenchmarkReport: Sendable, Codable {
     public struct Figure: Sendable, Codable {
         public var samplesPerSecond: Double
         public var gflops: Double
-        /// Median over rounds of GFLOPS over the sgemm measured around it.
+        /// GFLOPS over the best sgemm of the process on as many threads.
         public var ratio: Double
+    }
+
+    public struct StudentFigure: Sendable, Codable {
+        public var spec: String
+        public var figure: Figure
+        /// The spec as a JSON key: "mlp_256" for mlp-256.
+        public var key: String { String(spec.map { $0 == "-" ? "_" : $0 }) }
     }
 
     /// The least-squares line through the epoch times, seconds = fixed + perSample ·
@@ -56,7 +69,7 @@ public struct BenchmarkReport: Sendable, Codable {
         public var threads: Int
         public var samplesPerSecond: Double
         public var gflops: Double
-        /// To the 1024³ sgemm on the same number of threads, measured around it.
+        /// To the best 1024³ sgemm of the process on the same number of threads.
         public var ratio: Double
     }
 
@@ -65,5 +78,18 @@ public struct BenchmarkReport: Sendable, Codable {
         public var samples: Int
         public var seconds: Double
         public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    }
+}
+
+extension BenchmarkReport.Figure {
+    init(samplesPerSecond: Double, gflops: Double, sgemmGFLOPS: Double) {
+        self.init(samplesPerSecond: samplesPerSecond, gflops: gflops, ratio: sgemmGFLOPS > 0 ? gflops / sgemmGFLOPS : 0)
+    }
+}
+
+extension BenchmarkReport.ScalingPoint {
+    init(spec: String, batch: Int, threads: Int, samplesPerSecond: Double, gflops: Double, sgemmGFLOPS: Double) {
+        self.init(spec: spec, batch: batch, threads: threads, samplesPerSecond: samplesPerSecond, gflops: gflops,
+                  ratio: sgemmGFLOPS > 0 ? gflops / sgemmGFLOPS : 0)
     }
 }

@@ -33,6 +33,12 @@ struct Mimic: ParsableCommand {
         ],
         defaultSubcommand: DashboardCommand.self
     )
+
+    /// Before anything else: restart with better OpenBLAS kernels if this CPU has them.
+    static func main() {
+        KernelRestart.restartIfBetterKernels()
+        main(nil)
+    }
 }
 
 extension Mimic {

@@ -57,8 +57,8 @@ package final class SupervisedBatches: TrainingBatches {
 
 /// The student's only source: unlabeled images and the mentor's logits for them.
 /// It is built from an `UnlabeledPool`, a type that holds no labels, so no path from
-/// here can reach one.
-final class MimicBatches: TrainingBatches {
+/// here can reach one. Package-wide for the benchmark, which times the students' step.
+package final class MimicBatches: TrainingBatches {
     private let pool: UnlabeledPool
     private let annotation: MentorAnnotation
     private let mimicLoss: MimicLoss
@@ -66,7 +66,7 @@ final class MimicBatches: TrainingBatches {
     private let gather = RowGather()
     private let targets = FloatBuffer()
 
-    init(pool: UnlabeledPool, annotation: MentorAnnotation, loss: MimicLoss, temperature: Float) {
+    package init(pool: UnlabeledPool, annotation: MentorAnnotation, loss: MimicLoss, temperature: Float) {
         precondition(annotation.logits.count == pool.count * annotation.classes, "annotation does not cover the pool")
         self.pool = pool
         self.annotation = annotation
@@ -74,14 +74,14 @@ final class MimicBatches: TrainingBatches {
         self.temperature = temperature
     }
 
-    var count: Int { pool.count }
-    var sampleShape: SampleShape { pool.images.shape }
+    package var count: Int { pool.count }
+    package var sampleShape: SampleShape { pool.images.shape }
 
-    func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
+    package func fillInputs(_ input: UnsafeMutablePointer<Float>, positions: UnsafeBufferPointer<Int32>, epoch: Int) {
         gather.fill(input, from: pool.images, rows: pool.rows, positions: positions)
     }
 
-    func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
+    package func loss(logits: UnsafePointer<Float>, positions: UnsafeBufferPointer<Int32>, classes: Int,
               gradient: UnsafeMutablePointer<Float>) -> (loss: Double, hits: Int) {
         let batch = positions.count
         let mentor = targets.reserve(batch * classes)
