@@ -34,19 +34,13 @@ struct Mimic: ParsableCommand {
         defaultSubcommand: DashboardCommand.self
     )
 
-    /// Before anything else: restart with better OpenBLAS kernels if this CPU has them.
-    static func main() {
-        KernelRestart.restartIfBetterKernels()
-        main(nil)
-    }
-}
-
-extension Mimic {
-    /// Parses as ArgumentParser does, after refusing a negative run id it would misread.
+    /// Parses as ArgumentParser does, after refusing a negative run id it would misread,
+    /// and after restarting once with better OpenBLAS kernels if this CPU has them.
     static func main() {
         if let refusal = NegativeRunIDs.refusal(Array(CommandLine.arguments.dropFirst())) {
             exitWithError(UsageError(refusal))
         }
+        KernelRestart.restartIfBetterKernels()
         main(nil)
     }
 }
