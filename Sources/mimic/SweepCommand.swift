@@ -63,6 +63,10 @@ struct SweepRunCommand: ParsableCommand {
     var words: [String] = []
 
     func run() throws {
+        // The grid's words are passed through unparsed, so help asked among them is answered here.
+        if words.contains("--help") || words.contains("-h") {
+            throw CleanExit.helpRequest(self)
+        }
         var words = words
         var dryRun = dryRun
         var storePath = storeOptions.store

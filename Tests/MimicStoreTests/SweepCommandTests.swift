@@ -119,4 +119,15 @@ import Testing
             #expect(output.stderr.hasPrefix("mimic: \(message)") || output.stderr.contains(message), "\(output.stderr)")
         }
     }
+
+    /// The grid's words are passed through unparsed: help asked among them is still help.
+    @Test func helpIsAnsweredAmongTheGridsWords() throws {
+        let folder = try TemporaryFolder()
+        for arguments in [["sweep", "run", "--help"], ["sweep", "--labeled", "0.1,0.2", "-h"]] {
+            let output = try MimicProcess.run(arguments, in: folder)
+            #expect(output.status == 0, "\(arguments): \(output.stderr)")
+            #expect(output.stdout.contains("USAGE: mimic sweep run"), "\(arguments): \(output.stdout)")
+            #expect(output.stderr.isEmpty, "\(arguments): \(output.stderr)")
+        }
+    }
 }
