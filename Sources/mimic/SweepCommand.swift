@@ -172,8 +172,9 @@ struct SweepResumeCommand: ParsableCommand {
         let store = storeOptions.open(create: false)
         let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
         if worker {
-            let problems = SweepRunner.work(sweep, store: store, interrupts: InterruptHandler())
-            if problems > 0 { throw ExitCode.failure }
+            let pass = SweepRunner.work(sweep, store: store, interrupts: InterruptHandler())
+            if let cost = pass.costLine { writeLine("\n" + cost) }
+            if pass.problems > 0 { throw ExitCode.failure }
             return
         }
         reportingErrors { try SweepRunner.check(workers: workers) }

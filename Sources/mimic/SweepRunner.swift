@@ -29,7 +29,7 @@ enum SweepRunner {
             }
         }
         let interrupts = InterruptHandler()
-        let problems = work(sweep, store: store, interrupts: interrupts)
+        let pass = work(sweep, store: store, interrupts: interrupts)
         for child in children { _ = child.wait() }
 
         writeLine("")
@@ -39,8 +39,9 @@ enum SweepRunner {
         if unfinished {
             writeLine("\nsweep \(sweep.id) is not complete; 'mimic sweep resume \(sweep.id)' goes on where it stopped")
         }
+        if let cost = pass.costLine { writeLine("\n" + cost) }
         if interrupts.interrupted { throw ExitCode(130) }
-        if problems > 0 || unfinished { throw ExitCode.failure }
+        if pass.problems > 0 || unfinished { throw ExitCode.failure }
     }
 
     static func check(workers: Int) throws(UsageError) {
@@ -54,11 +55,35 @@ enum SweepRunner {
         return (folder as NSString).appendingPathComponent("worker-\(worker + 1).log")
     }
 
-    /// One worker's pass over the trainings; returns how many could not start.
-    static func work(_ sweep: SweepRecord, store: RunStore, interrupts: InterruptHandler) -> Int {
+    /// What one worker's pass did, and where its time went.
+    struct Pass {
+        var problems = 0
+        var trainings = 0
+        /// Wall time of the pass, from its first look at the store to its last.
+        var seconds = 0.0
+        /// Wall time inside the trainings' own work (their reports' wall time).
+        var trainingSeconds = 0.0
+        /// Time the trainings' recorders took of their training threads.
+        var recordingSeconds = 0.0
+
+        /// What the sweep machinery and the store cost this worker, so that it can be
+        /// checked on any machine; nil when it trained nothing.
+        var costLine: String? {
+            guard trainings > 0, seconds > 0 else { return nil }
+            let outside = max(0, seconds - trainingSeconds)
+            return String(format: "this worker trained %d training%@ in %.1fs: %.1fs outside them (%.1f%%: loading data, the sweep's bookkeeping), "
+                          + "%.3fs recording them (%.2f%%)",
+                          trainings, trainings == 1 ? "" : "s", seconds, outside, 100 * outside / seconds,
+                          recordingSeconds, 100 * recordingSeconds / seconds)
+        }
+    }
+
+    /// One worker's pass over the trainings.
+    static func work(_ sweep: SweepRecord, store: RunStore, interrupts: InterruptHandler) -> Pass {
         let printer = ProgressPrinter()
         var dataSets: [String: DataSet] = [:]
-        var problems = 0
+        var pass = Pass()
+        let started = ContinuousClock.now
         for (k, config) in sweep.trainings.enumerated() where !interrupts.interrupted {
             let slot = SweepSlot(sweep: sweep.id, training: k)
             let title = "== training \(k + 1) of \(sweep.trainings.count): \(SweepField.describe(config, among: sweep.trainings))"
@@ -77,15 +102,19 @@ enum SweepRunner {
                     ?? RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current, slot: slot)
                 writeLine(title + ", run \(session.runID!)" + (earlier == nil ? "" : ", resumed"))
                 interrupts.stops(session.control)
-                _ = session.run { printer.print($0) }
+                let report = session.run { printer.print($0) }
+                pass.trainings += 1
+                pass.trainingSeconds += report.wallTime
+                pass.recordingSeconds += session.recordingSeconds ?? 0
             } catch {
                 // Another worker took it between the look and the start: not a problem.
                 let now = try? store.runs(sweep: sweep.id).first { $0.slot == slot }
                 if let now, now.id != earlier?.id || now.status == .running { continue }
-                problems += 1
+                pass.problems += 1
                 FileHandle.standardError.write(Data("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)\n".utf8))
             }
         }
-        return problems
+        pass.seconds = (ContinuousClock.now - started).seconds
+        return pass
     }
 }

@@ -51,6 +51,7 @@ import Testing
         #expect(whole.status == 0, "\(whole.stderr)")
         let expected = Self.grid(whole.stdout)
         #expect(expected.count == 5, "\(whole.stdout)")
+        #expect(whole.stdout.contains("this worker trained 2 trainings in "), "\(whole.stdout)")
 
         let store = folder.file("cut/runs.sqlite")
         let killed = try MimicProcess.start(["sweep", file, "--store", store], in: folder)
@@ -73,6 +74,7 @@ import Testing
         #expect(!resumed.stdout.contains("== training 1 of 2"), "a training done is not trained again: \(resumed.stdout)")
         #expect(resumed.stdout.contains("== training 2 of 2: labeled 0.2, run 2, resumed"), "\(resumed.stdout)")
         #expect(Self.grid(resumed.stdout) == expected)
+        #expect(resumed.stdout.contains("this worker trained 1 training in "), "\(resumed.stdout)")
         #expect(try reader.runs(sweep: 1).map(\.status) == [.done, .done])
         #expect(try reader.runs().count == 2, "nothing trained twice")
         let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
