@@ -20,11 +20,11 @@ public enum IDXReader {
         let (count, rows, columns) = (header[1], header[2], header[3])
         // A file of no image has no body to be short of, so the size of one image is
         // checked on its own: the table measures it, and it must fit in an Int.
-        guard rows > 0 && columns > 0, product(rows, columns) != nil else {
+        guard rows > 0 && columns > 0, checkedProduct(rows, columns) != nil else {
             throw DataError.badImageSize(path: path, rows: rows, columns: columns)
         }
         let shape = SampleShape(channels: 1, height: rows, width: columns)
-        let pixels = try readBody(reader, byteCount: product(count, rows, columns), headerSize: 16)
+        let pixels = try readBody(reader, byteCount: checkedProduct(count, rows, columns), headerSize: 16)
         return ImageTable(shape: shape, pixels: pixels)
     }
 
@@ -73,14 +73,4 @@ public enum IDXReader {
         return body
     }
 
-    /// nil when the header's dimensions multiply past what memory could ever hold.
-    private static func product(_ values: Int...) -> Int? {
-        var result = 1
-        for value in values {
-            let (next, overflow) = result.multipliedReportingOverflow(by: value)
-            if overflow { return nil }
-            result = next
-        }
-        return result
-    }
 }

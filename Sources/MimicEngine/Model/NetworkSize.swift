@@ -13,7 +13,7 @@ public struct NetworkSize: Equatable, Sendable {
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int) throws(SpecError) {
         let limit = NetworkLimits.valuesPerSample
-        guard let inputValues = Self.product(input.channels, input.height, input.width), inputValues <= limit else {
+        guard let inputValues = checkedProduct(input.channels, input.height, input.width), inputValues <= limit else {
             throw SpecError(spec: spec.text, tokenIndex: 0, token: "", problem: .inputTooLarge(input: input, limit: limit))
         }
         var shape = input
@@ -26,7 +26,7 @@ public struct NetworkSize: Equatable, Sendable {
         }
         /// Adds a layer's weights and biases, or nil when that passes the limit.
         func added(outputs: Int, inputsPerOutput: Int) -> Int? {
-            guard let layer = Self.product(outputs, inputsPerOutput + 1) else { return nil }
+            guard let layer = checkedProduct(outputs, inputsPerOutput + 1) else { return nil }
             let (total, overflow) = parameters.addingReportingOverflow(layer)
             return !overflow && total <= NetworkLimits.parameters ? total : nil
         }
@@ -42,10 +42,10 @@ public struct NetworkSize: Equatable, Sendable {
                 let output = SampleShape(channels: filters,
                                          height: (shape.height + 2 * padding - kernel) / stride + 1,
                                          width: (shape.width + 2 * padding - kernel) / stride + 1)
-                let patch = Self.product(shape.channels, kernel, kernel)
+                let patch = checkedProduct(shape.channels, kernel, kernel)
                 // One output row's im2col columns: the least Conv2D's scratch holds.
-                guard let outputValues = Self.product(filters, output.height, output.width), outputValues <= limit,
-                      let patch, let columns = Self.product(patch, output.width), columns <= limit
+                guard let outputValues = checkedProduct(filters, output.height, output.width), outputValues <= limit,
+                      let patch, let columns = checkedProduct(patch, output.width), columns <= limit
                 else { throw fail(index, .tooManyValues(limit: limit, input: input)) }
                 guard let total = added(outputs: filters, inputsPerOutput: patch)
                 else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
@@ -76,14 +76,4 @@ public struct NetworkSize: Equatable, Sendable {
         forwardFLOPsPerSample = flops + 2 * shape.count * classes
     }
 
-    /// The product, or nil when it overflows an Int.
-    private static func product(_ factors: Int...) -> Int? {
-        var result = 1
-        for factor in factors {
-            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
-            if overflow { return nil }
-            result = next
-        }
-        return result
-    }
 }
