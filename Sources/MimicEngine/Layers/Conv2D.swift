@@ -78,7 +78,7 @@ public final class Conv2D: ReLUFusing {
     private func scratch(parts: Int) {
         while scratch.count < parts { scratch.append(Scratch()) }
         for part in 0..<parts {
-            scratch[part].columns.reserve(patch * bandRows * outputShape.width)
+            scratch[part].columns.reserve(columnCount)
         }
     }
 
@@ -88,48 +88,82 @@ public final class Conv2D: ReLUFusing {
         let parts = Parallel.partCount(batch)
         scratch(parts: parts)
         Parallel.run(parts: parts) { part in
-            let col = scratch[part].columns.pointer
             for sample in Parallel.range(part, of: parts, count: batch) {
-                let x = input + sample * inputShape.count
-                let out = y + sample * filters * pixels
-                for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
-                    let rows = top..<min(top + bandRows, outputShape.height)
-                    let width = rows.count * outputShape.width
-                    let first = top * outputShape.width
-                    im2col(x, rows: rows, into: col)
-                    // Starting from the bias and accumulating (beta 1) spares OpenBLAS
-                    // its pass that zeroes C, and us the pass that adds the bias.
-                    for f in 0..<filters {
-                        let b = bias.value[f]
-                        let line = out + f * pixels + first
-                        for p in 0..<width { line[p] = b }
-                    }
-                    BLAS.gemm(m: filters, n: width, k: patch,
-                              a: weight.value, lda: patch, b: col, ldb: width,
-                              beta: 1, c: out + first, ldc: pixels)
-                    if appliesReLU {
-                        for f in 0..<filters {
-                            let line = out + f * pixels + first
-                            for p in 0..<width { line[p] = max(line[p], 0) }
-                        }
-                    }
-                }
+                forward(sample: input + sample * inputShape.count, into: y + sample * filters * pixels,
+                        columns: scratch[part].columns.pointer, rectify: appliesReLU)
             }
         }
         return UnsafePointer(y)
     }
 
+    /// One sample's output [Cout, Ho·Wo], band by band through `columns` (room for
+    /// `columnCount` floats), rectified when `rectify`.
+    func forward(sample x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                 columns col: UnsafeMutablePointer<Float>, rectify: Bool) {
+        for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
+            let rows = top..<min(top + bandRows, outputShape.height)
+            let width = rows.count * outputShape.width
+            let first = top * outputShape.width
+            im2col(x, rows: rows, into: col)
+            // Starting from the bias and accumulating (beta 1) spares OpenBLAS
+            // its pass that zeroes C, and us the pass that adds the bias.
+            for f in 0..<filters {
+                let b = bias.value[f]
+                let line = out + f * pixels + first
+                for p in 0..<width { line[p] = b }
+            }
+            BLAS.gemm(m: filters, n: width, k: patch,
+                      a: weight.value, lda: patch, b: col, ldb: width,
+                      beta: 1, c: out + first, ldc: pixels)
+            if rectify {
+                for f in 0..<filters {
+                    let line = out + f * pixels + first
+                    for p in 0..<width { line[p] = max(line[p], 0) }
+                }
+            }
+        }
+    }
+
+    /// Floats of one thread's columns: one band of rows.
+    var columnCount: Int { patch * bandRows * outputShape.width }
+
+    /// Whether a sample's output is made in one band, so `forward(sample:...)` and
+    /// `backward(...bandGradient:)` see the whole sample at once.
+    var isOneBand: Bool { bandRows >= outputShape.height }
+
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        let y = UnsafePointer(output.pointer)
+        let rectified = appliesReLU
+        return backward(input: x, batch: batch, needsInputGradient: needsInputGradient) { sample, rows, masked in
+            let top = rows.lowerBound * outputShape.width
+            let band = outputGradient + sample * filters * pixels + top
+            guard rectified else { return (band, pixels) }
+            let width = rows.count * outputShape.width
+            let out = y + sample * filters * pixels + top
+            for f in 0..<filters {
+                ReLU.mask(band + f * pixels, by: out + f * pixels, count: width, into: masked + f * width)
+            }
+            return (UnsafePointer(masked), width)
+        }
+    }
+
+    /// Backward from the output gradient of each band of each sample, which
+    /// `bandGradient(sample, rows, scratch)` returns with its row length: a pointer
+    /// into the output gradient, or into `scratch` (room for one band, [Cout, rows·Wo])
+    /// where it made it. The ReLU fused here masks the gradient that way, and
+    /// `ConvPoolTraining` makes it from the pooled gradient.
+    func backward(input x: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool,
+                  bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
+                      -> (UnsafePointer<Float>, Int)) -> UnsafePointer<Float>? {
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
         let parts = Parallel.partCount(batch)
         scratch(parts: parts)
         for part in 0..<parts {
-            if appliesReLU { scratch[part].gradient.reserve(filters * bandRows * outputShape.width) }
+            scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
             scratch[part].weightGradient.reserve(weight.count)
             if part > 0 { scratch[part].biasGradient.reserve(filters) }
         }
-        let y = UnsafePointer(output.pointer)
         Parallel.run(parts: parts) { part in
             // Each thread sums its samples' weight gradient in its own scratch, added
             // into the parameter afterwards in a fixed order; the first thread sums the
@@ -140,23 +174,12 @@ public final class Conv2D: ReLUFusing {
             let col = scratch[part].columns.pointer
             var first = true
             for sample in Parallel.range(part, of: parts, count: batch) {
-                let dy = outputGradient + sample * filters * pixels
                 let dxSample = dx.map { $0 + sample * inputShape.count }
                 dxSample?.update(repeating: 0, count: inputShape.count)
                 for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
                     let rows = top..<min(top + bandRows, outputShape.height)
                     let width = rows.count * outputShape.width
-                    var band = dy + top * outputShape.width
-                    var ld = pixels
-                    if appliesReLU {
-                        let masked = scratch[part].gradient.pointer
-                        let out = y + sample * filters * pixels + top * outputShape.width
-                        for f in 0..<filters {
-                            ReLU.mask(band + f * pixels, by: out + f * pixels, count: width, into: masked + f * width)
-                        }
-                        band = UnsafePointer(masked)
-                        ld = width
-                    }
+                    let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
                     for f in 0..<filters {
                         dB[f] += FloatLoops.sum(band + f * ld, count: width)
                     }
