@@ -87,8 +87,13 @@ final class ConvPoolTraining {
             for plane in 0..<planes {
                 let target = gradient + plane * convolvedPlane
                 let offset = first + plane * pooledPlane
-                for i in offset..<offset + pooledPlane where y[i] > 0 {
-                    target[Int(argmax[i])] = outputGradient[i]
+                for i in offset..<offset + pooledPlane {
+                    // Stores a zero where the ReLU stops the gradient rather than
+                    // branching on the sign: about half the outputs are zero, so such a
+                    // branch would be mispredicted every other time (the scatter took
+                    // 9% of the cnn-s student's step that way).
+                    let g = outputGradient[i]
+                    target[Int(argmax[i])] = y[i] > 0 ? g : 0
                 }
             }
             return (UnsafePointer(gradient), convolvedPlane)
