@@ -299,7 +299,9 @@ public final class Conv2D: ReLUFusing {
         // would be out of bounds; those are exactly the wrapped pixels zeroed below.
         let first = kj < padding ? padding - kj : 0
         let last = kj > padding ? count - (kj - padding) : count
-        for i in first..<max(first, last) { destination[i] = source[i] }
+        // Through memmove, which glibc runs with the widest vectors the CPU has: a loop
+        // here is compiled for baseline x86-64 and copies 16 bytes at a time.
+        (destination + first).update(from: source + first, count: max(0, last - first))
         wrapFixup(destination, rows: valid.count, kj: kj) { $0.pointee = 0 }
         if !paddingZeroed { for i in 0..<after { destination[count + i] = 0 } }
     }
@@ -340,7 +342,7 @@ public final class Conv2D: ReLUFusing {
                         let count = valid.count * inW
                         let first = kj < padding ? padding - kj : 0
                         let last = kj > padding ? count - (kj - padding) : count
-                        for i in first..<max(first, last) { target[i] += from[i] }
+                        BLAS.add(from + first, into: target + first, count: max(0, last - first))
                         continue
                     }
                     let (lo, hi) = validColumns(kj: kj)
