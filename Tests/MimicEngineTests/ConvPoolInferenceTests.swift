@@ -25,12 +25,17 @@ import MimicEngine
         Case(spec: "conv6-pool-conv16-pool", channels: 1, height: 128, width: 100),
     ]
 
-    /// Logits of inference (fused) or of the layer-by-layer path that training uses
-    /// (the same values for a network without dropout).
+    /// Logits of inference (fused), or of the layers called one after the other in
+    /// training mode (the same values for a network without dropout).
     static func logits(_ network: Network, input: [Float], batch: Int, training: Bool) -> [Float] {
         input.withUnsafeBufferPointer {
-            Array(UnsafeBufferPointer(start: network.forward($0.baseAddress!, batch: batch, training: training),
-                                      count: batch * network.classes))
+            guard training else {
+                return Array(UnsafeBufferPointer(start: network.forward($0.baseAddress!, batch: batch, training: false),
+                                                 count: batch * network.classes))
+            }
+            var y = UnsafePointer($0.baseAddress!)
+            for layer in network.layers { y = layer.forward(y, batch: batch, training: true) }
+            return Array(UnsafeBufferPointer(start: y, count: batch * network.classes))
         }
     }
 

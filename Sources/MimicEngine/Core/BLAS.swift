@@ -25,6 +25,16 @@ public enum BLAS {
             beta, c, Int32(ldc))
     }
 
+    /// y += x over `count` floats, on the calling thread. Through OpenBLAS for its
+    /// run-time choice of kernel (AVX-512 where the CPU has it): the engine's own loops
+    /// are compiled for baseline x86-64, 16 bytes at a time.
+    @inline(__always)
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        Parallel.prepare()
+        cblas_saxpy(Int32(count), 1, x, 1, y, 1)
+    }
+
     /// Below this many FLOPs per thread a product stays on one thread: it then takes a
     /// few tens of microseconds, about what handing half of it to another thread costs
     /// (128x10x1024, the last layer's product, is one such).

@@ -40,6 +40,7 @@ public final class Conv2D: ReLUFusing {
         let columns = FloatBuffer()
         /// The output gradient of one band, masked by the fused ReLU.
         let gradient = FloatBuffer()
+        /// This thread's sum of the weight gradient, transposed: [K, Cout].
         let weightGradient = FloatBuffer()
         let biasGradient = FloatBuffer()
     }
@@ -77,7 +78,7 @@ public final class Conv2D: ReLUFusing {
     private func scratch(parts: Int) {
         while scratch.count < parts { scratch.append(Scratch()) }
         for part in 0..<parts {
-            scratch[part].columns.reserve(patch * bandRows * outputShape.width)
+            scratch[part].columns.reserve(columnCount)
         }
     }
 
@@ -87,84 +88,110 @@ public final class Conv2D: ReLUFusing {
         let parts = Parallel.partCount(batch)
         scratch(parts: parts)
         Parallel.run(parts: parts) { part in
-            let col = scratch[part].columns.pointer
             for sample in Parallel.range(part, of: parts, count: batch) {
-                let x = input + sample * inputShape.count
-                let out = y + sample * filters * pixels
-                for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
-                    let rows = top..<min(top + bandRows, outputShape.height)
-                    let width = rows.count * outputShape.width
-                    let first = top * outputShape.width
-                    im2col(x, rows: rows, into: col)
-                    // Starting from the bias and accumulating (beta 1) spares OpenBLAS
-                    // its pass that zeroes C, and us the pass that adds the bias.
-                    for f in 0..<filters {
-                        let b = bias.value[f]
-                        let line = out + f * pixels + first
-                        for p in 0..<width { line[p] = b }
-                    }
-                    BLAS.gemm(m: filters, n: width, k: patch,
-                              a: weight.value, lda: patch, b: col, ldb: width,
-                              beta: 1, c: out + first, ldc: pixels)
-                    if appliesReLU {
-                        for f in 0..<filters {
-                            let line = out + f * pixels + first
-                            for p in 0..<width { line[p] = max(line[p], 0) }
-                        }
-                    }
-                }
+                forward(sample: input + sample * inputShape.count, into: y + sample * filters * pixels,
+                        columns: scratch[part].columns.pointer, rectify: appliesReLU)
             }
         }
         return UnsafePointer(y)
     }
 
+    /// One sample's output [Cout, Ho·Wo], band by band through `columns` (room for
+    /// `columnCount` floats), rectified when `rectify`.
+    func forward(sample x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                 columns col: UnsafeMutablePointer<Float>, rectify: Bool) {
+        for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
+            let rows = top..<min(top + bandRows, outputShape.height)
+            let width = rows.count * outputShape.width
+            let first = top * outputShape.width
+            im2col(x, rows: rows, into: col)
+            // Starting from the bias and accumulating (beta 1) spares OpenBLAS
+            // its pass that zeroes C, and us the pass that adds the bias.
+            for f in 0..<filters {
+                let b = bias.value[f]
+                let line = out + f * pixels + first
+                for p in 0..<width { line[p] = b }
+            }
+            BLAS.gemm(m: filters, n: width, k: patch,
+                      a: weight.value, lda: patch, b: col, ldb: width,
+                      beta: 1, c: out + first, ldc: pixels)
+            if rectify {
+                for f in 0..<filters {
+                    let line = out + f * pixels + first
+                    for p in 0..<width { line[p] = max(line[p], 0) }
+                }
+            }
+        }
+    }
+
+    /// Floats of one thread's columns: one band of rows.
+    var columnCount: Int { patch * bandRows * outputShape.width }
+
+    /// Whether a sample's output is made in one band, so `forward(sample:...)` and
+    /// `backward(...bandGradient:)` see the whole sample at once.
+    var isOneBand: Bool { bandRows >= outputShape.height }
+
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        let y = UnsafePointer(output.pointer)
+        let rectified = appliesReLU
+        return backward(input: x, batch: batch, needsInputGradient: needsInputGradient) { sample, rows, masked in
+            let top = rows.lowerBound * outputShape.width
+            let band = outputGradient + sample * filters * pixels + top
+            guard rectified else { return (band, pixels) }
+            let width = rows.count * outputShape.width
+            let out = y + sample * filters * pixels + top
+            for f in 0..<filters {
+                ReLU.mask(band + f * pixels, by: out + f * pixels, count: width, into: masked + f * width)
+            }
+            return (UnsafePointer(masked), width)
+        }
+    }
+
+    /// Backward from the output gradient of each band of each sample, which
+    /// `bandGradient(sample, rows, scratch)` returns with its row length: a pointer
+    /// into the output gradient, or into `scratch` (room for one band, [Cout, rows·Wo])
+    /// where it made it. The ReLU fused here masks the gradient that way, and
+    /// `ConvPoolTraining` makes it from the pooled gradient.
+    func backward(input x: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool,
+                  bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
+                      -> (UnsafePointer<Float>, Int)) -> UnsafePointer<Float>? {
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
         let parts = Parallel.partCount(batch)
         scratch(parts: parts)
         for part in 0..<parts {
-            if appliesReLU { scratch[part].gradient.reserve(filters * bandRows * outputShape.width) }
-            if part > 0 {
-                scratch[part].weightGradient.reserve(weight.count)
-                scratch[part].biasGradient.reserve(filters)
-            }
+            scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
+            scratch[part].weightGradient.reserve(weight.count)
+            if part > 0 { scratch[part].biasGradient.reserve(filters) }
         }
-        let y = UnsafePointer(output.pointer)
         Parallel.run(parts: parts) { part in
-            // The first thread sums straight into the parameters; the others into their
-            // own scratch, added in afterwards in a fixed order.
-            let dW = part == 0 ? weight.gradient : scratch[part].weightGradient.pointer
+            // Each thread sums its samples' weight gradient in its own scratch, added
+            // into the parameter afterwards in a fixed order; the first thread sums the
+            // bias gradient straight into the parameter.
+            let dWT = scratch[part].weightGradient.pointer
             let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
             dB.update(repeating: 0, count: filters)
             let col = scratch[part].columns.pointer
             var first = true
             for sample in Parallel.range(part, of: parts, count: batch) {
-                let dy = outputGradient + sample * filters * pixels
                 let dxSample = dx.map { $0 + sample * inputShape.count }
                 dxSample?.update(repeating: 0, count: inputShape.count)
                 for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
                     let rows = top..<min(top + bandRows, outputShape.height)
                     let width = rows.count * outputShape.width
-                    var band = dy + top * outputShape.width
-                    var ld = pixels
-                    if appliesReLU {
-                        let masked = scratch[part].gradient.pointer
-                        let out = y + sample * filters * pixels + top * outputShape.width
-                        for f in 0..<filters {
-                            ReLU.mask(band + f * pixels, by: out + f * pixels, count: width, into: masked + f * width)
-                        }
-                        band = UnsafePointer(masked)
-                        ld = width
-                    }
+                    let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
                     for f in 0..<filters {
                         dB[f] += FloatLoops.sum(band + f * ld, count: width)
                     }
                     im2col(x + sample * inputShape.count, rows: rows, into: col)
-                    // dW (+)= dY · colsᵀ
-                    BLAS.gemm(transposeB: true, m: filters, n: patch, k: width,
-                              a: band, lda: ld, b: col, ldb: width,
-                              beta: first ? 0 : 1, c: dW, ldc: patch)
+                    // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
+                    // same dot products, but OpenBLAS's SkylakeX kernels run this
+                    // orientation faster (one thread, best of 15: cnn-s's second
+                    // convolution 32x144 from 196 pixels 67 GFLOPS, 144x32 85; its
+                    // first 16x9 89, 9x16 138; cnn-l's second 96 against 110).
+                    BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
+                              a: col, lda: width, b: band, ldb: ld,
+                              beta: first ? 0 : 1, c: dWT, ldc: filters)
                     first = false
                     guard let dxSample else { continue }
                     // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
@@ -174,11 +201,18 @@ public final class Conv2D: ReLUFusing {
                     col2im(col, rows: rows, into: dxSample)
                 }
             }
-            if first { dW.update(repeating: 0, count: weight.count) }
+            if first { dWT.update(repeating: 0, count: weight.count) }
+        }
+        for f in 0..<filters {
+            let row = weight.gradient + f * patch
+            for k in 0..<patch { row[k] = scratch[0].weightGradient.pointer[k * filters + f] }
+            for part in 1..<max(parts, 1) {
+                let dWT = scratch[part].weightGradient.pointer
+                for k in 0..<patch { row[k] += dWT[k * filters + f] }
+            }
         }
         for part in 1..<max(parts, 1) {
-            let dW = scratch[part].weightGradient.pointer, dB = scratch[part].biasGradient.pointer
-            for i in 0..<weight.count { weight.gradient[i] += dW[i] }
+            let dB = scratch[part].biasGradient.pointer
             for f in 0..<filters { bias.gradient[f] += dB[f] }
         }
         return dx.map { UnsafePointer($0) }
@@ -265,7 +299,9 @@ public final class Conv2D: ReLUFusing {
         // would be out of bounds; those are exactly the wrapped pixels zeroed below.
         let first = kj < padding ? padding - kj : 0
         let last = kj > padding ? count - (kj - padding) : count
-        for i in first..<max(first, last) { destination[i] = source[i] }
+        // Through memmove, which glibc runs with the widest vectors the CPU has: a loop
+        // here is compiled for baseline x86-64 and copies 16 bytes at a time.
+        (destination + first).update(from: source + first, count: max(0, last - first))
         wrapFixup(destination, rows: valid.count, kj: kj) { $0.pointee = 0 }
         if !paddingZeroed { for i in 0..<after { destination[count + i] = 0 } }
     }
@@ -306,7 +342,7 @@ public final class Conv2D: ReLUFusing {
                         let count = valid.count * inW
                         let first = kj < padding ? padding - kj : 0
                         let last = kj > padding ? count - (kj - padding) : count
-                        for i in first..<max(first, last) { target[i] += from[i] }
+                        BLAS.add(from + first, into: target + first, count: max(0, last - first))
                         continue
                     }
                     let (lo, hi) = validColumns(kj: kj)

@@ -87,7 +87,7 @@ public final class MaxPool2D: Layer {
     /// pools took 19% of the time one window at a time, 5% this way. Inference does not
     /// record where the maxima were.
     @inline(__always)
-    private func forward2x2(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+    func forward2x2(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
                             argmax where_: UnsafeMutablePointer<Int32>?) {
         let inW = inputShape.width
         let outW = outputShape.width

@@ -17,7 +17,10 @@ public final class Network {
     private let firstTrainable: Int
     /// What `forward` runs when not training: the layers, but each convolution with
     /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`).
-    private let inferenceSteps: [InferenceStep]
+    private let inferenceSteps: [Step<ConvPoolInference>]
+    /// What `forward` and `backward` run when training, fused likewise (see
+    /// `ConvPoolTraining`), each step with the index of its first layer.
+    private let trainingSteps: [(index: Int, step: Step<ConvPoolTraining>)]
     public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int, random: SeededRandom) throws(SpecError) {
@@ -78,7 +81,8 @@ public final class Network {
             layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
         }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
-        inferenceSteps = InferenceStep.plan(layers)
+        inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init).map(\.step)
+        trainingSteps = Step.plan(layers, fuse: ConvPoolTraining.init)
     }
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
@@ -95,8 +99,11 @@ public final class Network {
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         var activation = input
         if training {
-            for layer in layers {
-                activation = layer.forward(activation, batch: batch, training: true)
+            for (_, step) in trainingSteps {
+                switch step {
+                case .layer(let layer): activation = layer.forward(activation, batch: batch, training: true)
+                case .convPool(let fused): activation = fused.forward(activation, batch: batch)
+                }
             }
             return activation
         }
@@ -112,12 +119,15 @@ public final class Network {
     /// Back-propagates dLoss/dLogits, leaving every parameter's gradient set.
     public func backward(_ logitsGradient: UnsafePointer<Float>, batch: Int) {
         var gradient = logitsGradient
-        var index = layers.count - 1
-        while index >= firstTrainable {
-            guard let next = layers[index].backward(gradient, batch: batch, needsInputGradient: index > firstTrainable)
-            else { break }
+        for (index, step) in trainingSteps.reversed() {
+            guard index >= firstTrainable else { break }
+            let needsInputGradient = index > firstTrainable
+            let next = switch step {
+            case .layer(let layer): layer.backward(gradient, batch: batch, needsInputGradient: needsInputGradient)
+            case .convPool(let fused): fused.backward(gradient, batch: batch, needsInputGradient: needsInputGradient)
+            }
+            guard let next else { break }
             gradient = next
-            index -= 1
         }
     }
 
@@ -130,25 +140,27 @@ public final class Network {
     }
 }
 
-/// One step of inference: a layer, or a convolution, its ReLU and a pool fused.
-private enum InferenceStep {
+/// One step of a pass: a layer, or a convolution, its ReLU and a pool fused.
+private enum Step<Fused> {
     case layer(Layer)
-    case convPool(ConvPoolInference)
+    case convPool(Fused)
 
-    static func plan(_ layers: [Layer]) -> [InferenceStep] {
-        var steps: [InferenceStep] = []
+    /// The layers as steps, each with the index of its first layer: a convolution, its
+    /// fused ReLU and the pool after it become one step wherever `fuse` makes one of them.
+    static func plan(_ layers: [Layer], fuse: (Conv2D, MaxPool2D) -> Fused?) -> [(index: Int, step: Step)] {
+        var steps: [(index: Int, step: Step)] = []
         var index = 0
         while index < layers.count {
             if let conv = layers[index] as? Conv2D {
                 // The ReLU a convolution applies itself stays in the list as a pass-through.
                 let next = index + 1 < layers.count && (layers[index + 1] as? ReLU)?.isFused == true ? index + 2 : index + 1
-                if next < layers.count, let pool = layers[next] as? MaxPool2D, let fused = ConvPoolInference(conv, pool) {
-                    steps.append(.convPool(fused))
+                if next < layers.count, let pool = layers[next] as? MaxPool2D, let fused = fuse(conv, pool) {
+                    steps.append((index, .convPool(fused)))
                     index = next + 1
                     continue
                 }
             }
-            steps.append(.layer(layers[index]))
+            steps.append((index, .layer(layers[index])))
             index += 1
         }
         return steps
