@@ -1,4 +1,5 @@
-/// How the curves pane draws: which metric, which scale, which x-axis, how smooth.
+/// How the curves pane draws: which metric, which scale and y-range, which x-axis,
+/// how smooth.
 public struct ChartSettings: Equatable, Sendable {
     public enum Metric: CaseIterable, Sendable {
         case loss, accuracy, both
@@ -7,6 +8,33 @@ public struct ChartSettings: Equatable, Sendable {
             case .loss: "loss"
             case .accuracy: "accuracy"
             case .both: "loss+acc"
+            }
+        }
+    }
+
+    /// Which values set the y-axis (`ChartRange`).
+    public enum YRange: CaseIterable, Sendable {
+        /// The values worth comparing: test curves and the train curves past their first
+        /// epoch, 5th to 95th percentile, always holding every final test value.
+        case robust
+        /// Every value drawn.
+        case full
+        /// The last third of the x-axis, its y-range fitted robustly to what is there.
+        case end
+        /// As the title says it.
+        var name: String {
+            switch self {
+            case .robust: "y robust"
+            case .full: "y full"
+            case .end: "last third"
+            }
+        }
+
+        var explanation: String {
+            switch self {
+            case .robust: "y-range robust: the test curves and the train curves after their first epoch, spikes left out."
+            case .full: "y-range full: every value drawn, first epochs included."
+            case .end: "Zoomed on the last third of the run, the y-range fitted to it."
             }
         }
     }
@@ -28,6 +56,7 @@ public struct ChartSettings: Equatable, Sendable {
 
     public var metric: Metric = .both
     public var logLoss = false
+    public var yRange: YRange = .full
     public var xAxis: XAxis = .epochs
     public var smoothingIndex = 2
 
@@ -37,6 +66,7 @@ public struct ChartSettings: Equatable, Sendable {
 
     mutating func cycleMetric() { metric = metric.cycled() }
     mutating func cycleXAxis() { xAxis = xAxis.cycled() }
+    mutating func cycleYRange() { yRange = yRange.cycled() }
     mutating func smoothMore() { smoothingIndex = min(smoothingIndex + 1, Self.smoothingSteps.count - 1) }
     mutating func smoothLess() { smoothingIndex = max(smoothingIndex - 1, 0) }
 }
