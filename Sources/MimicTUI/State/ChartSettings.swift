@@ -1,12 +1,18 @@
 /// How the curves pane draws: which metric, which scale and y-range, which x-axis,
 /// how smooth.
 public struct ChartSettings: Equatable, Sendable {
+    /// What the charts show. Loss and accuracy are measured against the true labels
+    /// (every model's test curve; the train curve of a model trained on labels);
+    /// `mimic` is the students' own training objective against the mentor's outputs
+    /// (kd, mse or hard loss, agreement with the mentor), another quantity, so it
+    /// has charts of its own.
     public enum Metric: CaseIterable, Sendable {
-        case loss, accuracy, both
+        case loss, accuracy, mimic, both
         var name: String {
             switch self {
             case .loss: "loss"
             case .accuracy: "accuracy"
+            case .mimic: "mimic"
             case .both: "loss+acc"
             }
         }
@@ -56,7 +62,7 @@ public struct ChartSettings: Equatable, Sendable {
 
     public var metric: Metric = .both
     public var logLoss = false
-    public var yRange: YRange = .full
+    public var yRange: YRange = .robust
     public var xAxis: XAxis = .epochs
     public var smoothingIndex = 2
 
