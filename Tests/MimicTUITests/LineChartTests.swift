@@ -60,6 +60,18 @@ import Testing
         #expect(dots > 40, "the lines are drawn:\n\(grid.text)")
     }
 
+    @Test func marksBeforeAZoomedRangeAreLeftOut() {
+        var chart = LineChart(title: "accuracy")
+        chart.scale = .end
+        chart.series = [.init(points: (0...9).map { (Double($0), 0.5 + Double($0) * 0.04) }, style: .text)]
+        chart.marks = [.init(x: 5.5, style: .text), .init(x: 8, style: .text)]
+        var grid = CellGrid(width: 40, height: 10)
+        chart.draw(into: &grid, rect: Rect(x: 0, y: 0, width: 40, height: 10), glyphs: .ascii)
+        let axisRow = grid.text.split(separator: "\n")[8]
+        #expect(axisRow.filter { $0 == "^" }.count == 1, "only the mark at 8 is in 6...9, not the one at 5.5:\n\(grid.text)")
+        #expect(axisRow.firstIndex(of: "^")! > axisRow.firstIndex(of: "+")!, "right of the axis corner")
+    }
+
     @Test func tickLabelsTellNeighboursApartOnANarrowRange() {
         #expect(Formatting.tick(0.8643) == "0.86")
         #expect(Formatting.tick(0.8643, width: 5, step: 0.002) == "0.864")

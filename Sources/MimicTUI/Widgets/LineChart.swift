@@ -216,7 +216,8 @@ struct LineChart {
             let label = Formatting.tick(logY ? pow(10, value) : value, width: Self.axisWidth - 1, step: logY ? nil : step)
             grid.write(TextWrap.padLeft(label, Self.axisWidth - 1), x: rect.x, y: plot.y + row, style: .axis)
         }
-        for mark in marks {
+        // A zoomed x-range leaves earlier marks out: drawn anyway, they landed on the y labels.
+        for mark in marks where (xLow...xHigh).contains(mark.x) {
             let column = dotX(mark.x) / 2
             grid.put(glyphs.parityMark, x: plot.x + column, y: plot.maxY, style: mark.style)
         }
