@@ -72,6 +72,20 @@ import Testing
         #expect(axisRow.firstIndex(of: "^")! > axisRow.firstIndex(of: "+")!, "right of the axis corner")
     }
 
+    /// A fitted range puts a rising curve's last values in the top right corner, where
+    /// the title hid them; the title moves to the bottom corner when that one is freer.
+    @Test func theTitleTakesTheRightCornerTheCurvesLeaveFree() {
+        func titleRow(rising: Bool) -> Int? {
+            var chart = LineChart(title: "accuracy")
+            chart.series = [.init(points: (0...9).map { (Double($0), rising ? Double($0) : 9 - Double($0)) }, style: .text)]
+            var grid = CellGrid(width: 40, height: 10)
+            chart.draw(into: &grid, rect: Rect(x: 0, y: 0, width: 40, height: 10), glyphs: .ascii)
+            return grid.text.split(separator: "\n").firstIndex { $0.contains("accuracy") }
+        }
+        #expect(titleRow(rising: true) == 7, "bottom row of the plot")
+        #expect(titleRow(rising: false) == 0)
+    }
+
     @Test func tickLabelsTellNeighboursApartOnANarrowRange() {
         #expect(Formatting.tick(0.8643) == "0.86")
         #expect(Formatting.tick(0.8643, width: 5, step: 0.002) == "0.864")

@@ -145,6 +145,16 @@ struct LineChart {
         return ((a.x + enter * dx, a.y + enter * dy), (a.x + leave * dx, a.y + leave * dy))
     }
 
+    /// The row of the plot for a title `width` wide at the right: the top, or the bottom
+    /// when fewer cells there have dots.
+    static func titleRow(_ canvas: BrailleCanvas, width: Int) -> Int {
+        func used(_ row: Int) -> Int {
+            (max(0, canvas.columns - width)..<canvas.columns).filter { canvas.isUsed(column: $0, row: row) }.count
+        }
+        let bottom = canvas.rows - 1
+        return bottom > 0 && used(bottom) < used(0) ? bottom : 0
+    }
+
     /// Where the dots go in `rect`: right of the y labels, above the x-axis and its labels.
     static func plot(in rect: Rect) -> Rect {
         Rect(x: rect.x + axisWidth, y: rect.y, width: rect.width - axisWidth, height: rect.height - (rect.height >= 5 ? 2 : 1))
@@ -204,8 +214,11 @@ struct LineChart {
             }
         }
         canvas.draw(into: &grid, x: plot.x, y: plot.y, glyphs: glyphs)
-        // The title goes over the lines: naming the chart matters more than two dots.
-        grid.write(glyphs.displayable(title), x: plot.maxX - title.count, y: plot.y, style: .dim, limit: plot.maxX)
+        // The title goes over the lines, in the right-hand corner they cross less: a
+        // range fitted to the values puts the last ones in a corner (accuracy at the top),
+        // and the end of the curves is what the chart is for.
+        grid.write(glyphs.displayable(title), x: plot.maxX - title.count,
+                   y: plot.y + Self.titleRow(canvas, width: title.count), style: .dim, limit: plot.maxX)
 
         // Y ticks: top, middle and bottom.
         let yTicks = plot.height >= 3 ? [0, plot.height / 2, plot.height - 1] : [0, plot.height - 1]
