@@ -76,6 +76,14 @@ extension CurvesRangeTests {
         Snapshot.check(text, named: "fashion-mnist-mimic-80x24")
     }
 
+    @Test func theMimicViewSaysWhatItWillShowBeforeAStudentTrains() {
+        var state = Scene.state(width: 80, height: 24, events: 10)
+        #expect(state.run?.curves.map(\.id.role) == [.mentor], "the mentor is training")
+        for _ in 0..<3 { _ = DashboardReducer.reduce(&state, .key(.character("m"))) }
+        let text = unicode.render(state).text
+        #expect(text.contains("The students' training loss against the") && text.contains("once the first student trains"), "\(text)")
+    }
+
     @Test func theYKeyCyclesTheRangeAndTheTitleSaysWhichIsShown() {
         var state = FashionMNISTRun.state(width: 80, height: 24)
         var seen: [ChartSettings.YRange] = [state.chart.yRange]
