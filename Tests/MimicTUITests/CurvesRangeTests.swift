@@ -84,6 +84,17 @@ extension CurvesRangeTests {
         #expect(text.contains("The students' training loss against the") && text.contains("once the first student trains"), "\(text)")
     }
 
+    @Test func theStatusLinePointsToTheMimicViewWhenTheStudentsStart() {
+        // The engine's own events of a real (synthetic) run, through the annotation.
+        var state = Scene.idle()
+        _ = DashboardReducer.reduce(&state, .key(.character(" ")))
+        for event in RecordedRun.events {
+            _ = DashboardReducer.reduce(&state, .engine(event))
+            if case .annotated = event { break }
+        }
+        #expect(state.status?.hasSuffix("; m shows the students' mimic loss as they train.") == true, "\(state.status ?? "")")
+    }
+
     @Test func theYKeyCyclesTheRangeAndTheTitleSaysWhichIsShown() {
         var state = FashionMNISTRun.state(width: 80, height: 24)
         var seen: [ChartSettings.YRange] = [state.chart.yRange]
