@@ -92,7 +92,10 @@ extension CurvesRangeTests {
             _ = DashboardReducer.reduce(&state, .engine(event))
             if case .annotated = event { break }
         }
-        #expect(state.status?.hasSuffix("; m shows the students' mimic loss as they train.") == true, "\(state.status ?? "")")
+        let status = state.status ?? ""
+        #expect(status.hasPrefix("Mentor annotated ") && status.hasSuffix("; m shows the students' mimic loss."), "\(status)")
+        let footer = DashboardRenderer(glyphs: .unicode).render(state).text.split(separator: "\n").last!
+        #expect(footer.contains("m shows the students' mimic loss."), "whole at 80 columns: \(footer)")
     }
 
     @Test func theYKeyCyclesTheRangeAndTheTitleSaysWhichIsShown() {

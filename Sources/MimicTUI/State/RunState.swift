@@ -70,8 +70,9 @@ public struct RunState: Sendable {
         case let .annotated(samples, seconds):
             // A student's training loss is on charts of its own, so its curves show on
             // the loss and accuracy charts only from its first epoch's test: say where to look.
-            return "The mentor annotated \(Formatting.count(samples)) unlabeled samples in \(Formatting.duration(seconds)); "
-                + "m shows the students' mimic loss as they train."
+            // Short enough for an 80-column footer.
+            return "Mentor annotated \(Formatting.count(samples)) samples in \(Formatting.duration(seconds)); "
+                + "m shows the students' mimic loss."
         case .modelFinished(let result):
             finish(result)
             if case .diverged(let message) = result.status { return message }
