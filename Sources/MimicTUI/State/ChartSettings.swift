@@ -36,11 +36,12 @@ public struct ChartSettings: Equatable, Sendable {
             }
         }
 
+        /// For the status line; short enough for an 80-column footer.
         var explanation: String {
             switch self {
-            case .robust: "y-range robust: the test curves and the train curves after their first epoch, spikes left out."
-            case .full: "y-range full: every value drawn, first epochs included."
-            case .end: "Zoomed on the last third of the run, the y-range fitted to it."
+            case .robust: "y robust: test curves and train curves after epoch 1; spikes left out."
+            case .full: "y full: every value drawn, first epochs included."
+            case .end: "Last third: the end of the run zoomed, y fitted to it."
             }
         }
     }
