@@ -73,6 +73,7 @@ extension CurvesRangeTests {
         let text = unicode.render(state).text
         #expect(text.contains("1 Curves · mimic · y robust") && text.contains("kd train loss (T=4)")
                 && text.contains("agreement with mentor"))
+        #expect(text.contains("│ s1 cnn-s s2 mlp-256") && !text.contains("mentor cnn-l s1"), "the legend names the students only")
         Snapshot.check(text, named: "fashion-mnist-mimic-80x24")
     }
 

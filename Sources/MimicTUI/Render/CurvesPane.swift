@@ -117,12 +117,14 @@ enum CurvesPane {
         var x = rect.x + 1
         // The run on screen by name and spec; past runs as "#id model", dim unless chosen.
         var entries: [(text: String, style: CellStyle)] = []
-        for curves in state.run?.curves ?? [] {
+        // The mimic view draws the run's students only: the legend names what is drawn.
+        let mimic = state.chart.metric == .mimic
+        for curves in state.run?.curves ?? [] where !mimic || curves.id.role == .student {
             let name = shortName(curves.id) + " " + curves.id.spec
             let style = state.isHighlighted(curves.id) ? CellStyle.series(for: curves.id) : .dim
             entries.append((state.isSelected(curves.id) ? "[\(name)]" : name, style))
         }
-        for (id, past) in state.loadedOverlays {
+        for (id, past) in state.loadedOverlays where !mimic {
             for curves in past.curves {
                 let name = "#\(id) \(shortName(curves.id))"
                 let selected = state.isSelected(curves.id, overlay: id)
