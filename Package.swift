@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "MimicTUITests",
             dependencies: ["MimicTUI", "MimicEngine", "MimicStore", "MimicSweep", "MimicChildProcess", "MimicTestSupport"],
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "Fixtures"]
         ),
         .testTarget(
             name: "MimicStoreTests",

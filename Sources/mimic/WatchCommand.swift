@@ -13,7 +13,8 @@ struct WatchCommand: ParsableCommand {
             still running, such as a 'mimic train --detach'): its curves, comparison
             and progress, a few times a second. Space asks the training process to
             pause or resume, S to stop; the header shows when it did. Nothing else
-            changes the run, and quitting (q or Ctrl-C) never stops the training.
+            changes the run, and quitting (q or Ctrl-C) never stops the training;
+            a run left paused stays paused, and watch says on leaving how to resume it.
             A run that has ended opens read-only with its final curves and table.
             --sweep opens on a sweep's grid and chart instead, live as its trainings
             finish, and follows each of its trainings as it starts (w shows the

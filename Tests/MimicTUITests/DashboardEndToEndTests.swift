@@ -113,7 +113,8 @@ import Testing
     }
 
     /// `mimic watch` on a `train --detach`: it shows the run, Space pauses and resumes
-    /// the training process, q leaves it training, and S in a second watcher stops it.
+    /// the training process, q leaves it paused and says how to resume it, Space in a
+    /// second watcher resumes it, and S there stops it.
     @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"),
           .enabled(if: binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
     func watchFollowsADetachedTrainingAndControlsIt() throws {
@@ -124,7 +125,7 @@ import Testing
         let store = "--store \(Self.shellQuoted(storePath))"
         let command = "\(mimic) train --detach \(store) --data \(Self.shellQuoted(data)) --mentor fc32 --student fc16 "
             + "--labeled 0.2 --epochs 5000 --student-epochs 1 --batch 8 --threads 1 > /dev/null && "
-            + "\(mimic) watch \(store); echo \"FIRST=$?\"; \(mimic) watch \(store); " + Self.afterExit
+            + "\(mimic) watch \(store); echo \"FIRST=$?\"; sleep 2; \(mimic) watch \(store); " + Self.afterExit
         let terminal = try Terminal(tmux: Self.tmux!, width: 80, height: 24, command: command)
         var trainer: Int32?
         defer {
@@ -151,13 +152,27 @@ import Testing
         let resumedAt = try reader.run(1).pausedAt
         #expect(resumed && resumedAt == nil, "the trainer did not resume")
 
+        // Paused again and left: the run stays paused, and the terminal says what resumes it.
+        try terminal.press("Space")
+        let (pausedAgain, pausedAgainScreen) = terminal.wait(seconds: 10) { $0.contains("paused (mentor)") }
+        #expect(pausedAgain, "the second pause did not show:\n\(pausedAgainScreen)")
         try terminal.press("q")
-        let (second, secondScreen) = terminal.wait(seconds: 15) { $0.contains("FIRST=0") || $0.contains("watching run 1") && !$0.contains("paused") }
-        #expect(second, "watch did not quit:\n\(secondScreen)")
+        let (first, firstScreen) = terminal.wait(seconds: 15) { $0.contains("FIRST=0") }
+        #expect(first, "watch did not quit:\n\(firstScreen)")
+        #expect(firstScreen.contains("Run 1 stays paused; resume it with 'mimic watch 1' and Space"),
+                "no word on the paused run:\n\(firstScreen)")
+        let stillPaused = try reader.metrics(ofRun: 1).count
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try reader.metrics(ofRun: 1).count == stillPaused && reader.run(1).pausedAt != nil, "quitting left it paused")
+        let (second, secondScreen) = terminal.wait(seconds: 15) { $0.contains("watching run 1") && $0.contains("paused") }
+        #expect(second, "the second watch did not show the paused run:\n\(secondScreen)")
+        try terminal.press("Space")
+        let (resumedAgain, _) = terminal.wait(seconds: 10) { !$0.contains("paused") && $0.contains("mentor") }
+        #expect(resumedAgain, "the second watcher did not resume the run")
         let afterQuit = try reader.metrics(ofRun: 1).count
         let goesOn = terminal.wait(seconds: 10) { _ in ((try? reader.metrics(ofRun: 1).count) ?? 0) > afterQuit }.0
         let statusAfterQuit = try reader.run(1).status
-        #expect(goesOn && statusAfterQuit == .running, "quitting watch stopped the training")
+        #expect(goesOn && statusAfterQuit == .running, "the training did not go on")
 
         try terminal.press("S")
         let (stopped, stoppedScreen) = terminal.wait(seconds: 20) { $0.contains("looking back at run 1") && $0.contains("stopped") }

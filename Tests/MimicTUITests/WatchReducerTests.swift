@@ -36,6 +36,34 @@ import Testing
         #expect(state.run?.status == .running)
     }
 
+    /// Quitting leaves a paused run paused; what resumes it is said once the terminal is
+    /// back. `mimic resume` refuses a run whose process is alive, so it is not the way.
+    @Test func quittingWhileTheRunIsPausedSaysHowToResumeIt() {
+        var state = Scene.watching(width: 80, height: 24, events: 10)
+        #expect(state.farewell == nil, "a running run goes on: nothing to say")
+        press(.character(" "), in: &state)
+        #expect(state.farewell == "Run 3 was asked to pause and stays paused once it has; resume it with "
+                + "'mimic watch 3' and Space, or stop it there with S ('mimic resume 3' refuses a run whose process is still alive).")
+        _ = DashboardReducer.reduce(&state, .engine(.paused))
+        let paused = "Run 3 stays paused; resume it with 'mimic watch 3' and Space, or stop it there with S "
+            + "('mimic resume 3' refuses a run whose process is still alive)."
+        #expect(state.farewell == paused)
+        press(.character(" "), in: &state)
+        #expect(state.farewell == "Run 3 was asked to resume; its process takes the request within a second.")
+        _ = DashboardReducer.reduce(&state, .engine(.resumed))
+        #expect(state.farewell == nil)
+        // Paused from another watcher: this one never asked, and still says so.
+        _ = DashboardReducer.reduce(&state, .engine(.paused))
+        #expect(press(.character("q"), in: &state) == [.quit])
+        #expect(state.farewell == paused)
+        // A run that ended paused (its process killed) is no longer waiting for anyone.
+        _ = DashboardReducer.reduce(&state, .watchedStatus(.interrupted, wallSeconds: nil))
+        #expect(state.farewell == nil)
+        var local = Scene.state(width: 80, height: 24, events: 10)
+        press(.character(" "), in: &local)
+        #expect(local.run?.status == .paused && local.farewell == nil, "a run trained here stops when the dashboard quits")
+    }
+
     @Test func aRequestThatDoesNotReachTheStoreSaysWhy() {
         var state = Scene.watching(width: 80, height: 24, events: 10)
         press(.character(" "), in: &state)

@@ -4,7 +4,7 @@ public enum DashboardAction: Equatable, Sendable {
     case nextPane, previousPane, focus(Pane)
     case toggleRun, stopRun, quit, showHelp, cycleTheme, loadProtocol
     case up, down, left, right, activate, cancel
-    case cycleMetric, toggleLogScale, cycleXAxis, smoothMore, smoothLess
+    case cycleMetric, toggleLogScale, cycleXAxis, cycleYRange, smoothMore, smoothLess
     case pickPreset, addStudent, removeStudent, moveStudentUp, moveStudentDown, toggleBaselines
     case reverseSort
     case toggleSweep, cycleYAxis, cycleHeldValues

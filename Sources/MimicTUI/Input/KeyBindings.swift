@@ -52,11 +52,13 @@ public enum KeyBindings {
                 KeyBinding(pairs: [(.up, .up), (c("k"), .up), (.down, .down), (c("j"), .down)],
                            label: "↑↓ j/k", "highlight the previous / next model", footer: "model"),
                 KeyBinding([.escape], .cancel, "clear the highlight"),
-                KeyBinding([c("m")], .cycleMetric, "loss / accuracy / both", footer: "metric"),
-                KeyBinding([c("g")], .toggleLogScale, "linear / log loss scale", footer: "log"),
+                KeyBinding([c("m")], .cycleMetric, "loss / accuracy / students' mimic loss / both", footer: "metric"),
+                // g and +/- have no footer: at 80 columns it would push Space off the line.
+                KeyBinding([c("y")], .cycleYRange, "y-range: robust / full / last third zoomed", footer: "range"),
+                KeyBinding([c("g")], .toggleLogScale, "linear / log loss scale"),
                 KeyBinding([c("x")], .cycleXAxis, "x-axis: epochs / samples / time", footer: "x-axis"),
                 KeyBinding(pairs: [(c("+"), .smoothMore), (c("="), .smoothMore), (c("-"), .smoothLess)],
-                           label: "+/-", "more / less smoothing (EMA)", footer: "smooth"),
+                           label: "+/-", "more / less smoothing (EMA)"),
             ]
         case .pane(.architectures):
             [

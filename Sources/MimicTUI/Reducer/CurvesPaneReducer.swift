@@ -19,6 +19,9 @@ enum CurvesPaneReducer {
         case .cycleMetric: state.chart.cycleMetric()
         case .toggleLogScale: state.chart.logLoss.toggle()
         case .cycleXAxis: state.chart.cycleXAxis()
+        case .cycleYRange:
+            state.chart.cycleYRange()
+            state.status = state.chart.yRange.explanation
         case .smoothMore: state.chart.smoothMore()
         case .smoothLess: state.chart.smoothLess()
         default: break

@@ -62,5 +62,6 @@ public enum DashboardReducer {
         state.run = run
         // A watched run's model sizes come from its recorded plan, not a loaded data set.
         if case .runStarted = event, state.mode.isWatching { state.refreshArchitectures() }
+        if state.mode.isWatching { WatchedRunReducer.recorded(event, &state) }
     }
 }

@@ -32,12 +32,14 @@ enum WatchedRunReducer {
         switch run.status {
         case .paused:
             state.status = "Asked run \(watched.id) to resume."
+            state.askedWatchedRun = .resume
             return [.resumeRun]
         case .stopping:
             state.status = "Run \(watched.id) is stopping after the current step."
             return []
         case .starting, .running, .finished:
             state.status = "Asked run \(watched.id) to pause; it pauses after the current step."
+            state.askedWatchedRun = .pause
             return [.pauseRun]
         }
     }
@@ -48,6 +50,7 @@ enum WatchedRunReducer {
             return []
         }
         state.run?.status = .stopping
+        state.askedWatchedRun = .stop
         state.status = "Asked run \(watched.id) to stop; it stops after the current step and keeps what is done."
         return [.stopRun]
     }
@@ -59,6 +62,34 @@ enum WatchedRunReducer {
     }
 
     static func interrupt(_ state: inout DashboardState) -> [DashboardEffect] { quit(&state) }
+
+    /// What to tell the user once watching ends and the terminal is back, when the run
+    /// goes on paused with nobody watching it. A paused run's process is alive and
+    /// waiting, so `mimic resume`, which continues runs whose process ended, refuses
+    /// it; a watcher's Space is what resumes it.
+    static func farewell(_ state: DashboardState) -> String? {
+        guard let watched = state.watchedRun, watched.isTraining, let run = state.run, run.isActive else { return nil }
+        let howToResume = "resume it with 'mimic watch \(watched.id)' and Space, or stop it there with S "
+            + "('mimic resume \(watched.id)' refuses a run whose process is still alive)."
+        switch (run.status, state.askedWatchedRun) {
+        case (.paused, .resume?):
+            return "Run \(watched.id) was asked to resume; its process takes the request within a second."
+        case (.paused, _):
+            return "Run \(watched.id) stays paused; " + howToResume
+        case (.running, .pause?), (.starting, .pause?):
+            return "Run \(watched.id) was asked to pause and stays paused once it has; " + howToResume
+        default:
+            return nil
+        }
+    }
+
+    /// The watched process recorded a pause or a resume: what was asked of it is done.
+    static func recorded(_ event: TrainingEvent, _ state: inout DashboardState) {
+        switch (event, state.askedWatchedRun) {
+        case (.paused, .pause?), (.resumed, .resume?): state.askedWatchedRun = nil
+        default: break
+        }
+    }
 
     /// The watched run's status as the store has it. A run whose process died never
     /// sends its end, so this ends it on screen; a run that ended gets its real length.

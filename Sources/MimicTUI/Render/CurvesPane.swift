@@ -2,18 +2,36 @@ import MimicEngine
 
 /// Loss and accuracy over training for every model of the run: test solid, train
 /// dotted and smoothed, the mentor's final test value as a reference line, and a mark
-/// where each student reached the mentor's accuracy.
+/// where each student reached the mentor's accuracy. Loss and accuracy are measured on
+/// the true labels; a student's training objective, measured against the mentor's
+/// outputs, is another quantity and has a view of its own (`mimic`).
 enum CurvesPane {
-    static func title(_ chart: ChartSettings, glyphs: GlyphSet) -> String {
-        var parts = ["1 Curves", chart.metric.name, chart.xAxis.name]
+    /// What one chart plots.
+    enum Quantity {
+        /// Cross-entropy and accuracy on the true labels.
+        case loss, accuracy
+        /// A student's training loss against the mentor's outputs (kd, mse or hard), and
+        /// its agreement with the mentor's predictions on the unlabeled pool.
+        case mimicLoss, agreement
+    }
+
+    /// The pane's title for a box `width` columns wide: the metric and the y-range
+    /// always; the x-axis and smoothing while there is room.
+    static func title(_ chart: ChartSettings, glyphs: GlyphSet, width: Int = .max) -> String {
+        var parts = ["1 Curves", chart.metric.name, chart.yRange.name]
         if chart.logLoss && chart.metric != .accuracy { parts.append("log") }
+        let required = parts.count
+        parts.append(chart.xAxis.name)
         if chart.smoothing > 0 { parts.append("EMA " + Formatting.plain(chart.smoothing)) }
-        return parts.joined(separator: " \(glyphs.middleDot) ")
+        let separator = " \(glyphs.middleDot) "
+        // The frame's corners and the title's two spaces or brackets.
+        while parts.count > required, parts.joined(separator: separator).count > width - 4 { parts.removeLast() }
+        return parts.joined(separator: separator)
     }
 
     static func draw(_ state: DashboardState, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
-        let inside = BoxFrame.draw(rect, title: title(state.chart, glyphs: glyphs), focused: state.focus == .curves,
-                                   glyphs: glyphs, into: &grid)
+        let inside = BoxFrame.draw(rect, title: title(state.chart, glyphs: glyphs, width: rect.width),
+                                   focused: state.focus == .curves, glyphs: glyphs, into: &grid)
         guard inside.height > 0 else { return }
         let overlays = state.loadedOverlays
         let run = state.run
@@ -23,14 +41,45 @@ enum CurvesPane {
         }
         let (legendRow, charts) = inside.splitTop(1)
         drawLegend(state, rect: legendRow, glyphs: glyphs, into: &grid)
-        switch state.chart.metric {
-        case .loss: chart(run, state, accuracy: false).draw(into: &grid, rect: charts, glyphs: glyphs)
-        case .accuracy: chart(run, state, accuracy: true).draw(into: &grid, rect: charts, glyphs: glyphs)
-        case .both:
-            let (top, bottom) = charts.splitTop(charts.height / 2)
-            chart(run, state, accuracy: false).draw(into: &grid, rect: top, glyphs: glyphs)
-            chart(run, state, accuracy: true).draw(into: &grid, rect: bottom, glyphs: glyphs)
+        if state.chart.metric == .mimic, !(run?.curves.contains { $0.id.role == .student && !$0.train.isEmpty } ?? false) {
+            drawMessage(mimicPlaceholder(run?.config ?? state.next), in: charts, glyphs: glyphs, into: &grid)
+            return
         }
+        for (quantity, place) in layout(state.chart.metric, in: charts) {
+            chart(run, state, quantity).draw(into: &grid, rect: place, glyphs: glyphs)
+        }
+    }
+
+    /// The charts of `metric` and where each goes in `rect` (the pane's inside below
+    /// the legend).
+    static func layout(_ metric: ChartSettings.Metric, in rect: Rect) -> [(Quantity, Rect)] {
+        let (top, bottom) = rect.splitTop(rect.height / 2)
+        switch metric {
+        case .loss: return [(.loss, rect)]
+        case .accuracy: return [(.accuracy, rect)]
+        case .both: return [(.loss, top), (.accuracy, bottom)]
+        case .mimic: return [(.mimicLoss, top), (.agreement, bottom)]
+        }
+    }
+
+    /// The pane's inside below the legend, for a state's layout.
+    static func chartsRect(_ state: DashboardState) -> Rect {
+        DashboardRenderer.layout(state).curves.inset(by: 1).splitTop(1).rest
+    }
+
+    /// The students' training loss by its name: "kd loss" is KL divergence times T²,
+    /// not the cross-entropy the loss charts show.
+    static func mimicLossName(_ config: ExperimentConfig) -> String {
+        switch config.loss {
+        case .kd: "kd train loss (T=\(Formatting.plain(Double(config.temperature))))"
+        case .mse: "mse train loss"
+        case .hard: "hard train loss"
+        }
+    }
+
+    static func mimicPlaceholder(_ config: ExperimentConfig) -> String {
+        "The students' training loss against the mentor's outputs (\(config.loss) loss) and their agreement with "
+            + "its predictions show here once the first student trains; m shows loss and accuracy on the true labels."
     }
 
     static func placeholder(_ state: DashboardState) -> String {
@@ -68,12 +117,14 @@ enum CurvesPane {
         var x = rect.x + 1
         // The run on screen by name and spec; past runs as "#id model", dim unless chosen.
         var entries: [(text: String, style: CellStyle)] = []
-        for curves in state.run?.curves ?? [] {
+        // The mimic view draws the run's students only: the legend names what is drawn.
+        let mimic = state.chart.metric == .mimic
+        for curves in state.run?.curves ?? [] where !mimic || curves.id.role == .student {
             let name = shortName(curves.id) + " " + curves.id.spec
             let style = state.isHighlighted(curves.id) ? CellStyle.series(for: curves.id) : .dim
             entries.append((state.isSelected(curves.id) ? "[\(name)]" : name, style))
         }
-        for (id, past) in state.loadedOverlays {
+        for (id, past) in state.loadedOverlays where !mimic {
             for curves in past.curves {
                 let name = "#\(id) \(shortName(curves.id))"
                 let selected = state.isSelected(curves.id, overlay: id)
@@ -84,7 +135,7 @@ enum CurvesPane {
             guard x + text.count < rect.maxX else { break }
             x = grid.write(glyphs.displayable(text), x: x, y: rect.y, style: style, limit: rect.maxX) + 1
         }
-        let key = "solid test, dotted train"
+        let key = state.chart.metric == .mimic ? "students' train vs mentor" : "solid test, dotted train"
         if x + key.count + 1 < rect.maxX {
             grid.write(key, x: rect.maxX - key.count - 1, y: rect.y, style: .dim, limit: rect.maxX)
         }
@@ -100,19 +151,39 @@ enum CurvesPane {
         }
     }
 
-    static func chart(_ run: RunState?, _ state: DashboardState, accuracy: Bool) -> LineChart {
+    /// One chart of `quantity`. The robust y-range pools the test curves and the train
+    /// curves after their first epoch (`ChartRange`), and keeps every final test value in.
+    static func chart(_ run: RunState?, _ state: DashboardState, _ quantity: Quantity) -> LineChart {
         let axis = state.chart.xAxis
-        var chart = LineChart(title: accuracy ? "accuracy" : "loss")
-        chart.unitInterval = accuracy
-        chart.logY = !accuracy && state.chart.logLoss
+        let accuracyLike = quantity == .accuracy || quantity == .agreement
+        var chart = LineChart(title: chartTitle(quantity, run?.config ?? state.next))
+        chart.unitInterval = accuracyLike
+        chart.logY = !accuracyLike && state.chart.logLoss
+        chart.scale = state.chart.yRange
         chart.xLabels = axis == .time ? .duration : axis == .samples ? .count : .plain
-        func value(_ point: CurvePoint) -> Double { accuracy ? point.accuracy : point.loss }
+        func value(_ point: CurvePoint) -> Double { accuracyLike ? point.accuracy : point.loss }
+        func train(_ curves: ModelCurves, style: CellStyle, dotted: Bool) -> LineChart.Series {
+            let points = curves.train
+            let smooth = smoothed(points.map(value), weight: state.chart.smoothing)
+            return .init(points: zip(points, smooth).map { ($0.x(axis), $1) }, style: style, dotted: dotted,
+                         countsFrom: ChartRange.convergedStart(epochs: points.map(\.epoch)))
+        }
 
+        if quantity == .mimicLoss || quantity == .agreement {
+            // The students' own objective: nothing else is measured against the mentor's outputs.
+            for curves in run?.curves ?? [] where curves.id.role == .student {
+                let style: CellStyle = state.isHighlighted(curves.id) ? .series(for: curves.id) : .dim
+                chart.series.append(train(curves, style: style, dotted: false))
+                // Train points are taken within epochs: the axis still ends where the epochs do.
+                if let end = curves.test.last?.x(axis) { chart.xReach = max(chart.xReach ?? end, end) }
+            }
+            return chart
+        }
         // Past runs first, test curves only and dim unless chosen: under the run on screen.
         for (id, past) in state.loadedOverlays {
             for curves in past.curves {
                 let style: CellStyle = state.isSelected(curves.id, overlay: id) ? .series(for: curves.id) : .dim
-                chart.series.append(.init(points: curves.test.map { ($0.x(axis), value($0)) }, style: style))
+                chart.series.append(.init(points: curves.test.map { ($0.x(axis), value($0)) }, style: style, keepsLast: true))
             }
         }
         guard let run else { return chart }
@@ -120,13 +191,14 @@ enum CurvesPane {
         let ordered = run.curves.sorted { a, _ in !state.isSelected(a.id) }
         for curves in ordered {
             let style: CellStyle = state.isHighlighted(curves.id) ? .series(for: curves.id) : .dim
-            let train = curves.train
-            let smooth = smoothed(train.map(value), weight: state.chart.smoothing)
-            chart.series.append(.init(points: zip(train, smooth).map { ($0.x(axis), $1) }, style: style, dotted: true))
-            chart.series.append(.init(points: curves.test.map { ($0.x(axis), value($0)) }, style: style))
+            // A student's train curve measures it against the mentor's outputs, not the labels.
+            if curves.id.role != .student {
+                chart.series.append(train(curves, style: style, dotted: true))
+            }
+            chart.series.append(.init(points: curves.test.map { ($0.x(axis), value($0)) }, style: style, keepsLast: true))
         }
         if let target = run.mentorTarget {
-            chart.references.append(.init(y: accuracy ? target.accuracy : target.loss, style: .reference))
+            chart.references.append(.init(y: quantity == .accuracy ? target.accuracy : target.loss, style: .reference))
             for curves in run.curves where curves.id.role != .mentor {
                 if let point = curves.parityPoint(target: target.accuracy) {
                     chart.marks.append(.init(x: point.x(axis), style: .series(for: curves.id)))
@@ -134,5 +206,14 @@ enum CurvesPane {
             }
         }
         return chart
+    }
+
+    static func chartTitle(_ quantity: Quantity, _ config: ExperimentConfig) -> String {
+        switch quantity {
+        case .loss: "loss"
+        case .accuracy: "accuracy"
+        case .mimicLoss: mimicLossName(config)
+        case .agreement: "agreement with mentor"
+        }
     }
 }

@@ -16,11 +16,7 @@ public struct DashboardRenderer: Sendable {
             drawSweepView(state, board: board, into: &grid)
             return grid
         }
-        let planned = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
-        let tableRows = planned + state.loadedOverlays.reduce(0) { $0 + ($1.run.plan?.models.count ?? 0) }
-        let layout = DashboardLayout(width: state.width, height: state.height, tableRows: tableRows,
-                                     architectureRows: state.architectureRowCount,
-                                     runRows: state.focus == .runs ? state.pastRuns.count : nil)
+        let layout = Self.layout(state)
         HeaderLine.draw(state, rect: layout.header, glyphs: glyphs, into: &grid)
         CurvesPane.draw(state, rect: layout.curves, glyphs: glyphs, into: &grid)
         ArchitecturesPane.draw(state, rect: layout.architectures, glyphs: glyphs, into: &grid)
@@ -33,6 +29,15 @@ public struct DashboardRenderer: Sendable {
         FooterLine.draw(state, rect: layout.footer, glyphs: glyphs, into: &grid)
         drawDialogs(state, into: &grid)
         return grid
+    }
+
+    /// Where the panes go for `state`: its size, and the rows its lists need.
+    static func layout(_ state: DashboardState) -> DashboardLayout {
+        let planned = state.run?.plan?.models.count ?? (1 + state.studentCount * (state.next.baselines ? 2 : 1))
+        let tableRows = planned + state.loadedOverlays.reduce(0) { $0 + ($1.run.plan?.models.count ?? 0) }
+        return DashboardLayout(width: state.width, height: state.height, tableRows: tableRows,
+                               architectureRows: state.architectureRowCount,
+                               runRows: state.focus == .runs ? state.pastRuns.count : nil)
     }
 
     /// The sweep view takes the screen between the header and the footer: the grid

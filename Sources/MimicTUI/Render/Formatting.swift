@@ -41,15 +41,17 @@ enum Formatting {
     }
 
     /// A number without trailing zeros: 4.0 as "4", 0.25 as "0.25".
-    static func plain(_ value: Double) -> String {
-        var text = String(format: "%.4f", value)
+    static func plain(_ value: Double, decimals: Int = 4) -> String {
+        var text = String(format: "%.\(decimals)f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
     }
 
-    /// An axis tick label of at most `width` characters.
-    static func tick(_ value: Double, width: Int = 5) -> String {
+    /// An axis tick label of at most `width` characters. `step`, the distance to the
+    /// next tick, asks for as many decimals as tell neighbouring ticks apart (0.864
+    /// and 0.868 on a narrow accuracy range, not 0.86 twice).
+    static func tick(_ value: Double, width: Int = 5, step: Double? = nil) -> String {
         let magnitude = abs(value)
         let candidates: [String]
         if magnitude == 0 {
@@ -59,7 +61,12 @@ enum Formatting {
         } else if magnitude >= 100 {
             candidates = [String(format: "%.0f", value)]
         } else {
-            candidates = [plain((value * 100).rounded() / 100), String(format: "%.1f", value), String(format: "%.0f", value)]
+            var decimals = [2]
+            if let step, step > 0, step.isFinite, step < 0.01 {
+                decimals = Array((2...min(4, Int((-log10(step)).rounded(.up)))).reversed())
+            }
+            candidates = decimals.map { plain(($0 == 2 ? (value * 100).rounded() / 100 : value), decimals: $0) }
+                + [String(format: "%.1f", value), String(format: "%.0f", value)]
         }
         return candidates.first { $0.count <= width } ?? String(candidates.last!.prefix(width))
     }

@@ -66,11 +66,18 @@ public final class DashboardApp {
     private var themePaths: [String: String] = [:]
 
     /// Runs until the user quits; returns the exit status (130 after Ctrl-C or SIGTERM).
+    /// What the user should know on leaving (a watched run left paused) is printed once
+    /// the terminal is restored, where it stays in view.
     public static func run(_ options: Options) throws(TerminalUnavailable) -> Int32 {
         SignalFlags.installInterruptHandlers()
         let screen = try NcursesBackend.open(environment: options.environment)
-        defer { screen.close() }
-        return DashboardApp(options: options, screen: screen).loop()
+        let app = DashboardApp(options: options, screen: screen)
+        let status = app.loop()
+        screen.close()
+        if let farewell = app.state.farewell {
+            FileHandle.standardOutput.write(Data((farewell + "\n").utf8))
+        }
+        return status
     }
 
     init(options: Options, screen: TerminalScreen) {

@@ -1,12 +1,47 @@
-/// How the curves pane draws: which metric, which scale, which x-axis, how smooth.
+/// How the curves pane draws: which metric, which scale and y-range, which x-axis,
+/// how smooth.
 public struct ChartSettings: Equatable, Sendable {
+    /// What the charts show. Loss and accuracy are measured against the true labels
+    /// (every model's test curve; the train curve of a model trained on labels);
+    /// `mimic` is the students' own training objective against the mentor's outputs
+    /// (kd, mse or hard loss, agreement with the mentor), another quantity, so it
+    /// has charts of its own.
     public enum Metric: CaseIterable, Sendable {
-        case loss, accuracy, both
+        case loss, accuracy, mimic, both
         var name: String {
             switch self {
             case .loss: "loss"
             case .accuracy: "accuracy"
+            case .mimic: "mimic"
             case .both: "loss+acc"
+            }
+        }
+    }
+
+    /// Which values set the y-axis (`ChartRange`).
+    public enum YRange: CaseIterable, Sendable {
+        /// The values worth comparing: test curves and the train curves past their first
+        /// epoch, 5th to 95th percentile, always holding every final test value.
+        case robust
+        /// Every value drawn.
+        case full
+        /// The last third of the x-axis, its y-range fitted robustly to what is there.
+        case end
+        /// As the title says it.
+        var name: String {
+            switch self {
+            case .robust: "y robust"
+            case .full: "y full"
+            case .end: "last third"
+            }
+        }
+
+        /// For the status line; short enough for an 80-column footer.
+        var explanation: String {
+            switch self {
+            case .robust: "y robust: test curves and train curves after epoch 1; spikes left out."
+            case .full: "y full: every value drawn, first epochs included."
+            case .end: "Last third: the end of the run zoomed, y fitted to it."
             }
         }
     }
@@ -28,6 +63,7 @@ public struct ChartSettings: Equatable, Sendable {
 
     public var metric: Metric = .both
     public var logLoss = false
+    public var yRange: YRange = .robust
     public var xAxis: XAxis = .epochs
     public var smoothingIndex = 2
 
@@ -37,6 +73,7 @@ public struct ChartSettings: Equatable, Sendable {
 
     mutating func cycleMetric() { metric = metric.cycled() }
     mutating func cycleXAxis() { xAxis = xAxis.cycled() }
+    mutating func cycleYRange() { yRange = yRange.cycled() }
     mutating func smoothMore() { smoothingIndex = min(smoothingIndex + 1, Self.smoothingSteps.count - 1) }
     mutating func smoothLess() { smoothingIndex = max(smoothingIndex - 1, 0) }
 }

@@ -1,3 +1,4 @@
+import MimicStore
 import MimicEngine
 import MimicSweep
 
@@ -76,6 +77,9 @@ public struct DashboardState: Sendable {
     /// Seconds on the run loop's clock, advanced by ticks.
     public var now: Double = 0
     public var quitRequested = false
+    /// What this watcher last asked the watched run's process to do, until the process
+    /// records that it did: quitting in between leaves the request to be carried out.
+    public var askedWatchedRun: ControlRequest?
 
     /// `theme` is the one of `themeNames` in use at the start (the first when nil or unlisted).
     public init(config: ExperimentConfig, width: Int, height: Int, themeNames: [String] = ["dark"], theme: String? = nil) {
@@ -95,6 +99,10 @@ public struct DashboardState: Sendable {
     public var themeName: String { themeNames[themeIndex % themeNames.count] }
 
     public var isTraining: Bool { run?.isActive ?? false }
+
+    /// A sentence for the terminal once the dashboard has closed and restored it: a
+    /// watched run left paused says so and how to resume it.
+    public var farewell: String? { WatchedRunReducer.farewell(self) }
 
     /// The run followed from the store, nil when runs train here.
     public var watchedRun: WatchedRun? { mode.watchedRun }

@@ -68,7 +68,11 @@ public struct RunState: Sendable {
         case .progress(let progress):
             apply(progress)
         case let .annotated(samples, seconds):
-            return "The mentor annotated \(Formatting.count(samples)) unlabeled samples in \(Formatting.duration(seconds))."
+            // A student's training loss is on charts of its own, so its curves show on
+            // the loss and accuracy charts only from its first epoch's test: say where to look.
+            // Short enough for an 80-column footer.
+            return "Mentor annotated \(Formatting.count(samples)) samples in \(Formatting.duration(seconds)); "
+                + "m shows the students' mimic loss."
         case .modelFinished(let result):
             finish(result)
             if case .diverged(let message) = result.status { return message }

@@ -53,6 +53,12 @@ public struct BrailleCanvas: Sendable {
         }
     }
 
+    /// Whether any dot of cell (column, row) is set.
+    public func isUsed(column: Int, row: Int) -> Bool {
+        guard column >= 0, row >= 0, column < columns, row < rows else { return false }
+        return bits[row * columns + column] != 0
+    }
+
     /// The character of cell (column, row), or nil when no dot is set there.
     public func character(column: Int, row: Int, glyphs: GlyphSet) -> Character? {
         let value = bits[row * columns + column]
