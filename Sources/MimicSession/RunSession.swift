@@ -247,7 +247,7 @@ public final class RunSession: @unchecked Sendable {
     public var recordMissing: String? { recorder?.missing }
 
     /// The store's path, when the run is recorded.
-    public var storePath: String? { store?.path }
+    public var storeLocation: String? { store?.location }
 
     /// The run's wall time over all its parts: a resumed run counts the time before too.
     public func wallSeconds(of report: ExperimentReport) -> Double {

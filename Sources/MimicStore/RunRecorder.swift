@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 /// Writes one run into the store as it trains. It listens to the engine's events on
@@ -140,7 +139,7 @@ public final class RunRecorder: @unchecked Sendable {
         }
         if !hasFailed {
             hasFailed = true
-            reportFailure("The run store \(store.path) could not record run \(runID) (\(error)); training goes on, "
+            reportFailure("The run store \(store.location) could not record run \(runID) (\(error)); training goes on, "
                 + "and the record is tried again every minute and as each model ends, but it may stay incomplete.")
         }
         retryAt = now + Self.retryInterval
@@ -159,11 +158,11 @@ public final class RunRecorder: @unchecked Sendable {
     private func write(_ writes: [PendingWrite]) -> Error? {
         var written = Written(wallSecondsBefore: wallSecondsBefore)
         do {
-            try store.pool.write { db in
+            try store.backend.write { db in
                 for write in writes {
                     try apply(write, db, &written)
                 }
-                try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), runID])
+                try db.execute("UPDATE runs SET heartbeat_at = \(Date()) WHERE id = \(runID)")
             }
         } catch {
             failedWrites += 1
@@ -186,7 +185,7 @@ public final class RunRecorder: @unchecked Sendable {
         var rewind: RunStore.Rewind?
     }
 
-    private func apply(_ write: PendingWrite, _ db: Database, _ written: inout Written) throws {
+    private func apply(_ write: PendingWrite, _ db: any StoreConnection, _ written: inout Written) throws {
         func row(_ id: ModelID) -> Int64? { written.newRows[id] ?? modelRows[id] }
         switch write {
         case .plan(let plan):
@@ -194,71 +193,81 @@ public final class RunRecorder: @unchecked Sendable {
             let rewind = try RunStore.rewind(db, run: runID, to: plan)
             written.wallSecondsBefore = rewind.wallSeconds
             written.rewind = rewind
-            try db.execute(sql: """
-                UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?,
-                    input_shape = ?, classes = ?
-                WHERE id = ?
-                """, arguments: [plan.dataSet, plan.split.labeled, plan.split.validation, plan.split.unlabeled,
-                                 plan.split.test, plan.inputShape.description, plan.classes, runID])
+            try db.execute("""
+                UPDATE runs SET data_set = \(plan.dataSet), labeled_count = \(plan.split.labeled),
+                    validation_count = \(plan.split.validation), unlabeled_count = \(plan.split.unlabeled),
+                    test_count = \(plan.split.test), input_shape = \(plan.inputShape.description), classes = \(plan.classes)
+                WHERE id = \(runID)
+                """)
             for model in plan.models {
                 // A resumed run's models are there already.
-                if let row = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE run_id = ? AND role = ? AND position = ?",
-                                                arguments: [runID, model.id.role.rawValue, model.id.index]) {
+                if let row = try db.value("""
+                    SELECT id FROM models WHERE run_id = \(runID) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
+                    """, as: Int64.self) {
                     written.newRows[model.id] = row
                     continue
                 }
-                try db.execute(sql: """
+                written.newRows[model.id] = try db.value("""
                     INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [runID, model.id.role.rawValue, model.id.index, model.id.spec, model.parameters,
-                                     model.forwardFLOPsPerSample, model.epochs, ModelStatus.pending.rawValue])
-                written.newRows[model.id] = db.lastInsertedRowID
+                    VALUES (\(runID), \(model.id.role.rawValue), \(model.id.index), \(model.id.spec), \(model.parameters),
+                            \(model.forwardFLOPsPerSample), \(model.epochs), \(ModelStatus.pending.rawValue))
+                    RETURNING id
+                    """, as: Int64.self)
             }
 
         case .point(let point, let secondsIn):
-            let wallSeconds = written.wallSecondsBefore + secondsIn
             guard let model = row(point.model) else { return }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (name, value) in Self.metrics(of: point) {
-                try insert.execute(arguments: [model, point.step, point.epoch, point.samplesSeen, point.trainingTime,
-                                               wallSeconds, name, value])
-            }
+            try Self.insertMetrics(of: point, model: model, wallSeconds: written.wallSecondsBefore + secondsIn, into: db)
             // Only the metrics of a point that comes after its model's end (see `modelsEnded`).
             if modelsEnded.contains(point.model) || written.newEnded.contains(point.model) { return }
             if !modelsTraining.contains(point.model) && !written.newTraining.contains(point.model) {
-                try db.execute(sql: "UPDATE models SET status = ? WHERE id = ?", arguments: [ModelStatus.training.rawValue, model])
+                try db.execute("UPDATE models SET status = \(ModelStatus.training.rawValue) WHERE id = \(model)")
                 written.newTraining.insert(point.model)
             }
             if let test = point.test {
-                try db.execute(sql: """
-                    UPDATE models SET epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ?
-                    WHERE id = ?
-                    """, arguments: [point.epoch, point.trainingTime, test.accuracy, test.loss, test.agreement, model])
+                try db.execute("""
+                    UPDATE models SET epochs_completed = \(point.epoch), training_seconds = \(point.trainingTime),
+                        test_accuracy = \(test.accuracy), test_loss = \(test.loss), agreement = \(test.agreement)
+                    WHERE id = \(model)
+                    """)
             }
 
         case .finished(let result):
             guard let model = row(result.id) else { return }
             written.newEnded.insert(result.id)
             let (status, message) = Self.status(of: result)
-            try db.execute(sql: """
-                UPDATE models SET status = ?, epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?,
-                    agreement = ?, parity_seconds = ?, checkpoint = ?, message = ?
-                WHERE id = ?
-                """, arguments: [status.rawValue, result.epochsCompleted, result.trainingTime, result.test?.accuracy,
-                                 result.test?.loss, result.test?.agreement, result.timeToParity, result.checkpoint,
-                                 message, model])
+            try db.execute("""
+                UPDATE models SET status = \(status.rawValue), epochs_completed = \(result.epochsCompleted),
+                    training_seconds = \(result.trainingTime), test_accuracy = \(result.test?.accuracy), test_loss = \(result.test?.loss),
+                    agreement = \(result.test?.agreement), parity_seconds = \(result.timeToParity), checkpoint = \(result.checkpoint),
+                    message = \(message)
+                WHERE id = \(model)
+                """)
 
         case .paused(let since):
-            try db.execute(sql: "UPDATE runs SET paused_at = ? WHERE id = ?", arguments: [since, runID])
+            try db.execute("UPDATE runs SET paused_at = \(since) WHERE id = \(runID)")
 
         case .ended(let report):
             let (status, message) = Self.status(of: report)
-            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ?, paused_at = NULL WHERE id = ?",
-                           arguments: [status.rawValue, Date(), written.wallSecondsBefore + report.wallTime, message, runID])
+            try db.execute("""
+                UPDATE runs SET status = \(status.rawValue), ended_at = \(Date()), wall_seconds = \(written.wallSecondsBefore + report.wallTime),
+                    message = \(message), paused_at = NULL
+                WHERE id = \(runID)
+                """)
         }
+    }
+
+    /// Writes the metrics of `point` as rows of model row `model`, in one statement: one
+    /// round trip to a PostgreSQL server rather than one per metric.
+    static func insertMetrics(of point: TrainingProgress, model: Int64, wallSeconds: Double, into db: any StoreConnection) throws {
+        let rows = metrics(of: point).map { name, value -> StoreQuery in
+            "(\(model), \(point.step), \(point.epoch), \(point.samplesSeen), \(point.trainingTime), \(wallSeconds), \(name), \(value))"
+        }
+        guard !rows.isEmpty else { return }
+        try db.execute("""
+            INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+            VALUES \(StoreQuery.joined(rows, separator: ", "))
+            """)
     }
 
     /// The series a progress point adds, by name.
@@ -274,7 +283,8 @@ public final class RunRecorder: @unchecked Sendable {
         if let validation = point.validation {
             values += [("validation_loss", validation.loss), ("validation_accuracy", validation.accuracy)]
         }
-        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL.
+        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL;
+        // and both stores should hold the same points.
         return values.filter { $0.1.isFinite }
     }
 

@@ -28,7 +28,7 @@ enum HeadlessTraining {
         }
         // A run the store could not take whole is said so, never "recorded", and fails
         // the command, so that a script notices; the table above holds the results.
-        if let runID = session.runID, let missing = session.recordMissing, let store = session.storePath {
+        if let runID = session.runID, let missing = session.recordMissing, let store = session.storeLocation {
             let fix = missing.contains("its end")
                 ? "free space there, then 'mimic resume \(runID)' records its end"
                 : "the table above holds its results; free space there before the next run"

@@ -36,7 +36,7 @@ import Testing
         #expect(throws: StoreError("Run 1 is done, so it cannot be paused; only a running run takes pause, resume and stop.")) {
             try store.requestControl(.pause, run: run.id)
         }
-        #expect(throws: StoreError.unknownRun(7, path: store.path)) { try store.requestControl(.stop, run: 7) }
+        #expect(throws: StoreError.unknownRun(7, store: store.location)) { try store.requestControl(.stop, run: 7) }
     }
 
     @Test func thePollerAppliesRequestsToTheControl() throws {
@@ -80,7 +80,7 @@ import Testing
         #expect(all.run.inputShape == SampleShape(channels: 1, height: 8, width: 8) && all.run.classes == 10)
         let none = try store.changes(ofRun: run.id, metricsAfter: all.lastMetricRowID)
         #expect(none.metrics.isEmpty && none.lastMetricRowID == all.lastMetricRowID)
-        #expect(throws: StoreError.unknownRun(9, path: store.path)) { try store.changes(ofRun: 9, metricsAfter: 0) }
+        #expect(throws: StoreError.unknownRun(9, store: store.location)) { try store.changes(ofRun: 9, metricsAfter: 0) }
         #expect(try store.newestRunningRun() == nil)
         let next = try store.createRun(config: quickConfig(), programVersion: "1")
         #expect(try store.newestRunningRun() == next.id)

@@ -15,7 +15,7 @@ import Testing
     }
 
     static func metricCount(_ store: RunStore) throws -> Int {
-        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")! }
+        try store.backend.read { db in try db.value("SELECT count(*) FROM metrics", as: Int.self) ?? 0 }
     }
 
     @Test func pointsWaitForTheEpochEndUnlessASecondHasPassed() throws {
@@ -94,7 +94,7 @@ import Testing
         for event in events[1..<half] { recorder.record(event) }
         let messages = reports.withLock { $0 }
         #expect(messages.count == 1)
-        #expect(messages.first?.hasPrefix("The run store \(store.path) could not record run \(run.id) (") == true)
+        #expect(messages.first?.hasPrefix("The run store \(store.location) could not record run \(run.id) (") == true)
         #expect(messages.first?.hasSuffix("training goes on, and the record is tried again every minute and as each model ends, but it may stay incomplete.") == true)
 
         try other.write { db in try db.execute(sql: schema) }
@@ -121,7 +121,7 @@ import Testing
             reports.withLock { $0.append(message) }
         }
         recorder.record(events[0])
-        try store.pool.write { db in
+        try store.sqlitePool.write { db in
             try db.execute(sql: "CREATE TRIGGER full BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
         }
         for event in events.dropFirst() { recorder.record(event) }

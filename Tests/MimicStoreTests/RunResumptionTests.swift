@@ -181,8 +181,8 @@ import Testing
 
         // A run recorded before runs had a run folder.
         let oldRun = try store.createRun(config: Self.config(), programVersion: "test")
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET folder = NULL, status = 'interrupted' WHERE id = ?", arguments: [oldRun.id])
+        try store.backend.write { db in
+            try db.execute("UPDATE runs SET folder = NULL, status = 'interrupted' WHERE id = \(oldRun.id)")
         }
         #expect(throws: StoreError("Run \(oldRun.id) has no run folder to resume from (it was recorded before mimic kept epoch checkpoints); 'mimic show \(oldRun.id)' prints the command that trains it again.")) {
             try store.resumableRun(oldRun.id)

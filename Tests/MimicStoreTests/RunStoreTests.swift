@@ -166,10 +166,10 @@ import Testing
         #expect(!keptMetrics.isEmpty)
 
         try store.deleteRun(deleted.id)
-        #expect(throws: StoreError.unknownRun(deleted.id, path: store.path)) { try store.run(deleted.id) }
+        #expect(throws: StoreError.unknownRun(deleted.id, store: store.location)) { try store.run(deleted.id) }
         #expect(!FileManager.default.fileExists(atPath: deleted.folder!))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("saved")).count == 3, "--save folders are the user's")
-        let left = try store.pool.read { db in
+        let left = try store.sqlitePool.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM models")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")!)
         }
         #expect(left.0 == 3 && left.1 == keptMetrics.count, "its models and metrics go with it, the other run's stay")
@@ -229,9 +229,9 @@ import Testing
         #expect(throws: StoreError.missing(folder.storePath)) { try RunStore(path: folder.storePath, create: false) }
         #expect(!FileManager.default.fileExists(atPath: folder.storePath), "reading commands do not create a store")
         let store = try RunStore(path: folder.storePath)
-        #expect(throws: StoreError("There are no runs in \(store.path) yet; 'mimic train' records one.")) { try store.resolveRunID("last") }
+        #expect(throws: StoreError("There are no runs in \(store.location) yet; 'mimic train' records one.")) { try store.resolveRunID("last") }
         _ = try store.createRun(config: quickConfig(), programVersion: "1")
-        #expect(throws: StoreError("There is no run 7 in \(store.path); 'mimic runs' lists the runs there.")) { try store.resolveRunID("7") }
+        #expect(throws: StoreError("There is no run 7 in \(store.location); 'mimic runs' lists the runs there.")) { try store.resolveRunID("7") }
         for text in ["seven", "-1", "0", "1.5", ""] {
             #expect(throws: StoreError.badRunID(text)) { try store.resolveRunID(text) }
         }

@@ -50,9 +50,8 @@ import Testing
     }
 
     static func setRow(_ store: RunStore, _ id: Int64, pid: Int32?, host: String? = nil, heartbeat: Date = Date()) throws {
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET pid = ?, host = COALESCE(?, host), heartbeat_at = ? WHERE id = ?",
-                           arguments: [pid, host, heartbeat, id])
+        try store.backend.write { db in
+            try db.execute("UPDATE runs SET pid = \(pid), host = COALESCE(\(host), host), heartbeat_at = \(heartbeat) WHERE id = \(id)")
         }
     }
 
