@@ -15,9 +15,9 @@ import Testing
         return try condition()
     }
 
-    @Test func requestsAreTakenOnceInOrderAndOnlyForTheirRun() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func requestsAreTakenOnceInOrderAndOnlyForTheirRun(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let one = try store.createRun(config: quickConfig(), programVersion: "1")
         let two = try store.createRun(config: quickConfig(), programVersion: "1")
         try store.requestControl(.pause, run: one.id)
@@ -28,9 +28,9 @@ import Testing
         #expect(try store.takeControlRequests(run: two.id) == [.stop])
     }
 
-    @Test func aRunThatIsNotTrainingRefusesRequestsWithASentence() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunThatIsNotTrainingRefusesRequestsWithASentence(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         try store.endRun(run.id, status: .done, message: nil)
         #expect(throws: StoreError("Run 1 is done, so it cannot be paused; only a running run takes pause, resume and stop.")) {
@@ -39,15 +39,15 @@ import Testing
         #expect(throws: StoreError.unknownRun(7, store: store.location)) { try store.requestControl(.stop, run: 7) }
     }
 
-    @Test func thePollerAppliesRequestsToTheControl() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func thePollerAppliesRequestsToTheControl(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let control = TrainingControl()
         let poller = RunControlPoller(store: store, runID: run.id, control: control, interval: .milliseconds(20),
                                       reportFailure: { Issue.recordFailure($0) })
         defer { poller.cancel() }
-        let watcher = try RunStore(path: folder.storePath)
+        let watcher = try folder.open()
         try watcher.requestControl(.pause, run: run.id)
         #expect(Self.eventually { control.isPaused })
         try watcher.requestControl(.resume, run: run.id)
@@ -56,9 +56,9 @@ import Testing
         #expect(Self.eventually { control.isStopped })
     }
 
-    @Test func theRecorderRecordsPausesForEveryWatcher() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func theRecorderRecordsPausesForEveryWatcher(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let recorder = RunRecorder(store: store, runID: run.id, reportFailure: { Issue.recordFailure($0) })
         recorder.record(.paused)
@@ -67,9 +67,9 @@ import Testing
         #expect(try store.run(run.id).pausedAt == nil)
     }
 
-    @Test func changesReturnOnlyNewRowsAndThePlanShape() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func changesReturnOnlyNewRowsAndThePlanShape(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let empty = try store.changes(ofRun: run.id, metricsAfter: 0)
         #expect(empty.models.isEmpty && empty.metrics.isEmpty && empty.lastMetricRowID == 0)

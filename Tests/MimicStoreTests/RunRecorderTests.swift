@@ -18,9 +18,9 @@ import Testing
         try store.backend.read { db in try db.value("SELECT count(*) FROM metrics", as: Int.self) ?? 0 }
     }
 
-    @Test func pointsWaitForTheEpochEndUnlessASecondHasPassed() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func pointsWaitForTheEpochEndUnlessASecondHasPassed(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let events = try Self.events()
         let firstEpochEnd = try #require(events.firstIndex { if case .progress(let p) = $0 { p.isEpochEnd } else { false } })
@@ -28,7 +28,7 @@ import Testing
 
         let slow = RunRecorder(store: store, runID: run.id, flushInterval: .seconds(3600))
         for event in events[..<firstEpochEnd] { slow.record(event) }
-        let reader = try RunStore(path: folder.storePath)
+        let reader = try folder.open()
         #expect(try Self.metricCount(reader) == 0, "points are buffered")
         #expect(try reader.models(ofRun: run.id).count == 3, "the plan is written at once")
         slow.record(events[firstEpochEnd])
@@ -47,9 +47,9 @@ import Testing
         #expect(try Self.metricCount(reader) > before, "with no interval, points go out as they come")
     }
 
-    @Test func aDivergedModelFailsTheRun() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aDivergedModelFailsTheRun(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var config = quickConfig()
         config.learningRate = 1e30
         let run = try store.createRun(config: config, programVersion: "1")
@@ -61,9 +61,9 @@ import Testing
         #expect(stored.models[1].message == "the mentor did not finish training")
     }
 
-    @Test func aStoppedRunIsStopped() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aStoppedRunIsStopped(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let control = TrainingControl()
         control.stop()
@@ -139,9 +139,9 @@ import Testing
 
     /// A reader in another connection sees the run grow while it trains and never
     /// waits or fails.
-    @Test func aReaderSeesTheRunGrowWhileItTrains() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aReaderSeesTheRunGrowWhileItTrains(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var config = quickConfig()
         config.epochs = 6
         config.studentEpochs = 6
@@ -154,7 +154,7 @@ import Testing
         trainer.stackSize = 8 << 20
         trainer.start()
 
-        let reader = try RunStore(path: folder.storePath)
+        let reader = try folder.open()
         var counts: [Int] = []
         while !finished.load(ordering: .sequentiallyConsistent) {
             counts.append(try reader.metrics(ofRun: run.id).count)
