@@ -139,7 +139,7 @@ public final class RunRecorder: @unchecked Sendable {
         }
         if !hasFailed {
             hasFailed = true
-            reportFailure("The run store \(store.location) could not record run \(runID) (\(error)); training goes on, "
+            reportFailure("The run store \(store.location) could not record run \(runID) (\(store.backend.reason(error))); training goes on, "
                 + "and the record is tried again every minute and as each model ends, but it may stay incomplete.")
         }
         retryAt = now + Self.retryInterval

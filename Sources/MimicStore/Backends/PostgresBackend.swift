@@ -129,6 +129,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
     }
 
+    func reason(_ error: any Error) -> String {
+        PostgresProblem(address: address, environment: environment).reason(for: error)
+    }
+
     func problem(_ error: any Error, doing what: String, location: String) -> StoreError {
         PostgresProblem(address: address, environment: environment).sentence(for: error, doing: what)
     }

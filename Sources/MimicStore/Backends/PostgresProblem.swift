@@ -12,6 +12,22 @@ struct PostgresProblem {
     let environment: [String: String]
 
     private var server: String { "the PostgreSQL server at \(address.host):\(address.port)" }
+    private var capitalizedServer: String { "The PostgreSQL server at \(address.host):\(address.port)" }
+
+    /// `error` in a few words: the server's own message, or what happened to the connection.
+    func reason(for error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        switch error.code {
+        case .server:
+            return "PostgreSQL: " + (error.serverInfo?[.message] ?? "no message")
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
+            return "the connection to \(server) was lost"
+        case .connectionError:
+            return "\(server) cannot be reached" + (error.underlying.map { ": \($0)" } ?? "")
+        default:
+            return "PostgreSQL: \(error.code)"
+        }
+    }
     private var store: String { "The run store \(address)" }
 
     func sentence(for error: any Error, doing what: String) -> StoreError {
@@ -31,7 +47,7 @@ struct PostgresProblem {
             return StoreError("\(store) lost its connection to \(server) while \(what); "
                 + "check that the server is running (it may have restarted), then try again.")
         case .sslUnsupported:
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) does not offer TLS, which sslmode=\(address.sslMode.rawValue) "
+            return StoreError("\(capitalizedServer) does not offer TLS, which sslmode=\(address.sslMode.rawValue) "
                 + "in \(address) asks for; turn ssl on in the server's postgresql.conf, or use sslmode=prefer.")
         case .failedToAddSSLHandler:
             return StoreError("\(store) cannot be reached over TLS (\(error.underlying.map { "\($0)" } ?? "the handshake failed")); "
@@ -39,7 +55,7 @@ struct PostgresProblem {
         case .authMechanismRequiresPassword:
             return missingPassword()
         case .unsupportedAuthMechanism:
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) asks user \(address.user) to log in a way mimic cannot "
+            return StoreError("\(capitalizedServer) asks user \(address.user) to log in a way mimic cannot "
                 + "(only passwords: scram-sha-256, md5 or plain); allow one of these for the user in the server's pg_hba.conf.")
         case .server:
             return serverRefusal(error, doing: what)
@@ -51,7 +67,7 @@ struct PostgresProblem {
     /// Connecting failed before the server said anything.
     private func connectionFailure(_ underlying: (any Error)?) -> StoreError {
         if let error = underlying as? IOError, error.errnoCode == ECONNREFUSED {
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) refused the connection: no server listens there; "
+            return StoreError("\(capitalizedServer) refused the connection: no server listens there; "
                 + "start it (pg_ctlcluster VERSION main start, or systemctl start postgresql), or fix the host and port in \(address).")
         }
         if let error = underlying as? NIOConnectionError {
@@ -63,17 +79,17 @@ struct PostgresProblem {
             }
         }
         if underlying is ChannelError || "\(underlying.map { "\($0)" } ?? "")".contains("connectTimeout") {
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) did not answer within \(PostgresBackend.connectTimeout.nanoseconds / 1_000_000_000) s; "
+            return StoreError("\(capitalizedServer) did not answer within \(PostgresBackend.connectTimeout.nanoseconds / 1_000_000_000) s; "
                 + "check that it runs and that a firewall lets port \(address.port) through.")
         }
         let reason = underlying.map { "\($0)" } ?? "no reason given"
-        return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) cannot be reached (\(reason)); "
+        return StoreError("\(capitalizedServer) cannot be reached (\(reason)); "
             + "check that it runs and the host and port in \(address).")
     }
 
     /// No password was given, and the server wants one.
     private func missingPassword() -> StoreError {
-        var sentence = "\(server.prefix(1).uppercased() + server.dropFirst()) asks user \(address.user) for a password and none was given; "
+        var sentence = "\(capitalizedServer) asks user \(address.user) for a password and none was given; "
             + "put it in PGPASSWORD, in ~/.pgpass (host:port:database:user:password, mode 0600) or in the URL as \(address.user):PASSWORD@"
         if case .none(let ignored?) = address.password(environment: environment).source {
             sentence += " (\(ignored) was ignored: others can read it; chmod 600 \(ignored))"
@@ -93,10 +109,10 @@ struct PostgresProblem {
             case .passwordFile(let file): file
             case .none: "nowhere"
             }
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) refused the password of user \(address.user) "
+            return StoreError("\(capitalizedServer) refused the password of user \(address.user) "
                 + "(it came from \(source)); fix the password there, or the user's on the server (ALTER ROLE \(address.user) PASSWORD ...).")
         case "28000":
-            return StoreError("\(server.prefix(1).uppercased() + server.dropFirst()) does not let user \(address.user) in to database "
+            return StoreError("\(capitalizedServer) does not let user \(address.user) in to database "
                 + "\(address.database) (\(message)); allow it in the server's pg_hba.conf, or use another user.")
         case "3D000":
             return StoreError("There is no database \(address.database) on \(server); create it (createdb -h \(address.host) -p \(address.port) "

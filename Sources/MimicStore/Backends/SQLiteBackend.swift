@@ -105,6 +105,8 @@ final class SQLiteBackend: StoreBackend {
         return StoreError.failed(location, doing: what, error)
     }
 
+    func reason(_ error: any Error) -> String { "\(error)" }
+
     // MARK: - Opening
 
     /// A file that is not SQLite gets a clear refusal before SQLite sees it.

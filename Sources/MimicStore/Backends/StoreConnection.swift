@@ -31,4 +31,6 @@ protocol StoreBackend: Sendable {
     func write<T>(_ body: (any StoreConnection) throws -> T) throws -> T
     /// A failure of `read` or `write` as one sentence about the store named `location`.
     func problem(_ error: any Error, doing what: String, location: String) -> StoreError
+    /// A failure in a few words, for a sentence that names the store itself.
+    func reason(_ error: any Error) -> String
 }
