@@ -12,6 +12,10 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(StoreError) {
         if PostgresAddress.looksLikeURL(text) {
             self = .postgres(try PostgresAddress(parsing: text))
+        } else if let scheme = text.range(of: "://"), !text[..<scheme.lowerBound].contains("/") {
+            // A mistyped scheme (postgress://, mysql://) would otherwise make folders named after it.
+            throw StoreError("The run store \(PostgresAddress.withoutPassword(text)) is a URL mimic does not know: "
+                + "it takes postgres://USER@HOST:PORT/DATABASE, or the path of a SQLite file.")
         } else {
             self = .sqlite(path: Self.absolute(text))
         }

@@ -22,6 +22,11 @@ import Testing
             #expect(try PostgresAddress(parsing: "postgres://a@h/d?sslmode=\(mode.rawValue)").sslMode == mode)
         }
 
+        #expect(throws: StoreError("The run store postgress://mimic:***@db/runs is a URL mimic does not know: "
+            + "it takes postgres://USER@HOST:PORT/DATABASE, or the path of a SQLite file.")) {
+            try StoreAddress(parsing: "postgress://mimic:\(Self.password)@db/runs")
+        }
+        #expect(throws: StoreError.self) { try StoreAddress(parsing: "mysql://root@db/runs") }
         let store = try StoreAddress(parsing: "postgres://mimic:\(Self.password)@db:5432/runs")
         #expect(store.description == "postgres://mimic@db:5432/runs")
         #expect(store.childEnvironment == ["PGPASSWORD": Self.password], "a child gets the password in its environment, not its arguments")
