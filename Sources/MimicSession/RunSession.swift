@@ -246,7 +246,7 @@ public final class RunSession: @unchecked Sendable {
     /// What of the run the store could not take (see `RunRecorder.missing`), or nil.
     public var recordMissing: String? { recorder?.missing }
 
-    /// The store's path, when the run is recorded.
+    /// The store as messages name it (its path, or its URL without the password), when the run is recorded.
     public var storeLocation: String? { store?.location }
 
     /// The run's wall time over all its parts: a resumed run counts the time before too.

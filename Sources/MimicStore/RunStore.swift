@@ -128,7 +128,7 @@ public final class RunStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         } catch {
-            throw StoreError.unwritable(location, reason: "its folder for runs \(runs) cannot be made: \(SQLiteBackend.reason(error))")
+            throw StoreError.unwritable(location, reason: "its folder for runs \(runs) cannot be made: \(StoreError.fileReason(error))")
         }
         for attempt in 1...1000 {
             let name = attempt == 1 ? String(id) : "\(id)-\(attempt)"
@@ -277,7 +277,7 @@ public final class RunStore: Sendable {
             do {
                 try FileManager.default.removeItem(atPath: folder)
             } catch {
-                throw StoreError("Run \(id) is deleted from \(location), but its folder \(folder) could not be removed (\(SQLiteBackend.reason(error))); remove it by hand.")
+                throw StoreError("Run \(id) is deleted from \(location), but its folder \(folder) could not be removed (\(StoreError.fileReason(error))); remove it by hand.")
             }
         }
     }

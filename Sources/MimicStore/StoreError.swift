@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import MimicEngine
 
@@ -51,6 +52,15 @@ public struct StoreError: ReportableError, Equatable {
 
     static func badRunID(_ text: String) -> StoreError {
         StoreError("\"\(text)\" is not a run id; pass the number that 'mimic runs' shows, or 'last' for the newest run.")
+    }
+
+    /// A file or folder operation's failure in the system's words ("Permission denied"),
+    /// rather than Foundation's ("NSCocoaErrorDomain error 512").
+    static func fileReason(_ error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return error.localizedDescription
     }
 
     /// SQLite found the file inconsistent: cut short, or overwritten in part.

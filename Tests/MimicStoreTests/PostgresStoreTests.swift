@@ -135,6 +135,34 @@ struct PostgresStoreTests {
         _ = try test.open(create: false)
     }
 
+    /// sslmode is honoured: `disable` never uses TLS, `require` refuses a server
+    /// without it, and uses it with one. Debian's server has TLS off unless configured,
+    /// so which half runs depends on the server; each checks what the connection did.
+    @Test func sslModeIsHonoured() throws {
+        let test = try TestStore(.postgres)
+        guard case .postgres(let own) = test.address else { return }
+        func usesTLS(_ mode: PostgresAddress.SSLMode) throws -> Bool {
+            var address = own
+            address.sslMode = mode
+            let store = try RunStore(.postgres(address), folder: test.file("store"))
+            return try store.backend.read { db in
+                try db.value("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", as: Bool.self)
+            } ?? false
+        }
+        #expect(try usesTLS(.disable) == false)
+        let serverHasTLS = try usesTLS(.prefer)
+        if serverHasTLS {
+            #expect(try usesTLS(.require))
+        } else {
+            var address = own
+            address.sslMode = .require
+            #expect(throws: StoreError("The PostgreSQL server at \(own.host):\(own.port) does not offer TLS, which sslmode=require in "
+                + "\(address) asks for; turn ssl on in the server's postgresql.conf, or use sslmode=prefer.")) {
+                try Self.open(address, environment: ProcessInfo.processInfo.environment)
+            }
+        }
+    }
+
     // MARK: - A server that goes away
 
     /// The server goes away while the run trains: its connection is killed and no new

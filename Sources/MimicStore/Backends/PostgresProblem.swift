@@ -13,6 +13,7 @@ struct PostgresProblem {
 
     private var server: String { "the PostgreSQL server at \(address.host):\(address.port)" }
     private var capitalizedServer: String { "The PostgreSQL server at \(address.host):\(address.port)" }
+    private var store: String { "The run store \(address)" }
 
     /// `error` in a few words: the server's own message, or what happened to the connection.
     func reason(for error: any Error) -> String {
@@ -28,8 +29,6 @@ struct PostgresProblem {
             return "PostgreSQL: \(error.code)"
         }
     }
-    private var store: String { "The run store \(address)" }
-
     func sentence(for error: any Error, doing what: String) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? PSQLError { return sentence(for: error, doing: what) }

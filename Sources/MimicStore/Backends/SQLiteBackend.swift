@@ -161,10 +161,7 @@ final class SQLiteBackend: StoreBackend {
 
     static func reason(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
-            return String(cString: strerror(underlying.code.rawValue))
-        }
-        return error.localizedDescription
+        return StoreError.fileReason(error)
     }
 }
 
