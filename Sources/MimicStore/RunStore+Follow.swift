@@ -1,4 +1,3 @@
-
 /// What a watcher reads each time it looks at a run: the run and its models as they
 /// are now, and the metric rows added since it last looked.
 public struct RunChanges: Sendable {
