@@ -162,6 +162,7 @@ public final class RunRecorder: @unchecked Sendable {
                 for write in writes {
                     try apply(write, db, &written)
                 }
+                try Self.insert(metricRows: written.metricRows, into: db)
                 try db.execute("UPDATE runs SET heartbeat_at = \(Date()) WHERE id = \(runID)")
             }
         } catch {
@@ -179,6 +180,10 @@ public final class RunRecorder: @unchecked Sendable {
     /// What one flush wrote, taken on only once its transaction commits.
     private struct Written {
         var wallSecondsBefore: Double
+        /// The flush's metric rows, in order, written together at its end: a few
+        /// statements per flush rather than one per point, which is one round trip
+        /// each to a PostgreSQL server.
+        var metricRows: [StoreQuery] = []
         var newRows: [ModelID: Int64] = [:]
         var newTraining: Set<ModelID> = []
         var newEnded: Set<ModelID> = []
@@ -217,7 +222,7 @@ public final class RunRecorder: @unchecked Sendable {
 
         case .point(let point, let secondsIn):
             guard let model = row(point.model) else { return }
-            try Self.insertMetrics(of: point, model: model, wallSeconds: written.wallSecondsBefore + secondsIn, into: db)
+            written.metricRows += Self.metricRows(of: point, model: model, wallSeconds: written.wallSecondsBefore + secondsIn)
             // Only the metrics of a point that comes after its model's end (see `modelsEnded`).
             if modelsEnded.contains(point.model) || written.newEnded.contains(point.model) { return }
             if !modelsTraining.contains(point.model) && !written.newTraining.contains(point.model) {
@@ -257,18 +262,26 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
-    /// Writes the metrics of `point` as rows of model row `model`, in one statement: one
-    /// round trip to a PostgreSQL server rather than one per metric.
-    static func insertMetrics(of point: TrainingProgress, model: Int64, wallSeconds: Double, into db: any StoreConnection) throws {
-        let rows = metrics(of: point).map { name, value -> StoreQuery in
+    /// The metrics of `point` as rows of model row `model`, for `insert(metricRows:into:)`.
+    static func metricRows(of point: TrainingProgress, model: Int64, wallSeconds: Double) -> [StoreQuery] {
+        metrics(of: point).map { name, value in
             "(\(model), \(point.step), \(point.epoch), \(point.samplesSeen), \(point.trainingTime), \(wallSeconds), \(name), \(value))"
         }
-        guard !rows.isEmpty else { return }
-        try db.execute("""
-            INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
-            VALUES \(StoreQuery.joined(rows, separator: ", "))
-            """)
     }
+
+    /// Inserts `rows` in order, in statements of at most `rowsPerInsert` rows: eight
+    /// values a row stay far below either database's limit on bound values.
+    static func insert(metricRows rows: [StoreQuery], into db: any StoreConnection) throws {
+        for start in stride(from: 0, to: rows.count, by: rowsPerInsert) {
+            let chunk = Array(rows[start..<min(start + rowsPerInsert, rows.count)])
+            try db.execute("""
+                INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+                VALUES \(StoreQuery.joined(chunk, separator: ", "))
+                """)
+        }
+    }
+
+    static let rowsPerInsert = 1000
 
     /// The series a progress point adds, by name.
     static func metrics(of point: TrainingProgress) -> [(String, Double)] {

@@ -99,7 +99,7 @@ extension RunStore {
                 SELECT 1 FROM metrics WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name = 'test_accuracy' LIMIT 1
                 """) != nil
             if !hasEpochEnd, let end = model.checkpointedEpochEnd {
-                try RunRecorder.insertMetrics(of: end, model: row, wallSeconds: rewind.wallSeconds, into: db)
+                try RunRecorder.insert(metricRows: RunRecorder.metricRows(of: end, model: row, wallSeconds: rewind.wallSeconds), into: db)
                 rewind.filledEpochEnds.append("epoch \(end.epoch) of \(model.id.name)")
             }
             // The model's test results as of its checkpoint: those of the epoch's last point.

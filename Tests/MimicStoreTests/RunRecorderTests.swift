@@ -18,6 +18,28 @@ import Testing
         try store.backend.read { db in try db.value("SELECT count(*) FROM metrics", as: Int.self) ?? 0 }
     }
 
+    /// A flush that caught up on many points (a store that failed for a while) writes
+    /// them in statements of `rowsPerInsert` rows, every row once, in order.
+    @Test(arguments: StoreKind.tested) func aLongBacklogIsWrittenInChunksInOrder(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let model = try store.backend.write { db in
+            try db.value("""
+                INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
+                VALUES (\(run.id), 'mentor', 1, 'fc32', 1, 1, 1, 'training') RETURNING id
+                """, as: Int64.self)
+        }
+        let count = RunRecorder.rowsPerInsert * 2 + 345
+        let rows: [StoreQuery] = (0..<count).map { step in
+            "(\(model), \(step), 1, \(step), 0.5, 0.5, 'train_loss', \(Double(step) / 8))"
+        }
+        try store.backend.write { db in try RunRecorder.insert(metricRows: rows, into: db) }
+        let metrics = try store.metrics(ofRun: run.id)
+        #expect(metrics.map(\.step) == Array(0..<count))
+        #expect(metrics.map(\.value) == (0..<count).map { Double($0) / 8 })
+    }
+
     @Test(arguments: StoreKind.tested) func pointsWaitForTheEpochEndUnlessASecondHasPassed(_ kind: StoreKind) throws {
         let folder = try TestStore(kind)
         let store = try folder.open()
