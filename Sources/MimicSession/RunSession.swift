@@ -249,6 +249,9 @@ public final class RunSession: @unchecked Sendable {
     /// The store as messages name it (its path, or its URL without the password), when the run is recorded.
     public var storeLocation: String? { store?.location }
 
+    /// Where the store is, when the run is recorded: what a failure to record it is about.
+    public var storeAddress: StoreAddress? { store?.address }
+
     /// The run's wall time over all its parts: a resumed run counts the time before too.
     public func wallSeconds(of report: ExperimentReport) -> Double {
         (recorder?.wallSecondsBefore ?? 0) + report.wallTime

@@ -74,3 +74,50 @@ struct PostgresCommandLineTests {
         #expect(sqlite.status == 0 && sqlite.stdout.hasPrefix("No runs yet: there is no run store at \(test.storePath)"))
     }
 }
+
+/// A server that goes away for good while `mimic train` runs: the training goes on to
+/// its end with every checkpoint saved, says what the store could not take, exits 1,
+/// and `mimic resume` records the rest once the server is back.
+@Suite(.enabled(if: TestPostgres.runsTests && MimicProcess.binary != nil,
+                "needs MIMIC_TEST_POSTGRES and the mimic binary (swift build --product mimic)"))
+struct PostgresServerGoneTests {
+    @Test func aServerGoneForTheRestOfTheRunLosesNoTrainedModel() throws {
+        let test = try TestStore(.postgres)
+        let database = try #require(test.database)
+        let environment: [String: String?] = ["PGPASSWORD": try PostgresStoreTests.password()]
+        let data = try MimicProcess.makeDataSet(in: test.folder, train: 3000)
+        let training = try MimicProcess.start(["train", "--store", test.argument, "--data", data, "--mentor", "fc32", "--student", "fc16",
+                                               "--labeled", "0.5", "--epochs", "150", "--student-epochs", "2", "--batch", "32",
+                                               "--threads", "1"], in: test.folder, changing: environment)
+        let store = try test.open()
+        // Gone once the mentor has recorded a few epochs.
+        #expect(ControlRequestTests.eventually(60) { ((try? store.metrics(ofRun: 1)) ?? []).contains { $0.epoch >= 3 } })
+        let folder = try #require(try store.run(1).folder)
+        try TestPostgres.execute([
+            "ALTER DATABASE \(database) ALLOW_CONNECTIONS false",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
+        ])
+        let output = training.wait()
+        try TestPostgres.execute(["ALTER DATABASE \(database) ALLOW_CONNECTIONS true"])
+
+        #expect(output.status == 1, "\(output.stderr)")
+        #expect(output.stdout.contains("\nrole "), "the final table is printed")
+        #expect(!output.stdout.contains("recorded as run 1"))
+        // In the server's words (the connection was terminated, or refused) or the
+        // connection's, as the first write to fail met it; never postgres-nio's own text.
+        #expect(output.stderr.contains("mimic: The run store \(test.argument) could not record run 1 ("), "\(output.stderr)")
+        #expect(!output.stderr.contains("PSQLError"))
+        #expect(output.stderr.contains("mimic: Run 1 is recorded in \(test.argument) only in part ("), "\(output.stderr)")
+        #expect(output.stderr.hasSuffix("once the server takes connections again, 'mimic resume 1' records its end.\n"), "\(output.stderr)")
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(saved.contains("mentor-fc32.safetensors") && saved.contains("student-1-fc16.safetensors"), "\(saved)")
+
+        // Back: the run's trainer is gone, and resuming it records what the store missed.
+        let reopened = try test.open()
+        #expect(try reopened.run(1).status == .interrupted)
+        let resumed = try MimicProcess.run(["resume", "1", "--store", test.argument], in: test.folder, changing: environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let stored = try reopened.storedRun(1)
+        #expect(stored.run.status == .done && stored.models.allSatisfy { $0.status == .finished })
+    }
+}

@@ -25,6 +25,12 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     /// How long connecting may take before the server is called unreachable.
     static let connectTimeout: TimeAmount = .seconds(10)
+    /// How long one query may take before its connection is given up. The store's
+    /// queries take milliseconds; this is for a server or network that stopped answering
+    /// without closing the connection, and for a query that postgres-nio never answers
+    /// when the server ends the connection just as it is sent (seen here with
+    /// pg_terminate_backend): a trainer must not wait forever.
+    static let queryTimeout: TimeAmount = .seconds(15)
     /// Serialises schema migrations of one database across processes, as the folder's
     /// flock does for SQLite: any fixed number, the same in every mimic.
     static let migrationLockKey: Int64 = 0x6D696D6963 // "mimic"
@@ -56,7 +62,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     }
 
     deinit {
-        try? connection?.close().wait()
+        // Waited for, so that the server hears the goodbye before the process ends.
+        if let connection, (try? Self.wait(for: connection.close(), closingOnTimeout: nil)) == nil { Self.abandon(connection) }
     }
 
     /// A repeatable-read transaction sees one snapshot: a model read as finished has all its points.
@@ -79,7 +86,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             return result
         } catch {
             if Self.isConnectionLost(error) || db.connection.isClosed {
-                try? db.connection.close().wait()
+                Self.abandon(db.connection)
                 connection = nil
             } else {
                 _ = try? db.execute("ROLLBACK")
@@ -115,8 +122,38 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         return address.sslMode == .allow || address.sslMode == .prefer ? .prefer(context) : .require(context)
     }
 
+    /// What `future` gives, waited for on this thread (never an event loop's) for at
+    /// most `queryTimeout`; after that, `connection` is closed and the wait fails.
+    static func wait<Value: Sendable>(for future: EventLoopFuture<Value>, closingOnTimeout connection: PostgresConnection?) throws -> Value {
+        let answer = future.eventLoop.makePromise(of: Value.self)
+        // Both callbacks run on the future's event loop, one after the other: the first completes the answer.
+        let timeout = future.eventLoop.scheduleTask(in: queryTimeout) {
+            answer.fail(QueryTimedOut())
+            if let connection { abandon(connection) }
+        }
+        future.whenComplete { result in
+            timeout.cancel()
+            answer.completeWith(result)
+        }
+        return try answer.futureResult.wait()
+    }
+
+    /// Closes `connection` without waiting (one that stopped answering may never say it
+    /// closed), keeping it until it is closed: postgres-nio requires that of a connection
+    /// that goes away.
+    static func abandon(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// A query that got no answer within `queryTimeout`.
+    struct QueryTimedOut: Error, CustomStringConvertible {
+        var description: String { "the server did not answer within \(PostgresBackend.queryTimeout.nanoseconds / 1_000_000_000) s" }
+    }
+
     /// Whether `error` means the connection is gone, so that the next transaction makes a new one.
     static func isConnectionLost(_ error: any Error) -> Bool {
+        if error is QueryTimedOut { return true }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .serverClosedConnection, .connectionError, .clientClosedConnection, .uncleanShutdown: return true
@@ -174,7 +211,8 @@ struct PostgresTransaction: StoreConnection {
             case .date(let date): bindings.append(date)
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgresBackend.logger).wait()
+        return try PostgresBackend.wait(for: connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgresBackend.logger),
+                                        closingOnTimeout: connection)
     }
 
     /// A cell as the store's value. Booleans become 0 or 1 as in SQLite, so that one
