@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // Sweep files are YAML, in the shape W&B sweep files have.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The PostgreSQL run store (--store postgres://...), for stores shared by many machines.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -72,7 +74,11 @@ let package = Package(
         ),
         .target(
             name: "MimicStore",
-            dependencies: ["MimicEngine", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "MimicEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // One run's life (record, folder, recorder, poller, thread), over the engine and the store.
         .target(
@@ -114,7 +120,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicStoreTests",
-            dependencies: ["MimicStore", "MimicSession", "MimicEngine", "MimicChildProcess", "MimicTestSupport"]
+            dependencies: [
+                "MimicStore", "MimicSession", "MimicEngine", "MimicChildProcess", "MimicTestSupport",
+                // The PostgreSQL half of the shared store suite makes a database per test.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "MimicSweepTests",

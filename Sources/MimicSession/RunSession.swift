@@ -246,8 +246,11 @@ public final class RunSession: @unchecked Sendable {
     /// What of the run the store could not take (see `RunRecorder.missing`), or nil.
     public var recordMissing: String? { recorder?.missing }
 
-    /// The store's path, when the run is recorded.
-    public var storePath: String? { store?.path }
+    /// The store as messages name it (its path, or its URL without the password), when the run is recorded.
+    public var storeLocation: String? { store?.location }
+
+    /// Where the store is, when the run is recorded: what a failure to record it is about.
+    public var storeAddress: StoreAddress? { store?.address }
 
     /// The run's wall time over all its parts: a resumed run counts the time before too.
     public func wallSeconds(of report: ExperimentReport) -> Double {

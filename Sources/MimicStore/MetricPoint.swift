@@ -1,7 +1,5 @@
-import GRDB
-
 /// One value of a model's metric series: a row of `metrics`.
-public struct MetricPoint: Sendable, Equatable, FetchableRecord {
+public struct MetricPoint: Sendable, Equatable {
     public var modelID: Int64
     public var step: Int
     public var epoch: Int
@@ -27,7 +25,7 @@ public struct MetricPoint: Sendable, Equatable, FetchableRecord {
         self.value = value
     }
 
-    public init(row: Row) {
+    public init(row: StoreRow) {
         modelID = row["model_id"]
         step = row["step"]
         epoch = row["epoch"]

@@ -1,10 +1,7 @@
-import GRDB
 import MimicEngine
 
 /// One row of `models`: a model of a run as planned, and as far as it got.
-public struct ModelRecord: Sendable, Equatable, FetchableRecord {
-    public static let databaseTableName = "models"
-
+public struct ModelRecord: Sendable, Equatable {
     public var id: Int64
     public var runID: Int64
     public var role: ModelID.Role
@@ -27,12 +24,12 @@ public struct ModelRecord: Sendable, Equatable, FetchableRecord {
 
     public var modelID: ModelID { ModelID(role: role, index: position, spec: spec) }
 
-    public init(row: Row) throws {
+    public init(row: StoreRow) throws(StoreError) {
         id = row["id"]
         runID = row["run_id"]
         let roleText: String = row["role"]
         guard let role = ModelID.Role(rawValue: roleText) else {
-            throw DatabaseError(message: "unknown model role \(roleText)")
+            throw StoreError("Model \(id) of run \(runID) has the role \(roleText), which this mimic does not know; a newer mimic wrote it: run that one.")
         }
         self.role = role
         position = row["position"]

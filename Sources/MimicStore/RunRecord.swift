@@ -1,12 +1,9 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 /// One row of `runs`: what was asked (the whole configuration), where it ran, and
 /// how it ended.
-public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
-    public static let databaseTableName = "runs"
-
+public struct RunRecord: Sendable, Equatable {
     public var id: Int64
     public var startedAt: Date
     public var endedAt: Date?
@@ -57,7 +54,7 @@ public struct RunRecord: Sendable, Equatable, FetchableRecord, TableRecord {
 
     public var seed: UInt64 { config.seed }
 
-    public init(row: Row) throws {
+    public init(row: StoreRow) throws(StoreError) {
         id = row["id"]
         startedAt = row["started_at"]
         endedAt = row["ended_at"]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 /// Writes one run into the store as it trains. It listens to the engine's events on
@@ -140,7 +139,7 @@ public final class RunRecorder: @unchecked Sendable {
         }
         if !hasFailed {
             hasFailed = true
-            reportFailure("The run store \(store.path) could not record run \(runID) (\(error)); training goes on, "
+            reportFailure("The run store \(store.location) could not record run \(runID) (\(store.backend.reason(error))); training goes on, "
                 + "and the record is tried again every minute and as each model ends, but it may stay incomplete.")
         }
         retryAt = now + Self.retryInterval
@@ -159,11 +158,12 @@ public final class RunRecorder: @unchecked Sendable {
     private func write(_ writes: [PendingWrite]) -> Error? {
         var written = Written(wallSecondsBefore: wallSecondsBefore)
         do {
-            try store.pool.write { db in
+            try store.backend.write { db in
                 for write in writes {
                     try apply(write, db, &written)
                 }
-                try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [Date(), runID])
+                try Self.insert(metricRows: written.metricRows, into: db)
+                try db.execute("UPDATE runs SET heartbeat_at = \(Date()) WHERE id = \(runID)")
             }
         } catch {
             failedWrites += 1
@@ -180,13 +180,17 @@ public final class RunRecorder: @unchecked Sendable {
     /// What one flush wrote, taken on only once its transaction commits.
     private struct Written {
         var wallSecondsBefore: Double
+        /// The flush's metric rows, in order, written together at its end: a few
+        /// statements per flush rather than one per point, which is one round trip
+        /// each to a PostgreSQL server.
+        var metricRows: [StoreQuery] = []
         var newRows: [ModelID: Int64] = [:]
         var newTraining: Set<ModelID> = []
         var newEnded: Set<ModelID> = []
         var rewind: RunStore.Rewind?
     }
 
-    private func apply(_ write: PendingWrite, _ db: Database, _ written: inout Written) throws {
+    private func apply(_ write: PendingWrite, _ db: any StoreConnection, _ written: inout Written) throws {
         func row(_ id: ModelID) -> Int64? { written.newRows[id] ?? modelRows[id] }
         switch write {
         case .plan(let plan):
@@ -194,72 +198,90 @@ public final class RunRecorder: @unchecked Sendable {
             let rewind = try RunStore.rewind(db, run: runID, to: plan)
             written.wallSecondsBefore = rewind.wallSeconds
             written.rewind = rewind
-            try db.execute(sql: """
-                UPDATE runs SET data_set = ?, labeled_count = ?, validation_count = ?, unlabeled_count = ?, test_count = ?,
-                    input_shape = ?, classes = ?
-                WHERE id = ?
-                """, arguments: [plan.dataSet, plan.split.labeled, plan.split.validation, plan.split.unlabeled,
-                                 plan.split.test, plan.inputShape.description, plan.classes, runID])
+            try db.execute("""
+                UPDATE runs SET data_set = \(plan.dataSet), labeled_count = \(plan.split.labeled),
+                    validation_count = \(plan.split.validation), unlabeled_count = \(plan.split.unlabeled),
+                    test_count = \(plan.split.test), input_shape = \(plan.inputShape.description), classes = \(plan.classes)
+                WHERE id = \(runID)
+                """)
             for model in plan.models {
                 // A resumed run's models are there already.
-                if let row = try Int64.fetchOne(db, sql: "SELECT id FROM models WHERE run_id = ? AND role = ? AND position = ?",
-                                                arguments: [runID, model.id.role.rawValue, model.id.index]) {
+                if let row = try db.value("""
+                    SELECT id FROM models WHERE run_id = \(runID) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
+                    """, as: Int64.self) {
                     written.newRows[model.id] = row
                     continue
                 }
-                try db.execute(sql: """
+                written.newRows[model.id] = try db.value("""
                     INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [runID, model.id.role.rawValue, model.id.index, model.id.spec, model.parameters,
-                                     model.forwardFLOPsPerSample, model.epochs, ModelStatus.pending.rawValue])
-                written.newRows[model.id] = db.lastInsertedRowID
+                    VALUES (\(runID), \(model.id.role.rawValue), \(model.id.index), \(model.id.spec), \(model.parameters),
+                            \(model.forwardFLOPsPerSample), \(model.epochs), \(ModelStatus.pending.rawValue))
+                    RETURNING id
+                    """, as: Int64.self)
             }
 
         case .point(let point, let secondsIn):
-            let wallSeconds = written.wallSecondsBefore + secondsIn
             guard let model = row(point.model) else { return }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (name, value) in Self.metrics(of: point) {
-                try insert.execute(arguments: [model, point.step, point.epoch, point.samplesSeen, point.trainingTime,
-                                               wallSeconds, name, value])
-            }
+            written.metricRows += Self.metricRows(of: point, model: model, wallSeconds: written.wallSecondsBefore + secondsIn)
             // Only the metrics of a point that comes after its model's end (see `modelsEnded`).
             if modelsEnded.contains(point.model) || written.newEnded.contains(point.model) { return }
             if !modelsTraining.contains(point.model) && !written.newTraining.contains(point.model) {
-                try db.execute(sql: "UPDATE models SET status = ? WHERE id = ?", arguments: [ModelStatus.training.rawValue, model])
+                try db.execute("UPDATE models SET status = \(ModelStatus.training.rawValue) WHERE id = \(model)")
                 written.newTraining.insert(point.model)
             }
             if let test = point.test {
-                try db.execute(sql: """
-                    UPDATE models SET epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ?
-                    WHERE id = ?
-                    """, arguments: [point.epoch, point.trainingTime, test.accuracy, test.loss, test.agreement, model])
+                try db.execute("""
+                    UPDATE models SET epochs_completed = \(point.epoch), training_seconds = \(point.trainingTime),
+                        test_accuracy = \(test.accuracy), test_loss = \(test.loss), agreement = \(test.agreement)
+                    WHERE id = \(model)
+                    """)
             }
 
         case .finished(let result):
             guard let model = row(result.id) else { return }
             written.newEnded.insert(result.id)
             let (status, message) = Self.status(of: result)
-            try db.execute(sql: """
-                UPDATE models SET status = ?, epochs_completed = ?, training_seconds = ?, test_accuracy = ?, test_loss = ?,
-                    agreement = ?, parity_seconds = ?, checkpoint = ?, message = ?
-                WHERE id = ?
-                """, arguments: [status.rawValue, result.epochsCompleted, result.trainingTime, result.test?.accuracy,
-                                 result.test?.loss, result.test?.agreement, result.timeToParity, result.checkpoint,
-                                 message, model])
+            try db.execute("""
+                UPDATE models SET status = \(status.rawValue), epochs_completed = \(result.epochsCompleted),
+                    training_seconds = \(result.trainingTime), test_accuracy = \(result.test?.accuracy), test_loss = \(result.test?.loss),
+                    agreement = \(result.test?.agreement), parity_seconds = \(result.timeToParity), checkpoint = \(result.checkpoint),
+                    message = \(message)
+                WHERE id = \(model)
+                """)
 
         case .paused(let since):
-            try db.execute(sql: "UPDATE runs SET paused_at = ? WHERE id = ?", arguments: [since, runID])
+            try db.execute("UPDATE runs SET paused_at = \(since) WHERE id = \(runID)")
 
         case .ended(let report):
             let (status, message) = Self.status(of: report)
-            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, message = ?, paused_at = NULL WHERE id = ?",
-                           arguments: [status.rawValue, Date(), written.wallSecondsBefore + report.wallTime, message, runID])
+            try db.execute("""
+                UPDATE runs SET status = \(status.rawValue), ended_at = \(Date()), wall_seconds = \(written.wallSecondsBefore + report.wallTime),
+                    message = \(message), paused_at = NULL
+                WHERE id = \(runID)
+                """)
         }
     }
+
+    /// The metrics of `point` as rows of model row `model`, for `insert(metricRows:into:)`.
+    static func metricRows(of point: TrainingProgress, model: Int64, wallSeconds: Double) -> [StoreQuery] {
+        metrics(of: point).map { name, value in
+            "(\(model), \(point.step), \(point.epoch), \(point.samplesSeen), \(point.trainingTime), \(wallSeconds), \(name), \(value))"
+        }
+    }
+
+    /// Inserts `rows` in order, in statements of at most `rowsPerInsert` rows: eight
+    /// values a row stay far below either database's limit on bound values.
+    static func insert(metricRows rows: [StoreQuery], into db: any StoreConnection) throws {
+        for start in stride(from: 0, to: rows.count, by: rowsPerInsert) {
+            let chunk = Array(rows[start..<min(start + rowsPerInsert, rows.count)])
+            try db.execute("""
+                INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
+                VALUES \(StoreQuery.joined(chunk, separator: ", "))
+                """)
+        }
+    }
+
+    static let rowsPerInsert = 1000
 
     /// The series a progress point adds, by name.
     static func metrics(of point: TrainingProgress) -> [(String, Double)] {
@@ -274,7 +296,8 @@ public final class RunRecorder: @unchecked Sendable {
         if let validation = point.validation {
             values += [("validation_loss", validation.loss), ("validation_accuracy", validation.accuracy)]
         }
-        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL.
+        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL;
+        // and both stores should hold the same points.
         return values.filter { $0.1.isFinite }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 /// Taking up again a run that did not end (`mimic resume`): which runs may be
@@ -25,7 +24,7 @@ extension RunStore {
         let pid = pid ?? ProcessIdentity.pid
         let host = ProcessIdentity.host
         let claimed = try write("claiming run \(id)") { db -> Bool in
-            guard let row = try Row.fetchOne(db, sql: "SELECT status, pid, host FROM runs WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.row("SELECT status, pid, host FROM runs WHERE id = \(id)\(sql: db.dialect.lockingSelectedRows)") else {
                 return false
             }
             let status: String = row["status"]
@@ -33,22 +32,20 @@ extension RunStore {
                 return (row["pid"] as Int32?) == pid && (row["host"] as String?) == host
             }
             guard Self.resumableStatuses.contains(status) else { return false }
-            try db.execute(sql: """
-                UPDATE runs SET status = ?, pid = ?, host = ?, heartbeat_at = ?, ended_at = NULL, wall_seconds = NULL,
-                    message = NULL
-                WHERE id = ?
-                """, arguments: [RunStatus.running.rawValue, pid, host, Date(), id])
+            try db.execute("""
+                UPDATE runs SET status = \(RunStatus.running.rawValue), pid = \(pid), host = \(host), heartbeat_at = \(Date()),
+                    ended_at = NULL, wall_seconds = NULL, message = NULL, paused_at = NULL
+                WHERE id = \(id)
+                """)
             // A pause or stop asked of the killed process must not reach this one,
             // which starts unpaused.
-            try db.execute(sql: "UPDATE control_requests SET handled_at = ? WHERE run_id = ? AND handled_at IS NULL",
-                           arguments: [Date(), id])
-            try db.execute(sql: "UPDATE runs SET paused_at = NULL WHERE id = ?", arguments: [id])
+            try db.execute("UPDATE control_requests SET handled_at = \(Date()) WHERE run_id = \(id) AND handled_at IS NULL")
             return true
         }
         let run = try run(id)
         guard claimed else {
             try checkResumable(run)
-            throw StoreError("Run \(id) in \(path) changed while it was being claimed; try 'mimic resume \(id)' again.")
+            throw StoreError("Run \(id) in \(location) changed while it was being claimed; try 'mimic resume \(id)' again.")
         }
         return run
     }
@@ -70,55 +67,54 @@ extension RunStore {
     /// store could not take the point, and the process was then killed), the engine
     /// goes on after that epoch: its last point is filled in from the checkpoint (the
     /// test results; the train metrics are not kept there), so that no epoch is missing.
-    static func rewind(_ db: Database, run id: Int64, to plan: RunPlan) throws -> Rewind {
+    static func rewind(_ db: any StoreConnection, run id: Int64, to plan: RunPlan) throws -> Rewind {
         var rewind = Rewind(wallSeconds: 0, filledEpochEnds: [])
         var partway: [(row: Int64, model: RunPlan.Model)] = []
         for model in plan.models {
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM models WHERE run_id = ? AND role = ? AND position = ?",
-                                             arguments: [id, model.id.role.rawValue, model.id.index]) else { continue }
+            guard let row = try db.row("""
+                SELECT id, status FROM models WHERE run_id = \(id) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
+                """) else { continue }
             let status: String = row["status"]
             if status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue { continue }
             partway.append((row["id"], model))
-            try db.execute(sql: "DELETE FROM metrics WHERE model_id = ? AND epoch > ?", arguments: [row["id"] as Int64, model.epochsCompleted])
+            try db.execute("DELETE FROM metrics WHERE model_id = \(row["id"] as Int64) AND epoch > \(model.epochsCompleted)")
         }
-        rewind.wallSeconds = try Double.fetchOne(db, sql: """
-            SELECT max(metrics.wall_seconds) FROM metrics JOIN models ON models.id = metrics.model_id WHERE models.run_id = ?
-            """, arguments: [id]) ?? 0
+        rewind.wallSeconds = try db.value("""
+            SELECT max(metrics.wall_seconds) FROM metrics JOIN models ON models.id = metrics.model_id WHERE models.run_id = \(id)
+            """, as: Double.self) ?? 0
 
         for (row, model) in partway {
-            try db.execute(sql: """
-                UPDATE models SET status = ?, epochs_completed = ?, parity_seconds = NULL, checkpoint = NULL, message = NULL
-                WHERE id = ?
-                """, arguments: [ModelStatus.pending.rawValue, model.epochsCompleted, row])
+            try db.execute("""
+                UPDATE models SET status = \(ModelStatus.pending.rawValue), epochs_completed = \(model.epochsCompleted),
+                    parity_seconds = NULL, checkpoint = NULL, message = NULL
+                WHERE id = \(row)
+                """)
             guard model.epochsCompleted > 0 else {
-                try db.execute(sql: """
-                    UPDATE models SET training_seconds = 0, test_accuracy = NULL, test_loss = NULL, agreement = NULL WHERE id = ?
-                    """, arguments: [row])
+                try db.execute("""
+                    UPDATE models SET training_seconds = 0, test_accuracy = NULL, test_loss = NULL, agreement = NULL WHERE id = \(row)
+                    """)
                 continue
             }
-            let hasEpochEnd = try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM metrics WHERE model_id = ? AND epoch = ? AND name = 'test_accuracy')
-                """, arguments: [row, model.epochsCompleted]) ?? false
+            let hasEpochEnd = try db.row("""
+                SELECT 1 FROM metrics WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name = 'test_accuracy' LIMIT 1
+                """) != nil
             if !hasEpochEnd, let end = model.checkpointedEpochEnd {
-                for (name, value) in RunRecorder.metrics(of: end) {
-                    try db.execute(sql: """
-                        INSERT INTO metrics (model_id, step, epoch, samples_seen, training_seconds, wall_seconds, name, value)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [row, end.step, end.epoch, end.samplesSeen, end.trainingTime, rewind.wallSeconds, name, value])
-                }
+                try RunRecorder.insert(metricRows: RunRecorder.metricRows(of: end, model: row, wallSeconds: rewind.wallSeconds), into: db)
                 rewind.filledEpochEnds.append("epoch \(end.epoch) of \(model.id.name)")
             }
             // The model's test results as of its checkpoint: those of the epoch's last point.
-            let values = try Row.fetchAll(db, sql: """
+            let values = try db.rows("""
                 SELECT name, value, training_seconds FROM metrics
-                WHERE model_id = ? AND epoch = ? AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
-                """, arguments: [row, model.epochsCompleted])
-            let byName = Dictionary(values.map { (row: Row) -> (String, Row) in (row["name"], row) }) { $1 }
+                WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
+                """)
+            let byName = Dictionary(values.map { (row: StoreRow) -> (String, StoreRow) in (row["name"], row) }) { $1 }
             guard let accuracy = byName["test_accuracy"], let loss = byName["test_loss"] else { continue }
-            try db.execute(sql: """
-                UPDATE models SET training_seconds = ?, test_accuracy = ?, test_loss = ?, agreement = ? WHERE id = ?
-                """, arguments: [accuracy["training_seconds"] as Double, accuracy["value"] as Double, loss["value"] as Double,
-                                 byName["test_agreement"].map { $0["value"] as Double }, row])
+            let agreement = byName["test_agreement"].map { $0["value"] as Double }
+            try db.execute("""
+                UPDATE models SET training_seconds = \(accuracy["training_seconds"] as Double), test_accuracy = \(accuracy["value"] as Double),
+                    test_loss = \(loss["value"] as Double), agreement = \(agreement)
+                WHERE id = \(row)
+                """)
         }
         return rewind
     }

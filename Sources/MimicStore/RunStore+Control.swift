@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Pause, resume and stop from another process. A watcher adds a request; the
 /// trainer's `RunControlPoller` takes the waiting ones, marks them handled and applies
@@ -16,8 +15,7 @@ extension RunStore {
             throw StoreError("Run \(id) is \(record.status.rawValue), so it cannot be \(request.pastTense); only a running run takes pause, resume and stop.")
         }
         try write("asking run \(id) to \(request.rawValue)") { db in
-            try db.execute(sql: "INSERT INTO control_requests (run_id, request, requested_at) VALUES (?, ?, ?)",
-                           arguments: [id, request.rawValue, Date()])
+            try db.execute("INSERT INTO control_requests (run_id, request, requested_at) VALUES (\(id), \(request.rawValue), \(Date()))")
         }
     }
 
@@ -28,17 +26,15 @@ extension RunStore {
         // A read first: the trainer polls twice a second, and a write transaction each
         // time would contend with its own recorder and with other writers for nothing.
         let waiting = try read("reading the control requests of run \(id)") { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM control_requests WHERE run_id = ? AND handled_at IS NULL)",
-                              arguments: [id]) ?? false
+            try db.row("SELECT 1 FROM control_requests WHERE run_id = \(id) AND handled_at IS NULL LIMIT 1") != nil
         }
         guard waiting else { return [] }
         return try write("taking the control requests of run \(id)") { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, request FROM control_requests WHERE run_id = ? AND handled_at IS NULL ORDER BY id
-                """, arguments: [id])
+            let rows = try db.rows("""
+                SELECT id, request FROM control_requests WHERE run_id = \(id) AND handled_at IS NULL ORDER BY id\(sql: db.dialect.lockingSelectedRows)
+                """)
             guard !rows.isEmpty else { return [] }
-            try db.execute(sql: "UPDATE control_requests SET handled_at = ? WHERE run_id = ? AND handled_at IS NULL",
-                           arguments: [Date(), id])
+            try db.execute("UPDATE control_requests SET handled_at = \(Date()) WHERE run_id = \(id) AND handled_at IS NULL")
             return rows.compactMap { ControlRequest(rawValue: $0["request"]) }
         }
     }

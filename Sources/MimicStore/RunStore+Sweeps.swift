@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 /// A sweep as the store keeps it: what it was given and the trainings it plans, each
@@ -28,27 +27,32 @@ public struct SweepSlot: Sendable, Equatable, Hashable {
 extension RunStore {
     /// Records a new sweep with its planned trainings; they become runs as they start.
     public func createSweep(name: String?, source: String, trainings: [ExperimentConfig]) throws(StoreError) -> SweepRecord {
-        let id = try write("recording a new sweep") { db -> Int64 in
-            let json = String(decoding: try JSONEncoder().encode(trainings), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO sweeps (created_at, name, source, trainings) VALUES (?, ?, ?, ?)",
-                           arguments: [Date(), name, source, json])
-            return db.lastInsertedRowID
+        let json: String
+        do {
+            json = String(decoding: try JSONEncoder().encode(trainings), as: UTF8.self)
+        } catch {
+            throw StoreError("The sweep's trainings cannot be recorded (\(error)); this is a bug in mimic: please report it.")
         }
+        let id = try write("recording a new sweep") { db in
+            try db.value("INSERT INTO sweeps (created_at, name, source, trainings) VALUES (\(Date()), \(name), \(source), \(json)) RETURNING id",
+                         as: Int64.self)
+        }
+        guard let id else { throw StoreError("The run store \(location) gave the new sweep no id; try again.") }
         return try sweep(id)
     }
 
     public func sweep(_ id: Int64) throws(StoreError) -> SweepRecord {
         guard let sweep = try sweeps(id: id).first else {
-            throw StoreError("There is no sweep \(id) in \(path); 'mimic sweeps' lists the sweeps there.")
+            throw StoreError("There is no sweep \(id) in \(location); 'mimic sweeps' lists the sweeps there.")
         }
         return sweep
     }
 
     /// Sweeps newest first (or the one with `id`).
     public func sweeps(id: Int64? = nil) throws(StoreError) -> [SweepRecord] {
+        let filter: StoreQuery = id.map { "WHERE id = \($0)" } ?? ""
         let rows = try read("listing sweeps") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sweeps" + (id == nil ? "" : " WHERE id = ?") + " ORDER BY id DESC",
-                             arguments: id.map { [$0] } ?? [])
+            try db.rows("SELECT * FROM sweeps \(filter) ORDER BY id DESC")
         }
         var sweeps: [SweepRecord] = []
         for row in rows {
@@ -74,12 +78,11 @@ extension RunStore {
     @discardableResult
     public func join(run id: Int64, to slot: SweepSlot) throws(StoreError) -> Bool {
         try write("adding run \(id) to sweep \(slot.sweep)") { db -> Bool in
-            let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE sweep_id = ? AND sweep_training = ?",
-                                          arguments: [slot.sweep, slot.training]) ?? false
+            let taken = try db.row("SELECT 1 FROM runs WHERE sweep_id = \(slot.sweep) AND sweep_training = \(slot.training)") != nil
             guard !taken else { return false }
-            try db.execute(sql: "UPDATE runs SET sweep_id = ?, sweep_training = ? WHERE id = ? AND sweep_id IS NULL",
-                           arguments: [slot.sweep, slot.training, id])
-            return db.changesCount > 0
+            return try db.execute("""
+                UPDATE runs SET sweep_id = \(slot.sweep), sweep_training = \(slot.training) WHERE id = \(id) AND sweep_id IS NULL
+                """) > 0
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import MimicEngine
 
 extension RunStore {
@@ -8,7 +7,7 @@ extension RunStore {
     /// over; nil before any model finished. What a sweep's time estimate divides by.
     public func trainingRate() throws(StoreError) -> (flopsPerSecond: Double, models: Int)? {
         let rows = try read("measuring the training rate of the recorded runs") { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows("""
                 SELECT models.role, models.epochs_completed, models.training_seconds, models.forward_flops,
                        runs.labeled_count, runs.unlabeled_count
                 FROM models JOIN runs ON runs.id = models.run_id

@@ -1,181 +1,63 @@
 import Foundation
-import GRDB
 import MimicEngine
 
-/// The run store: a SQLite file (WAL mode, so readers never wait for the trainer)
-/// holding every run, its models and their metric series, with one folder per run
-/// beside it for checkpoints and logs. Several processes may open the same store at
-/// once; each write waits up to `busyTimeout` for another process's write to end.
+/// The run store: every run, its models and their metric series, in a SQLite file (the
+/// default) or a PostgreSQL database (`StoreAddress`), with one folder per run for
+/// checkpoints and logs. Several processes may open the same store at once. The
+/// queries here are written once for both databases (`StoreQuery`, `SQLDialect`);
+/// the backends (`SQLiteBackend`, `PostgresBackend`) open, migrate and run transactions.
 public final class RunStore: Sendable {
-    public let path: String
-    /// The pool that reads and writes the file; for observers (a watcher) that need
-    /// more than the methods here.
-    public let pool: DatabasePool
+    public let address: StoreAddress
+    /// Where run folders go, under `runs/`: beside a SQLite file, or the data folder's
+    /// (see `StoreAddress.defaultFolder`).
+    public let folder: String
+    let backend: any StoreBackend
 
-    /// How long a write waits for another process's write before failing. Writes are
-    /// short (one flush of metrics), so this is only reached when something is wrong.
-    static let busyTimeout: TimeInterval = 10
+    /// The store as messages name it: the file's path, or the URL without its password.
+    public var location: String { address.description }
 
-    /// Opens the store at `path`, creating it (and its folder) when `create` is true,
-    /// bringing an older schema up to date, and marking as interrupted the runs whose
-    /// process died.
-    public init(path: String, create: Bool = true) throws(StoreError) {
-        // Absolute, because run folders and checkpoint paths are recorded from it and
-        // read from anywhere.
-        let path = Self.absolute(path)
-        self.path = path
-        let manager = FileManager.default
-        var isFolder: ObjCBool = false
-        if manager.fileExists(atPath: path, isDirectory: &isFolder) {
-            if isFolder.boolValue { throw StoreError.notADatabase(path) }
-            try Self.checkHeader(path)
-        } else if create {
-            let folder = (path as NSString).deletingLastPathComponent
-            do {
-                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw StoreError.unwritable(path, reason: Self.fileInTheWay(of: folder).map { "\($0) is a file, not a folder" } ?? Self.reason(error))
-            }
-        } else {
-            throw StoreError.missing(path)
-        }
+    /// Opens the SQLite store at `path`, as `init(_:create:)` does.
+    public convenience init(path: String, create: Bool = true) throws(StoreError) {
+        try self.init(.sqlite(path: StoreAddress.absolute(path)), create: create)
+    }
 
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "mimic run store"
-        // Two processes opening a new store at once would race: switching a new file to
-        // WAL can fail as "database is locked" without waiting, and one could see the
-        // other's half-made schema (GRDB's bookkeeping table before the first migration)
-        // and take the file for someone else's database. So opening and migrating run
-        // under an exclusive lock on the store's folder: a `flock` on the folder, not on
-        // the file, because closing a second descriptor of the database file would drop
-        // SQLite's own locks on it. Without the lock (an odd file system), the retries
-        // in `migrate` still catch most of the race.
-        let folderLock = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
-        if folderLock >= 0 { flock(folderLock, LOCK_EX) }
-        defer {
-            if folderLock >= 0 {
-                flock(folderLock, LOCK_UN)
-                close(folderLock)
-            }
+    /// Opens the store at `address`, creating it when `create` is true (a SQLite file
+    /// and its folder, or the tables in an empty PostgreSQL database), bringing an older
+    /// schema up to date, and marking as interrupted the runs whose process died.
+    /// `folder` overrides where run folders go.
+    public init(_ address: StoreAddress, create: Bool = true, folder: String? = nil) throws(StoreError) {
+        self.address = address
+        self.folder = folder ?? address.defaultFolder()
+        switch address {
+        case .sqlite(let path): backend = try SQLiteBackend(path: path, create: create)
+        case .postgres(let postgres): backend = try PostgresBackend(address: postgres, create: create)
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw StoreError.notADatabase(path)
-        } catch {
-            if let damage = StoreError.damage(error) { throw StoreError.damaged(path, reason: damage) }
-            throw StoreError.unwritable(path, reason: Self.reason(error))
-        }
-        try migrate()
         try markInterruptedRuns()
     }
 
     /// A store opened elsewhere (read-only, see `openForReading`).
-    init(path: String, pool: DatabasePool) {
-        self.path = path
-        self.pool = pool
-    }
-
-    /// The folder that holds the store; run folders go under `runs/` in it.
-    public var folder: String { (path as NSString).deletingLastPathComponent }
-
-    // MARK: - Opening
-
-    /// A file that is not SQLite gets a clear refusal before SQLite sees it.
-    private static func checkHeader(_ path: String) throws(StoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.unwritable(path, reason: "it cannot be read")
-        }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        // An empty file is what SQLite makes of a new database, and may be a store
-        // that another process is creating this very moment.
-        guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
-            throw StoreError.notADatabase(path)
-        }
-    }
-
-    /// Brings the schema up to date (called under the folder lock, see `init`). Should
-    /// two attempts still meet, the loser's fails on tables that now exist, and trying
-    /// again finds the migration applied.
-    private func migrate() throws(StoreError) {
-        let migrator = StoreSchema.migrator
-        let known = Set(StoreSchema.allIdentifiers)
-        var attempt = 0
-        while true {
-            do {
-                let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-                let unknown = applied.subtracting(known)
-                if !unknown.isEmpty {
-                    throw applied.isDisjoint(with: known) ? StoreError.notAStore(path) : StoreError.newer(path, unknown: unknown.sorted())
-                }
-                if applied.isEmpty {
-                    let tables = try pool.read { db in
-                        try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
-                    }
-                    if tables > 0 { throw StoreError.notAStore(path) }
-                }
-                try migrator.migrate(pool)
-                return
-            } catch let error as StoreError {
-                throw error
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-                throw StoreError.notADatabase(path)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
-                throw StoreError.damaged(path, reason: StoreError.damage(error) ?? "\(error)")
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
-                || error.resultCode == .SQLITE_PERM || error.resultCode == .SQLITE_IOERR {
-                throw StoreError.unwritable(path, reason: Self.reason(error))
-            } catch {
-                attempt += 1
-                if attempt >= 5 { throw StoreError.failed(path, doing: "updating its schema", error) }
-            }
-        }
-    }
-
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
-    }
-
-    /// The nearest existing ancestor of `folder`, when it is not a folder.
-    static func fileInTheWay(of folder: String) -> String? {
-        var path = folder
-        while !path.isEmpty && path != "/" {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return isFolder.boolValue ? nil : path }
-            path = (path as NSString).deletingLastPathComponent
-        }
-        return nil
-    }
-
-    static func reason(_ error: Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
-            return String(cString: strerror(underlying.code.rawValue))
-        }
-        return error.localizedDescription
+    init(address: StoreAddress, backend: any StoreBackend) {
+        self.address = address
+        self.folder = address.defaultFolder()
+        self.backend = backend
     }
 
     /// Runs `body` as one read, turning any failure into a sentence.
-    func read<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ what: String, _ body: (any StoreConnection) throws -> T) throws(StoreError) -> T {
         do {
-            return try pool.read(body)
-        } catch let error as StoreError {
-            throw error
+            return try backend.read(body)
         } catch {
-            throw StoreError.failed(path, doing: what, error)
+            throw backend.problem(error, doing: what, location: location)
         }
     }
 
     /// Runs `body` as one write transaction, turning any failure into a sentence.
-    func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    @discardableResult
+    func write<T>(_ what: String, _ body: (any StoreConnection) throws -> T) throws(StoreError) -> T {
         do {
-            return try pool.write(body)
-        } catch let error as StoreError {
-            throw error
+            return try backend.write(body)
         } catch {
-            throw StoreError.failed(path, doing: what, error)
+            throw backend.problem(error, doing: what, location: location)
         }
     }
 
@@ -200,7 +82,7 @@ public final class RunStore: Sendable {
             do {
                 return try RunFolder.create(at: path)
             } catch {
-                throw StoreError.unwritable(self.path, reason: "its run folder \(path) cannot be used: \(error)")
+                throw StoreError.unwritable(self.location, reason: "its run folder \(path) cannot be used: \(error)")
             }
         }
         return (record, folder)
@@ -213,19 +95,21 @@ public final class RunStore: Sendable {
         var made: String?
         var opened: Opened?
         do {
+            let configJSON = try RunRecord.json(config)
             let id = try write("recording a new run") { db -> Int64 in
-                try db.execute(sql: """
+                let inserted = try db.value("""
                     INSERT INTO runs (started_at, status, config, data_set, seed, program_version, pid, host, heartbeat_at,
                                       part_of, sweep_id, sweep_training)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [now, RunStatus.running.rawValue, try RunRecord.json(config), dataSet,
-                                     Int64(bitPattern: config.seed), programVersion, ProcessIdentity.pid, ProcessIdentity.host, now,
-                                     partOf, slot?.sweep, slot?.training])
-                let id = db.lastInsertedRowID
+                    VALUES (\(now), \(RunStatus.running.rawValue), \(configJSON), \(dataSet), \(Int64(bitPattern: config.seed)),
+                            \(programVersion), \(ProcessIdentity.pid), \(ProcessIdentity.host), \(now), \(partOf), \(slot?.sweep),
+                            \(slot?.training))
+                    RETURNING id
+                    """, as: Int64.self)
+                guard let id = inserted else { throw StoreError("The run store \(location) gave the new run no id; try again.") }
                 let folder = try makeRunFolder(id)
                 made = folder
                 opened = try open(folder)
-                try db.execute(sql: "UPDATE runs SET folder = ? WHERE id = ?", arguments: [folder, id])
+                try db.execute("UPDATE runs SET folder = \(folder) WHERE id = \(id)")
                 return id
             }
             return (try run(id), opened!)
@@ -233,7 +117,8 @@ public final class RunStore: Sendable {
             // The record did not take: the folder made for it holds nothing.
             opened = nil
             if let made { try? FileManager.default.removeItem(atPath: made) }
-            throw error
+            if let error = error as? StoreError { throw error }
+            throw StoreError("The run's configuration cannot be recorded (\(error)); this is a bug in mimic: please report it.")
         }
     }
 
@@ -243,17 +128,17 @@ public final class RunStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         } catch {
-            throw StoreError.unwritable(path, reason: "its folder for runs \(runs) cannot be made: \(Self.reason(error))")
+            throw StoreError.unwritable(location, reason: "its folder for runs \(runs) cannot be made: \(StoreError.fileReason(error))")
         }
         for attempt in 1...1000 {
             let name = attempt == 1 ? String(id) : "\(id)-\(attempt)"
             let candidate = (runs as NSString).appendingPathComponent(name)
             if mkdir(candidate, 0o755) == 0 { return candidate }
             guard errno == EEXIST else {
-                throw StoreError.unwritable(path, reason: "its run folder \(candidate) cannot be made: \(String(cString: strerror(errno)))")
+                throw StoreError.unwritable(location, reason: "its run folder \(candidate) cannot be made: \(String(cString: strerror(errno)))")
             }
         }
-        throw StoreError.unwritable(path, reason: "a thousand folders named \(id) or \(id)-N already stand in \(runs)")
+        throw StoreError.unwritable(location, reason: "a thousand folders named \(id) or \(id)-N already stand in \(runs)")
     }
 
     /// Makes this process the one that trains run `id` (a detached run, created by
@@ -265,14 +150,15 @@ public final class RunStore: Sendable {
 
     /// Records which process trains run `id`.
     public func setProcess(of id: Int64, pid: Int32) throws(StoreError) {
-        let changed = try write("recording the process of run \(id)") { db -> Int in
-            try db.execute(sql: "UPDATE runs SET pid = ?, host = ?, heartbeat_at = ? WHERE id = ? AND status = ?",
-                           arguments: [pid, ProcessIdentity.host, Date(), id, RunStatus.running.rawValue])
-            return db.changesCount
+        let changed = try write("recording the process of run \(id)") { db in
+            try db.execute("""
+                UPDATE runs SET pid = \(pid), host = \(ProcessIdentity.host), heartbeat_at = \(Date())
+                WHERE id = \(id) AND status = \(RunStatus.running.rawValue)
+                """)
         }
         if changed == 0 {
             let status = try run(id).status
-            throw StoreError("Run \(id) in \(path) is \(status.rawValue), not waiting to be trained; start a new run instead.")
+            throw StoreError("Run \(id) in \(location) is \(status.rawValue), not waiting to be trained; start a new run instead.")
         }
     }
 
@@ -280,24 +166,25 @@ public final class RunStore: Sendable {
     /// not start, for one); the recorder records the others.
     public func endRun(_ id: Int64, status: RunStatus, message: String?) throws(StoreError) {
         try write("recording the end of run \(id)") { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, ended_at = ?, message = ?, heartbeat_at = ? WHERE id = ?",
-                           arguments: [status.rawValue, Date(), message, Date(), id])
+            try db.execute("""
+                UPDATE runs SET status = \(status.rawValue), ended_at = \(Date()), message = \(message), heartbeat_at = \(Date())
+                WHERE id = \(id)
+                """)
         }
     }
 
     public func run(_ id: Int64) throws(StoreError) -> RunRecord {
-        guard let record = try read("reading run \(id)", { db in try RunRecord.fetchOne(db, key: id) }) else {
-            throw StoreError.unknownRun(id, path: path)
-        }
-        return record
+        let row = try read("reading run \(id)") { db in try db.row("SELECT * FROM runs WHERE id = \(id)") }
+        guard let row else { throw StoreError.unknownRun(id, store: location) }
+        return try RunRecord(row: row)
     }
 
     /// The run a person means by `text`: its number, or `last` for the newest run.
     public func resolveRunID(_ text: String) throws(StoreError) -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased() == "last" {
-            guard let id = try read("finding the newest run", { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs") }) else {
-                throw StoreError("There are no runs in \(path) yet; 'mimic train' records one.")
+            guard let id = try read("finding the newest run", { db in try db.value("SELECT max(id) FROM runs", as: Int64.self) }) else {
+                throw StoreError("There are no runs in \(location) yet; 'mimic train' records one.")
             }
             return id
         }
@@ -306,8 +193,8 @@ public final class RunStore: Sendable {
         }
         // Only whether it exists: a run whose configuration cannot be read must still
         // resolve, so that it can be deleted.
-        guard try read("finding run \(id)", { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [id]) }) != nil else {
-            throw StoreError.unknownRun(id, path: path)
+        guard try read("finding run \(id)", { db in try db.row("SELECT 1 FROM runs WHERE id = \(id)") }) != nil else {
+            throw StoreError.unknownRun(id, store: location)
         }
         return id
     }
@@ -316,48 +203,29 @@ public final class RunStore: Sendable {
     /// name, any case) or part of the group `partOf`.
     public func runs(status: RunStatus? = nil, dataSet: String? = nil, partOf: String? = nil,
                      sweep: Int64? = nil) throws(StoreError) -> [RunRecord] {
-        try read("listing runs") { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let sweep {
-                conditions.append("sweep_id = ?")
-                arguments += [sweep]
-            }
-            if let partOf {
-                conditions.append("part_of = ?")
-                arguments += [partOf]
-            }
-            if let status {
-                conditions.append("status = ?")
-                arguments += [status.rawValue]
-            }
-            if let dataSet {
-                conditions.append("data_set = ? COLLATE NOCASE")
-                arguments += [dataSet]
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Self.readableRuns(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_at DESC, id DESC", arguments: arguments)
+        var conditions: [StoreQuery] = []
+        if let sweep { conditions.append("sweep_id = \(sweep)") }
+        if let partOf { conditions.append("part_of = \(partOf)") }
+        if let status { conditions.append("status = \(status.rawValue)") }
+        if let dataSet { conditions.append("lower(data_set) = lower(\(dataSet))") }
+        let filter: StoreQuery = conditions.isEmpty ? "" : "WHERE \(StoreQuery.joined(conditions, separator: " AND "))"
+        return try read("listing runs") { db in
+            try Self.readableRuns(db, "SELECT * FROM runs \(filter) ORDER BY started_at DESC, id DESC")
         }
     }
 
-    /// The runs `sql` selects, leaving out those whose configuration cannot be read,
+    /// The runs `query` selects, leaving out those whose configuration cannot be read,
     /// so that one such run does not hide the others from a listing
     /// (`unreadableRuns` names them).
-    static func readableRuns(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [RunRecord] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-            do {
-                return try RunRecord(row: row)
-            } catch is StoreError {
-                return nil  // its configuration cannot be read; the only StoreError RunRecord throws
-            }
-        }
+    static func readableRuns(_ db: any StoreConnection, _ query: StoreQuery) throws -> [RunRecord] {
+        try db.rows(query).compactMap { row in try? RunRecord(row: row) }
     }
 
     /// A sentence for each run whose stored configuration cannot be read (another
     /// version of mimic wrote it, or it was edited), oldest first.
     public func unreadableRuns() throws(StoreError) -> [StoreError] {
         try read("checking the runs' configurations") { db in
-            try Row.fetchAll(db, sql: "SELECT id, config FROM runs ORDER BY id").compactMap { row -> StoreError? in
+            try db.rows("SELECT id, config FROM runs ORDER BY id").compactMap { row -> StoreError? in
                 do throws(StoreError) {
                     _ = try RunRecord.config(ofRun: row["id"], text: row["config"])
                     return nil
@@ -371,17 +239,17 @@ public final class RunStore: Sendable {
     /// A run's models in training order (mentor, students, baselines).
     public func models(ofRun id: Int64) throws(StoreError) -> [ModelRecord] {
         try read("reading the models of run \(id)") { db in
-            try ModelRecord.fetchAll(db, sql: "SELECT * FROM models WHERE run_id = ? ORDER BY id", arguments: [id])
+            try db.rows("SELECT * FROM models WHERE run_id = \(id) ORDER BY id").map(ModelRecord.init(row:))
         }
     }
 
     /// Every metric point of a run's models, model by model, in step order.
     public func metrics(ofRun id: Int64) throws(StoreError) -> [MetricPoint] {
         try read("reading the metrics of run \(id)") { db in
-            try MetricPoint.fetchAll(db, sql: """
+            try db.rows("""
                 SELECT metrics.* FROM metrics JOIN models ON models.id = metrics.model_id
-                WHERE models.run_id = ? ORDER BY metrics.model_id, metrics.rowid
-                """, arguments: [id])
+                WHERE models.run_id = \(id) ORDER BY metrics.model_id, metrics.\(sql: db.dialect.metricRowID)
+                """).map(MetricPoint.init(row:))
         }
     }
 
@@ -392,9 +260,9 @@ public final class RunStore: Sendable {
         // The columns that tell a live trainer, not the whole record: a run whose
         // configuration cannot be read can still be deleted.
         let row = try read("reading run \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT status, pid, host, heartbeat_at, folder FROM runs WHERE id = ?", arguments: [id])
+            try db.row("SELECT status, pid, host, heartbeat_at, folder FROM runs WHERE id = \(id)")
         }
-        guard let row else { throw StoreError.unknownRun(id, path: path) }
+        guard let row else { throw StoreError.unknownRun(id, store: location) }
         let folder: String? = row["folder"]
         if folder.flatMap({ RunFolder.isLocked(path: $0) }) == true || (row["status"] == RunStatus.running.rawValue
             && TrainerLiveness.isTraining(folder: folder, host: row["host"], heartbeat: row["heartbeat_at"])) {
@@ -403,13 +271,13 @@ public final class RunStore: Sendable {
             throw StoreError("Run \(id) is still training (\(process)); stop it first ('mimic watch \(id)' and S, or Ctrl-C in its terminal), then delete it.")
         }
         try write("deleting run \(id)") { db in
-            try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+            try db.execute("DELETE FROM runs WHERE id = \(id)")
         }
         if let folder, FileManager.default.fileExists(atPath: folder) {
             do {
                 try FileManager.default.removeItem(atPath: folder)
             } catch {
-                throw StoreError("Run \(id) is deleted from \(path), but its folder \(folder) could not be removed (\(Self.reason(error))); remove it by hand.")
+                throw StoreError("Run \(id) is deleted from \(location), but its folder \(folder) could not be removed (\(StoreError.fileReason(error))); remove it by hand.")
             }
         }
     }

@@ -1,130 +1,167 @@
-import GRDB
-
-/// The store's schema, one migration per version. A store written by an older mimic
-/// is brought up to date when it is opened; one written by a newer mimic (a
-/// migration this one does not know) is refused rather than misread.
+/// The store's schema, one migration per version, written once for SQLite and
+/// PostgreSQL: where their column types differ, `SQLDialect` says so. A store written
+/// by an older mimic is brought up to date when it is opened; one written by a newer
+/// mimic (a migration this one does not know) is refused rather than misread.
 ///
-/// Never edit a migration that has shipped: add one.
+/// Never edit a migration that has shipped: add one. Each migration is a list of
+/// single statements, as PostgreSQL takes them one at a time.
 enum StoreSchema {
     static let v1 = "v1-runs-models-metrics"
     static let v2 = "v2-liveness"
     static let v3 = "v3-control"
     static let v4 = "v4-run-folders"
     static let v5 = "v5-sweeps"
-    static let allIdentifiers = [v1, v2, v3, v4, v5]
+    static var allIdentifiers: [String] { migrations.map(\.identifier) }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+    struct Migration: Sendable {
+        let identifier: String
+        let statements: @Sendable (SQLDialect) -> [String]
+    }
 
-        migrator.registerMigration(v1) { db in
-            try db.execute(sql: """
-                CREATE TABLE runs (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    started_at DATETIME NOT NULL,
-                    ended_at DATETIME,
-                    status TEXT NOT NULL,
-                    config TEXT NOT NULL,
-                    data_set TEXT NOT NULL,
-                    seed INTEGER NOT NULL,
-                    program_version TEXT NOT NULL,
-                    labeled_count INTEGER,
-                    validation_count INTEGER,
-                    unlabeled_count INTEGER,
-                    test_count INTEGER,
-                    wall_seconds REAL,
-                    message TEXT
-                );
-                CREATE INDEX runs_by_status ON runs(status);
-                CREATE TABLE models (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                    role TEXT NOT NULL,
-                    position INTEGER NOT NULL,
-                    spec TEXT NOT NULL,
-                    parameters INTEGER NOT NULL,
-                    forward_flops INTEGER NOT NULL,
-                    epochs INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    epochs_completed INTEGER NOT NULL DEFAULT 0,
-                    training_seconds REAL NOT NULL DEFAULT 0,
-                    test_accuracy REAL,
-                    test_loss REAL,
-                    agreement REAL,
-                    parity_seconds REAL,
-                    checkpoint TEXT,
-                    message TEXT,
-                    UNIQUE (run_id, role, position)
-                );
-                CREATE TABLE metrics (
-                    model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-                    step INTEGER NOT NULL,
-                    epoch INTEGER NOT NULL,
-                    samples_seen INTEGER NOT NULL,
-                    training_seconds REAL NOT NULL,
-                    wall_seconds REAL NOT NULL,
-                    name TEXT NOT NULL,
-                    value REAL NOT NULL
-                );
-                CREATE INDEX metrics_by_model ON metrics(model_id, step);
-                """)
-        }
+    static let migrations: [Migration] = [
+        Migration(identifier: v1) { d in [
+            """
+            CREATE TABLE runs (
+                id \(d.serialKey),
+                started_at \(d.timestamp) NOT NULL,
+                ended_at \(d.timestamp),
+                status TEXT NOT NULL,
+                config TEXT NOT NULL,
+                data_set TEXT NOT NULL,
+                seed \(d.integer) NOT NULL,
+                program_version TEXT NOT NULL,
+                labeled_count \(d.integer),
+                validation_count \(d.integer),
+                unlabeled_count \(d.integer),
+                test_count \(d.integer),
+                wall_seconds \(d.real),
+                message TEXT
+            )
+            """,
+            "CREATE INDEX runs_by_status ON runs(status)",
+            """
+            CREATE TABLE models (
+                id \(d.serialKey),
+                run_id \(d.integer) NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                position \(d.integer) NOT NULL,
+                spec TEXT NOT NULL,
+                parameters \(d.integer) NOT NULL,
+                forward_flops \(d.integer) NOT NULL,
+                epochs \(d.integer) NOT NULL,
+                status TEXT NOT NULL,
+                epochs_completed \(d.integer) NOT NULL DEFAULT 0,
+                training_seconds \(d.real) NOT NULL DEFAULT 0,
+                test_accuracy \(d.real),
+                test_loss \(d.real),
+                agreement \(d.real),
+                parity_seconds \(d.real),
+                checkpoint TEXT,
+                message TEXT,
+                UNIQUE (run_id, role, position)
+            )
+            """,
+            """
+            CREATE TABLE metrics (
+                \(d.metricsKeyColumn)
+                model_id \(d.integer) NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+                step \(d.integer) NOT NULL,
+                epoch \(d.integer) NOT NULL,
+                samples_seen \(d.integer) NOT NULL,
+                training_seconds \(d.real) NOT NULL,
+                wall_seconds \(d.real) NOT NULL,
+                name TEXT NOT NULL,
+                value \(d.real) NOT NULL
+            )
+            """,
+            "CREATE INDEX metrics_by_model ON metrics(model_id, step)",
+        ] },
 
         // Which process trains a run and when it last wrote, so that a run whose
         // process died shows as interrupted rather than running forever.
-        migrator.registerMigration(v2) { db in
-            try db.execute(sql: """
-                ALTER TABLE runs ADD COLUMN pid INTEGER;
-                ALTER TABLE runs ADD COLUMN host TEXT;
-                ALTER TABLE runs ADD COLUMN heartbeat_at DATETIME;
-                """)
-        }
+        Migration(identifier: v2) { d in [
+            "ALTER TABLE runs ADD COLUMN pid \(d.integer)",
+            "ALTER TABLE runs ADD COLUMN host TEXT",
+            "ALTER TABLE runs ADD COLUMN heartbeat_at \(d.timestamp)",
+        ] },
 
         // Another process (`mimic watch`) asks the trainer to pause, resume or stop by
         // adding a request; the trainer takes it within a second and records whether it
         // is paused, so every watcher shows the same state. The input shape and class
         // count complete the plan a watcher replays.
-        migrator.registerMigration(v3) { db in
-            try db.execute(sql: """
-                CREATE TABLE control_requests (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                    request TEXT NOT NULL,
-                    requested_at DATETIME NOT NULL,
-                    handled_at DATETIME
-                );
-                CREATE INDEX control_requests_waiting ON control_requests(run_id, handled_at);
-                ALTER TABLE runs ADD COLUMN paused_at DATETIME;
-                ALTER TABLE runs ADD COLUMN input_shape TEXT;
-                ALTER TABLE runs ADD COLUMN classes INTEGER;
-                """)
-        }
+        Migration(identifier: v3) { d in [
+            """
+            CREATE TABLE control_requests (
+                id \(d.serialKey),
+                run_id \(d.integer) NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                request TEXT NOT NULL,
+                requested_at \(d.timestamp) NOT NULL,
+                handled_at \(d.timestamp)
+            )
+            """,
+            "CREATE INDEX control_requests_waiting ON control_requests(run_id, handled_at)",
+            "ALTER TABLE runs ADD COLUMN paused_at \(d.timestamp)",
+            "ALTER TABLE runs ADD COLUMN input_shape TEXT",
+            "ALTER TABLE runs ADD COLUMN classes \(d.integer)",
+        ] },
+
         // Each run's folder in a column of its own, made for that run alone (before, the
         // folder was runs/<id> beside the store, which a second store in the same folder
         // handed out again), and the group a run belongs to (a reproduction's seeds).
-        migrator.registerMigration(v4) { db in
-            try db.execute(sql: """
-                ALTER TABLE runs ADD COLUMN folder TEXT;
-                ALTER TABLE runs ADD COLUMN part_of TEXT;
-                UPDATE runs SET folder = json_extract(config, '$.runDirectory') WHERE json_valid(config);
-                """)
-        }
+        // Only SQLite stores hold runs from before: PostgreSQL stores came later.
+        Migration(identifier: v4) { d in [
+            "ALTER TABLE runs ADD COLUMN folder TEXT",
+            "ALTER TABLE runs ADD COLUMN part_of TEXT",
+        ] + (d == .sqlite ? ["UPDATE runs SET folder = json_extract(config, '$.runDirectory') WHERE json_valid(config)"] : []) },
+
         // A sweep: the grid it was given (its file's text, or the options), and its
         // runs, each the run of one of its planned trainings; the unique index lets
         // two workers that start the same training at once see one of them refused.
-        migrator.registerMigration(v5) { db in
-            try db.execute(sql: """
-                CREATE TABLE sweeps (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    created_at DATETIME NOT NULL,
-                    name TEXT,
-                    source TEXT NOT NULL,
-                    trainings TEXT NOT NULL
-                );
-                ALTER TABLE runs ADD COLUMN sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL;
-                ALTER TABLE runs ADD COLUMN sweep_training INTEGER;
-                CREATE UNIQUE INDEX runs_by_sweep_training ON runs(sweep_id, sweep_training);
-                """)
+        Migration(identifier: v5) { d in [
+            """
+            CREATE TABLE sweeps (
+                id \(d.serialKey),
+                created_at \(d.timestamp) NOT NULL,
+                name TEXT,
+                source TEXT NOT NULL,
+                trainings TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE runs ADD COLUMN sweep_id \(d.integer) REFERENCES sweeps(id) ON DELETE SET NULL",
+            "ALTER TABLE runs ADD COLUMN sweep_training \(d.integer)",
+            "CREATE UNIQUE INDEX runs_by_sweep_training ON runs(sweep_id, sweep_training)",
+        ] },
+    ]
+
+    /// The migrations `db` has applied; throws when it has no migrations table.
+    static func appliedIdentifiers(_ db: any StoreConnection) throws -> Set<String> {
+        Set(try db.rows("SELECT identifier FROM \(sql: db.dialect.migrationsTable)").map { $0["identifier"] as String })
+    }
+
+    /// Brings `db` up to date, in its transaction, up to and with `last` (all by
+    /// default). Refuses a database of another program (tables, but none of ours) and a
+    /// store of a newer mimic. `create` false leaves an empty database as it is and says
+    /// there is no store in it: the reading commands do not make stores.
+    static func migrate(_ db: any StoreConnection, location: String, create: Bool = true, upTo last: String? = nil) throws {
+        let migrationsTable = db.dialect.migrationsTable
+        let tables = Set(try db.rows(db.dialect.tableNames).map { $0["name"] as String })
+        let applied = tables.contains(migrationsTable) ? try appliedIdentifiers(db) : []
+        let known = Set(allIdentifiers)
+        let unknown = applied.subtracting(known)
+        if !unknown.isEmpty {
+            throw applied.isDisjoint(with: known) ? StoreError.notAStore(location) : StoreError.newer(location, unknown: unknown.sorted())
         }
-        return migrator
+        if applied.isEmpty && !tables.subtracting([migrationsTable]).isEmpty { throw StoreError.notAStore(location) }
+        if applied.isEmpty && !create { throw StoreError.missing(location) }
+        if !tables.contains(migrationsTable) {
+            try db.execute("CREATE TABLE \(sql: migrationsTable) (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
+        for migration in migrations where !applied.contains(migration.identifier) {
+            for statement in migration.statements(db.dialect) {
+                try db.execute("\(sql: statement)")
+            }
+            try db.execute("INSERT INTO \(sql: migrationsTable) (identifier) VALUES (\(migration.identifier))")
+            if migration.identifier == last { return }
+        }
     }
 }

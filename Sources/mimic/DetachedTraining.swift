@@ -40,9 +40,17 @@ enum DetachedTraining {
     /// ignored here is inherited: Ctrl-C and SIGTERM must reach the trainer's own
     /// handlers (a stop that still records the run). Descriptors left open across exec
     /// (the run folder's lock) are inherited.
-    static func spawn(arguments: [String], log: String) throws -> pid_t {
+    static func spawn(arguments: [String], log: String, store: RunStore) throws -> pid_t {
         try ChildProcess.start(executable, arguments, output: .file(log, append: true), error: .standardOutput,
-                               newSession: true, defaultSignals: true).pid
+                               environment: environment(for: store), newSession: true, defaultSignals: true).pid
+    }
+
+    /// This process's environment and what a child needs to open `store` (a password
+    /// given in its URL, see `StoreAddress.childEnvironment`); nil when that is nothing.
+    static func environment(for store: RunStore) -> [String: String]? {
+        let added = store.address.childEnvironment
+        guard !added.isEmpty else { return nil }
+        return ProcessInfo.processInfo.environment.merging(added) { $1 }
     }
 
     /// What the user sees once the background process runs: how to follow it first.

@@ -28,10 +28,12 @@ enum HeadlessTraining {
         }
         // A run the store could not take whole is said so, never "recorded", and fails
         // the command, so that a script notices; the table above holds the results.
-        if let runID = session.runID, let missing = session.recordMissing, let store = session.storePath {
+        if let runID = session.runID, let missing = session.recordMissing, let store = session.storeLocation {
+            // A file fails when its disk is full; a server when it is gone.
+            let onServer = if case .postgres? = session.storeAddress { true } else { false }
             let fix = missing.contains("its end")
-                ? "free space there, then 'mimic resume \(runID)' records its end"
-                : "the table above holds its results; free space there before the next run"
+                ? (onServer ? "once the server takes connections again, " : "free space there, then ") + "'mimic resume \(runID)' records its end"
+                : "the table above holds its results; " + (onServer ? "check the server" : "free space there") + " before the next run"
             writeErrorLine("mimic: Run \(runID) is recorded in \(store) only in part (\(missing)); \(fix).")
         }
         if interrupts.interrupted { throw ExitCode(130) }

@@ -96,7 +96,7 @@ struct ReproduceCommand: ParsableCommand {
             guard let store else { return (nil, configs.map { _ in nil }) }
             return try Self.recordedSweep(of: configs, in: store, resuming: resume)
         }
-        if let sweep, let store { writeLine("sweep \(sweep.id) \"\(ReproductionProtocol.runGroup)\" in \(store.path)") }
+        if let sweep, let store { writeLine("sweep \(sweep.id) \"\(ReproductionProtocol.runGroup)\" in \(store.location)") }
 
         let interrupts = InterruptHandler()
         let printer = ProgressPrinter()
@@ -152,7 +152,7 @@ struct ReproduceCommand: ParsableCommand {
         }
         writeLine("wrote \(markdownPath) and \(csvPath)")
         if let store, reports.count < configs.count || reports.contains(where: { !$0.allFinished }) {
-            writeLine("the runs are in \(store.path); the same command with --resume goes on where this one stopped")
+            writeLine("the runs are in \(store.location); the same command with --resume goes on where this one stopped")
         }
         if let failure { exitWithError(failure) }
         if interrupts.interrupted { throw ExitCode(130) }

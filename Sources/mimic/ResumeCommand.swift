@@ -47,9 +47,9 @@ struct ResumeCommand: ParsableCommand {
         }
         let plan = session.experiment.plan
         if jsonl {
-            JSONLinesPrinter.printResumed(run: id, store: store.path)
+            JSONLinesPrinter.printResumed(run: id, store: store.location)
         } else {
-            writeLine("run \(id), resumed in \(store.path): \(Self.whereItPicksUp(plan))")
+            writeLine("run \(id), resumed in \(store.location): \(Self.whereItPicksUp(plan))")
         }
         try HeadlessTraining.run(session, jsonl: jsonl)
     }
@@ -76,10 +76,10 @@ struct ResumeCommand: ParsableCommand {
         let (run, pid): (RunRecord, pid_t)
         do {
             (run, pid) = try RunSession.detachResume(id, store: store) { lock, log in
-                var arguments = ["resume", String(id), "--store", store.path, "--lock-fd", String(lock)]
+                var arguments = ["resume", String(id), "--store", store.location, "--lock-fd", String(lock)]
                 if jsonl { arguments.append("--jsonl") }
                 if let threads { arguments += ["--threads", String(threads)] }
-                return try DetachedTraining.spawn(arguments: arguments, log: log)
+                return try DetachedTraining.spawn(arguments: arguments, log: log, store: store)
             }
         } catch let error as ReportableError {
             exitWithError(error)

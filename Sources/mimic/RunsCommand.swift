@@ -34,8 +34,8 @@ struct RunsCommand: ParsableCommand {
                           "mentor acc", "best student"]
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: storeOptions.path) else {
-            writeLine("No runs yet: there is no run store at \(storeOptions.path); 'mimic train' makes one.")
+        if case .sqlite(let path) = storeOptions.address, !FileManager.default.fileExists(atPath: path) {
+            writeLine("No runs yet: there is no run store at \(path); 'mimic train' makes one.")
             return
         }
         let store = storeOptions.openForReading()
@@ -52,9 +52,9 @@ struct RunsCommand: ParsableCommand {
     private func listing(_ runs: [RunRecord], store: RunStore, someUnreadable: Bool) -> String {
         guard !runs.isEmpty else {
             let filtered = status != nil || dataSet != nil
-            return filtered ? "No run in \(store.path) matches; 'mimic runs' without filters lists them all."
-                 : someUnreadable ? "No readable runs in \(store.path)."
-                 : "No runs yet in \(store.path)."
+            return filtered ? "No run in \(store.location) matches; 'mimic runs' without filters lists them all."
+                 : someUnreadable ? "No readable runs in \(store.location)."
+                 : "No runs yet in \(store.location)."
         }
         let rows = reportingErrors { () throws -> [[String]] in
             try runs.map { run in

@@ -99,14 +99,14 @@ struct SweepRunCommand: ParsableCommand {
         var options = storeOptions
         options.store = storePath
         if dryRun {
-            let store = try? RunStore(path: options.path, create: false)
+            let store = try? RunStore(options.address, create: false)
             return reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: store) }
         }
         let store = options.open()
         let sweep = reportingErrors { () throws -> SweepRecord in
             try store.createSweep(name: file.name, source: source, trainings: trainings)
         }
-        writeLine("sweep \(sweep.id), recorded in \(store.path): \(trainings.count) trainings for \(plan.points.count) points")
+        writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
         try SweepRunner.run(sweep, store: store, workers: workers)
     }
 
@@ -178,7 +178,7 @@ struct SweepResumeCommand: ParsableCommand {
             return
         }
         reportingErrors { try SweepRunner.check(workers: workers) }
-        writeLine("sweep \(sweep.id), resumed in \(store.path): \(sweep.trainings.count) trainings")
+        writeLine("sweep \(sweep.id), resumed in \(store.location): \(sweep.trainings.count) trainings")
         try SweepRunner.run(sweep, store: store, workers: workers)
     }
 }

@@ -38,7 +38,7 @@ enum SweepPrinter {
     static func estimator(store: RunStore?) throws -> SweepEstimate {
         if let store, let measured = try store.trainingRate() {
             return SweepEstimate(rate: measured.flopsPerSecond,
-                                 source: "measured over the \(measured.models) finished models in \(store.path)")
+                                 source: "measured over the \(measured.models) finished models in \(store.location)")
         }
         let gemm = Benchmark.sgemmGFLOPS(size: 1024, seconds: 0.5) * 1e9
         return SweepEstimate(rate: gemm * trainingShareOfSGEMM,

@@ -21,8 +21,8 @@ enum SweepRunner {
             do {
                 children.append(try ChildProcess.start(
                     DetachedTraining.executable,
-                    ["sweep", "resume", String(sweep.id), "--store", store.path, "--worker"],
-                    output: .file(log), error: .standardOutput))
+                    ["sweep", "resume", String(sweep.id), "--store", store.location, "--worker"],
+                    output: .file(log), error: .standardOutput, environment: DetachedTraining.environment(for: store)))
                 writeLine("worker \(worker + 1) of \(workers): process \(children.last!.pid), its output in \(log)")
             } catch {
                 FileHandle.standardError.write(Data("mimic: worker \(worker + 1) of sweep \(sweep.id) could not start (\(error)); the others go on.\n".utf8))

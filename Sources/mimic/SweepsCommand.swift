@@ -14,7 +14,7 @@ struct SweepsCommand: ParsableCommand {
         let store = storeOptions.openForReading()
         let sweeps = reportingErrors { () throws -> [SweepRecord] in try store.sweeps() }
         guard !sweeps.isEmpty else {
-            writeLine("No sweeps yet in \(store.path); 'mimic sweep FILE' records one.")
+            writeLine("No sweeps yet in \(store.location); 'mimic sweep FILE' records one.")
             return
         }
         var rows: [[String]] = []

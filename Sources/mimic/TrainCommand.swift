@@ -70,9 +70,9 @@ struct TrainCommand: ParsableCommand {
         }
         if let runID = session.runID, let store {
             if jsonl {
-                JSONLinesPrinter.printRecorded(run: runID, store: store.path)
+                JSONLinesPrinter.printRecorded(run: runID, store: store.location)
             } else {
-                writeLine("run \(runID), recorded in \(store.path)")
+                writeLine("run \(runID), recorded in \(store.location)")
             }
         }
         try HeadlessTraining.run(session, jsonl: jsonl)
@@ -92,8 +92,8 @@ struct TrainCommand: ParsableCommand {
         do {
             (run, pid) = try RunSession.detach(config, store: store, programVersion: MimicVersion.current) { id, lock, log in
                 try DetachedTraining.spawn(
-                    arguments: DetachedTraining.childArguments(arguments, storePath: store.path, runID: id, lockDescriptor: lock),
-                    log: log)
+                    arguments: DetachedTraining.childArguments(arguments, storePath: store.location, runID: id, lockDescriptor: lock),
+                    log: log, store: store)
             }
         } catch let error as ReportableError {
             exitWithError(error)

@@ -54,7 +54,7 @@ struct WatchCommand: ParsableCommand {
             id = reportingErrors { () throws -> Int64 in try store.resolveRunID(target) }
         } else {
             guard let running = reportingErrors({ () throws -> Int64? in try store.newestRunningRun() }) else {
-                exitWithError(UsageError("No run is training in \(store.path); start one with 'mimic train --detach', "
+                exitWithError(UsageError("No run is training in \(store.location); start one with 'mimic train --detach', "
                     + "or name a run to look back at with 'mimic watch RUN' ('mimic runs' lists them)."))
             }
             id = running
@@ -75,7 +75,7 @@ struct WatchCommand: ParsableCommand {
         let record = reportingErrors { () throws -> SweepRecord in
             if text == "last" {
                 guard let newest = try store.sweeps().first else {
-                    throw UsageError("No sweep is recorded in \(store.path); start one with 'mimic sweep FILE' ('mimic sweep --help').")
+                    throw UsageError("No sweep is recorded in \(store.location); start one with 'mimic sweep FILE' ('mimic sweep --help').")
                 }
                 return newest
             }

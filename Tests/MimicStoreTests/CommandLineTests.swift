@@ -233,7 +233,7 @@ struct CommandLineTests {
         #expect(shown.stdout.hasPrefix("run 1: interrupted (started "))
         #expect(shown.stdout.contains("ended without finishing it"))
         let reader = try RunStore(path: store)
-        #expect(try reader.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try reader.sqlitePool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
         #expect(try reader.metrics(ofRun: 1).count >= written, "what was written before the kill is kept")
         #expect(try reader.models(ofRun: 1).first?.status == .interrupted)
         // The store takes new runs after the kill.

@@ -15,9 +15,9 @@ import Testing
         return try condition()
     }
 
-    @Test func requestsAreTakenOnceInOrderAndOnlyForTheirRun() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func requestsAreTakenOnceInOrderAndOnlyForTheirRun(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let one = try store.createRun(config: quickConfig(), programVersion: "1")
         let two = try store.createRun(config: quickConfig(), programVersion: "1")
         try store.requestControl(.pause, run: one.id)
@@ -28,26 +28,26 @@ import Testing
         #expect(try store.takeControlRequests(run: two.id) == [.stop])
     }
 
-    @Test func aRunThatIsNotTrainingRefusesRequestsWithASentence() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunThatIsNotTrainingRefusesRequestsWithASentence(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         try store.endRun(run.id, status: .done, message: nil)
         #expect(throws: StoreError("Run 1 is done, so it cannot be paused; only a running run takes pause, resume and stop.")) {
             try store.requestControl(.pause, run: run.id)
         }
-        #expect(throws: StoreError.unknownRun(7, path: store.path)) { try store.requestControl(.stop, run: 7) }
+        #expect(throws: StoreError.unknownRun(7, store: store.location)) { try store.requestControl(.stop, run: 7) }
     }
 
-    @Test func thePollerAppliesRequestsToTheControl() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func thePollerAppliesRequestsToTheControl(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let control = TrainingControl()
         let poller = RunControlPoller(store: store, runID: run.id, control: control, interval: .milliseconds(20),
                                       reportFailure: { Issue.recordFailure($0) })
         defer { poller.cancel() }
-        let watcher = try RunStore(path: folder.storePath)
+        let watcher = try folder.open()
         try watcher.requestControl(.pause, run: run.id)
         #expect(Self.eventually { control.isPaused })
         try watcher.requestControl(.resume, run: run.id)
@@ -56,9 +56,9 @@ import Testing
         #expect(Self.eventually { control.isStopped })
     }
 
-    @Test func theRecorderRecordsPausesForEveryWatcher() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func theRecorderRecordsPausesForEveryWatcher(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let recorder = RunRecorder(store: store, runID: run.id, reportFailure: { Issue.recordFailure($0) })
         recorder.record(.paused)
@@ -67,9 +67,9 @@ import Testing
         #expect(try store.run(run.id).pausedAt == nil)
     }
 
-    @Test func changesReturnOnlyNewRowsAndThePlanShape() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func changesReturnOnlyNewRowsAndThePlanShape(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let empty = try store.changes(ofRun: run.id, metricsAfter: 0)
         #expect(empty.models.isEmpty && empty.metrics.isEmpty && empty.lastMetricRowID == 0)
@@ -80,7 +80,7 @@ import Testing
         #expect(all.run.inputShape == SampleShape(channels: 1, height: 8, width: 8) && all.run.classes == 10)
         let none = try store.changes(ofRun: run.id, metricsAfter: all.lastMetricRowID)
         #expect(none.metrics.isEmpty && none.lastMetricRowID == all.lastMetricRowID)
-        #expect(throws: StoreError.unknownRun(9, path: store.path)) { try store.changes(ofRun: 9, metricsAfter: 0) }
+        #expect(throws: StoreError.unknownRun(9, store: store.location)) { try store.changes(ofRun: 9, metricsAfter: 0) }
         #expect(try store.newestRunningRun() == nil)
         let next = try store.createRun(config: quickConfig(), programVersion: "1")
         #expect(try store.newestRunningRun() == next.id)

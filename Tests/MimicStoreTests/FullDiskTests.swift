@@ -68,7 +68,7 @@ struct FullDiskTests {
 
         try FileManager.default.removeItem(atPath: filler)
         let reader = try RunStore(path: store)
-        #expect(try reader.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try reader.sqlitePool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
         #expect(try reader.metrics(ofRun: 1).count >= written, "what was recorded before the disk filled is kept")
     }
 

@@ -13,7 +13,7 @@ import Testing
         let configJSON = try RunRecord.json(config)
         do {
             let old = try DatabasePool(path: folder.storePath)
-            try StoreSchema.migrator.migrate(old, upTo: StoreSchema.v1)
+            try old.write { db in try StoreSchema.migrate(SQLiteConnection(db), location: folder.storePath, upTo: StoreSchema.v1) }
             try old.write { db in
                 try db.execute(sql: """
                     INSERT INTO runs (started_at, ended_at, status, config, data_set, seed, program_version,
@@ -36,13 +36,13 @@ import Testing
         }
 
         let store = try RunStore(path: folder.storePath)
-        let applied = try store.pool.read { db in try StoreSchema.migrator.appliedMigrations(db) }
-        #expect(applied == StoreSchema.allIdentifiers)
-        let columns = try store.pool.read { db in try db.columns(in: "runs").map(\.name) }
+        let applied = try store.backend.read { db in try StoreSchema.appliedIdentifiers(db) }
+        #expect(applied == Set(StoreSchema.allIdentifiers))
+        let columns = try store.sqlitePool.read { db in try db.columns(in: "runs").map(\.name) }
         #expect(columns.suffix(10) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes", "folder", "part_of",
                                        "sweep_id", "sweep_training"])
-        #expect(try store.pool.read { db in try db.tableExists("sweeps") })
-        #expect(try store.pool.read { db in try db.tableExists("control_requests") })
+        #expect(try store.sqlitePool.read { db in try db.tableExists("sweeps") })
+        #expect(try store.sqlitePool.read { db in try db.tableExists("control_requests") })
 
         let done = try store.storedRun(1)
         #expect(done.run.status == .done)

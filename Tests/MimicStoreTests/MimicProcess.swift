@@ -36,12 +36,14 @@ enum MimicProcess {
     }
 
     /// Starts `mimic arguments...` without waiting. `input` is the file standard input reads.
+    /// `changing` sets (or, with nil, removes) variables of this process's environment.
     static func start(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
-                      executable: String? = nil) throws -> Running {
+                      executable: String? = nil, changing changes: [String: String?] = [:]) throws -> Running {
         let tag = UUID().uuidString.prefix(8)
         let stdoutPath = folder.file("out-\(tag)"), stderrPath = folder.file("err-\(tag)")
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_DATA_HOME"] = folder.file("xdg")
+        for (name, value) in changes { environment[name] = value }
         let child = try ChildProcess.start(executable ?? binary!, arguments, input: input,
                                            output: .file(stdoutPath), error: .file(stderrPath),
                                            environment: environment)
@@ -49,8 +51,9 @@ enum MimicProcess {
     }
 
     /// Runs `mimic arguments...` to its end.
-    static func run(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null") throws -> Output {
-        try start(arguments, in: folder, input: input).wait()
+    static func run(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
+                    changing changes: [String: String?] = [:]) throws -> Output {
+        try start(arguments, in: folder, input: input, changing: changes).wait()
     }
 
     /// A tiny IDX data set on disk (8x8 images, 10 classes).

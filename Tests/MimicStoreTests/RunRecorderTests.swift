@@ -15,12 +15,34 @@ import Testing
     }
 
     static func metricCount(_ store: RunStore) throws -> Int {
-        try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")! }
+        try store.backend.read { db in try db.value("SELECT count(*) FROM metrics", as: Int.self) ?? 0 }
     }
 
-    @Test func pointsWaitForTheEpochEndUnlessASecondHasPassed() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    /// A flush that caught up on many points (a store that failed for a while) writes
+    /// them in statements of `rowsPerInsert` rows, every row once, in order.
+    @Test(arguments: StoreKind.tested) func aLongBacklogIsWrittenInChunksInOrder(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let model = try store.backend.write { db in
+            try db.value("""
+                INSERT INTO models (run_id, role, position, spec, parameters, forward_flops, epochs, status)
+                VALUES (\(run.id), 'mentor', 1, 'fc32', 1, 1, 1, 'training') RETURNING id
+                """, as: Int64.self)
+        }
+        let count = RunRecorder.rowsPerInsert * 2 + 345
+        let rows: [StoreQuery] = (0..<count).map { step in
+            "(\(model), \(step), 1, \(step), 0.5, 0.5, 'train_loss', \(Double(step) / 8))"
+        }
+        try store.backend.write { db in try RunRecorder.insert(metricRows: rows, into: db) }
+        let metrics = try store.metrics(ofRun: run.id)
+        #expect(metrics.map(\.step) == Array(0..<count))
+        #expect(metrics.map(\.value) == (0..<count).map { Double($0) / 8 })
+    }
+
+    @Test(arguments: StoreKind.tested) func pointsWaitForTheEpochEndUnlessASecondHasPassed(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let events = try Self.events()
         let firstEpochEnd = try #require(events.firstIndex { if case .progress(let p) = $0 { p.isEpochEnd } else { false } })
@@ -28,7 +50,7 @@ import Testing
 
         let slow = RunRecorder(store: store, runID: run.id, flushInterval: .seconds(3600))
         for event in events[..<firstEpochEnd] { slow.record(event) }
-        let reader = try RunStore(path: folder.storePath)
+        let reader = try folder.open()
         #expect(try Self.metricCount(reader) == 0, "points are buffered")
         #expect(try reader.models(ofRun: run.id).count == 3, "the plan is written at once")
         slow.record(events[firstEpochEnd])
@@ -47,9 +69,9 @@ import Testing
         #expect(try Self.metricCount(reader) > before, "with no interval, points go out as they come")
     }
 
-    @Test func aDivergedModelFailsTheRun() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aDivergedModelFailsTheRun(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var config = quickConfig()
         config.learningRate = 1e30
         let run = try store.createRun(config: config, programVersion: "1")
@@ -61,9 +83,9 @@ import Testing
         #expect(stored.models[1].message == "the mentor did not finish training")
     }
 
-    @Test func aStoppedRunIsStopped() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aStoppedRunIsStopped(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let control = TrainingControl()
         control.stop()
@@ -94,7 +116,7 @@ import Testing
         for event in events[1..<half] { recorder.record(event) }
         let messages = reports.withLock { $0 }
         #expect(messages.count == 1)
-        #expect(messages.first?.hasPrefix("The run store \(store.path) could not record run \(run.id) (") == true)
+        #expect(messages.first?.hasPrefix("The run store \(store.location) could not record run \(run.id) (") == true)
         #expect(messages.first?.hasSuffix("training goes on, and the record is tried again every minute and as each model ends, but it may stay incomplete.") == true)
 
         try other.write { db in try db.execute(sql: schema) }
@@ -121,7 +143,7 @@ import Testing
             reports.withLock { $0.append(message) }
         }
         recorder.record(events[0])
-        try store.pool.write { db in
+        try store.sqlitePool.write { db in
             try db.execute(sql: "CREATE TRIGGER full BEFORE INSERT ON metrics BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
         }
         for event in events.dropFirst() { recorder.record(event) }
@@ -139,9 +161,9 @@ import Testing
 
     /// A reader in another connection sees the run grow while it trains and never
     /// waits or fails.
-    @Test func aReaderSeesTheRunGrowWhileItTrains() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aReaderSeesTheRunGrowWhileItTrains(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var config = quickConfig()
         config.epochs = 6
         config.studentEpochs = 6
@@ -154,7 +176,7 @@ import Testing
         trainer.stackSize = 8 << 20
         trainer.start()
 
-        let reader = try RunStore(path: folder.storePath)
+        let reader = try folder.open()
         var counts: [Int] = []
         while !finished.load(ordering: .sequentiallyConsistent) {
             counts.append(try reader.metrics(ofRun: run.id).count)

@@ -67,9 +67,9 @@ import Testing
         return try #require(recorder.rewind)
     }
 
-    @Test func everyRecordedRunHasARunFolderToResumeFrom() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func everyRecordedRunHasARunFolderToResumeFrom(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let record = try store.createRun(config: Self.config(), programVersion: "test")
         #expect(record.folder == folder.file("store/runs/1"))
         #expect(record.config == Self.config(), "the configuration is recorded as given")
@@ -77,9 +77,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.file("store/runs/1"), isDirectory: &isFolder) && isFolder.boolValue)
     }
 
-    @Test func aStoppedRunResumesIntoTheSeriesOfARunThatNeverStopped() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aStoppedRunResumesIntoTheSeriesOfARunThatNeverStopped(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let whole = try store.createRun(config: Self.config(), programVersion: "test")
         try recordRun(whole.config, into: store, run: whole)
 
@@ -114,9 +114,9 @@ import Testing
         }
     }
 
-    @Test func aRunStoppedRightAfterAnEpochKeepsThatEpochWhole() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunStoppedRightAfterAnEpochKeepsThatEpochWhole(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let whole = try store.createRun(config: Self.config(), programVersion: "test")
         try recordRun(whole.config, into: store, run: whole)
         // Nothing was written after the checkpoint of epoch 1, so nothing is dropped.
@@ -129,9 +129,9 @@ import Testing
         #expect(try Self.points(store, run: cut.id) == Self.points(store, run: whole.id))
     }
 
-    @Test func anEpochEndThatNeverReachedTheStoreIsFilledInFromItsCheckpoint() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func anEpochEndThatNeverReachedTheStoreIsFilledInFromItsCheckpoint(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let whole = try store.createRun(config: Self.config(), programVersion: "test")
         try recordRun(whole.config, into: store, run: whole)
         let cut = try Self.stoppedRun(store, recordingThePoint: false) { $0.epoch == 2 && $0.isEpochEnd }
@@ -147,9 +147,9 @@ import Testing
 
     /// Regression: a stop asked of a process that was then killed stayed pending, and
     /// the resumed process took it and stopped at once.
-    @Test func aResumedRunDoesNotObeyRequestsMadeToTheKilledProcess() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aResumedRunDoesNotObeyRequestsMadeToTheKilledProcess(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: Self.config(), programVersion: "test")
         try store.requestControl(.pause, run: run.id)
         try store.requestControl(.stop, run: run.id)
@@ -159,9 +159,9 @@ import Testing
         #expect(try store.run(run.id).pausedAt == nil)
     }
 
-    @Test func onlyARunThatDidNotFinishCanBeResumed() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func onlyARunThatDidNotFinishCanBeResumed(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let done = try store.createRun(config: Self.config(), programVersion: "test")
         try recordRun(done.config, into: store, run: done)
         #expect(throws: StoreError("Run 1 is done: every model trained to its last epoch, so there is nothing to resume; 'mimic show 1' prints its table.")) {
@@ -181,8 +181,8 @@ import Testing
 
         // A run recorded before runs had a run folder.
         let oldRun = try store.createRun(config: Self.config(), programVersion: "test")
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET folder = NULL, status = 'interrupted' WHERE id = ?", arguments: [oldRun.id])
+        try store.backend.write { db in
+            try db.execute("UPDATE runs SET folder = NULL, status = 'interrupted' WHERE id = \(oldRun.id)")
         }
         #expect(throws: StoreError("Run \(oldRun.id) has no run folder to resume from (it was recorded before mimic kept epoch checkpoints); 'mimic show \(oldRun.id)' prints the command that trains it again.")) {
             try store.resumableRun(oldRun.id)

@@ -59,9 +59,9 @@ import Testing
         #expect(Self.files(in: folder.file("d/runs/1-2")).contains("run.json"))
     }
 
-    @Test func aRecordedRunKeepsAbsolutePathsAndItsFinalWeightsOnce() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRecordedRunKeepsAbsolutePathsAndItsFinalWeightsOnce(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var config = quickConfig()
         config.dataDirectory = "data/../synthetic"
         let session = try RunSession.start(config, dataSet: Self.data, store: store, programVersion: "test", partOf: "reproduce")
@@ -77,9 +77,9 @@ import Testing
         #expect(report.results.map(\.checkpoint) == weights.map { run.folder! + "/" + $0 })
     }
 
-    @Test func aStoppedRunResumesThroughItsSessionToTheSameResults() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aStoppedRunResumesThroughItsSessionToTheSameResults(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let whole = try RunSession.start(quickConfig(), dataSet: Self.data, store: store, programVersion: "test").run { _ in }
 
         let first = try RunSession.start(quickConfig(), dataSet: Self.data, store: store, programVersion: "test")

@@ -28,9 +28,9 @@ import Testing
 
     /// A reproduction taking up a seed the dashboard trained ties that run to its sweep,
     /// once: never a run of another sweep, never a training that has a run.
-    @Test func aRunOutsideEverySweepJoinsATrainingWithoutARun() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunOutsideEverySweepJoinsATrainingWithoutARun(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let sweep = try store.createSweep(name: "reproduce", source: "test", trainings: [quickConfig(), quickConfig()])
         let outside = try store.createRun(config: quickConfig(), programVersion: "test")
         let inside = try store.createRun(config: quickConfig(), programVersion: "test", slot: SweepSlot(sweep: sweep.id, training: 1))
@@ -43,9 +43,9 @@ import Testing
         #expect(try store.run(another.id).slot == nil && store.run(inside.id).slot?.sweep == sweep.id)
     }
 
-    @Test func aNewRunIsRunningInThisProcessWithItsOwnFolder() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aNewRunIsRunningInThisProcessWithItsOwnFolder(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let config = quickConfig()
         let run = try store.createRun(config: config, programVersion: "9.9.9")
 
@@ -70,9 +70,9 @@ import Testing
         #expect(try store.resolveRunID("last") == 3)
     }
 
-    @Test func aRecordedRunReadsBackAsTheEngineReportedIt() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRecordedRunReadsBackAsTheEngineReportedIt(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1.0")
         let events = try recordRun(run.config, into: store, run: run)
         guard case .runFinished(let report) = events.last else { Issue.record("no report"); return }
@@ -108,9 +108,9 @@ import Testing
         #expect(zip(metrics, metrics.dropFirst()).allSatisfy { $0.modelID != $1.modelID || $0.wallSeconds <= $1.wallSeconds })
     }
 
-    @Test func runsListNewestFirstAndFilterByStatusAndDataSet() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func runsListNewestFirstAndFilterByStatusAndDataSet(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         var mnist = quickConfig()
         mnist.dataDirectory = "/data/MNIST"
         let first = try store.createRun(config: quickConfig(), programVersion: "1")
@@ -131,16 +131,15 @@ import Testing
 
     /// A run whose stored configuration another mimic wrote (or a person edited) is left
     /// out of listings, named with the field that is wrong, and does not hide the others.
-    @Test func aRunWhoseConfigCannotBeReadDoesNotHideTheOthers() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunWhoseConfigCannotBeReadDoesNotHideTheOthers(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         for _ in 1...4 { _ = try store.createRun(config: quickConfig(), programVersion: "1") }
         let json = try RunRecord.json(quickConfig())
-        try DatabaseQueue(path: folder.storePath).write { db in
-            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 2", arguments: [json.replacingOccurrences(of: "\"loss\":\"kd\"", with: "\"loss\":\"l7\"")])
-            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 3", arguments: ["{half a config"])
-            try db.execute(sql: "UPDATE runs SET config = ? WHERE id = 4", arguments: [json.replacingOccurrences(of: "\"seed\":1,", with: "")])
-        }
+        let wrongLoss = json.replacingOccurrences(of: "\"loss\":\"kd\"", with: "\"loss\":\"l7\"")
+        try folder.execute("UPDATE runs SET config = \(wrongLoss) WHERE id = 2", on: store)
+        try folder.execute("UPDATE runs SET config = \("{half a config") WHERE id = 3", on: store)
+        try folder.execute("UPDATE runs SET config = \(json.replacingOccurrences(of: "\"seed\":1,", with: "")) WHERE id = 4", on: store)
         #expect(try store.runs().map(\.id) == [1])
         #expect(try store.storedRuns().map(\.run.id) == [1])
         let problems = try store.unreadableRuns().map(\.message)
@@ -153,9 +152,9 @@ import Testing
         #expect(try store.run(1).id == 1)
     }
 
-    @Test func deletingARunRemovesItsRowsAndItsFolderButNotASaveFolder() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func deletingARunRemovesItsRowsAndItsFolderButNotASaveFolder(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let kept = try store.createRun(config: quickConfig(), programVersion: "1")
         try recordRun(kept.config, into: store, run: kept)
         var saving = quickConfig()
@@ -166,12 +165,10 @@ import Testing
         #expect(!keptMetrics.isEmpty)
 
         try store.deleteRun(deleted.id)
-        #expect(throws: StoreError.unknownRun(deleted.id, path: store.path)) { try store.run(deleted.id) }
+        #expect(throws: StoreError.unknownRun(deleted.id, store: store.location)) { try store.run(deleted.id) }
         #expect(!FileManager.default.fileExists(atPath: deleted.folder!))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("saved")).count == 3, "--save folders are the user's")
-        let left = try store.pool.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM models")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM metrics")!)
-        }
+        let left = (try folder.count("models", in: store), try folder.count("metrics", in: store))
         #expect(left.0 == 3 && left.1 == keptMetrics.count, "its models and metrics go with it, the other run's stay")
         #expect(try store.metrics(ofRun: kept.id) == keptMetrics)
         #expect(FileManager.default.fileExists(atPath: kept.folder!))
@@ -229,9 +226,9 @@ import Testing
         #expect(throws: StoreError.missing(folder.storePath)) { try RunStore(path: folder.storePath, create: false) }
         #expect(!FileManager.default.fileExists(atPath: folder.storePath), "reading commands do not create a store")
         let store = try RunStore(path: folder.storePath)
-        #expect(throws: StoreError("There are no runs in \(store.path) yet; 'mimic train' records one.")) { try store.resolveRunID("last") }
+        #expect(throws: StoreError("There are no runs in \(store.location) yet; 'mimic train' records one.")) { try store.resolveRunID("last") }
         _ = try store.createRun(config: quickConfig(), programVersion: "1")
-        #expect(throws: StoreError("There is no run 7 in \(store.path); 'mimic runs' lists the runs there.")) { try store.resolveRunID("7") }
+        #expect(throws: StoreError("There is no run 7 in \(store.location); 'mimic runs' lists the runs there.")) { try store.resolveRunID("7") }
         for text in ["seven", "-1", "0", "1.5", ""] {
             #expect(throws: StoreError.badRunID(text)) { try store.resolveRunID(text) }
         }

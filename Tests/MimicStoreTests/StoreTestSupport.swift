@@ -61,3 +61,10 @@ import Testing
 extension Issue {
     static func recordFailure(_ message: String) { Issue.record(Comment(rawValue: message)) }
 }
+
+import GRDB
+
+extension RunStore {
+    /// The SQLite file's pool, for tests of what only SQLite has (integrity checks, triggers).
+    var sqlitePool: DatabasePool { (backend as! SQLiteBackend).pool }
+}

@@ -50,15 +50,14 @@ import Testing
     }
 
     static func setRow(_ store: RunStore, _ id: Int64, pid: Int32?, host: String? = nil, heartbeat: Date = Date()) throws {
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET pid = ?, host = COALESCE(?, host), heartbeat_at = ? WHERE id = ?",
-                           arguments: [pid, host, heartbeat, id])
+        try store.backend.write { db in
+            try db.execute("UPDATE runs SET pid = \(pid), host = COALESCE(\(host), host), heartbeat_at = \(heartbeat) WHERE id = \(id)")
         }
     }
 
-    @Test func aTrainerHoldingItsLockIsAliveWhateverItsProcessID() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aTrainerHoldingItsLockIsAliveWhateverItsProcessID(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let holder = try LockHolder(folder: run.folder!)
         defer { holder.kill() }
@@ -66,15 +65,15 @@ import Testing
         // recorded means nothing here (no such process), and an old heartbeat too.
         try Self.setRow(store, run.id, pid: try deadProcessID(), heartbeat: Date().addingTimeInterval(-3600))
         #expect(try Self.status(run.id, store) == .running)
-        #expect(try RunStore(path: folder.storePath).run(run.id).status == .running, "opening the store keeps it too")
+        #expect(try folder.open().run(run.id).status == .running, "opening the store keeps it too")
         #expect(throws: StoreError.self) { try store.deleteRun(run.id) }
         #expect(try store.run(run.id).status == .running && FileManager.default.fileExists(atPath: run.folder!))
         #expect(throws: StoreError.self) { try store.resumableRun(run.id) }
     }
 
-    @Test func aTrainerKilledAsProcess1OfAContainerIsInterrupted() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aTrainerKilledAsProcess1OfAContainerIsInterrupted(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let holder = try LockHolder(folder: run.folder!)
         // It recorded itself as process 1 of its namespace; on the host, process 1 is
@@ -86,9 +85,9 @@ import Testing
         #expect(Self.resumeRefusal(run.id, store).contains("holds no run"), "refused only for its empty folder")
     }
 
-    @Test func aZombieTrainerIsInterrupted() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aZombieTrainerIsInterrupted(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let holder = try LockHolder(folder: run.folder!)
         try Self.setRow(store, run.id, pid: holder.child.pid)
@@ -102,9 +101,9 @@ import Testing
         try store.deleteRun(run.id)
     }
 
-    @Test func aDeadRunOfAnOldHostNameIsInterruptedOnceItsHeartbeatIsStale() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aDeadRunOfAnOldHostNameIsInterruptedOnceItsHeartbeatIsStale(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let fresh = try store.createRun(config: quickConfig(), programVersion: "1")
         let stale = try store.createRun(config: quickConfig(), programVersion: "1")
         // Recorded before the machine was renamed, or by another machine on a shared disk.
@@ -119,9 +118,9 @@ import Testing
                 "and is called dead within the grace period")
     }
 
-    @Test func aRunWithoutFolderOrProcessIsJudgedByItsHeartbeat() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunWithoutFolderOrProcessIsJudgedByItsHeartbeat(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         try FileManager.default.removeItem(atPath: run.folder!)
         #expect(try Self.status(run.id, store) == .running, "recorded a moment ago: its trainer may be starting")
@@ -131,9 +130,9 @@ import Testing
 
     /// The lock is taken before the record can be seen, so a run is never without a
     /// holder (a check in between would have called a starting run dead).
-    @Test func aStartedRunHoldsItsFolderFromTheMomentItIsRecorded() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aStartedRunHoldsItsFolderFromTheMomentItIsRecorded(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let (run, runFolder) = try store.startRun(config: quickConfig(), programVersion: "1")
         #expect(RunFolder.isLocked(path: run.folder!) == true)
         #expect(try Self.status(run.id, store) == .running)
@@ -143,9 +142,9 @@ import Testing
 
     /// A resume holds the folder while it gets ready, before it claims the run: the
     /// run is not `running` yet, and still must not be deleted under it.
-    @Test func aRunWhoseFolderIsHeldCannotBeDeleted() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aRunWhoseFolderIsHeldCannotBeDeleted(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         try store.endRun(run.id, status: .stopped, message: nil)
         let holder = try LockHolder(folder: run.folder!)
@@ -156,9 +155,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: run.folder!))
     }
 
-    @Test func aPausedTrainerStillBeats() throws {
-        let folder = try TemporaryFolder()
-        let store = try RunStore(path: folder.storePath)
+    @Test(arguments: StoreKind.tested) func aPausedTrainerStillBeats(_ kind: StoreKind) throws {
+        let folder = try TestStore(kind)
+        let store = try folder.open()
         let run = try store.createRun(config: quickConfig(), programVersion: "1")
         let old = Date().addingTimeInterval(-3600)
         try Self.setRow(store, run.id, pid: getpid(), heartbeat: old)

@@ -246,7 +246,7 @@ public final class DashboardApp {
         do {
             let watchedSweep = try state.watchedRun.flatMap { try store.run($0.id).slot?.sweep }
             guard let id = try state.sweep?.sweepID ?? options.watchSweep ?? watchedSweep ?? store.sweeps().first?.id else {
-                return [.sweepUnavailable("No sweep is recorded in \(store.path) yet; 'mimic sweep' runs one.")]
+                return [.sweepUnavailable("No sweep is recorded in \(store.location) yet; 'mimic sweep' runs one.")]
             }
             let sweep = try store.sweep(id)
             return [.sweepRead(id: id, name: sweep.name, results: try SweepResults(sweep: sweep, store: store))]

@@ -1,0 +1,158 @@
+import Foundation
+
+/// A PostgreSQL run store's address, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`,
+/// read the way libpq reads it where mimic takes the same thing: the password from
+/// the URL, else `PGPASSWORD`, else `~/.pgpass` (or `PGPASSFILE`); `sslmode` with
+/// libpq's values and default.
+public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
+    public var user: String
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var sslMode: SSLMode
+    /// Only the URL's; `password(environment:)` looks further. Never in `description`.
+    var urlPassword: String?
+
+    /// libpq's `sslmode` values. `prefer` (the default) and `allow` take TLS when the
+    /// server offers it; `require` insists on it; neither checks the certificate.
+    /// `verify-ca` checks it against the system's trusted roots, `verify-full` also
+    /// checks that it names the host.
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    public static let defaultPort = 5432
+
+    static func looksLikeURL(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        return lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres:")
+            || lowered.hasPrefix("postgresql:")
+    }
+
+    /// Parses `text`; one sentence naming what is wrong otherwise, with the URL shown
+    /// without its password.
+    public init(parsing text: String) throws(StoreError) {
+        let shown = Self.withoutPassword(text)
+        func refuse(_ problem: String) -> StoreError {
+            StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
+                + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")
+        }
+        let lowered = text.lowercased()
+        guard lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
+            throw refuse("does not start with postgres://")
+        }
+        guard let url = URLComponents(string: text) else { throw refuse("is not a valid URL (a space, or a character to write as %XX)") }
+        guard let host = url.host, !host.isEmpty else { throw refuse("names no host") }
+        guard let user = url.user, !user.isEmpty else { throw refuse("names no user") }
+        if let port = url.port, !(1...65535).contains(port) {
+            throw refuse("has port \(port), which is not between 1 and 65535")
+        }
+        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        guard !path.isEmpty else { throw refuse("names no database (the part after the last /)") }
+        guard !path.contains("/") else { throw refuse("has a database name with a / in it") }
+        guard url.fragment == nil else { throw refuse("has a # part, which means nothing here") }
+        var sslMode = SSLMode.prefer
+        for item in url.queryItems ?? [] {
+            guard item.name == "sslmode" else {
+                throw refuse("has the parameter \(item.name), which mimic does not know (sslmode is the one it takes)")
+            }
+            guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
+                throw refuse("has sslmode=\(item.value ?? ""), which is not one of "
+                    + SSLMode.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            sslMode = mode
+        }
+        self.user = user
+        self.host = host
+        self.port = url.port ?? Self.defaultPort
+        self.database = path
+        self.sslMode = sslMode
+        self.urlPassword = url.password.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The URL as messages show it: no password, the port always, sslmode when not the default.
+    public var description: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = user
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        if sslMode != .prefer { components.queryItems = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)] }
+        return components.string ?? "postgres://\(user)@\(host):\(port)/\(database)"
+    }
+
+    /// `text` with whatever stands where a password would replaced by `***`: after the
+    /// scheme, between the first `:` before the last `@` and that `@`. For messages about
+    /// a URL that may not even parse; it hides too much rather than too little.
+    static func withoutPassword(_ text: String) -> String {
+        guard let scheme = text.firstIndex(of: ":") else { return text }
+        let rest = text[text.index(after: scheme)...].drop { $0 == "/" }
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return text }
+        return String(text[...colon]) + "***" + String(text[at...])
+    }
+
+    // MARK: - The password
+
+    /// Where the password came from, for the sentence when the server refuses it.
+    enum PasswordSource: Equatable {
+        case url, environment
+        case passwordFile(String)
+        /// None found; `ignoredFile` is a password file skipped because others can read it.
+        case none(ignoredFile: String?)
+    }
+
+    /// The password to log in with, looked up as libpq does.
+    func password(environment: [String: String] = ProcessInfo.processInfo.environment) -> (password: String?, source: PasswordSource) {
+        if let urlPassword { return (urlPassword, .url) }
+        if let password = environment["PGPASSWORD"], !password.isEmpty { return (password, .environment) }
+        let file = Self.passwordFilePath(environment: environment)
+        guard let file, FileManager.default.fileExists(atPath: file) else { return (nil, .none(ignoredFile: nil)) }
+        // libpq ignores a password file that its group or others can read, and so does mimic.
+        var status = stat()
+        guard stat(file, &status) == 0 else { return (nil, .none(ignoredFile: nil)) }
+        if status.st_mode & 0o077 != 0 { return (nil, .none(ignoredFile: file)) }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return (nil, .none(ignoredFile: nil)) }
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            let fields = Self.passwordFileFields(String(line))
+            guard fields.count >= 5 else { continue }
+            let wanted = [host, String(port), database, user]
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) {
+                return (fields[4], .passwordFile(file))
+            }
+        }
+        return (nil, .none(ignoredFile: nil))
+    }
+
+    /// `PGPASSFILE`, else `~/.pgpass` (HOME from the environment, so tests can move it).
+    static func passwordFilePath(environment: [String: String]) -> String? {
+        if let file = environment["PGPASSFILE"], !file.isEmpty { return file }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return (home as NSString).appendingPathComponent(".pgpass")
+    }
+
+    /// A `.pgpass` line's fields, `host:port:database:user:password`, where `\:` is a
+    /// colon and `\\` a backslash. The password, the last field, takes the rest of the line.
+    static func passwordFileFields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var field = ""
+        var escaped = false
+        for character in line {
+            if escaped {
+                field.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == ":" && fields.count < 4 {
+                fields.append(field)
+                field = ""
+            } else {
+                field.append(character)
+            }
+        }
+        fields.append(field)
+        return fields
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+@testable import MimicStore
+
+/// Reading `--store postgres://...` and finding its password as libpq does, without a
+/// server: every broken URL gets its sentence, and no sentence holds the password.
+@Suite struct PostgresAddressTests {
+    static let password = "s3cr3t-Pw"
+
+    @Test func aURLGivesEveryPartAndShowsNoPassword() throws {
+        let address = try PostgresAddress(parsing: "postgres://mimic:\(Self.password)@db.example.org:6543/runs?sslmode=require")
+        #expect(address.user == "mimic" && address.host == "db.example.org" && address.port == 6543 && address.database == "runs")
+        #expect(address.sslMode == .require && address.urlPassword == Self.password)
+        #expect(address.description == "postgres://mimic@db.example.org:6543/runs?sslmode=require")
+
+        let plain = try PostgresAddress(parsing: "postgresql://ana@localhost/mimic")
+        #expect(plain.port == 5432 && plain.sslMode == .prefer && plain.urlPassword == nil)
+        #expect(plain.description == "postgres://ana@localhost:5432/mimic")
+        #expect(try PostgresAddress(parsing: "postgres://ana:p%40ss%3Aw@127.0.0.1:5432/m").urlPassword == "p@ss:w", "percent-encoded")
+        #expect(try PostgresAddress(parsing: "postgres://ana@[::1]:5433/m").host.contains("::1"))
+        for mode in PostgresAddress.SSLMode.allCases {
+            #expect(try PostgresAddress(parsing: "postgres://a@h/d?sslmode=\(mode.rawValue)").sslMode == mode)
+        }
+
+        #expect(throws: StoreError("The run store postgress://mimic:***@db/runs is a URL mimic does not know: "
+            + "it takes postgres://USER@HOST:PORT/DATABASE, or the path of a SQLite file.")) {
+            try StoreAddress(parsing: "postgress://mimic:\(Self.password)@db/runs")
+        }
+        #expect(throws: StoreError.self) { try StoreAddress(parsing: "mysql://root@db/runs") }
+        let store = try StoreAddress(parsing: "postgres://mimic:\(Self.password)@db:5432/runs")
+        #expect(store.description == "postgres://mimic@db:5432/runs")
+        #expect(store.childEnvironment == ["PGPASSWORD": Self.password], "a child gets the password in its environment, not its arguments")
+        #expect(try StoreAddress(parsing: "postgres://mimic@db:5432/runs").childEnvironment.isEmpty)
+        #expect(try StoreAddress(parsing: "runs.sqlite") == .sqlite(path: FileManager.default.currentDirectoryPath + "/runs.sqlite"))
+        #expect(try StoreAddress(parsing: "/x/postgres.sqlite") == .sqlite(path: "/x/postgres.sqlite"), "a file path that mentions postgres")
+    }
+
+    @Test func eachBrokenURLIsNamedInOneSentenceWithoutItsPassword() {
+        let p = Self.password
+        let cases: [(String, String)] = [
+            ("postgres://", "names no host"),
+            ("postgres://mimic:\(p)@/runs", "names no host"),
+            ("postgres://:\(p)@db/runs", "names no user"),
+            ("postgres://db/runs", "names no user"),
+            ("postgres://mimic:\(p)@db", "names no database (the part after the last /)"),
+            ("postgres://mimic:\(p)@db/", "names no database (the part after the last /)"),
+            ("postgres://mimic:\(p)@db/a/b", "has a database name with a / in it"),
+            ("postgres://mimic:\(p)@db:99999/runs", "has port 99999, which is not between 1 and 65535"),
+            ("postgres://mimic:\(p)@db:port/runs", "is not a valid URL (a space, or a character to write as %XX)"),
+            ("postgres://mimic:\(p)@my db/runs", "is not a valid URL (a space, or a character to write as %XX)"),
+            ("postgres://mimic:\(p)@db/runs?sslmode=sometimes",
+             "has sslmode=sometimes, which is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+            ("postgres://mimic:\(p)@db/runs?connect_timeout=3",
+             "has the parameter connect_timeout, which mimic does not know (sslmode is the one it takes)"),
+            ("postgres://mimic:\(p)@db/runs#top", "has a # part, which means nothing here"),
+            ("postgres:mimic:\(p)@db/runs", "does not start with postgres://"),
+        ]
+        for (text, problem) in cases {
+            let shown = PostgresAddress.withoutPassword(text)
+            #expect(throws: StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
+                + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")) {
+                try StoreAddress(parsing: text)
+            }
+            #expect(!shown.contains(p), "\(shown)")
+        }
+    }
+
+    /// Thousands of URLs broken anywhere but in their user and password: whatever the
+    /// outcome, neither a sentence nor a parsed URL's description holds the password.
+    @Test func noBrokenURLShowsItsPassword() {
+        let good = "postgres://mimic:\(Self.password)@db.example.org:5432/runs?sslmode=prefer"
+        let prefix = "postgres://mimic:\(Self.password)@"
+        let tail = Array(good.dropFirst(prefix.count))
+        let alphabet = Array(":/@?#=&%[] .x9-")
+        var generator = SeededGenerator(seed: 15)
+        var refused = 0
+        for _ in 0..<3000 {
+            var mutated = tail
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let position = Int.random(in: 0...mutated.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0 where position < mutated.count: mutated.remove(at: position)
+                case 1 where position < mutated.count: mutated[position] = alphabet.randomElement(using: &generator)!
+                default: mutated.insert(alphabet.randomElement(using: &generator)!, at: position)
+                }
+            }
+            for scheme in ["", "postgresql", "POSTGRES", "postgres:/"] {
+                var text = prefix + String(mutated)
+                if !scheme.isEmpty { text = scheme + text.drop { $0 != ":" } }
+                do {
+                    let address = try StoreAddress(parsing: text)
+                    #expect(!address.description.contains(Self.password), "\(text) -> \(address)")
+                } catch {
+                    refused += 1
+                    #expect(!error.message.contains(Self.password), "\(text) -> \(error.message)")
+                }
+            }
+        }
+        #expect(refused > 1000, "most mutations break the URL: \(refused)")
+    }
+
+    // MARK: - The password
+
+    @Test func thePasswordComesFromTheURLThenPGPASSWORDThenThePasswordFile() throws {
+        let home = try TemporaryFolder()
+        let file = home.file(".pgpass")
+        try """
+            # host:port:database:user:password
+            other:5432:runs:mimic:not-this-one
+            db:*:runs:mimic:from\\:file\\\\x
+            *:*:*:*:anyone
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        let environment = ["HOME": home.path]
+        let address = try PostgresAddress(parsing: "postgres://mimic@db:6000/runs")
+
+        #expect(address.password(environment: environment) == ("from:file\\x", .passwordFile(file)), "escapes \\: and \\\\")
+        #expect(address.password(environment: environment.merging(["PGPASSWORD": "from-env"]) { $1 }) == ("from-env", .environment))
+        let withURL = try PostgresAddress(parsing: "postgres://mimic:from-url@db:6000/runs")
+        #expect(withURL.password(environment: environment.merging(["PGPASSWORD": "from-env"]) { $1 }) == ("from-url", .url))
+        #expect(try PostgresAddress(parsing: "postgres://ana@elsewhere/x").password(environment: environment) == ("anyone", .passwordFile(file)))
+
+        // libpq ignores a password file others can read; so does mimic, and says so.
+        chmod(file, 0o644)
+        #expect(address.password(environment: environment) == (nil, .none(ignoredFile: file)))
+        chmod(file, 0o600)
+        let moved = home.file("elsewhere.pgpass")
+        try FileManager.default.moveItem(atPath: file, toPath: moved)
+        #expect(address.password(environment: environment) == (nil, .none(ignoredFile: nil)))
+        #expect(address.password(environment: environment.merging(["PGPASSFILE": moved]) { $1 }).password == "from:file\\x")
+    }
+}
+
+/// A small seeded generator (SplitMix64), so that a failing mutation can be found again.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

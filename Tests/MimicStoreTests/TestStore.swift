@@ -1,0 +1,119 @@
+import Foundation
+import PostgresNIO
+import Testing
+@testable import MimicStore
+
+/// The two kinds of run store the shared suite runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// The kinds this test process tests: both when `MIMIC_TEST_POSTGRES` names a
+    /// server; SQLite alone otherwise, as for any optional tool, except under CI,
+    /// where PostgreSQL stays in so that its tests fail (`TestPostgres.server`).
+    static let tested: [StoreKind] = TestPostgres.runsTests ? [.sqlite, .postgres] : [.sqlite]
+}
+
+/// The PostgreSQL server of the tests: `MIMIC_TEST_POSTGRES`, the URL of a user who may
+/// create databases (`postgres://mimic@127.0.0.1:5432/postgres`, the password in the URL,
+/// PGPASSWORD or ~/.pgpass). `.ci/run` starts one and sets it; README says how by hand.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["MIMIC_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// CI runners set CI (to "true"); an empty value, "false" or "0" reads as unset
+    /// (as for numpy, see NumpyReferenceMode).
+    static let underCI = !["", "false", "0"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
+
+    static var runsTests: Bool { url != nil || underCI }
+
+    /// The server's address, or a failure naming the fix when the tests must run without one.
+    static func server() throws -> PostgresAddress {
+        let url = try #require(url, """
+            MIMIC_TEST_POSTGRES is not set, and CI is set, so the PostgreSQL store tests fail instead of skipping: \
+            start a server and set MIMIC_TEST_POSTGRES (.ci/run and the README's test command do)
+            """)
+        return try PostgresAddress(parsing: url)
+    }
+
+    /// Runs each of `statements` on its own, outside a transaction (CREATE DATABASE
+    /// cannot run in one), as the test server's user, in `database` (the URL's by default).
+    static func execute(_ statements: [String], in database: String? = nil) throws {
+        var address = try server()
+        if let database { address.database = database }
+        var configuration = PostgresConnection.Configuration(
+            host: address.host, port: address.port, username: address.user,
+            password: address.password().password, database: address.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        let logger = Logger(label: "mimic.tests.postgres")
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(),
+                                                        configuration: configuration, id: 1, logger: logger).wait()
+        defer { try? connection.close().wait() }
+        for statement in statements {
+            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+        }
+    }
+
+    /// The URL of `database` on the test server, as the test user, without a password.
+    static func url(of database: String) throws -> String {
+        var address = try server()
+        address.database = database
+        address.urlPassword = nil
+        return address.description
+    }
+}
+
+/// A fresh store for one test, of either kind, with a temporary folder for its run
+/// folders and any files the test makes: a SQLite file in the folder, or a database of
+/// its own on the test server, dropped when the test is done. Tests in parallel never
+/// share one.
+final class TestStore {
+    let kind: StoreKind
+    let folder: TemporaryFolder
+    let address: StoreAddress
+    /// The PostgreSQL database, when `kind` is postgres.
+    let database: String?
+
+    init(_ kind: StoreKind) throws {
+        self.kind = kind
+        folder = try TemporaryFolder()
+        switch kind {
+        case .sqlite:
+            database = nil
+            address = .sqlite(path: folder.storePath)
+        case .postgres:
+            let name = "mimic_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try TestPostgres.execute(["CREATE DATABASE \(name)"])
+            database = name
+            var server = try TestPostgres.server()
+            server.database = name
+            address = .postgres(server)
+        }
+    }
+
+    deinit {
+        if let database { try? TestPostgres.execute(["DROP DATABASE IF EXISTS \(database) WITH (FORCE)"]) }
+    }
+
+    /// Opens the store, its run folders under `store/` in the temporary folder for both
+    /// kinds (beside the SQLite file), so tests read the same paths from both.
+    func open(create: Bool = true) throws -> RunStore {
+        try RunStore(address, create: create, folder: folder.file("store"))
+    }
+
+    /// What `--store` takes for this store (a PostgreSQL password travels in PGPASSWORD or ~/.pgpass).
+    var argument: String { address.description }
+
+    var path: String { folder.path }
+    func file(_ name: String) -> String { folder.file(name) }
+    var storePath: String { folder.storePath }
+
+    /// Runs `sql` on the store's database as the test sees fit (breaking it, counting rows).
+    func execute(_ sql: StoreQuery, on store: RunStore) throws {
+        try store.backend.write { db in try db.execute(sql) }
+    }
+
+    func count(_ table: String, in store: RunStore) throws -> Int {
+        try store.backend.read { db in try db.value("SELECT count(*) FROM \(sql: table)", as: Int.self) ?? 0 }
+    }
+}
