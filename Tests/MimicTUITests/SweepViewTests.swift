@@ -130,4 +130,31 @@ import Testing
         #expect(text.contains("d baseline (points)"))
         #expect(text.contains("+2.00"), "cnn-s over its baseline: 2 points at every seed")
     }
+
+    /// Row labels shorter than the corner ("model ↓ labeled ▸", 17 characters) cut it
+    /// to "model ↓ labele…" when the label column was as wide as the labels alone.
+    @Test func theCornerNamingBothAxesIsWholeBesideShortRowLabels() {
+        var trainings: [ExperimentConfig] = []
+        var outcomes: [Int: SweepResults.Outcome] = [:]
+        for (k, labeled) in [0.05, 0.1].enumerated() {
+            var config = ExperimentConfig()
+            config.labeledFraction = labeled
+            config.mentor = "fc8"
+            config.students = ["fc4"]
+            trainings.append(config)
+            func model(_ role: ModelID.Role, _ spec: String) -> ModelResult {
+                var result = ModelResult(id: ModelID(role: role, index: 1, spec: spec), parameters: 1,
+                                         forwardFLOPsPerSample: 1, status: .finished)
+                result.test = Evaluation(loss: 0.5, accuracy: 0.8, agreement: nil)
+                return result
+            }
+            outcomes[k] = SweepResults.Outcome(runID: Int64(k + 1), isRunning: false,
+                                               models: [model(.mentor, "fc8"), model(.student, "fc4")])
+        }
+        var state = Scene.state(width: 80, height: 24)
+        _ = DashboardReducer.reduce(&state, .key(.character("w")))
+        _ = DashboardReducer.reduce(&state, .sweepRead(id: 1, name: nil, results: SweepResults(trainings: trainings, outcomes: outcomes)))
+        #expect(DashboardRenderer(glyphs: .unicode).render(state).text.contains("model ↓ labeled ▸"))
+        #expect(DashboardRenderer(glyphs: .ascii).render(state).text.contains("model v labeled >"))
+    }
 }

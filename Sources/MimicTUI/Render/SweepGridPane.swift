@@ -31,8 +31,15 @@ enum SweepGridPane {
         let percent = board.hasColumns && board.dimensions[board.columnDimension].name == "labeled"
         let columns = board.columnValues.map { SweepChartPane.label($0, asPercent: percent) }
         let texts = rows.indices.map { row in columns.indices.map { column in cellText(board.cell(row: row, column: column), board.metric, glyphs) } }
-        let labelWidth = min(max(rows.map(\.count).max() ?? 0, board.dimensions[board.rowDimension].name.count) + 1, inside.width / 3)
+        let corner = board.hasColumns
+            ? "\(board.dimensions[board.rowDimension].name) \(glyphs.isUnicode ? "↓" : "v") \(board.dimensions[board.columnDimension].name) \(glyphs.rightArrow)"
+            : board.dimensions[board.rowDimension].name
         let cellWidth = max(columns.map(\.count).max() ?? 0, texts.joined().map(\.count).max() ?? 0) + 1
+        let rowLabelWidth = min(max(rows.map(\.count).max() ?? 0, board.dimensions[board.rowDimension].name.count) + 1, inside.width / 3)
+        // Wider, for the whole corner that names both axes, only with room to spare
+        // once every column fits: a column is worth more than the corner's last letters.
+        let spare = max(0, inside.width - 1 - rowLabelWidth - columns.count * cellWidth)
+        let labelWidth = min(max(rowLabelWidth, corner.count + 1), rowLabelWidth + spare)
         // Columns scroll so the cursor's stays in view.
         let fitting = max(1, (inside.width - labelWidth - 1) / cellWidth)
         let firstColumn = max(0, min(board.column - fitting + 1, columns.count - fitting))
@@ -41,9 +48,6 @@ enum SweepGridPane {
         let firstRow = max(0, min(board.row - fittingRows + 1, rows.count - fittingRows))
 
         let x0 = inside.x + 1
-        let corner = board.hasColumns
-            ? "\(board.dimensions[board.rowDimension].name) \(glyphs.isUnicode ? "↓" : "v") \(board.dimensions[board.columnDimension].name) \(glyphs.rightArrow)"
-            : board.dimensions[board.rowDimension].name
         grid.write(glyphs.displayable(TextWrap.truncate(corner, width: labelWidth, ellipsis: glyphs.ellipsis)),
                    x: x0, y: inside.y, style: .dim, limit: inside.maxX)
         for (n, column) in visibleColumns.enumerated() {
