@@ -1,9 +1,11 @@
 import Foundation
 
 /// A PostgreSQL run store's address, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`,
-/// read the way libpq reads it where mimic takes the same thing: the password from
-/// the URL, else `PGPASSWORD`, else `~/.pgpass` (or `PGPASSFILE`); `sslmode` with
-/// libpq's values and default.
+/// read the way libpq reads it where mimic takes the same thing: a part the URL leaves
+/// out comes from `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE` and `PGSSLMODE`, else
+/// libpq's default (localhost, 5432, the user running mimic, a database named after
+/// the user, prefer), so `postgres:///runs` works where psql would; the password from
+/// the URL, else `PGPASSWORD`, else `~/.pgpass` (or `PGPASSFILE`).
 public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     public var user: String
     public var host: String
@@ -31,45 +33,80 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             || lowered.hasPrefix("postgresql:")
     }
 
-    /// Parses `text`; one sentence naming what is wrong otherwise, with the URL shown
-    /// without its password.
-    public init(parsing text: String) throws(StoreError) {
+    /// Parses `text`, taking what it leaves out from `environment` as libpq does; one
+    /// sentence naming what is wrong otherwise, with the URL shown without its password.
+    public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) {
         let shown = Self.withoutPassword(text)
         func refuse(_ problem: String) -> StoreError {
             StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
                 + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")
         }
+        func setting(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         let lowered = text.lowercased()
         guard lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
             throw refuse("does not start with postgres://")
         }
         guard let url = URLComponents(string: text) else { throw refuse("is not a valid URL (a space, or a character to write as %XX)") }
-        guard let host = url.host, !host.isEmpty else { throw refuse("names no host") }
-        guard let user = url.user, !user.isEmpty else { throw refuse("names no user") }
         if let port = url.port, !(1...65535).contains(port) {
             throw refuse("has port \(port), which is not between 1 and 65535")
         }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        guard !path.isEmpty else { throw refuse("names no database (the part after the last /)") }
         guard !path.contains("/") else { throw refuse("has a database name with a / in it") }
         guard url.fragment == nil else { throw refuse("has a # part, which means nothing here") }
-        var sslMode = SSLMode.prefer
+        var sslModeText: String?
         for item in url.queryItems ?? [] {
             guard item.name == "sslmode" else {
                 throw refuse("has the parameter \(item.name), which mimic does not know (sslmode is the one it takes)")
             }
-            guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
-                throw refuse("has sslmode=\(item.value ?? ""), which is not one of "
-                    + SSLMode.allCases.map(\.rawValue).joined(separator: ", "))
+            sslModeText = item.value ?? ""
+        }
+
+        let host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? setting("PGHOST") ?? "localhost"
+        guard !host.hasPrefix("/") else {
+            throw StoreError("PGHOST=\(host) is a folder of Unix sockets, and mimic reaches PostgreSQL over TCP only; "
+                + "name the server's host in the run store URL (postgres://USER@HOST/DATABASE) or in PGHOST.")
+        }
+        guard !host.contains(",") else {
+            throw StoreError("PGHOST=\(host) names several hosts, and mimic connects to one; name it in the run store URL or in PGHOST.")
+        }
+        var port = Self.defaultPort
+        if let given = url.port {
+            port = given
+        } else if let text = setting("PGPORT") {
+            guard let given = Int(text), (1...65535).contains(given) else {
+                throw StoreError("PGPORT=\(text) is not a port between 1 and 65535; set it to the server's port (5432 by default) or unset it.")
+            }
+            port = given
+        }
+        guard let user = url.user.flatMap({ $0.isEmpty ? nil : $0 }) ?? setting("PGUSER") ?? Self.systemUserName() else {
+            throw refuse("names no user, and neither PGUSER nor this process's user gives one")
+        }
+        var sslMode = SSLMode.prefer
+        if let text = sslModeText {
+            guard let mode = SSLMode(rawValue: text) else {
+                throw refuse("has sslmode=\(text), which is not one of " + SSLMode.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            sslMode = mode
+        } else if let text = setting("PGSSLMODE") {
+            guard let mode = SSLMode(rawValue: text) else {
+                throw StoreError("PGSSLMODE=\(text) is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")); "
+                    + "set it to one of them or unset it.")
             }
             sslMode = mode
         }
         self.user = user
         self.host = host
-        self.port = url.port ?? Self.defaultPort
-        self.database = path
+        self.port = port
+        self.database = path.isEmpty ? setting("PGDATABASE") ?? user : path
         self.sslMode = sslMode
         self.urlPassword = url.password.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The name of the user this process runs as, libpq's default user.
+    static func systemUserName() -> String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        let text = String(cString: name)
+        return text.isEmpty ? nil : text
     }
 
     /// The URL as messages show it: no password, the port always, sslmode when not the default.

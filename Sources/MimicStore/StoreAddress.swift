@@ -7,11 +7,12 @@ public enum StoreAddress: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresAddress)
 
-    /// `text` as a person gave it: a URL starting with `postgres://` or `postgresql://`,
-    /// else a file path. A broken URL gets one sentence, which never holds its password.
-    public init(parsing text: String) throws(StoreError) {
+    /// `text` as a person gave it: a URL starting with `postgres://` or `postgresql://`
+    /// (what it leaves out taken from `environment`, see `PostgresAddress`), else a file
+    /// path. A broken URL gets one sentence, which never holds its password.
+    public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) {
         if PostgresAddress.looksLikeURL(text) {
-            self = .postgres(try PostgresAddress(parsing: text))
+            self = .postgres(try PostgresAddress(parsing: text, environment: environment))
         } else if let scheme = text.range(of: "://"), !text[..<scheme.lowerBound].contains("/") {
             // A mistyped scheme (postgress://, mysql://) would otherwise make folders named after it.
             throw StoreError("The run store \(PostgresAddress.withoutPassword(text)) is a URL mimic does not know: "

@@ -38,12 +38,6 @@ import Testing
     @Test func eachBrokenURLIsNamedInOneSentenceWithoutItsPassword() {
         let p = Self.password
         let cases: [(String, String)] = [
-            ("postgres://", "names no host"),
-            ("postgres://mimic:\(p)@/runs", "names no host"),
-            ("postgres://:\(p)@db/runs", "names no user"),
-            ("postgres://db/runs", "names no user"),
-            ("postgres://mimic:\(p)@db", "names no database (the part after the last /)"),
-            ("postgres://mimic:\(p)@db/", "names no database (the part after the last /)"),
             ("postgres://mimic:\(p)@db/a/b", "has a database name with a / in it"),
             ("postgres://mimic:\(p)@db:99999/runs", "has port 99999, which is not between 1 and 65535"),
             ("postgres://mimic:\(p)@db:port/runs", "is not a valid URL (a space, or a character to write as %XX)"),
@@ -59,10 +53,44 @@ import Testing
             let shown = PostgresAddress.withoutPassword(text)
             #expect(throws: StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
                 + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")) {
-                try StoreAddress(parsing: text)
+                try StoreAddress(parsing: text, environment: [:])
             }
             #expect(!shown.contains(p), "\(shown)")
         }
+    }
+
+    /// What the URL leaves out comes from libpq's variables, then libpq's defaults, so
+    /// a cluster's PGHOST and PGUSER work as they do for psql. They were ignored, and
+    /// postgres:///runs was refused for naming no host.
+    @Test func thePartsTheURLLeavesOutComeFromPGHOSTAndTheOthersAsInLibpq() throws {
+        let cluster = ["PGHOST": "db.cluster", "PGPORT": "6000", "PGUSER": "ana", "PGDATABASE": "lab", "PGSSLMODE": "require"]
+        let bare = try PostgresAddress(parsing: "postgres://", environment: cluster)
+        #expect(bare.description == "postgres://ana@db.cluster:6000/lab?sslmode=require")
+        let named = try PostgresAddress(parsing: "postgres:///runs", environment: cluster)
+        #expect(named.description == "postgres://ana@db.cluster:6000/runs?sslmode=require", "the URL's database wins")
+        let whole = try PostgresAddress(parsing: "postgres://bo@other:7000/x?sslmode=disable", environment: cluster)
+        #expect(whole.description == "postgres://bo@other:7000/x?sslmode=disable", "every part the URL gives wins")
+        let password = try PostgresAddress(parsing: "postgres://:\(Self.password)@/runs", environment: cluster)
+        #expect(password.user == "ana" && password.host == "db.cluster" && password.urlPassword == Self.password)
+
+        let defaults = try PostgresAddress(parsing: "postgres://", environment: ["PGUSER": "ana"])
+        #expect(defaults.description == "postgres://ana@localhost:5432/ana", "libpq's defaults: localhost, 5432, the user's name")
+        let system = try PostgresAddress(parsing: "postgres:///runs", environment: [:])
+        #expect(system.user == PostgresAddress.systemUserName() && system.host == "localhost")
+
+        let refusals: [([String: String], String)] = [
+            (["PGPORT": "70000"], "PGPORT=70000 is not a port between 1 and 65535; set it to the server's port (5432 by default) or unset it."),
+            (["PGPORT": "five"], "PGPORT=five is not a port between 1 and 65535; set it to the server's port (5432 by default) or unset it."),
+            (["PGSSLMODE": "always"], "PGSSLMODE=always is not one of disable, allow, prefer, require, verify-ca, verify-full; "
+                + "set it to one of them or unset it."),
+            (["PGHOST": "/var/run/postgresql"], "PGHOST=/var/run/postgresql is a folder of Unix sockets, and mimic reaches "
+                + "PostgreSQL over TCP only; name the server's host in the run store URL (postgres://USER@HOST/DATABASE) or in PGHOST."),
+            (["PGHOST": "a,b"], "PGHOST=a,b names several hosts, and mimic connects to one; name it in the run store URL or in PGHOST."),
+        ]
+        for (environment, sentence) in refusals {
+            #expect(throws: StoreError(sentence)) { try PostgresAddress(parsing: "postgres:///runs", environment: environment) }
+        }
+        #expect(try PostgresAddress(parsing: "postgres://h:1/r", environment: ["PGPORT": "five"]).port == 1, "a bad PGPORT the URL overrides is not read")
     }
 
     /// Thousands of URLs broken anywhere but in their user and password: whatever the
