@@ -114,6 +114,7 @@ extension RunStore {
                 WHERE sweep_id = \(sweep) AND run_id IS NULL
                 """)
             let running = RunStatus.running.rawValue
+            if let agent { try db.execute("UPDATE sweep_agents SET seen_at = \(now) WHERE id = \(agent)") }
             guard let row = try db.row("""
                 SELECT q.training, q.generation, q.run_id, r.folder FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
                 WHERE q.sweep_id = \(sweep) AND (
