@@ -140,10 +140,7 @@ struct AgentCommand: ParsableCommand {
                 let ended = !session.claimLost && (report.allFinished || report.results.contains {
                     if case .diverged = $0.status { true } else { false }
                 })
-                if session.claimLost {
-                    writeLine("training \(k + 1) went to another agent while this one could not reach the store for over \(Int(grace)) s; "
-                              + "this agent stopped it, wrote nothing more into it, and takes the next")
-                }
+                // A lost claim was said once, by the recorder (StoreError.claimLost).
                 if ended { outcome.finished += 1 } else { outcome.givenUp += 1 }
                 try? store.agentEnded(agent, training: ended)
             } catch let error as StoreError where error.lostClaim {
