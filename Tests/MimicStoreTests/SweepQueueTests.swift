@@ -99,6 +99,19 @@ import Testing
         #expect(try store.runs(sweep: other.id).isEmpty)
     }
 
+    /// `mimic resume` or a local sweep worker taking up an agent's run fences that agent too.
+    @Test(arguments: StoreKind.tested) func aResumeOutsideTheQueueFencesTheAgentBeforeIt(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
+        folder.release()
+        try store.endRun(run.id, status: .interrupted, message: nil)
+        _ = try store.claimForResume(run.id)
+        #expect(try store.beat(run.id, generation: claim.generation) == false)
+    }
+
     /// Done trainings are never claimed; cut-short ones are at once.
     @Test(arguments: StoreKind.tested) func doneTrainingsStayAndCutShortOnesAreClaimedAtOnce(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
