@@ -240,7 +240,18 @@ public final class RunSession: @unchecked Sendable {
         let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
             .appendingPathComponent("\(id)-claim-\(claim.generation)")
         do {
-            try copyCheckpoints(from: claim.earlierFolder, to: path)
+            // A claim taken from a live but cut-off agent: its folder may be epochs ahead
+            // of the points the store holds (they waited in its recorder), and the engine
+            // fills in only one missing epoch. So only the models the store has as ended
+            // come along; the others train again from their start, to the same numbers.
+            var keep: ((String) -> Bool)?
+            if claim.earlierWasRunning {
+                let ended = try store.models(ofRun: id).filter { $0.status == .finished || $0.status == .diverged }.map { model in
+                    ModelID(role: model.role, index: model.position, spec: model.spec).name.replacingOccurrences(of: " ", with: "-")
+                }
+                keep = { name in name == RunFolder.identityName || ended.contains { name.hasPrefix($0 + ".") || name.hasPrefix($0 + "-") } }
+            }
+            try copyCheckpoints(from: claim.earlierFolder, to: path, keeping: keep)
             let folder = try RunFolder.reopen(at: path)
             try store.moveRun(id, toFolder: path, generation: claim.generation)
             let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
@@ -252,7 +263,7 @@ public final class RunSession: @unchecked Sendable {
         }
     }
 
-    private static func copyCheckpoints(from earlier: String?, to path: String) throws {
+    private static func copyCheckpoints(from earlier: String?, to path: String, keeping keep: ((String) -> Bool)?) throws {
         let files = FileManager.default
         guard let earlier, let names = try? files.contentsOfDirectory(atPath: earlier),
               names.contains(RunFolder.identityName) else {
@@ -261,7 +272,7 @@ public final class RunSession: @unchecked Sendable {
         }
         do {
             try files.createDirectory(atPath: path, withIntermediateDirectories: true)
-            let kept = names.filter { $0 != RunFolder.lockName && !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") }
+            let kept = names.filter { $0 != RunFolder.lockName && !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") && keep?($0) != false }
             let results = kept.filter { $0.hasSuffix(".result.json") }
             for name in results + kept.filter({ !$0.hasSuffix(".result.json") }) {
                 let target = (path as NSString).appendingPathComponent(name)

@@ -12,7 +12,18 @@ public struct SweepClaim: Sendable, Equatable {
     /// The run's folder as the earlier claim left it, whose checkpoints this claim
     /// goes on from.
     public let earlierFolder: String?
+    /// The run was still running when claimed (its heartbeat was stale): its agent may
+    /// live on, cut off, and its folder may be ahead of what the store holds.
+    public let earlierWasRunning: Bool
     public let generation: Int64
+
+    public init(slot: SweepSlot, runID: Int64?, earlierFolder: String?, earlierWasRunning: Bool = false, generation: Int64) {
+        self.slot = slot
+        self.runID = runID
+        self.earlierFolder = earlierFolder
+        self.earlierWasRunning = earlierWasRunning
+        self.generation = generation
+    }
 }
 
 /// An agent of a sweep, as `mimic sweep show` lists it.
@@ -116,7 +127,7 @@ extension RunStore {
             let running = RunStatus.running.rawValue
             if let agent { try db.execute("UPDATE sweep_agents SET seen_at = \(now) WHERE id = \(agent)") }
             guard let row = try db.row("""
-                SELECT q.training, q.generation, q.run_id, r.folder FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
+                SELECT q.training, q.generation, q.run_id, r.folder, r.status FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
                 WHERE q.sweep_id = \(sweep) AND (
                     (r.id IS NULL AND (q.generation = 0 OR q.claimed_at < \(cutoff)))
                     OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
@@ -140,7 +151,8 @@ extension RunStore {
                 try db.execute("UPDATE control_requests SET handled_at = \(now) WHERE run_id = \(runID) AND handled_at IS NULL")
             }
             return SweepClaim(slot: SweepSlot(sweep: sweep, training: training), runID: runID,
-                              earlierFolder: row["folder"], generation: generation)
+                              earlierFolder: row["folder"], earlierWasRunning: (row["status"] as String?) == running,
+                              generation: generation)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicSession
 import Synchronization
 import Testing
 @testable import MimicStore
@@ -133,5 +134,38 @@ import Testing
         try store.agentEnded(agent, training: true)
         let agents = try store.agents(ofSweep: sweep.id)
         #expect(agents.count == 1 && agents[0].slurmJob == "77" && agents[0].slurmTask == "3" && agents[0].finished == 1)
+    }
+}
+
+/// Taking over from an agent that was cut off, not dead: its folder may be ahead of the
+/// store (its points waited in its recorder), and the run must still end with every
+/// epoch's points, once.
+@Suite struct SweepTakeOverTests {
+    @Test(arguments: StoreKind.tested) func aFolderAheadOfTheStoreLeavesNoEpochMissing(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let config = quickConfig()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [config])
+        let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(config, dataSet: RunSessionTests.data, store: store, programVersion: "1", claim: first,
+                                           reportFailure: { _ in })
+        _ = session.run { _ in }
+        let runID = try #require(session.runID)
+        let complete = try store.metrics(ofRun: runID).count
+        // The cut-off agent trained its students to the end, but the store got only their first epoch.
+        try test.execute("""
+            DELETE FROM metrics WHERE epoch > 1 AND model_id IN (SELECT id FROM models WHERE run_id = \(runID) AND role <> 'mentor')
+            """, on: store)
+        try test.execute("UPDATE models SET status = 'training', epochs_completed = 1 WHERE run_id = \(runID) AND role <> 'mentor'", on: store)
+        try test.execute("UPDATE runs SET status = 'running', ended_at = NULL WHERE id = \(runID)", on: store)
+
+        let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)))
+        #expect(second.earlierWasRunning)
+        let takenOver = try RunSession.takeOver(second, store: store, dataSet: RunSessionTests.data, reportFailure: { _ in })
+        _ = takenOver.run { _ in }
+        #expect(try store.run(runID).status == .done)
+        #expect(try store.metrics(ofRun: runID).count == complete, "every epoch's points, once")
+        let epochEnds = try store.metrics(ofRun: runID).filter { $0.name == "test_accuracy" }
+        #expect(epochEnds.count == 3 + 2 * 2, "mentor 3 epochs, 2 students x 2: \(epochEnds.count)")
     }
 }
