@@ -15,7 +15,9 @@ public final class RunControlPoller {
     /// store cannot be read; polling goes on, and training is never stopped by it.
     public init(store: RunStore, runID: Int64, control: TrainingControl, interval: Duration = .milliseconds(500),
                 heartbeatInterval: Duration = TrainerLiveness.heartbeatInterval,
-                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) {
+                generation: Int64? = nil,
+                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError,
+                onClaimLost: @escaping @Sendable () -> Void = {}) {
         let queue = DispatchQueue(label: "mimic control poller")
         timer = DispatchSource.makeTimerSource(queue: queue)
         let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
@@ -34,7 +36,12 @@ public final class RunControlPoller {
                 }
                 if ContinuousClock.now - lastBeat >= heartbeatInterval {
                     lastBeat = ContinuousClock.now
-                    try store.beat(runID)
+                    if let generation {
+                        // An agent's run: its beat holds only while its claim does.
+                        if try !store.beat(runID, generation: generation) { onClaimLost() }
+                    } else {
+                        try store.beat(runID)
+                    }
                 }
             } catch {
                 if !hasFailed {

@@ -19,7 +19,8 @@ extension RunStore {
     /// running, with a fresh heartbeat and no end. A run that `pid` already claimed (a
     /// detached resume, claimed for its child by the parent) is taken as it is; any
     /// other run must be resumable. Atomic, so two processes resuming one run cannot
-    /// both win.
+    /// both win. It counts up the run's claim generation, so that an agent that trained
+    /// the run before (cut off, not dead) writes nothing more into it.
     public func claimForResume(_ id: Int64, pid: Int32? = nil) throws(StoreError) -> RunRecord {
         let pid = pid ?? ProcessIdentity.pid
         let host = ProcessIdentity.host
@@ -34,7 +35,7 @@ extension RunStore {
             guard Self.resumableStatuses.contains(status) else { return false }
             try db.execute("""
                 UPDATE runs SET status = \(RunStatus.running.rawValue), pid = \(pid), host = \(host), heartbeat_at = \(Date()),
-                    ended_at = NULL, wall_seconds = NULL, message = NULL, paused_at = NULL
+                    ended_at = NULL, wall_seconds = NULL, message = NULL, paused_at = NULL, claim_generation = claim_generation + 1
                 WHERE id = \(id)
                 """)
             // A pause or stop asked of the killed process must not reach this one,

@@ -52,6 +52,9 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "List the trainings and the estimated time; train nothing.")
     var dryRun = false
 
+    @Flag(help: "Record the sweep and queue its trainings for 'mimic agent'; train nothing here.")
+    var recordOnly = false
+
     @Option(parsing: .unconditional, help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
     var workers: Int = 1
 
@@ -73,6 +76,11 @@ struct SweepRunCommand: ParsableCommand {
         // Options given after the grid reach here among its words.
         if let index = words.firstIndex(of: "--dry-run") {
             dryRun = true
+            words.remove(at: index)
+        }
+        var recordOnly = recordOnly
+        if let index = words.firstIndex(of: "--record-only") {
+            recordOnly = true
             words.remove(at: index)
         }
         if let index = words.firstIndex(of: "--store"), index + 1 < words.count {
@@ -107,6 +115,10 @@ struct SweepRunCommand: ParsableCommand {
             try store.createSweep(name: file.name, source: source, trainings: trainings)
         }
         writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
+        if recordOnly {
+            writeLine("its trainings wait in the store's queue: 'mimic agent \(sweep.id) --store URL --artifacts DIR' on each machine trains them")
+            return
+        }
         try SweepRunner.run(sweep, store: store, workers: workers)
     }
 
@@ -197,6 +209,24 @@ struct SweepShowCommand: ParsableCommand {
         let results = Self.results(of: sweepID, in: storeOptions)
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
+        let agents = reportingErrors { () throws -> [SweepAgentRecord] in try storeOptions.openForReading().agents(ofSweep: sweepID) }
+        if !agents.isEmpty {
+            writeLine("")
+            writeLine(Self.agentsTable(agents))
+        }
+    }
+
+    /// What each agent of the sweep did: where it ran, what it finished and gave up, its time.
+    static func agentsTable(_ agents: [SweepAgentRecord]) -> String {
+        var lines = ["agent  host                  process  slurm job/task  finished  given up  time"]
+        for agent in agents {
+            let slurm = agent.slurmJob.map { $0 + (agent.slurmTask.map { "/" + $0 } ?? "") } ?? "-"
+            let seconds = max(0, agent.seenAt.timeIntervalSince(agent.startedAt))
+            func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+            lines.append(pad(String(agent.id), 7) + pad(agent.host, 22) + pad(String(agent.pid), 9) + pad(slurm, 16)
+                         + pad(String(agent.finished), 10) + pad(String(agent.givenUp), 10) + String(format: "%.0fs", seconds))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Sweep `id`'s grid as the store has it now, read without writing to the store.

@@ -103,6 +103,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             host: address.host, port: address.port, username: address.user,
             password: address.password(environment: environment).password, database: address.database, tls: try tls())
         configuration.options.connectTimeout = Self.connectTimeout
+        // A client whose link is cut mid-transaction would hold its row locks until the
+        // server's TCP keepalive notices, hours by default, and an agent taking its
+        // training over would wait that long; the server ends such a session instead.
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "20000")]
         let opened = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                     id: 1, logger: Self.logger).wait()
         connection = opened
