@@ -33,16 +33,24 @@ public final class RunSession: @unchecked Sendable {
     private let reportFailure: @Sendable (String) -> Void
     private var poller: RunControlPoller?
     private let finished = DispatchSemaphore(value: 0)
+    /// The generation of the agent's claim the run is trained under, if an agent's.
+    private let generation: Int64?
+    private let lost = LostClaimFlag()
 
-    private init(experiment: Experiment, store: RunStore?, runID: Int64?, folder: RunFolder?,
+    private init(experiment: Experiment, store: RunStore?, runID: Int64?, folder: RunFolder?, generation: Int64? = nil,
                  reportFailure: @escaping @Sendable (String) -> Void) {
         self.experiment = experiment
         self.store = store
         self.runID = runID
         self.folder = folder
+        self.generation = generation
         self.reportFailure = reportFailure
         if let store, let runID {
-            recorder = RunRecorder(store: store, runID: runID, reportFailure: reportFailure)
+            let (control, lost) = (control, lost)
+            recorder = RunRecorder(store: store, runID: runID, generation: generation, onClaimLost: {
+                lost.set()
+                control.stop()
+            }, reportFailure: reportFailure)
         } else {
             recorder = nil
         }
@@ -197,13 +205,85 @@ public final class RunSession: @unchecked Sendable {
         return folder
     }
 
+    // MARK: - Agents
+
+    /// A new run of the sweep's training that `claim` holds (an agent's claim without a
+    /// run yet), trained under that claim: once another agent takes the training over,
+    /// nothing more of this process reaches the run.
+    public static func start(_ config: ExperimentConfig, dataSet: DataSet, store: RunStore, programVersion: String,
+                             claim: SweepClaim,
+                             reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        let config = config.withAbsolutePaths()
+        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, claim: claim)
+        do {
+            let experiment = try experiment(config, dataSet, nil, folder)
+            return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, generation: claim.generation,
+                              reportFailure: reportFailure)
+        } catch {
+            folder.release()
+            try? store.endRun(record.id, status: .failed, message: "It could not start: \(error)")
+            throw error
+        }
+    }
+
+    /// Takes up the run of the sweep's training that `claim` took over (its agent died
+    /// or lost the store, or it was cut short), from the last epoch checkpoints of the
+    /// earlier claim's folder, in a folder of this claim's own: `runs/<id>-claim-<n>`
+    /// beside the store's runs. The earlier claimer may still be alive and writing its
+    /// own folder; the two never share one. Each checkpoint file is whole (written to a
+    /// temporary name and renamed), and a model's result is copied before its weights,
+    /// so the copy never says a model ended without its final weights.
+    public static func takeOver(_ claim: SweepClaim, store: RunStore, dataSet: DataSet? = nil,
+                                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
+        guard let id = claim.runID else { throw StoreError("Training \(claim.slot.training + 1) of sweep \(claim.slot.sweep) has no run to take over; this is a bug in mimic: please report it.") }
+        let record = try store.run(id)
+        let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
+            .appendingPathComponent("\(id)-claim-\(claim.generation)")
+        do {
+            try copyCheckpoints(from: claim.earlierFolder, to: path)
+            let folder = try RunFolder.reopen(at: path)
+            try store.moveRun(id, toFolder: path, generation: claim.generation)
+            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
+            return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
+                              reportFailure: reportFailure)
+        } catch {
+            try? store.endRun(id, status: .interrupted, message: "An agent could not take it up: \(error)")
+            throw error
+        }
+    }
+
+    private static func copyCheckpoints(from earlier: String?, to path: String) throws {
+        let files = FileManager.default
+        guard let earlier, let names = try? files.contentsOfDirectory(atPath: earlier),
+              names.contains(RunFolder.identityName) else {
+            throw StoreError("The run folder \(earlier ?? "(none)") of the earlier claim cannot be read from this machine; "
+                + "put --artifacts on a file system every agent reaches (the same path on each).")
+        }
+        do {
+            try files.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let kept = names.filter { $0 != RunFolder.lockName && !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") }
+            let results = kept.filter { $0.hasSuffix(".result.json") }
+            for name in results + kept.filter({ !$0.hasSuffix(".result.json") }) {
+                let target = (path as NSString).appendingPathComponent(name)
+                try? files.removeItem(atPath: target)
+                try files.copyItem(atPath: (earlier as NSString).appendingPathComponent(name), toPath: target)
+            }
+        } catch {
+            throw StoreError("The checkpoints in \(earlier) cannot be copied to \(path) (\(error)); check that the artifacts folder is writable and has room.")
+        }
+    }
+
     // MARK: - Training
 
     /// Trains on this thread until the run ends. Every event goes to the store first,
     /// then to `listener`.
     public func run(listener: (TrainingEvent) -> Void) -> ExperimentReport {
         if let store, let runID, recorder != nil {
-            poller = RunControlPoller(store: store, runID: runID, control: control, reportFailure: reportFailure)
+            let (control, lost) = (control, lost)
+            poller = RunControlPoller(store: store, runID: runID, control: control, generation: generation, onClaimLost: {
+                lost.set()
+                control.stop()
+            }, reportFailure: reportFailure)
         }
         defer {
             poller?.cancel()
@@ -240,6 +320,11 @@ public final class RunSession: @unchecked Sendable {
         return finished.wait(timeout: .now() + seconds) == .success
     }
 
+    /// True when another agent took the run over while this one trained it (its link to
+    /// the store was cut past the grace period): this process stopped it and wrote
+    /// nothing more into it.
+    public var claimLost: Bool { lost.isSet }
+
     /// What the recording cost the training thread, in seconds.
     public var recordingSeconds: Double? { recorder?.secondsSpent }
 
@@ -256,6 +341,14 @@ public final class RunSession: @unchecked Sendable {
     public func wallSeconds(of report: ExperimentReport) -> Double {
         (recorder?.wallSecondsBefore ?? 0) + report.wallTime
     }
+}
+
+/// Set once, from the recorder's or the poller's thread, when the run's claim is lost.
+private final class LostClaimFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 extension ExperimentConfig {

@@ -15,6 +15,7 @@ public final class RunControlPoller {
     /// store cannot be read; polling goes on, and training is never stopped by it.
     public init(store: RunStore, runID: Int64, control: TrainingControl, interval: Duration = .milliseconds(500),
                 heartbeatInterval: Duration = TrainerLiveness.heartbeatInterval,
+                generation: Int64? = nil, onClaimLost: @escaping @Sendable () -> Void = {},
                 reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) {
         let queue = DispatchQueue(label: "mimic control poller")
         timer = DispatchSource.makeTimerSource(queue: queue)
@@ -34,7 +35,12 @@ public final class RunControlPoller {
                 }
                 if ContinuousClock.now - lastBeat >= heartbeatInterval {
                     lastBeat = ContinuousClock.now
-                    try store.beat(runID)
+                    if let generation {
+                        // An agent's run: its beat holds only while its claim does.
+                        if try !store.beat(runID, generation: generation) { onClaimLost() }
+                    } else {
+                        try store.beat(runID)
+                    }
                 }
             } catch {
                 if !hasFailed {

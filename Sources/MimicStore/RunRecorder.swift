@@ -25,6 +25,12 @@ public final class RunRecorder: @unchecked Sendable {
     /// count on from there. Known once the plan is written.
     public private(set) var wallSecondsBefore = 0.0
     private let reportFailure: (String) -> Void
+    /// The generation of the agent's claim this run is trained under (see
+    /// `RunStore.claimSweepTraining`); every write checks it first.
+    private let generation: Int64?
+    private let onClaimLost: () -> Void
+    /// The run was given to another agent: nothing more is written, ever.
+    public private(set) var claimLost = false
 
     private let clock = ContinuousClock()
     private var started: ContinuousClock.Instant
@@ -70,8 +76,14 @@ public final class RunRecorder: @unchecked Sendable {
     /// first time the store fails; by default it goes to standard error. A resumed run
     /// keeps its model rows: writing its plan cuts each model's points back to where the
     /// engine takes it up, and its wall clock goes on from where the kept points stop.
-    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1),
+    /// With `generation`, writes only while the run is under that claim: once another
+    /// agent took it over, the recorder drops what it holds, says so once through
+    /// `reportFailure`, calls `onClaimLost` and writes nothing more.
+    public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1), generation: Int64? = nil,
+                onClaimLost: @escaping () -> Void = {},
                 reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError) {
+        self.generation = generation
+        self.onClaimLost = onClaimLost
         self.store = store
         self.runID = runID
         self.flushInterval = flushInterval
@@ -131,6 +143,10 @@ public final class RunRecorder: @unchecked Sendable {
     private func flush(essential: Bool) {
         let now = clock.now
         lastFlush = now
+        if claimLost {
+            pending.removeAll()
+            return
+        }
         if !essential, let retryAt, now < retryAt { return }
         guard let error = write(pending) else {
             pending.removeAll(keepingCapacity: true)
@@ -159,12 +175,19 @@ public final class RunRecorder: @unchecked Sendable {
         var written = Written(wallSecondsBefore: wallSecondsBefore)
         do {
             try store.backend.write { db in
+                if let generation { try RunStore.checkClaim(db, run: runID, generation: generation) }
                 for write in writes {
                     try apply(write, db, &written)
                 }
                 try Self.insert(metricRows: written.metricRows, into: db)
                 try db.execute("UPDATE runs SET heartbeat_at = \(Date()) WHERE id = \(runID)")
             }
+        } catch let lost as ClaimLost {
+            claimLost = true
+            pending.removeAll()
+            reportFailure(StoreError.claimLost(lost).message)
+            onClaimLost()
+            return nil
         } catch {
             failedWrites += 1
             return error

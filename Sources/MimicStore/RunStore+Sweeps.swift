@@ -33,9 +33,16 @@ extension RunStore {
         } catch {
             throw StoreError("The sweep's trainings cannot be recorded (\(error)); this is a bug in mimic: please report it.")
         }
-        let id = try write("recording a new sweep") { db in
-            try db.value("INSERT INTO sweeps (created_at, name, source, trainings) VALUES (\(Date()), \(name), \(source), \(json)) RETURNING id",
-                         as: Int64.self)
+        let id = try write("recording a new sweep") { db -> Int64? in
+            let id = try db.value("INSERT INTO sweeps (created_at, name, source, trainings) VALUES (\(Date()), \(name), \(source), \(json)) RETURNING id",
+                                  as: Int64.self)
+            // Its queue: a row per planned training, for agents to claim (`claimSweepTraining`).
+            if let id {
+                for training in trainings.indices {
+                    try db.execute("INSERT INTO sweep_queue (sweep_id, training) VALUES (\(id), \(training))")
+                }
+            }
+            return id
         }
         guard let id else { throw StoreError("The run store \(location) gave the new sweep no id; try again.") }
         return try sweep(id)

@@ -56,6 +56,8 @@ public final class RunStore: Sendable {
     func write<T>(_ what: String, _ body: (any StoreConnection) throws -> T) throws(StoreError) -> T {
         do {
             return try backend.write(body)
+        } catch let lost as ClaimLost {
+            throw StoreError.claimLost(lost)
         } catch {
             throw backend.problem(error, doing: what, location: location)
         }
@@ -70,15 +72,18 @@ public final class RunStore: Sendable {
     /// Nothing holds the folder's lock: a trainer opens the run with `startRun`.
     public func createRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
                           slot: SweepSlot? = nil) throws(StoreError) -> RunRecord {
-        try recordRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot) { _ in }.record
+        try recordRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot, claim: nil) { _ in }.record
     }
 
     /// Records a new run as `createRun` does and opens its folder for it, the folder's
     /// lock taken before the record is committed: no other process ever sees the run
     /// without a live holder, which would make it look dead (`TrainerLiveness`).
+    /// With `claim` (an agent's claim of a sweep's training), the run is tied to its
+    /// training only while the claim holds; a claim lost in between is refused.
     public func startRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
-                         slot: SweepSlot? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
-        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot) { path in
+                         slot: SweepSlot? = nil, claim: SweepClaim? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
+        let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf,
+                                             slot: claim?.slot ?? slot, claim: claim) { path in
             do {
                 return try RunFolder.create(at: path)
             } catch {
@@ -89,6 +94,7 @@ public final class RunStore: Sendable {
     }
 
     private func recordRun<Opened>(config: ExperimentConfig, programVersion: String, partOf: String?, slot: SweepSlot?,
+                                   claim: SweepClaim?,
                                    opening open: (String) throws -> Opened) throws(StoreError) -> (record: RunRecord, folder: Opened) {
         let now = Date()
         let dataSet = (config.dataDirectory as NSString).lastPathComponent
@@ -106,6 +112,14 @@ public final class RunStore: Sendable {
                     RETURNING id
                     """, as: Int64.self)
                 guard let id = inserted else { throw StoreError("The run store \(location) gave the new run no id; try again.") }
+                if let claim {
+                    let tied = try db.execute("""
+                        UPDATE sweep_queue SET run_id = \(id)
+                        WHERE sweep_id = \(claim.slot.sweep) AND training = \(claim.slot.training) AND generation = \(claim.generation)
+                        """)
+                    guard tied > 0 else { throw ClaimLost(runID: id, generation: claim.generation) }
+                    try db.execute("UPDATE runs SET claim_generation = \(claim.generation) WHERE id = \(id)")
+                }
                 let folder = try makeRunFolder(id)
                 made = folder
                 opened = try open(folder)

@@ -8,7 +8,18 @@ public struct StoreError: ReportableError, Equatable {
     public let message: String
     public var description: String { message }
 
+    /// True when the write was refused because the run's claim went to another agent
+    /// (`ClaimLost`): the caller stops that training and takes the next.
+    public private(set) var lostClaim = false
+
     public init(_ message: String) { self.message = message }
+
+    static func claimLost(_ lost: ClaimLost) -> StoreError {
+        var error = StoreError("Run \(lost.runID) was given to another agent while this one could not reach the store for longer than the grace period; "
+            + "this agent leaves it to that one and takes the next training.")
+        error.lostClaim = true
+        return error
+    }
 
     /// `location` is a path, or a PostgreSQL URL without its password: the two differ
     /// in what to pass instead.
@@ -56,7 +67,7 @@ public struct StoreError: ReportableError, Equatable {
 
     /// A file or folder operation's failure in the system's words ("Permission denied"),
     /// rather than Foundation's ("NSCocoaErrorDomain error 512").
-    static func fileReason(_ error: any Error) -> String {
+    public static func fileReason(_ error: any Error) -> String {
         if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
             return String(cString: strerror(underlying.code.rawValue))
         }

@@ -11,7 +11,8 @@ enum StoreSchema {
     static let v3 = "v3-control"
     static let v4 = "v4-run-folders"
     static let v5 = "v5-sweeps"
-    static let v6 = "v6-slurm-jobs"
+    static let v6 = "v6-sweep-queue"
+    static let v7 = "v7-slurm-jobs"
     static var allIdentifiers: [String] { migrations.map(\.identifier) }
 
     struct Migration: Sendable {
@@ -133,11 +134,47 @@ enum StoreSchema {
             "CREATE UNIQUE INDEX runs_by_sweep_training ON runs(sweep_id, sweep_training)",
         ] },
 
+        // The queue agents on many machines take a sweep's trainings from: a row per
+        // planned training, claimed with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL
+        // (one writer at a time on SQLite). Each claim counts up the training's
+        // generation, and the run carries the generation of the claim that trains it:
+        // every write of the run's recorder checks it, so an agent that lost its claim
+        // (its link cut past the grace period) cannot write into the run another took
+        // over. An agent row says who trained what, for 'mimic sweep show'.
+        Migration(identifier: v6) { d in [
+            """
+            CREATE TABLE sweep_agents (
+                id \(d.serialKey),
+                sweep_id \(d.integer) NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                host TEXT NOT NULL,
+                pid \(d.integer) NOT NULL,
+                slurm_job TEXT,
+                slurm_task TEXT,
+                started_at \(d.timestamp) NOT NULL,
+                seen_at \(d.timestamp) NOT NULL,
+                finished \(d.integer) NOT NULL DEFAULT 0,
+                given_up \(d.integer) NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE sweep_queue (
+                sweep_id \(d.integer) NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                training \(d.integer) NOT NULL,
+                run_id \(d.integer) REFERENCES runs(id) ON DELETE SET NULL,
+                generation \(d.integer) NOT NULL DEFAULT 0,
+                agent_id \(d.integer) REFERENCES sweep_agents(id) ON DELETE SET NULL,
+                claimed_at \(d.timestamp),
+                PRIMARY KEY (sweep_id, training)
+            )
+            """,
+            "ALTER TABLE runs ADD COLUMN claim_generation \(d.integer) NOT NULL DEFAULT 0",
+        ] },
+
         // The Slurm jobs that train a sweep (`mimic sweep --slurm`): the job id sbatch
         // answered (a job array's, as text: Slurm may add a cluster name, "123;mycluster"),
         // how many agents it runs and when it was submitted. A sweep may get more than
         // one, submitted again after a job was cancelled.
-        Migration(identifier: v6) { d in [
+        Migration(identifier: v7) { d in [
             """
             CREATE TABLE sweep_jobs (
                 id \(d.serialKey),

@@ -29,7 +29,7 @@ struct Mimic: ParsableCommand {
             DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             CompareCommand.self, DeleteCommand.self, ResumeCommand.self,
-            WatchCommand.self, SweepCommand.self, SweepsCommand.self,
+            WatchCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

@@ -263,11 +263,30 @@ struct SweepShowCommand: ParsableCommand {
         let results = Self.results(of: sweepID, in: storeOptions)
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
+        let agents = reportingErrors { () throws -> [SweepAgentRecord] in try storeOptions.openForReading().agents(ofSweep: sweepID) }
+        if !agents.isEmpty {
+            writeLine("")
+            writeLine(Self.agentsTable(agents))
+        }
         // A store from before Slurm jobs were recorded has no table of them: none to show.
         let jobs = (try? storeOptions.openForReading().jobs(sweep: sweepID)) ?? []
+        if !jobs.isEmpty { writeLine("") }
         for job in jobs {
             writeLine("Slurm job \(job.jobID): \(job.agents) agent\(job.agents == 1 ? "" : "s"), submitted \(RunFormatting.time(job.submittedAt))")
         }
+    }
+
+    /// What each agent of the sweep did: where it ran, what it finished and gave up, its time.
+    static func agentsTable(_ agents: [SweepAgentRecord]) -> String {
+        var lines = ["agent  host                  process  slurm job/task  finished  given up  time"]
+        for agent in agents {
+            let slurm = agent.slurmJob.map { $0 + (agent.slurmTask.map { "/" + $0 } ?? "") } ?? "-"
+            let seconds = max(0, agent.seenAt.timeIntervalSince(agent.startedAt))
+            func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+            lines.append(pad(String(agent.id), 7) + pad(agent.host, 22) + pad(String(agent.pid), 9) + pad(slurm, 16)
+                         + pad(String(agent.finished), 10) + pad(String(agent.givenUp), 10) + String(format: "%.0fs", seconds))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Sweep `id`'s grid as the store has it now, read without writing to the store.

@@ -105,6 +105,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         configuration.options.connectTimeout = Self.connectTimeout
         let opened = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                     id: 1, logger: Self.logger).wait()
+        // A client whose link is cut mid-transaction would hold its row locks until the
+        // server's TCP keepalive notices, hours by default; an agent taking its
+        // training over would wait that long. The server ends such a session instead.
+        _ = try? PostgresTransaction(connection: opened).execute("SET idle_in_transaction_session_timeout = 20000")
         connection = opened
         return opened
     }

@@ -86,6 +86,17 @@ public enum SQLDialect: Sendable {
         }
     }
 
+    /// Appended to a queue's SELECT of the row to claim: PostgreSQL locks the row of
+    /// table `alias` it picks and passes over those other claimers hold, so claimers
+    /// never wait on each other (the standard PostgreSQL queue); SQLite's write
+    /// transaction is exclusive already.
+    func skippingLockedRows(of alias: String) -> String {
+        switch self {
+        case .sqlite: ""
+        case .postgres: " FOR UPDATE OF \(alias) SKIP LOCKED"
+        }
+    }
+
     /// The table listing the schema migrations a store has applied. SQLite stores
     /// have always used GRDB's, so they keep it; both have one column, `identifier`.
     var migrationsTable: String {

@@ -1,0 +1,187 @@
+import Foundation
+
+/// One claim of a sweep's training by an agent: which training, its run when it has
+/// one (a training cut short, to take up), and the generation of this claim, which
+/// every write into the run must carry (see `RunStore.claimSweepTraining`).
+public struct SweepClaim: Sendable, Equatable {
+    public let slot: SweepSlot
+    /// The training's run, when an earlier claim started it: it is claimed for this
+    /// agent already (running, this process, this generation), to take up from its
+    /// last epoch checkpoints.
+    public let runID: Int64?
+    /// The run's folder as the earlier claim left it, whose checkpoints this claim
+    /// goes on from.
+    public let earlierFolder: String?
+    public let generation: Int64
+}
+
+/// An agent of a sweep, as `mimic sweep show` lists it.
+public struct SweepAgentRecord: Sendable, Equatable {
+    public let id: Int64
+    public let host: String
+    public let pid: Int32
+    public let slurmJob: String?
+    public let slurmTask: String?
+    public let startedAt: Date
+    public let seenAt: Date
+    /// Trainings it trained to their end (done or failed).
+    public let finished: Int
+    /// Trainings it lost to another agent (its claim went stale) or stopped.
+    public let givenUp: Int
+}
+
+/// A write into a run whose claim went to another agent, refused.
+public struct ClaimLost: Error, CustomStringConvertible {
+    public let runID: Int64
+    public let generation: Int64
+    public var description: String {
+        "run \(runID) was given to another agent (claim \(generation) is no longer its claim)"
+    }
+}
+
+/// The queue of a sweep's trainings that agents on many machines share (`mimic agent`).
+///
+/// One training of a sweep is one run: its mentor, the annotation, its students and
+/// baselines (`SweepPlan` shares a mentor per cell), so claiming a training claims its
+/// mentor before its students, and no two agents ever train the same mentor.
+///
+/// A training is free when it has no run and no live claim, or its run was cut short
+/// (interrupted or stopped), or its run is running but its heartbeat is older than the
+/// grace period (its agent died, or lost the store). Claiming counts up the training's
+/// generation; the run carries it (`claim_generation`), and every write of the old
+/// claimer's recorder and heartbeat checks it, so the old claimer cannot write into
+/// the run once it is taken over.
+extension RunStore {
+    /// Records this process as an agent of sweep `sweep`, with its Slurm job and array
+    /// task when its environment has them.
+    public func registerAgent(sweep: Int64, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) -> Int64 {
+        let now = Date()
+        let id = try write("recording an agent of sweep \(sweep)") { db in
+            try db.value("""
+                INSERT INTO sweep_agents (sweep_id, host, pid, slurm_job, slurm_task, started_at, seen_at)
+                VALUES (\(sweep), \(ProcessIdentity.host), \(ProcessIdentity.pid), \(environment["SLURM_JOB_ID"]),
+                        \(environment["SLURM_ARRAY_TASK_ID"]), \(now), \(now))
+                RETURNING id
+                """, as: Int64.self)
+        }
+        guard let id else { throw StoreError("The run store \(location) gave the new agent no id; try again.") }
+        return id
+    }
+
+    /// Counts a training the agent finished or gave up, and says it is alive.
+    public func agentEnded(_ agent: Int64, training finished: Bool) throws(StoreError) {
+        try write("recording what agent \(agent) did") { db in
+            if finished {
+                try db.execute("UPDATE sweep_agents SET finished = finished + 1, seen_at = \(Date()) WHERE id = \(agent)")
+            } else {
+                try db.execute("UPDATE sweep_agents SET given_up = given_up + 1, seen_at = \(Date()) WHERE id = \(agent)")
+            }
+        }
+    }
+
+    /// The agents of sweep `sweep`, in the order they started.
+    public func agents(ofSweep sweep: Int64) throws(StoreError) -> [SweepAgentRecord] {
+        try read("listing the agents of sweep \(sweep)") { db in
+            try db.rows("SELECT * FROM sweep_agents WHERE sweep_id = \(sweep) ORDER BY id").map { row in
+                SweepAgentRecord(id: row["id"], host: row["host"], pid: row["pid"], slurmJob: row["slurm_job"],
+                                 slurmTask: row["slurm_task"], startedAt: row["started_at"], seenAt: row["seen_at"],
+                                 finished: Int(row["finished"] as Int64), givenUp: Int(row["given_up"] as Int64))
+            }
+        }
+    }
+
+    /// Claims the next free training of sweep `sweep` for agent `agent` (see the
+    /// extension's comment), or nil when none is free now. `grace` is how old a running
+    /// run's heartbeat must be before its training is taken from its agent. One
+    /// transaction: two claimers never get the same training.
+    public func claimSweepTraining(sweep: Int64, agent: Int64?, grace: TimeInterval,
+                                   now: Date = Date()) throws(StoreError) -> SweepClaim? {
+        let record = try self.sweep(sweep)
+        let cutoff = now.addingTimeInterval(-grace)
+        let pid = ProcessIdentity.pid
+        let host = ProcessIdentity.host
+        return try write("claiming a training of sweep \(sweep)") { db -> SweepClaim? in
+            // A sweep recorded before the queue, or trainings a local worker started:
+            // their rows, and their runs, are filled in here.
+            for training in record.trainings.indices {
+                try db.execute("""
+                    INSERT INTO sweep_queue (sweep_id, training) VALUES (\(sweep), \(training)) ON CONFLICT DO NOTHING
+                    """)
+            }
+            try db.execute("""
+                UPDATE sweep_queue SET run_id = (SELECT id FROM runs WHERE runs.sweep_id = sweep_queue.sweep_id
+                                                   AND runs.sweep_training = sweep_queue.training)
+                WHERE sweep_id = \(sweep) AND run_id IS NULL
+                """)
+            let running = RunStatus.running.rawValue
+            guard let row = try db.row("""
+                SELECT q.training, q.generation, q.run_id, r.folder FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
+                WHERE q.sweep_id = \(sweep) AND (
+                    (r.id IS NULL AND (q.generation = 0 OR q.claimed_at < \(cutoff)))
+                    OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
+                    OR (r.status = \(running) AND (r.heartbeat_at IS NULL OR r.heartbeat_at < \(cutoff))))
+                ORDER BY q.training LIMIT 1\(sql: db.dialect.skippingLockedRows(of: "q"))
+                """) else { return nil }
+            let training = Int(row["training"] as Int64)
+            let generation = (row["generation"] as Int64) + 1
+            let runID: Int64? = row["run_id"]
+            try db.execute("""
+                UPDATE sweep_queue SET generation = \(generation), agent_id = \(agent), claimed_at = \(now)
+                WHERE sweep_id = \(sweep) AND training = \(training)
+                """)
+            if let runID {
+                // Taken over: running in this process from now on, under this claim.
+                try db.execute("""
+                    UPDATE runs SET status = \(running), pid = \(pid), host = \(host), heartbeat_at = \(now), ended_at = NULL,
+                        wall_seconds = NULL, message = NULL, paused_at = NULL, claim_generation = \(generation)
+                    WHERE id = \(runID)
+                    """)
+                try db.execute("UPDATE control_requests SET handled_at = \(now) WHERE run_id = \(runID) AND handled_at IS NULL")
+            }
+            return SweepClaim(slot: SweepSlot(sweep: sweep, training: training), runID: runID,
+                              earlierFolder: row["folder"], generation: generation)
+        }
+    }
+
+    /// Whether sweep `sweep` has trainings that are neither done nor failed: claimed by
+    /// a live agent now, or free. An agent with nothing to claim waits while there are.
+    public func sweepHasUnfinishedTrainings(_ sweep: Int64) throws(StoreError) -> Bool {
+        let record = try self.sweep(sweep)
+        let ended = try read("reading sweep \(sweep)'s progress") { db in
+            try db.value("""
+                SELECT count(*) FROM runs WHERE sweep_id = \(sweep)
+                AND status IN (\(RunStatus.done.rawValue), \(RunStatus.failed.rawValue))
+                """, as: Int64.self) ?? 0
+        }
+        return ended < record.trainings.count
+    }
+
+    /// Fails with `ClaimLost` when run `id` is no longer under claim `generation`.
+    /// Called first in a transaction that writes into the run, which it locks (on
+    /// PostgreSQL) so that a claim cannot slip in before the transaction commits.
+    static func checkClaim(_ db: any StoreConnection, run id: Int64, generation: Int64) throws {
+        let current = try db.value("SELECT claim_generation FROM runs WHERE id = \(id)\(sql: db.dialect.lockingSelectedRows)",
+                                   as: Int64.self)
+        guard current == generation else { throw ClaimLost(runID: id, generation: generation) }
+    }
+
+    /// Moves run `id`, taken over under claim `generation`, to the run folder `folder`
+    /// this claim trains in.
+    public func moveRun(_ id: Int64, toFolder folder: String, generation: Int64) throws(StoreError) {
+        try write("recording run \(id)'s folder") { db in
+            try Self.checkClaim(db, run: id, generation: generation)
+            try db.execute("UPDATE runs SET folder = \(folder) WHERE id = \(id)")
+        }
+    }
+
+    /// The heartbeat of a run under claim `generation` (while it runs): false when the
+    /// claim is lost.
+    public func beat(_ id: Int64, generation: Int64) throws(StoreError) -> Bool {
+        try write("recording that run \(id) is alive") { db in
+            try db.execute("""
+                UPDATE runs SET heartbeat_at = CASE WHEN status = \(RunStatus.running.rawValue) THEN \(Date()) ELSE heartbeat_at END
+                WHERE id = \(id) AND claim_generation = \(generation)
+                """) > 0
+        }
+    }
+}
