@@ -47,10 +47,10 @@ public final class RunSession: @unchecked Sendable {
         self.reportFailure = reportFailure
         if let store, let runID {
             let (control, lost) = (control, lost)
-            recorder = RunRecorder(store: store, runID: runID, generation: generation, onClaimLost: {
+            recorder = RunRecorder(store: store, runID: runID, generation: generation, reportFailure: reportFailure) {
                 lost.set()
                 control.stop()
-            }, reportFailure: reportFailure)
+            }
         } else {
             recorder = nil
         }
@@ -280,10 +280,11 @@ public final class RunSession: @unchecked Sendable {
     public func run(listener: (TrainingEvent) -> Void) -> ExperimentReport {
         if let store, let runID, recorder != nil {
             let (control, lost) = (control, lost)
-            poller = RunControlPoller(store: store, runID: runID, control: control, generation: generation, onClaimLost: {
+            poller = RunControlPoller(store: store, runID: runID, control: control, generation: generation,
+                                      reportFailure: reportFailure) {
                 lost.set()
                 control.stop()
-            }, reportFailure: reportFailure)
+            }
         }
         defer {
             poller?.cancel()

@@ -15,8 +15,9 @@ public final class RunControlPoller {
     /// store cannot be read; polling goes on, and training is never stopped by it.
     public init(store: RunStore, runID: Int64, control: TrainingControl, interval: Duration = .milliseconds(500),
                 heartbeatInterval: Duration = TrainerLiveness.heartbeatInterval,
-                generation: Int64? = nil, onClaimLost: @escaping @Sendable () -> Void = {},
-                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) {
+                generation: Int64? = nil,
+                reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError,
+                onClaimLost: @escaping @Sendable () -> Void = {}) {
         let queue = DispatchQueue(label: "mimic control poller")
         timer = DispatchSource.makeTimerSource(queue: queue)
         let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)

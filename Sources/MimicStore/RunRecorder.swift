@@ -80,8 +80,8 @@ public final class RunRecorder: @unchecked Sendable {
     /// agent took it over, the recorder drops what it holds, says so once through
     /// `reportFailure`, calls `onClaimLost` and writes nothing more.
     public init(store: RunStore, runID: Int64, flushInterval: Duration = .seconds(1), generation: Int64? = nil,
-                onClaimLost: @escaping () -> Void = {},
-                reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError) {
+                reportFailure: @escaping (String) -> Void = RunRecorder.printToStandardError,
+                onClaimLost: @escaping () -> Void = {}) {
         self.generation = generation
         self.onClaimLost = onClaimLost
         self.store = store

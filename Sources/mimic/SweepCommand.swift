@@ -52,6 +52,9 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "List the trainings and the estimated time; train nothing.")
     var dryRun = false
 
+    @Flag(help: "Record the sweep and queue its trainings for 'mimic agent'; train nothing here.")
+    var recordOnly = false
+
     @Option(parsing: .unconditional, help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
     var workers: Int = 1
 
@@ -88,6 +91,11 @@ struct SweepRunCommand: ParsableCommand {
         // Options given after the grid reach here among its words.
         if let index = words.firstIndex(of: "--dry-run") {
             dryRun = true
+            words.remove(at: index)
+        }
+        var recordOnly = recordOnly
+        if let index = words.firstIndex(of: "--record-only") {
+            recordOnly = true
             words.remove(at: index)
         }
         if let index = words.firstIndex(of: "--store"), index + 1 < words.count {
@@ -133,6 +141,10 @@ struct SweepRunCommand: ParsableCommand {
             try store.createSweep(name: file.name, source: source, trainings: trainings)
         }
         writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
+        if recordOnly {
+            writeLine("its trainings wait in the store's queue: 'mimic agent \(sweep.id) --store URL --artifacts DIR' on each machine trains them")
+            return
+        }
         try SweepRunner.run(sweep, store: store, workers: workers)
     }
 

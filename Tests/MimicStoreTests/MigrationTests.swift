@@ -39,8 +39,9 @@ import Testing
         let applied = try store.backend.read { db in try StoreSchema.appliedIdentifiers(db) }
         #expect(applied == Set(StoreSchema.allIdentifiers))
         let columns = try store.sqlitePool.read { db in try db.columns(in: "runs").map(\.name) }
-        #expect(columns.suffix(10) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes", "folder", "part_of",
-                                       "sweep_id", "sweep_training"])
+        #expect(columns.suffix(11) == ["pid", "host", "heartbeat_at", "paused_at", "input_shape", "classes", "folder", "part_of",
+                                       "sweep_id", "sweep_training", "claim_generation"])
+        #expect(try store.sqlitePool.read { db in try db.tableExists("sweep_queue") && db.tableExists("sweep_agents") })
         #expect(try store.sqlitePool.read { db in try db.tableExists("sweeps") })
         #expect(try store.sqlitePool.read { db in try db.tableExists("control_requests") })
 

@@ -33,7 +33,7 @@ struct PostgresStoreTests {
         #expect(try store.backend.read { db in try StoreSchema.appliedIdentifiers(db) } == Set(StoreSchema.allIdentifiers))
         _ = try test.open()
         let tables = try store.backend.read { db in try db.rows(db.dialect.tableNames).map { $0["name"] as String } }
-        #expect(Set(tables) == ["mimic_migrations", "runs", "models", "metrics", "control_requests", "sweeps"])
+        #expect(Set(tables) == ["mimic_migrations", "runs", "models", "metrics", "control_requests", "sweeps", "sweep_queue", "sweep_agents"])
         #expect(try test.count("mimic_migrations", in: store) == StoreSchema.allIdentifiers.count)
     }
 

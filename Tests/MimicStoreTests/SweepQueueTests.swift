@@ -1,0 +1,124 @@
+import Foundation
+import MimicEngine
+import Synchronization
+import Testing
+@testable import MimicStore
+
+/// The queue agents share (`RunStore.claimSweepTraining`), on both backends. Time is
+/// never waited for: a claim's `now` stands for a later moment.
+@Suite struct SweepQueueTests {
+    /// Many claimers at once, each on its own connection, never get the same training,
+    /// and together get every one.
+    @Test(arguments: StoreKind.tested) func claimersAtOnceNeverGetTheSameTraining(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let sweep = try test.open().createSweep(name: nil, source: "test", trainings: Array(repeating: quickConfig(), count: 12))
+        let claimed = Mutex<[Int]>([])
+        let failures = Mutex<[String]>([])
+        let stores = try (0..<4).map { _ in try test.open() }
+        DispatchQueue.concurrentPerform(iterations: 4) { k in
+            do {
+                let store = stores[k]
+                let agent = try store.registerAgent(sweep: sweep.id)
+                while let claim = try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 3600) {
+                    claimed.withLock { $0.append(claim.slot.training) }
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(claimed.withLock { $0.sorted() } == Array(0..<12))
+    }
+
+    /// A claim whose run stopped beating is given back after the grace period, not
+    /// before, with the next generation and the run claimed for the new agent.
+    @Test(arguments: StoreKind.tested) func aStaleClaimIsGivenBackAfterTheGracePeriod(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        #expect(first.generation == 1 && first.runID == nil)
+        let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: first)
+        defer { folder.release() }
+        #expect(run.slot == first.slot)
+
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60) == nil, "a fresh claim is held")
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(30)) == nil,
+                "within the grace period it is held")
+        let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60,
+                                                               now: Date().addingTimeInterval(120)))
+        #expect(second.slot == first.slot && second.generation == 2 && second.runID == run.id && second.earlierFolder == run.folder)
+        let taken = try store.run(run.id)
+        #expect(taken.status == .running)
+        #expect(try test.count("runs", in: store) == 1, "taken over, not started again")
+    }
+
+    /// A claimer that lost its claim cannot write into the run: not a metric row, not a
+    /// status, not a heartbeat; its recorder says so once and stops its training.
+    @Test(arguments: StoreKind.tested) func writesUnderALostClaimAreRefused(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: first)
+        defer { folder.release() }
+        let events = try RunRecorderTests.events()
+        let half = events.count / 2
+
+        let messages = Mutex<[String]>([])
+        let lostCalls = Mutex(0)
+        let old = RunRecorder(store: store, runID: run.id, generation: first.generation,
+                              reportFailure: { message in messages.withLock { $0.append(message) } },
+                              onClaimLost: { lostCalls.withLock { $0 += 1 } })
+        for event in events[..<half] { old.record(event) }
+        let before = try RunRecorderTests.metricCount(store)
+        #expect(before > 0 && !old.claimLost)
+
+        let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60,
+                                                               now: Date().addingTimeInterval(120)))
+        #expect(try store.beat(run.id, generation: first.generation) == false)
+        #expect(try store.beat(run.id, generation: second.generation) == true)
+        for event in events[half...] { old.record(event) }
+        #expect(old.claimLost)
+        #expect(lostCalls.withLock { $0 } == 1)
+        #expect(messages.withLock { $0.count } == 1)
+        #expect(try RunRecorderTests.metricCount(store) == before, "no metric row of the old claim after the takeover")
+        #expect(try store.run(run.id).status == .running, "the old claim's end is not written")
+        #expect(throws: StoreError.self) { try store.moveRun(run.id, toFolder: "/elsewhere", generation: first.generation) }
+
+        // A run started under a claim that is lost meanwhile is refused whole.
+        let other = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let stale = try #require(try store.claimSweepTraining(sweep: other.id, agent: nil, grace: 60))
+        _ = try #require(try store.claimSweepTraining(sweep: other.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)))
+        do {
+            _ = try store.startRun(config: quickConfig(), programVersion: "1", claim: stale)
+            Issue.record("a run was started under a lost claim")
+        } catch {
+            #expect(error.lostClaim)
+        }
+        #expect(try store.runs(sweep: other.id).isEmpty)
+    }
+
+    /// Done trainings are never claimed; cut-short ones are at once.
+    @Test(arguments: StoreKind.tested) func doneTrainingsStayAndCutShortOnesAreClaimedAtOnce(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig(), quickConfig()])
+        let agent = try store.registerAgent(sweep: sweep.id, environment: ["SLURM_JOB_ID": "77", "SLURM_ARRAY_TASK_ID": "3"])
+        for _ in 0..<2 {
+            let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60))
+            let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
+            folder.release()
+            try store.endRun(run.id, status: claim.slot.training == 0 ? .done : .interrupted, message: nil)
+        }
+        #expect(try store.sweepHasUnfinishedTrainings(sweep.id))
+        let again = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60))
+        #expect(again.slot.training == 1 && again.generation == 2)
+        try store.endRun(try #require(again.runID), status: .done, message: nil)
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60, now: Date().addingTimeInterval(1000)) == nil)
+        #expect(try !store.sweepHasUnfinishedTrainings(sweep.id))
+        try store.agentEnded(agent, training: true)
+        let agents = try store.agents(ofSweep: sweep.id)
+        #expect(agents.count == 1 && agents[0].slurmJob == "77" && agents[0].slurmTask == "3" && agents[0].finished == 1)
+    }
+}
