@@ -61,8 +61,9 @@ struct SweepRunCommand: ParsableCommand {
     @Flag(help: "Record the sweep and submit it to Slurm as a job array of agents (see --agents), each 'mimic agent SWEEP' on a node; needs a PostgreSQL store.")
     var slurm = false
 
-    @Option(help: "With --slurm: the agents of the job array, each training the sweep's pending trainings until none is left.")
-    var agents: Int?
+    // Text, so that a count that is not one gets the same sentence before the grid as after it.
+    @Option(help: ArgumentHelp("With --slurm: the agents of the job array, each training the sweep's pending trainings until none is left (default: 1).", valueName: "count"))
+    var agents: String?
 
     @Option(help: "With --slurm: the Slurm partition to run in (sbatch --partition).")
     var partition: String?
@@ -109,7 +110,7 @@ struct SweepRunCommand: ParsableCommand {
         }
         // The Slurm options, given before the grid (parsed) or among its words.
         var slurmWords = slurm ? ["--slurm"] : []
-        for (name, value) in [("--agents", agents.map(String.init)), ("--partition", partition), ("--time", time), ("--artifacts", artifacts)] {
+        for (name, value) in [("--agents", agents), ("--partition", partition), ("--time", time), ("--artifacts", artifacts)] {
             if let value { slurmWords += [name, value] }
         }
         words += slurmWords
