@@ -93,3 +93,29 @@ extension RunStore {
         }
     }
 }
+
+/// A Slurm job that trains a sweep: the job id sbatch gave, its agents and when.
+public struct SweepJob: Sendable, Equatable {
+    public let jobID: String
+    public let agents: Int
+    public let submittedAt: Date
+}
+
+extension RunStore {
+    /// Records that Slurm job `jobID` (a job array of `agents` agents) trains `sweep`.
+    public func recordJob(_ jobID: String, agents: Int, sweep: Int64) throws(StoreError) {
+        _ = try write("recording Slurm job \(jobID) of sweep \(sweep)") { db in
+            try db.execute("""
+                INSERT INTO sweep_jobs (sweep_id, job_id, agents, submitted_at) VALUES (\(sweep), \(jobID), \(agents), \(Date()))
+                """)
+        }
+    }
+
+    /// The Slurm jobs recorded for `sweep`, in the order they were submitted.
+    public func jobs(sweep: Int64) throws(StoreError) -> [SweepJob] {
+        let rows = try read("listing the Slurm jobs of sweep \(sweep)") { db in
+            try db.rows("SELECT * FROM sweep_jobs WHERE sweep_id = \(sweep) ORDER BY id")
+        }
+        return rows.map { SweepJob(jobID: $0["job_id"], agents: $0["agents"], submittedAt: $0["submitted_at"]) }
+    }
+}

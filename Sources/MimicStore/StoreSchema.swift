@@ -12,6 +12,7 @@ enum StoreSchema {
     static let v4 = "v4-run-folders"
     static let v5 = "v5-sweeps"
     static let v6 = "v6-sweep-queue"
+    static let v7 = "v7-slurm-jobs"
     static var allIdentifiers: [String] { migrations.map(\.identifier) }
 
     struct Migration: Sendable {
@@ -167,6 +168,23 @@ enum StoreSchema {
             )
             """,
             "ALTER TABLE runs ADD COLUMN claim_generation \(d.integer) NOT NULL DEFAULT 0",
+        ] },
+
+        // The Slurm jobs that train a sweep (`mimic sweep --slurm`): the job id sbatch
+        // answered (a job array's, as text: Slurm may add a cluster name, "123;mycluster"),
+        // how many agents it runs and when it was submitted. A sweep may get more than
+        // one, submitted again after a job was cancelled.
+        Migration(identifier: v7) { d in [
+            """
+            CREATE TABLE sweep_jobs (
+                id \(d.serialKey),
+                sweep_id \(d.integer) NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                job_id TEXT NOT NULL,
+                agents \(d.integer) NOT NULL,
+                submitted_at \(d.timestamp) NOT NULL
+            )
+            """,
+            "CREATE INDEX sweep_jobs_by_sweep ON sweep_jobs(sweep_id)",
         ] },
     ]
 

@@ -58,6 +58,22 @@ struct SweepRunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Processes that train the sweep's trainings side by side on this machine, each with its share of the cores.")
     var workers: Int = 1
 
+    @Flag(help: "Record the sweep and submit it to Slurm as a job array of agents (see --agents), each 'mimic agent SWEEP' on a node; needs a PostgreSQL store.")
+    var slurm = false
+
+    // Text, so that a count that is not one gets the same sentence before the grid as after it.
+    @Option(help: ArgumentHelp("With --slurm: the agents of the job array, each training the sweep's pending trainings until none is left (default: 1).", valueName: "count"))
+    var agents: String?
+
+    @Option(help: "With --slurm: the Slurm partition to run in (sbatch --partition).")
+    var partition: String?
+
+    @Option(help: "With --slurm: each agent's time limit (sbatch --time), such as 90 or 2:00:00.")
+    var time: String?
+
+    @Option(help: ArgumentHelp("With --slurm: the folder every node shares for checkpoints and the agents' logs (default: the store's run folder).", valueName: "folder"))
+    var artifacts: String?
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
@@ -92,6 +108,13 @@ struct SweepRunCommand: ParsableCommand {
             workers = count
             words.removeSubrange(index...index + 1)
         }
+        // The Slurm options, given before the grid (parsed) or among its words.
+        var slurmWords = slurm ? ["--slurm"] : []
+        for (name, value) in [("--agents", agents), ("--partition", partition), ("--time", time), ("--artifacts", artifacts)] {
+            if let value { slurmWords += [name, value] }
+        }
+        words += slurmWords
+        let slurmOptions = reportingErrors { try SlurmOptions.take(from: &words) }
         reportingErrors { try SweepRunner.check(workers: workers) }
         let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
         let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
@@ -106,6 +129,10 @@ struct SweepRunCommand: ParsableCommand {
         }
         var options = storeOptions
         options.store = storePath
+        if let slurmOptions {
+            return Self.submit(plan, file: file, source: source, trainings: trainings, slurm: slurmOptions,
+                               storeOptions: options, dryRun: dryRun)
+        }
         if dryRun {
             let store = try? RunStore(options.address, create: false)
             return reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: store) }
@@ -120,6 +147,46 @@ struct SweepRunCommand: ParsableCommand {
             return
         }
         try SweepRunner.run(sweep, store: store, workers: workers)
+    }
+
+    /// `--slurm`: records the sweep and submits its job array, or, dry, prints the plan and the script.
+    static func submit(_ plan: SweepPlan, file: SweepFile, source: String, trainings: [ExperimentConfig],
+                       slurm: SlurmOptions, storeOptions: StoreOptions, dryRun: Bool) {
+        let address = storeOptions.address
+        _ = reportingErrors { try SlurmSubmission.checkStore(address) }
+        let artifacts = URL(fileURLWithPath: ((slurm.artifacts ?? address.defaultFolder()) as NSString).expandingTildeInPath).standardizedFileURL.path
+        func job(_ sweep: Int64?) -> SlurmJob {
+            let logs = (artifacts as NSString).appendingPathComponent("slurm/sweep-\(sweep.map(String.init) ?? "SWEEP_ID")")
+            return SlurmJob(mimic: SlurmSubmission.mimicPath, sweep: sweep, store: address.description, artifacts: artifacts,
+                            logs: logs, agents: slurm.agents, partition: slurm.partition, time: slurm.time)
+        }
+        if dryRun {
+            reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: nil) }
+            writeLine("\nthe sbatch script (the sweep id is given when it is recorded; nothing is recorded or submitted):\n")
+            FileHandle.standardOutput.write(Data(job(nil).script.utf8))
+            return
+        }
+        let sbatch = reportingErrors { try SlurmSubmission.sbatch() }
+        let store = storeOptions.open()
+        let sweep = reportingErrors { () throws -> SweepRecord in
+            try store.createSweep(name: file.name, source: source, trainings: trainings)
+        }
+        writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
+        let submitted = job(sweep.id)
+        let scriptPath = (artifacts as NSString).appendingPathComponent("slurm/sweep-\(sweep.id).sbatch")
+        let jobID: String
+        do {
+            jobID = try SlurmSubmission.submit(submitted, scriptPath: scriptPath, sbatch: sbatch, address: address)
+        } catch let problem as SlurmJob.Problem {
+            exitWithError(SlurmJob.Problem("Sweep \(sweep.id) is recorded, but " + problem.description))
+        } catch {
+            exitWithError(SlurmJob.Problem("Sweep \(sweep.id) is recorded, but its Slurm script \(scriptPath) cannot be written or sbatch started (\(error)); "
+                + "check that \(artifacts) is a folder you may write, then run 'sbatch \(scriptPath)'."))
+        }
+        reportingErrors { try store.recordJob(jobID, agents: submitted.agents, sweep: sweep.id) }
+        writeLine("Slurm job \(jobID): \(submitted.agents) agent\(submitted.agents == 1 ? "" : "s") train sweep \(sweep.id); "
+            + "script \(scriptPath), logs in \(submitted.logs)")
+        writeLine("follow it with 'mimic sweep show \(sweep.id)' or 'mimic watch --sweep \(sweep.id)' (with the same --store)")
     }
 
     /// The sweep file named by the first word, or the grid the options give.
@@ -213,6 +280,12 @@ struct SweepShowCommand: ParsableCommand {
         if !agents.isEmpty {
             writeLine("")
             writeLine(Self.agentsTable(agents))
+        }
+        // A store from before Slurm jobs were recorded has no table of them: none to show.
+        let jobs = (try? storeOptions.openForReading().jobs(sweep: sweepID)) ?? []
+        if !jobs.isEmpty { writeLine("") }
+        for job in jobs {
+            writeLine("Slurm job \(job.jobID): \(job.agents) agent\(job.agents == 1 ? "" : "s"), submitted \(RunFormatting.time(job.submittedAt))")
         }
     }
 
