@@ -64,13 +64,16 @@ public struct ClaimLost: Error, CustomStringConvertible {
 /// the run once it is taken over.
 extension RunStore {
     /// Records this process as an agent of sweep `sweep`, with its Slurm job and array
-    /// task when its environment has them.
+    /// task when its environment has them. An array task's own `SLURM_JOB_ID` differs
+    /// from task to task; the array's id is the one sbatch printed and the sweep's jobs
+    /// hold, so it is the one kept.
     public func registerAgent(sweep: Int64, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) -> Int64 {
         let now = Date()
+        let slurmJob = environment["SLURM_ARRAY_JOB_ID"] ?? environment["SLURM_JOB_ID"]
         let id = try write("recording an agent of sweep \(sweep)") { db in
             try db.value("""
                 INSERT INTO sweep_agents (sweep_id, host, pid, slurm_job, slurm_task, started_at, seen_at)
-                VALUES (\(sweep), \(ProcessIdentity.host), \(ProcessIdentity.pid), \(environment["SLURM_JOB_ID"]),
+                VALUES (\(sweep), \(ProcessIdentity.host), \(ProcessIdentity.pid), \(slurmJob),
                         \(environment["SLURM_ARRAY_TASK_ID"]), \(now), \(now))
                 RETURNING id
                 """, as: Int64.self)

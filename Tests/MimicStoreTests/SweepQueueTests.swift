@@ -118,7 +118,7 @@ import Testing
         let test = try TestStore(kind)
         let store = try test.open()
         let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig(), quickConfig()])
-        let agent = try store.registerAgent(sweep: sweep.id, environment: ["SLURM_JOB_ID": "77", "SLURM_ARRAY_TASK_ID": "3"])
+        let agent = try store.registerAgent(sweep: sweep.id, environment: ["SLURM_JOB_ID": "80", "SLURM_ARRAY_JOB_ID": "77", "SLURM_ARRAY_TASK_ID": "3"])
         for _ in 0..<2 {
             let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60))
             let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
