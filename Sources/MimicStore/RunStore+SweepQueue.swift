@@ -130,7 +130,8 @@ extension RunStore {
             let running = RunStatus.running.rawValue
             if let agent { try db.execute("UPDATE sweep_agents SET seen_at = \(now) WHERE id = \(agent)") }
             guard let row = try db.row("""
-                SELECT q.training, q.generation, q.run_id, r.folder, r.status FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
+                SELECT q.training, q.generation, q.run_id, r.folder, r.status, r.claim_generation
+                FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
                 WHERE q.sweep_id = \(sweep) AND (
                     (r.id IS NULL AND (q.generation = 0 OR q.claimed_at < \(cutoff)))
                     OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
@@ -138,7 +139,10 @@ extension RunStore {
                 ORDER BY q.training LIMIT 1\(sql: db.dialect.skippingLockedRows(of: "q"))
                 """) else { return nil }
             let training = Int(row["training"] as Int64)
-            let generation = (row["generation"] as Int64) + 1
+            // A resume outside the queue (`claimForResume`) counted up the run's own
+            // generation; the new claim must be above both, or it would share one with
+            // that resumer.
+            let generation = max(row["generation"] as Int64, (row["claim_generation"] as Int64?) ?? 0) + 1
             let runID: Int64? = row["run_id"]
             try db.execute("""
                 UPDATE sweep_queue SET generation = \(generation), agent_id = \(agent), claimed_at = \(now)

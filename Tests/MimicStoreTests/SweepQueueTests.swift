@@ -113,6 +113,29 @@ import Testing
         #expect(try store.beat(run.id, generation: claim.generation) == false)
     }
 
+    /// A claim that takes a run over from a resumer outside the queue (which counted up
+    /// the run's generation, not the queue's) fences that resumer too.
+    @Test(arguments: StoreKind.tested) func aClaimAfterAResumeOutsideTheQueueFencesTheResumer(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
+        folder.release()
+        try store.endRun(run.id, status: .interrupted, message: nil)
+        let resumed = try store.claimForResume(run.id)
+        let resumerGeneration = try #require(try store.backend.read { db in
+            try db.value("SELECT claim_generation FROM runs WHERE id = \(run.id)", as: Int64.self)
+        })
+        #expect(resumed.status == .running && resumerGeneration == 2)
+        // The resumer stops beating (cut off): the queue gives its training to an agent.
+        let takeover = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60,
+                                                                 now: Date().addingTimeInterval(120)))
+        #expect(takeover.runID == run.id && takeover.generation > resumerGeneration)
+        #expect(try store.beat(run.id, generation: resumerGeneration) == false, "the resumer is fenced")
+        #expect(try store.beat(run.id, generation: takeover.generation) == true)
+    }
+
     /// Done trainings are never claimed; cut-short ones are at once.
     @Test(arguments: StoreKind.tested) func doneTrainingsStayAndCutShortOnesAreClaimedAtOnce(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
