@@ -232,11 +232,26 @@ public final class RunSession: @unchecked Sendable {
     /// beside the store's runs. The earlier claimer may still be alive and writing its
     /// own folder; the two never share one. Each checkpoint file is whole (written to a
     /// temporary name and renamed), and a model's result is copied before its weights,
-    /// so the copy never says a model ended without its final weights.
+    /// so the copy never says a model ended without its final weights. A run whose
+    /// process ended on this machine goes on in its own folder instead.
     public static func takeOver(_ claim: SweepClaim, store: RunStore, dataSet: DataSet? = nil,
                                 reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         guard let id = claim.runID else { throw StoreError("Training \(claim.slot.training + 1) of sweep \(claim.slot.sweep) has no run to take over; this is a bug in mimic: please report it.") }
         let record = try store.run(id)
+        // Its process ended on this machine (a killed local worker, an agent stopped
+        // here): once its folder's lock is free, nobody else can write there, and the run
+        // goes on in it, as 'mimic resume' does.
+        if !claim.earlierWasRunning, claim.earlierHost == ProcessIdentity.host, let earlier = claim.earlierFolder,
+           let folder = try? RunFolder.reopen(at: earlier) {
+            do {
+                let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
+                return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
+                                  reportFailure: reportFailure)
+            } catch {
+                try? store.endRun(id, status: .interrupted, message: "A sweep worker could not take it up: \(error)")
+                throw error
+            }
+        }
         let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
             .appendingPathComponent("\(id)-claim-\(claim.generation)")
         do {

@@ -15,13 +15,17 @@ public struct SweepClaim: Sendable, Equatable {
     /// The run was still running when claimed (its heartbeat was stale): its agent may
     /// live on, cut off, and its folder may be ahead of what the store holds.
     public let earlierWasRunning: Bool
+    /// The machine the run was trained on before this claim.
+    public let earlierHost: String?
     public let generation: Int64
 
-    public init(slot: SweepSlot, runID: Int64?, earlierFolder: String?, earlierWasRunning: Bool = false, generation: Int64) {
+    public init(slot: SweepSlot, runID: Int64?, earlierFolder: String?, earlierWasRunning: Bool = false, earlierHost: String? = nil,
+                generation: Int64) {
         self.slot = slot
         self.runID = runID
         self.earlierFolder = earlierFolder
         self.earlierWasRunning = earlierWasRunning
+        self.earlierHost = earlierHost
         self.generation = generation
     }
 }
@@ -130,7 +134,7 @@ extension RunStore {
             let running = RunStatus.running.rawValue
             if let agent { try db.execute("UPDATE sweep_agents SET seen_at = \(now) WHERE id = \(agent)") }
             guard let row = try db.row("""
-                SELECT q.training, q.generation, q.run_id, r.folder, r.status, r.claim_generation
+                SELECT q.training, q.generation, q.run_id, r.folder, r.status, r.host, r.claim_generation
                 FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
                 WHERE q.sweep_id = \(sweep) AND (
                     (r.id IS NULL AND (q.generation = 0 OR q.claimed_at < \(cutoff)))
@@ -159,7 +163,7 @@ extension RunStore {
             }
             return SweepClaim(slot: SweepSlot(sweep: sweep, training: training), runID: runID,
                               earlierFolder: row["folder"], earlierWasRunning: (row["status"] as String?) == running,
-                              generation: generation)
+                              earlierHost: row["host"], generation: generation)
         }
     }
 

@@ -17,7 +17,7 @@ public enum TrainerLiveness {
     public static let heartbeatInterval: Duration = .seconds(5)
     /// A heartbeat older than this is a dead trainer's: many missed beats, so a slow
     /// disk or a busy machine is not taken for a death.
-    static let staleAfter: TimeInterval = 60
+    public static let staleAfter: TimeInterval = 60
 
     static func isTraining(folder: String?, host: String?, heartbeat: Date?, now: Date = Date()) -> Bool {
         if let folder, let locked = RunFolder.isLocked(path: folder) {

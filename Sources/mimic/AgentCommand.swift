@@ -58,7 +58,8 @@ struct AgentCommand: ParsableCommand {
         let agent = reportingErrors { () throws -> Int64 in try store.registerAgent(sweep: sweep.id) }
         writeLine("agent \(agent) of sweep \(sweep.id) (\(sweep.trainings.count) trainings), process \(ProcessIdentity.pid) on \(ProcessIdentity.host), "
                   + "store \(store.location), artifacts \(store.folder)")
-        let outcome = Self.work(sweep, agent: agent, store: store, grace: grace, interrupts: InterruptHandler())
+        let worker = SweepQueueWorker(sweep: sweep, store: store, agent: agent, grace: grace, takesUpDeadRunsHere: false)
+        let outcome = worker.work(interrupts: InterruptHandler())
         writeLine(outcome.summary(agent: agent))
         if outcome.interrupted { throw ExitCode(130) }
         if outcome.problems > 0 { throw ExitCode.failure }
@@ -77,84 +78,5 @@ struct AgentCommand: ParsableCommand {
             throw UsageError("The artifacts folder \(folder) is not writable for this user; pass --artifacts with a folder it may write, on a file system every agent reaches.")
         }
         try? files.removeItem(atPath: probe)
-    }
-
-    struct Outcome {
-        var finished = 0
-        var givenUp = 0
-        var problems = 0
-        var interrupted = false
-        var seconds = 0.0
-        var claimMilliseconds: [Double] = []
-
-        func summary(agent: Int64) -> String {
-            let sorted = claimMilliseconds.sorted()
-            let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-            return String(format: "agent %lld: %d training%@ finished, %d given up, in %.1fs; %d claims, median %.1f ms, longest %.1f ms",
-                          agent, finished, finished == 1 ? "" : "s", givenUp, seconds, sorted.count, median, sorted.last ?? 0)
-        }
-    }
-
-    /// Claims and trains until nothing is left; waits while trainings are held by
-    /// other agents, since one of them may die and give its training back.
-    static func work(_ sweep: SweepRecord, agent: Int64, store: RunStore, grace: Double, interrupts: InterruptHandler) -> Outcome {
-        let printer = ProgressPrinter()
-        var dataSets: [String: DataSet] = [:]
-        var outcome = Outcome()
-        var unreachable = false
-        let started = ContinuousClock.now
-        let wait = min(2.0, max(0.5, grace / 4))
-        while !interrupts.interrupted && outcome.problems < 3 {
-            let claim: SweepClaim?
-            do {
-                let before = ContinuousClock.now
-                claim = try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: grace)
-                outcome.claimMilliseconds.append((ContinuousClock.now - before).seconds * 1000)
-                if unreachable { writeLine("the store answers again") }
-                unreachable = false
-                if claim == nil {
-                    guard try store.sweepHasUnfinishedTrainings(sweep.id) else { break }
-                    Thread.sleep(forTimeInterval: wait)
-                    continue
-                }
-            } catch {
-                // The store is away (a cut link, a restarting server): keep asking.
-                if !unreachable { FileHandle.standardError.write(Data("mimic: \(error); asking again every \(Int(wait)) s.\n".utf8)) }
-                unreachable = true
-                Thread.sleep(forTimeInterval: wait)
-                continue
-            }
-            guard let claim else { continue }
-            let k = claim.slot.training
-            let config = sweep.trainings[k]
-            do {
-                if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
-                let dataSet = dataSets[config.dataDirectory]!
-                let session = try claim.runID == nil
-                    ? RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current, claim: claim)
-                    : RunSession.takeOver(claim, store: store, dataSet: dataSet)
-                writeLine("== training \(k + 1) of \(sweep.trainings.count): \(SweepField.describe(config, among: sweep.trainings)), "
-                          + "run \(session.runID!), claim \(claim.generation)" + (claim.runID == nil ? "" : ", taken up from its last epoch checkpoint"))
-                interrupts.stops(session.control)
-                let report = session.run { printer.print($0) }
-                let ended = !session.claimLost && (report.allFinished || report.results.contains {
-                    if case .diverged = $0.status { true } else { false }
-                })
-                // A lost claim was said once, by the recorder (StoreError.claimLost).
-                if ended { outcome.finished += 1 } else { outcome.givenUp += 1 }
-                try? store.agentEnded(agent, training: ended)
-            } catch let error as StoreError where error.lostClaim {
-                writeLine("training \(k + 1): \(error.message)")
-                outcome.givenUp += 1
-                try? store.agentEnded(agent, training: false)
-            } catch {
-                outcome.problems += 1
-                FileHandle.standardError.write(Data("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)\n".utf8))
-                try? store.agentEnded(agent, training: false)
-            }
-        }
-        outcome.interrupted = interrupts.interrupted
-        outcome.seconds = (ContinuousClock.now - started).seconds
-        return outcome
     }
 }

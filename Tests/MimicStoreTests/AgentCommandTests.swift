@@ -38,6 +38,29 @@ import Testing
         #expect(try opened.agents(ofSweep: 1).map(\.finished).reduce(0, +) == 2)
     }
 
+    /// A local worker takes its trainings from the same queue as agents: the two train
+    /// one sweep together, each training once, and both are listed with what they did.
+    @Test func anAgentAndALocalWorkerShareASweep() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let file = try SweepCommandTests.sweepFile(in: folder, data: data)
+        let store = folder.file("runs.sqlite")
+        let recorded = try MimicProcess.run(["sweep", file, "--record-only", "--store", store], in: folder)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let agent = try MimicProcess.start(["agent", "1", "--store", store, "--grace", "30"], in: folder)
+        let local = try MimicProcess.run(["sweep", "resume", "1", "--store", store], in: folder)
+        let agentOutput = agent.wait()
+        #expect(local.status == 0 && agentOutput.status == 0, "\(local.stderr)\(agentOutput.stderr)")
+        let opened = try RunStore(path: store, create: false)
+        let runs = try opened.runs(sweep: 1)
+        #expect(runs.count == 2 && runs.allSatisfy { $0.status == .done })
+        #expect(Set(runs.compactMap { $0.slot?.training }) == [0, 1])
+        let agents = try opened.agents(ofSweep: 1)
+        #expect(agents.count == 2 && agents.map(\.finished).reduce(0, +) == 2, "\(agents)")
+        #expect(try opened.backend.read { db in try db.value("SELECT max(generation) FROM sweep_queue", as: Int64.self) } == 1,
+                "no training was claimed twice")
+    }
+
     @Test func badInputGetsOneSentence() throws {
         let folder = try TemporaryFolder()
         let data = try MimicProcess.makeDataSet(in: folder)

@@ -77,6 +77,8 @@ import Testing
         #expect(resumed.stdout.contains("this worker trained 1 training in "), "\(resumed.stdout)")
         #expect(try reader.runs(sweep: 1).map(\.status) == [.done, .done])
         #expect(try reader.runs().count == 2, "nothing trained twice")
+        #expect(try reader.run(2).folder == folder.file("cut/runs/2"), "a run killed on this machine goes on in its own folder")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("cut/runs/2-claim-2")))
         let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
         #expect(shown.status == 0 && !shown.stdout.contains(" 0/1 "), "\(shown.stdout)")
         #expect(shown.stdout.contains("2 of 2 trainings done"), "\(shown.stdout)")
