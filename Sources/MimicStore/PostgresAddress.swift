@@ -151,7 +151,11 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         var status = stat()
         guard stat(file, &status) == 0 else { return (nil, .none(ignoredFile: nil)) }
         if status.st_mode & 0o077 != 0 { return (nil, .none(ignoredFile: file)) }
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return (nil, .none(ignoredFile: nil)) }
+        // Only a regular file: a FIFO or a device there would hold mimic forever.
+        guard status.st_mode & S_IFMT == S_IFREG, let handle = FileHandle(forReadingAtPath: file),
+              let bytes = try? handle.readToEnd() else { return (nil, .none(ignoredFile: nil)) }
+        try? handle.close()
+        let text = String(decoding: bytes, as: UTF8.self)
         for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
             let fields = Self.passwordFileFields(String(line))
             guard fields.count >= 5 else { continue }

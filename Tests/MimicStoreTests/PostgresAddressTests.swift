@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import MimicStore
 
@@ -162,6 +163,32 @@ import Testing
         try FileManager.default.moveItem(atPath: file, toPath: moved)
         #expect(address.password(environment: environment) == (nil, .none(ignoredFile: nil)))
         #expect(address.password(environment: environment.merging(["PGPASSFILE": moved]) { $1 }).password == "from:file\\x")
+    }
+
+    /// A FIFO where the password file should be is passed over, not read: reading it
+    /// would hold mimic until something writes to it.
+    @Test func aPasswordFileThatIsNoRegularFileIsPassedOver() throws {
+        let home = try TemporaryFolder()
+        let fifo = home.file(".pgpass")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let address = try PostgresAddress(parsing: "postgres://mimic@db:6000/runs")
+        let answered = DispatchSemaphore(value: 0)
+        let found = Mutex<String??>(nil)
+        let environment = ["HOME": home.path]
+        Thread.detachNewThread {
+            let password = address.password(environment: environment).password
+            found.withLock { $0 = .some(password) }
+            answered.signal()
+        }
+        let inTime = answered.wait(timeout: .now() + 10) == .success
+        if !inTime {
+            // Let the stuck reader go: a writer that closes at once gives it an end.
+            let writer = open(fifo, O_WRONLY)
+            close(writer)
+            _ = answered.wait(timeout: .now() + 10)
+        }
+        #expect(inTime, "the password lookup waited on a FIFO")
+        #expect(found.withLock { $0 } == .some(nil))
     }
 }
 
