@@ -238,37 +238,8 @@ public final class RunSession: @unchecked Sendable {
                                 reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         guard let id = claim.runID else { throw StoreError("Training \(claim.slot.training + 1) of sweep \(claim.slot.sweep) has no run to take over; this is a bug in mimic: please report it.") }
         let record = try store.run(id)
-        // Its process ended on this machine (a killed local worker, an agent stopped
-        // here): once its folder's lock is free, nobody else can write there, and the run
-        // goes on in it, as 'mimic resume' does.
-        if !claim.earlierWasRunning, claim.earlierHost == ProcessIdentity.host, let earlier = claim.earlierFolder,
-           let folder = try? RunFolder.reopen(at: earlier) {
-            do {
-                let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
-                return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
-                                  reportFailure: reportFailure)
-            } catch {
-                try? store.endRun(id, status: .interrupted, message: "A sweep worker could not take it up: \(error)")
-                throw error
-            }
-        }
-        let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
-            .appendingPathComponent("\(id)-claim-\(claim.generation)")
         do {
-            // A claim taken from a live but cut-off agent: its folder may be epochs ahead
-            // of the points the store holds (they waited in its recorder), and the engine
-            // fills in only one missing epoch. So only the models the store has as ended
-            // come along; the others train again from their start, to the same numbers.
-            var keep: ((String) -> Bool)?
-            if claim.earlierWasRunning {
-                let ended = try store.models(ofRun: id).filter { $0.status == .finished || $0.status == .diverged }.map { model in
-                    ModelID(role: model.role, index: model.position, spec: model.spec).name.replacingOccurrences(of: " ", with: "-")
-                }
-                keep = { name in name == RunFolder.identityName || ended.contains { name.hasPrefix($0 + ".") || name.hasPrefix($0 + "-") } }
-            }
-            try copyCheckpoints(from: claim.earlierFolder, to: path, keeping: keep)
-            let folder = try RunFolder.reopen(at: path)
-            try store.moveRun(id, toFolder: path, generation: claim.generation)
+            let folder = try folderToGoOnIn(claim, run: id, store: store)
             let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
                               reportFailure: reportFailure)
@@ -276,6 +247,34 @@ public final class RunSession: @unchecked Sendable {
             try? store.endRun(id, status: .interrupted, message: "An agent could not take it up: \(error)")
             throw error
         }
+    }
+
+    /// The folder a taken-over run goes on in. Its process ended on this machine (a
+    /// killed local worker, an agent stopped here): once its folder's lock is free,
+    /// nobody else can write there, and the run goes on in it, as 'mimic resume' does.
+    /// Otherwise a copy of the earlier claim's checkpoints of this claim's own.
+    private static func folderToGoOnIn(_ claim: SweepClaim, run id: Int64, store: RunStore) throws -> RunFolder {
+        if !claim.earlierWasRunning, claim.earlierHost == ProcessIdentity.host, let earlier = claim.earlierFolder,
+           let folder = try? RunFolder.reopen(at: earlier) {
+            return folder
+        }
+        let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
+            .appendingPathComponent("\(id)-claim-\(claim.generation)")
+        // A claim taken from a live but cut-off agent: its folder may be epochs ahead
+        // of the points the store holds (they waited in its recorder), and the engine
+        // fills in only one missing epoch. So only the models the store has as ended
+        // come along; the others train again from their start, to the same numbers.
+        var keep: ((String) -> Bool)?
+        if claim.earlierWasRunning {
+            let ended = try store.models(ofRun: id).filter { $0.status == .finished || $0.status == .diverged }.map { model in
+                ModelID(role: model.role, index: model.position, spec: model.spec).name.replacingOccurrences(of: " ", with: "-")
+            }
+            keep = { name in name == RunFolder.identityName || ended.contains { name.hasPrefix($0 + ".") || name.hasPrefix($0 + "-") } }
+        }
+        try copyCheckpoints(from: claim.earlierFolder, to: path, keeping: keep)
+        let folder = try RunFolder.reopen(at: path)
+        try store.moveRun(id, toFolder: path, generation: claim.generation)
+        return folder
     }
 
     private static func copyCheckpoints(from earlier: String?, to path: String, keeping keep: ((String) -> Bool)?) throws {

@@ -100,15 +100,22 @@ import Testing
         #expect(try store.runs(sweep: other.id).isEmpty)
     }
 
-    /// `mimic resume` or a local sweep worker taking up an agent's run fences that agent too.
-    @Test(arguments: StoreKind.tested) func aResumeOutsideTheQueueFencesTheAgentBeforeIt(_ kind: StoreKind) throws {
-        let test = try TestStore(kind)
-        let store = try test.open()
+    /// A one-training sweep whose training an agent claimed and started, and which
+    /// ended interrupted.
+    static func agentRunCutShort(in store: RunStore) throws -> (SweepRecord, SweepClaim, RunRecord) {
         let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
         let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
         let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
         folder.release()
         try store.endRun(run.id, status: .interrupted, message: nil)
+        return (sweep, claim, run)
+    }
+
+    /// `mimic resume` or a local sweep worker taking up an agent's run fences that agent too.
+    @Test(arguments: StoreKind.tested) func aResumeOutsideTheQueueFencesTheAgentBeforeIt(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let (_, claim, run) = try Self.agentRunCutShort(in: store)
         _ = try store.claimForResume(run.id)
         #expect(try store.beat(run.id, generation: claim.generation) == false)
     }
@@ -118,11 +125,7 @@ import Testing
     @Test(arguments: StoreKind.tested) func aClaimAfterAResumeOutsideTheQueueFencesTheResumer(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
         let store = try test.open()
-        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
-        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
-        let (run, folder) = try store.startRun(config: quickConfig(), programVersion: "1", claim: claim)
-        folder.release()
-        try store.endRun(run.id, status: .interrupted, message: nil)
+        let (sweep, _, run) = try Self.agentRunCutShort(in: store)
         let resumed = try store.claimForResume(run.id)
         let resumerGeneration = try #require(try store.backend.read { db in
             try db.value("SELECT claim_generation FROM runs WHERE id = \(run.id)", as: Int64.self)
