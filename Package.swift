@@ -54,9 +54,12 @@ let package = Package(
         ),
         // CPUID and XGETBV, which Swift cannot issue: which OpenBLAS kernels this CPU can run.
         .target(name: "CCPUFeatures"),
+        // An engine loop compiled for AVX-512, which Swift cannot do one function at a
+        // time; chosen at run time by VectorKernels.
+        .target(name: "CVectorKernels"),
         .target(
             name: "MimicEngine",
-            dependencies: ["CBLAS", "CZlib", "CCPUFeatures"],
+            dependencies: ["CBLAS", "CZlib", "CCPUFeatures", "CVectorKernels"],
             swiftSettings: engineSettings
         ),
         // Starting other programs (posix_spawn): the detached trainer, tmux for the

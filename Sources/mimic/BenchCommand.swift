@@ -107,6 +107,7 @@ struct BenchCommand: ParsableCommand {
                 "openblas_core_chosen_by": report.openBLASCoreChosenBy,
                 "openblas_core_reason": report.openBLASCoreReason,
                 "openblas_config": report.openBLASConfiguration,
+                "engine_loops": VectorKernels.name,
                 "sgemm_gflops": report.sgemmGFLOPS,
                 "sgemm_openblas_threads_gflops": report.sgemmOpenBLASThreadsGFLOPS,
                 "sgemm_engine_split_gflops": report.sgemmEngineSplitGFLOPS,
@@ -163,6 +164,7 @@ struct BenchCommand: ParsableCommand {
         }
         print("OpenBLAS                      \(report.openBLASCore) kernels: \(report.openBLASCoreReason)")
         print("                              \(report.openBLASConfiguration)")
+        print("engine's own loops            \(VectorKernels.name) (inference's direct first convolution)")
         print(String(format: "threads                       %d", report.threads))
         print(String(format: "cblas_sgemm 1024^3            %8.1f GFLOPS  best of the run, the reference of every ratio "
                      + "(OpenBLAS threads: %.1f, engine split: %.1f)",

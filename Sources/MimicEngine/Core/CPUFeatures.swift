@@ -1,7 +1,7 @@
 import CCPUFeatures
 
 /// The vector instructions this CPU has and the operating system lets programs use,
-/// as far as OpenBLAS's kernels care: an instruction set is usable only when the CPU
+/// as far as OpenBLAS's kernels and the engine's own AVX-512 loops care: an instruction set is usable only when the CPU
 /// has it *and* the OS saves its registers on a context switch (XCR0), or the
 /// first use faults.
 public struct CPUFeatures: Sendable, Equatable {
@@ -57,6 +57,9 @@ public struct CPUFeatures: Sendable, Equatable {
     public var hasSkylakeXInstructions: Bool { avx512F && avx512CD && avx512BW && avx512DQ && avx512VL }
     /// SkylakeX's instructions, with the OS saving their registers.
     public var canRunSkylakeX: Bool { hasSkylakeXInstructions && osSavesZMM }
+    /// AVX-512F, with the OS saving its registers: what the engine's own AVX-512 loops
+    /// (`VectorKernels`) need.
+    public var canRunAVX512F: Bool { avx512F && osSavesZMM }
     /// AVX2 and FMA, with the OS saving their registers: what the Haswell kernels need.
     public var canRunHaswell: Bool { avx2 && fma && osSavesYMM }
 }

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// A convolution, the ReLU fused into it and the 2x2 max pool after it, run as one
 /// step when a network only infers (mentor annotation, evaluation). Training keeps the
 /// layers apart: its backward pass needs the convolution's whole output.
@@ -25,6 +27,8 @@ final class ConvPoolInference {
     /// Convolution output rows made per product: even, so a band pools into whole rows.
     private let bandRows: Int
     private let isDirect: Bool
+    /// The direct path through CVectorKernels' AVX-512 loop, which gives the same bits.
+    private let vectorized = VectorKernels.enabled
     /// Each weight repeated in four lanes, for the direct path: [filters, 3, 3].
     private let broadcastWeights: UnsafeMutablePointer<SIMD4<Float>>
     /// Direct path: the padded input's row length once split into even and odd columns,
@@ -64,7 +68,7 @@ final class ConvPoolInference {
         let y = output.reserve(batch * outputShape.count)
         let parts = Parallel.partCount(batch)
         reserveScratch(parts: parts)
-        if isDirect {
+        if isDirect && !vectorized {
             // The weights may have changed since the last call (training in between).
             for i in 0..<convolution.weight.count {
                 broadcastWeights[i] = SIMD4(repeating: convolution.weight.value[i])
@@ -209,6 +213,16 @@ final class ConvPoolInference {
         let pooledWidth = outputShape.width, pooledRows = outputShape.height
         let pooledPlane = pooledRows * pooledWidth
         let relu = convolution.appliesReLU
+        #if arch(x86_64)
+        if vectorized {
+            // Sixteen pooled outputs at a time, each of the four input rows' vectors
+            // loaded once for all the filters.
+            mimic_conv3x3_pool_single_channel_avx512(
+                even, odd, width, convolution.weight.value, convolution.bias.value, convolution.filters,
+                pooledRows, pooledWidth, relu ? 1 : 0, out)
+            return
+        }
+        #endif
         let e = UnsafeRawPointer(even), o = UnsafeRawPointer(odd)
         for f in 0..<convolution.filters {
             let w = broadcastWeights + 9 * f

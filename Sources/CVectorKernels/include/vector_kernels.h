@@ -1,0 +1,26 @@
+#ifndef MIMIC_VECTOR_KERNELS_H
+#define MIMIC_VECTOR_KERNELS_H
+
+/// Engine loops compiled for AVX-512F whatever the build's target: Swift compiles the
+/// engine for baseline x86-64 (16-byte vectors, no FMA) and cannot mark one function
+/// for another instruction set. Call them only when CPUFeatures says the CPU has
+/// AVX-512F and the OS saves its registers (MimicEngine's VectorKernels decides):
+/// anywhere else they fault. Each computes exactly what the engine's portable loop
+/// beside it computes, in the same order and without fused multiply-adds, so both
+/// give the same bits.
+
+#if defined(__x86_64__)
+
+/// A 3x3 convolution of one input channel with stride 1, the 2x2 max pool with stride 2
+/// after it, the bias and, when `relu`, the ReLU; see ConvPoolInference.singleChannel.
+/// `even` and `odd` are the padded input plane's even and odd columns, each at least
+/// 2·pooled_rows+2 rows of `half_width` >= pooled_width+1 floats. `weights` is
+/// [filters, 3, 3]; `out` is [filters, pooled_rows, pooled_width].
+void mimic_conv3x3_pool_single_channel_avx512(
+    const float *even, const float *odd, long half_width,
+    const float *weights, const float *bias, long filters,
+    long pooled_rows, long pooled_width, int relu, float *out);
+
+#endif
+
+#endif

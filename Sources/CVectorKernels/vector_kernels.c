@@ -1,0 +1,73 @@
+#include "vector_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// A product and a sum stay two roundings, as in the portable Swift loops (baseline
+// x86-64 has no FMA): the same seed then gives the same numbers on every CPU.
+#pragma clang fp contract(off)
+
+#define AVX512 __attribute__((target("avx512f")))
+
+/// Lanes [low, high) of a 16-lane vector, both clamped to 0...16.
+AVX512 static inline __mmask16 lanes(long low, long high) {
+    if (low < 0) low = 0;
+    if (high > 16) high = 16;
+    if (high <= low) return 0;
+    unsigned int upTo = (1u << high) - 1, below = (1u << low) - 1;
+    return (__mmask16)(upTo & ~below);
+}
+
+/// ConvPoolInference's `larger(x, y)`: y where x < y, else x (x where either is NaN).
+AVX512 static inline __m512 larger(__m512 x, __m512 y) { return _mm512_max_ps(y, x); }
+
+AVX512 void mimic_conv3x3_pool_single_channel_avx512(
+    const float *even, const float *odd, long half_width,
+    const float *weights, const float *bias, long filters,
+    long pooled_rows, long pooled_width, int relu, float *out) {
+    const long plane = pooled_rows * pooled_width;
+    for (long r = 0; r < pooled_rows; r++) {
+        for (long c = 0; c < pooled_width; c += 16) {
+            const __mmask16 used = lanes(0, pooled_width - c);
+            // Padded rows 2r ..< 2r+4 at columns c and c+1, even and odd: loaded once
+            // for every filter. Masked-off lanes read nothing.
+            __m512 e[4][2], o[4][2];
+            for (int u = 0; u < 4; u++) {
+                for (int s = 0; s < 2; s++) {
+                    const long at = (2 * r + u) * half_width + c + s;
+                    e[u][s] = _mm512_maskz_loadu_ps(used, even + at);
+                    o[u][s] = _mm512_maskz_loadu_ps(used, odd + at);
+                }
+            }
+            for (long f = 0; f < filters; f++) {
+                const float *w = weights + 9 * f;
+                __m512 best = _mm512_setzero_ps();
+                // Output row 2r+i at the even and at the odd columns, summed in the
+                // portable loop's order: ((w0·a + w1·b) + w2·c) row by row, rows added.
+                for (int i = 0; i < 2; i++) {
+                    __m512 evenColumns = _mm512_setzero_ps(), oddColumns = _mm512_setzero_ps();
+                    for (int u = 0; u < 3; u++) {
+                        const __m512 w0 = _mm512_set1_ps(w[3 * u]), w1 = _mm512_set1_ps(w[3 * u + 1]);
+                        const __m512 w2 = _mm512_set1_ps(w[3 * u + 2]);
+                        const int row = i + u;
+                        const __m512 evenRow = _mm512_add_ps(
+                            _mm512_add_ps(_mm512_mul_ps(w0, e[row][0]), _mm512_mul_ps(w1, o[row][0])),
+                            _mm512_mul_ps(w2, e[row][1]));
+                        const __m512 oddRow = _mm512_add_ps(
+                            _mm512_add_ps(_mm512_mul_ps(w0, o[row][0]), _mm512_mul_ps(w1, e[row][1])),
+                            _mm512_mul_ps(w2, o[row][1]));
+                        evenColumns = u == 0 ? evenRow : _mm512_add_ps(evenColumns, evenRow);
+                        oddColumns = u == 0 ? oddRow : _mm512_add_ps(oddColumns, oddRow);
+                    }
+                    const __m512 rowBest = larger(evenColumns, oddColumns);
+                    best = i == 0 ? rowBest : larger(best, rowBest);
+                }
+                best = _mm512_add_ps(best, _mm512_set1_ps(bias[f]));
+                if (relu) best = larger(best, _mm512_setzero_ps());
+                _mm512_mask_storeu_ps(out + f * plane + r * pooled_width + c, used, best);
+            }
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,28 @@
+/// Whether the engine runs its AVX-512 loop (CVectorKernels: inference's direct first
+/// convolution with its pool, `ConvPoolInference.singleChannel`) or the portable Swift
+/// loop beside it, compiled for baseline x86-64. Both compute the same bits (the C loop
+/// keeps the Swift loop's order of operations and uses no fused multiply-add), so the
+/// choice changes only the speed.
+///
+/// Why only that loop: AVX-512 versions of im2col and col2im were measured too, and a
+/// `cnn-s` student's training ran at 1.00x with them (glibc's memmove and OpenBLAS's
+/// saxpy, which the Swift loops call, already choose AVX-512 at run time).
+public enum VectorKernels {
+    /// This CPU has AVX-512F and the operating system saves its registers.
+    public static let available = CPUFeatures.current.canRunAVX512F
+
+    /// False inside `withPortableLoops`. A layer reads it once, when it is made.
+    @TaskLocal static var allowed = true
+
+    /// Whether a layer made now uses the AVX-512 loops.
+    static var enabled: Bool { available && allowed }
+
+    /// Runs `body` with the layers it makes on the portable loops, on any CPU: how the
+    /// tests check the AVX-512 loops against them.
+    public static func withPortableLoops<T>(_ body: () throws -> T) rethrows -> T {
+        try $allowed.withValue(false, operation: body)
+    }
+
+    /// What `mimic bench` reports as the engine's own loops.
+    public static var name: String { available ? "AVX-512" : "baseline x86-64" }
+}
