@@ -3,8 +3,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// A product and a sum stay two roundings, as in the portable Swift loops (baseline
-// x86-64 has no FMA): the same seed then gives the same numbers on every CPU.
+// A product and a sum stay two roundings, as in the portable Swift loop (baseline
+// x86-64 has no FMA): both loops then give the same bits, and a seed the same numbers.
 #pragma clang fp contract(off)
 
 #define AVX512 __attribute__((target("avx512f")))
