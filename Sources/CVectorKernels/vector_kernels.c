@@ -1,21 +1,22 @@
+// A product and a sum stay two roundings, as in the portable Swift loop (baseline
+// x86-64 has no FMA): both loops then give the same bits, and a seed the same numbers.
+// Before the includes, so that it covers the intrinsics' bodies too (target("avx512f")
+// makes FMA available to the compiler); -ffast-math would override it, hence the error.
+#pragma clang fp contract(off)
+#ifdef __FAST_MATH__
+#error "vector_kernels.c must not be built with -ffast-math: it must round as the Swift loop does"
+#endif
+
 #include "vector_kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// A product and a sum stay two roundings, as in the portable Swift loop (baseline
-// x86-64 has no FMA): both loops then give the same bits, and a seed the same numbers.
-#pragma clang fp contract(off)
-
 #define AVX512 __attribute__((target("avx512f")))
 
-/// Lanes [low, high) of a 16-lane vector, both clamped to 0...16.
-AVX512 static inline __mmask16 lanes(long low, long high) {
-    if (low < 0) low = 0;
-    if (high > 16) high = 16;
-    if (high <= low) return 0;
-    unsigned int upTo = (1u << high) - 1, below = (1u << low) - 1;
-    return (__mmask16)(upTo & ~below);
+/// The first `count` lanes of a 16-lane vector (all 16 for a count of 16 or more).
+AVX512 static inline __mmask16 firstLanes(long count) {
+    return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
 }
 
 /// ConvPoolInference's `larger(x, y)`: y where x < y, else x (x where either is NaN).
@@ -28,7 +29,7 @@ AVX512 void mimic_conv3x3_pool_single_channel_avx512(
     const long plane = pooled_rows * pooled_width;
     for (long r = 0; r < pooled_rows; r++) {
         for (long c = 0; c < pooled_width; c += 16) {
-            const __mmask16 used = lanes(0, pooled_width - c);
+            const __mmask16 used = firstLanes(pooled_width - c);
             // Padded rows 2r ..< 2r+4 at columns c and c+1, even and odd: loaded once
             // for every filter. Masked-off lanes read nothing.
             __m512 e[4][2], o[4][2];

@@ -75,8 +75,9 @@ import MimicEngine
         Self.expectClose(fused, Self.logits(plain, input: x, batch: 3, training: true))
     }
 
-    /// The direct path copies the weights into its own layout on every call, so a
-    /// training step between two inferences must show in the second.
+    /// The direct path's portable loop copies the weights into its own layout on every
+    /// call (the AVX-512 loop reads them in place), so a training step between two
+    /// inferences must show in the second.
     @Test func seesWeightsChangedSinceTheLastCall() throws {
         let input = SampleShape(channels: 1, height: 28, width: 28)
         let network = try Self.network("cnn-s", input: input)

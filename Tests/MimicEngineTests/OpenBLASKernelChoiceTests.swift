@@ -124,6 +124,7 @@ import Testing
         #expect(Self.avx512.canRunAVX512F && !ymmOnly.canRunAVX512F, "AVX-512F's loops need the ZMM state saved")
         let onlyF = CPUFeatures(leaf1ECX: leaf1, leaf7EBX: 1 << 5 | 1 << 16, xcr0: 0xE7)
         #expect(onlyF.canRunAVX512F && !onlyF.canRunSkylakeX)
+        #expect(!Self.avx2.with(osSavesZMM: true).canRunAVX512F, "AVX2 alone, whatever XCR0 says")
         let noOSXSAVE = CPUFeatures(leaf1ECX: leaf1 & ~(1 << 27), leaf7EBX: leaf7, xcr0: 0xE7)
         #expect(!noOSXSAVE.canRunHaswell && !noOSXSAVE.canRunSkylakeX, "XCR0 means nothing without OSXSAVE")
         #expect(CPUFeatures(leaf1ECX: leaf1, leaf7EBX: 1 << 5, xcr0: 0xE7) == Self.avx2.with(osSavesZMM: true))

@@ -1,5 +1,5 @@
 import Testing
-import MimicEngine
+@testable import MimicEngine
 
 /// The engine's AVX-512 loop (inference's direct first convolution with its pool) stands
 /// for a portable Swift loop and must give its very bits, on every shape the fused
@@ -30,16 +30,52 @@ struct VectorKernelsTests {
         #expect(Self.bits(vector, x, batch: 3) == Self.bits(portable, x, batch: 3))
     }
 
-    /// Which operand a maximum returns when one is NaN decides the bits that come out;
-    /// the AVX-512 loop must choose as the portable `larger` does.
-    @Test func nanAndInfinitiesGoThroughAsInThePortableLoop() throws {
-        let (vector, portable, input) = try Self.networks(.init(spec: "conv5-pool-fc8", channels: 1, height: 6, width: 9))
-        for (index, special) in [Float.nan, .infinity, -.infinity, -0.0].enumerated() {
-            var x = randomInput(count: 2 * input.count, seed: 20 + UInt64(index))
-            for i in Swift.stride(from: index, to: x.count, by: 7) { x[i] = special }
-            let ours = ConvPoolInferenceTests.logits(vector, input: x, batch: 2, training: false)
-            let theirs = ConvPoolInferenceTests.logits(portable, input: x, batch: 2, training: false)
-            #expect(ours.map(\.bitPattern) == theirs.map(\.bitPattern), "with \(special) in the input")
+    /// One fused convolution, ReLU and pool on a 1x10x36 image (pooled rows of 18: one
+    /// whole vector and a tail), made on the AVX-512 loop and on the portable one with
+    /// the same weights; their pooled outputs, as bit patterns.
+    static func pooledBits(_ x: [Float], batch: Int, weight: (Int) -> Float, bias: (Int) -> Float) -> (vector: [UInt32], portable: [UInt32]) {
+        func make() -> ConvPoolInference {
+            var random = SeededRandom(seed: 1)
+            let convolution = Conv2D(input: SampleShape(channels: 1, height: 10, width: 36), filters: 4,
+                                     kernel: 3, stride: 1, padding: 1, random: &random)!
+            convolution.appliesReLU = true
+            for i in 0..<convolution.weight.count { convolution.weight.value[i] = weight(i) }
+            for f in 0..<convolution.filters { convolution.bias.value[f] = bias(f) }
+            return ConvPoolInference(convolution, MaxPool2D(input: convolution.outputShape, size: 2, stride: 2)!)!
         }
+        func run(_ step: ConvPoolInference) -> [UInt32] {
+            x.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: step.forward($0.baseAddress!, batch: batch),
+                                          count: batch * step.outputShape.count)).map(\.bitPattern)
+            }
+        }
+        return (run(make()), run(VectorKernels.withPortableLoops { make() }))
+    }
+
+    /// Which operand a maximum returns, when one is NaN, decides what comes out: one NaN
+    /// or infinite pixel per sample, each at another place, puts NaN or infinities at
+    /// every position of some pool windows; the AVX-512 loop must pick as `larger` does.
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nanAndInfinitiesGoThroughAsInThePortableLoop(_ special: Float) {
+        let pixels = 10 * 36, batch = 24
+        var x = randomInput(count: batch * pixels, seed: 21)
+        for sample in 0..<batch { x[sample * pixels + (sample * 37 + 11) % pixels] = special }
+        var random = SeededRandom(seed: 22)
+        let weights = (0..<36).map { _ in random.nextGaussian() }
+        let (vector, portable) = Self.pooledBits(x, batch: batch, weight: { weights[$0] }, bias: { 0.1 * Float($0) - 0.15 })
+        #expect(vector == portable)
+        #expect(vector.contains { !Float(bitPattern: $0).isFinite }, "the special values reach the pooled output")
+    }
+
+    /// Zero weights on negative pixels make every convolution output -0, but where it
+    /// reads the padding (+0): the pool's ties between -0 and +0 at the edges, and the
+    /// ReLU's between -0 and its +0, must come out as in the portable loop.
+    @Test func signedZerosComeOutAsInThePortableLoop() {
+        let pixels = 10 * 36, batch = 4
+        let x = randomInput(count: batch * pixels, seed: 23).map { -abs($0) - 0.25 }
+        let (vector, portable) = Self.pooledBits(x, batch: batch, weight: { _ in 0 }, bias: { $0 % 2 == 0 ? -0.0 : 0.0 })
+        #expect(vector == portable)
+        let zeros = Set(vector)
+        #expect(zeros == [Float(0).bitPattern, Float(-0.0).bitPattern], "both zeros come out")
     }
 }

@@ -7,7 +7,7 @@
 /// AVX-512F and the OS saves its registers (MimicEngine's VectorKernels decides):
 /// anywhere else they fault. Each computes exactly what the engine's portable loop
 /// beside it computes, in the same order and without fused multiply-adds, so both
-/// give the same bits.
+/// give the same bits (but for which NaN comes out where two different NaNs meet).
 
 #if defined(__x86_64__)
 

@@ -1,9 +1,9 @@
 import CCPUFeatures
 
 /// The vector instructions this CPU has and the operating system lets programs use,
-/// as far as OpenBLAS's kernels and the engine's own AVX-512 loops care: an instruction set is usable only when the CPU
-/// has it *and* the OS saves its registers on a context switch (XCR0), or the
-/// first use faults.
+/// as far as OpenBLAS's kernels and the engine's AVX-512 loop care: an instruction set
+/// is usable only when the CPU has it *and* the OS saves its registers on a context
+/// switch (XCR0), or the first use faults.
 public struct CPUFeatures: Sendable, Equatable {
     public var fma = false
     public var avx2 = false

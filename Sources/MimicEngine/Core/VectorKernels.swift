@@ -1,15 +1,22 @@
 /// Whether the engine runs its AVX-512 loop (CVectorKernels: inference's direct first
 /// convolution with its pool, `ConvPoolInference.singleChannel`) or the portable Swift
-/// loop beside it, compiled for baseline x86-64. Both compute the same bits (the C loop
-/// keeps the Swift loop's order of operations and uses no fused multiply-add), so the
-/// choice changes only the speed.
+/// loop beside it, compiled for the build's baseline (x86-64: four lanes, no FMA). Both
+/// compute the same bits (the C loop keeps the Swift loop's order of operations and uses
+/// no fused multiply-add; only which NaN comes out where two different NaNs meet may
+/// differ), so the choice changes only the speed.
 ///
 /// Why only that loop: AVX-512 versions of im2col and col2im were measured too, and a
 /// `cnn-s` student's training ran at 1.00x with them (glibc's memmove and OpenBLAS's
 /// saxpy, which the Swift loops call, already choose AVX-512 at run time).
 public enum VectorKernels {
-    /// This CPU has AVX-512F and the operating system saves its registers.
+    /// This CPU has AVX-512F and the operating system saves its registers. (On an Intel
+    /// Mac, macOS saves them only after a thread's first AVX-512 instruction, so XCR0
+    /// says no there and the portable loop runs.)
+    #if arch(x86_64)
     public static let available = CPUFeatures.current.canRunAVX512F
+    #else
+    public static let available = false
+    #endif
 
     /// False inside `withPortableLoops`. A layer reads it once, when it is made.
     @TaskLocal static var allowed = true
@@ -24,5 +31,5 @@ public enum VectorKernels {
     }
 
     /// What `mimic bench` reports as the engine's own loops.
-    public static var name: String { available ? "AVX-512" : "baseline x86-64" }
+    public static var name: String { available ? "AVX-512" : "portable Swift (4 lanes)" }
 }

@@ -15,7 +15,7 @@ import CVectorKernels
 /// an inner dimension of only k·k = 9, too small for a matrix product to run well
 /// (cnn-l's first convolution ran at a third of the second's GFLOPS): for 3x3 kernels
 /// with stride 1 it is computed directly, four pooled outputs at a time, by
-/// `singleChannel`.
+/// `singleChannel` (sixteen where the CPU has AVX-512: `VectorKernels`).
 final class ConvPoolInference {
     let convolution: Conv2D
     /// The pool's output shape.
@@ -29,7 +29,7 @@ final class ConvPoolInference {
     private let isDirect: Bool
     /// The direct path through CVectorKernels' AVX-512 loop, which gives the same bits.
     private let vectorized = VectorKernels.enabled
-    /// Each weight repeated in four lanes, for the direct path: [filters, 3, 3].
+    /// Each weight repeated in four lanes, for the direct path's portable loop: [filters, 3, 3].
     private let broadcastWeights: UnsafeMutablePointer<SIMD4<Float>>
     /// Direct path: the padded input's row length once split into even and odd columns,
     /// and its rows; see `splitColumns`.
