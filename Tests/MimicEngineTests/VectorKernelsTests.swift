@@ -4,10 +4,10 @@ import Testing
 /// The engine's AVX-512 loop (inference's direct first convolution with its pool) stands
 /// for a portable Swift loop and must give its very bits, on every shape the fused
 /// steps are tested on (pooled rows narrower than a vector, wider than one, odd sizes
-/// whose last row and column the pool drops), and carry NaN and infinities through the
-/// maxima as the portable loop does. A network made inside `withPortableLoops` runs the
-/// portable loop on any CPU; on a CPU without AVX-512 both networks would, so the suite
-/// is skipped there.
+/// whose last row and column the pool drops), and carry NaN, infinities and signed
+/// zeros through the maxima as the portable loop does. A network made inside
+/// `withPortableLoops` runs the portable loop on any CPU; on a CPU without AVX-512 both
+/// networks would, so the suite is skipped there.
 @Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
 struct VectorKernelsTests {
     static func bits(_ network: Network, _ x: [Float], batch: Int) -> [UInt32] {
