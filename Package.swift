@@ -88,10 +88,11 @@ let package = Package(
             name: "MimicSession",
             dependencies: ["MimicEngine", "MimicStore"]
         ),
-        // Grids of runs: the sweep file, its points, and the trainings that share a mentor.
+        // Grids of runs: the sweep file, its points, the trainings that share a mentor,
+        // the queue's workers, local worker processes and Slurm submission.
         .target(
             name: "MimicSweep",
-            dependencies: ["MimicEngine", "MimicStore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MimicEngine", "MimicStore", "MimicSession", "MimicChildProcess", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "mimic",
@@ -132,6 +133,12 @@ let package = Package(
         .testTarget(
             name: "MimicSweepTests",
             dependencies: ["MimicSweep", "MimicEngine", "MimicStore"]
+        ),
+        // The commands, run in this process: what they refuse and how their options parse.
+        .testTarget(
+            name: "mimicTests",
+            dependencies: ["mimic", "MimicEngine", "MimicStore", "MimicSession", "MimicSweep",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "MimicChildProcessTests",

@@ -69,6 +69,7 @@ public final class RunSession: @unchecked Sendable {
             return RunSession(experiment: try experiment(config, dataSet, split, nil), store: nil, runID: nil, folder: nil,
                               reportFailure: reportFailure)
         }
+        try checkSaveFolder(config, store: store)
         let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot)
         do {
             let experiment = try experiment(config, dataSet, split, folder)
@@ -80,6 +81,13 @@ public final class RunSession: @unchecked Sendable {
             try? store.deleteRun(record.id)
             throw error
         }
+    }
+
+    /// Refuses a --save folder that is the store's file or inside a run folder: the
+    /// checkpoints written there would replace another run's.
+    static func checkSaveFolder(_ config: ExperimentConfig, store: RunStore) throws {
+        guard let save = config.saveDirectory, let problem = try GuardedPaths(store).problem(writing: save) else { return }
+        throw StoreError("The checkpoint folder \(save) (--save) cannot be used: \(problem); pass --save with a folder of your own.")
     }
 
     /// The run `id` that a parent process recorded and started this process to train
@@ -211,10 +219,11 @@ public final class RunSession: @unchecked Sendable {
     /// run yet), trained under that claim: once another agent takes the training over,
     /// nothing more of this process reaches the run.
     public static func start(_ config: ExperimentConfig, dataSet: DataSet, store: RunStore, programVersion: String,
-                             claim: SweepClaim,
+                             partOf: String? = nil, claim: SweepClaim,
                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         let config = config.withAbsolutePaths()
-        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, claim: claim)
+        try checkSaveFolder(config, store: store)
+        let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, claim: claim)
         do {
             let experiment = try experiment(config, dataSet, nil, folder)
             return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, generation: claim.generation,

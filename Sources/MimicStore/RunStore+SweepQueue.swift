@@ -170,6 +170,11 @@ extension RunStore {
     /// Whether sweep `sweep` has trainings that are neither done nor failed: claimed by
     /// a live agent now, or free. An agent with nothing to claim waits while there are.
     public func sweepHasUnfinishedTrainings(_ sweep: Int64) throws(StoreError) -> Bool {
+        try sweepTrainingsLeft(sweep) > 0
+    }
+
+    /// How many of sweep `sweep`'s trainings are neither done nor failed.
+    public func sweepTrainingsLeft(_ sweep: Int64) throws(StoreError) -> Int {
         let record = try self.sweep(sweep)
         let ended = try read("reading sweep \(sweep)'s progress") { db in
             try db.value("""
@@ -177,7 +182,7 @@ extension RunStore {
                 AND status IN (\(RunStatus.done.rawValue), \(RunStatus.failed.rawValue))
                 """, as: Int64.self) ?? 0
         }
-        return ended < record.trainings.count
+        return max(0, record.trainings.count - Int(ended))
     }
 
     /// Fails with `ClaimLost` when run `id` is no longer under claim `generation`.

@@ -50,15 +50,16 @@ struct AgentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let address = storeOptions.address
+        let address = try storeOptions.address()
         let folder = artifacts.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL.path }
-        if let folder { reportingErrors { try Self.checkWritable(folder) } }
-        let store = reportingErrors { () throws -> RunStore in try RunStore(address, create: false, folder: folder) }
-        let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
-        let agent = reportingErrors { () throws -> Int64 in try store.registerAgent(sweep: sweep.id) }
+        if let folder { try Self.checkWritable(folder) }
+        let store = try RunStore(address, create: false, folder: folder)
+        let sweep = try store.sweep(sweepID)
+        let agent = try store.registerAgent(sweep: sweep.id)
         writeLine("agent \(agent) of sweep \(sweep.id) (\(sweep.trainings.count) trainings), process \(ProcessIdentity.pid) on \(ProcessIdentity.host), "
                   + "store \(store.location), artifacts \(store.folder)")
-        let worker = SweepQueueWorker(sweep: sweep, store: store, agent: agent, grace: grace, takesUpDeadRunsHere: false)
+        let worker = SweepQueueWorker(sweep: sweep, store: store, agent: agent, grace: grace, takesUpDeadRunsHere: false,
+                                      programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
         let outcome = worker.work(interrupts: InterruptHandler())
         writeLine(outcome.summary(agent: agent))
         if outcome.interrupted { throw ExitCode(130) }

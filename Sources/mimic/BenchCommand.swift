@@ -69,13 +69,13 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads, threads < 1 || threads > 256 {
-            exitWithError(UsageError("--threads \(threads) is out of range; pass a thread count from 1 to 256."))
+            throw UsageError("--threads \(threads) is out of range; pass a thread count from 1 to 256.")
         }
         guard seconds > 0, seconds <= 600 else {
-            exitWithError(UsageError("--seconds \(seconds) is out of range; pass a time above 0 and up to 600 seconds."))
+            throw UsageError("--seconds \(seconds) is out of range; pass a time above 0 and up to 600 seconds.")
         }
         guard rounds >= 1, rounds <= 100 else {
-            exitWithError(UsageError("--rounds \(rounds) is out of range; pass a count from 1 to 100."))
+            throw UsageError("--rounds \(rounds) is out of range; pass a count from 1 to 100.")
         }
         let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick)
         var ratios = [

@@ -2,25 +2,21 @@ import ArgumentParser
 import Foundation
 import MimicEngine
 
-/// Prints a person-facing error as one line on standard error and exits non-zero.
-/// Argument mistakes go through ArgumentParser instead, which adds the usage.
-func exitWithError(_ error: Error) -> Never {
-    let message: String
-    switch error {
-    case let reportable as ReportableError: message = reportable.description
-    case let exit as ExitCode: Foundation.exit(exit.rawValue)
-    default: message = "\(error)"
-    }
-    FileHandle.standardError.write(Data("mimic: \(message)\n".utf8))
-    Foundation.exit(1)
-}
-
-/// Runs `body`, turning any error into `exitWithError`.
-func reportingErrors<T>(_ body: () throws -> T) -> T {
-    do {
-        return try body()
-    } catch {
-        exitWithError(error)
+/// The one place a command's error becomes what the person sees and the exit code.
+/// A sentence of ours (`ReportableError`) is one line on standard error and exit 1; an
+/// `ExitCode` exits with its code and says nothing (the command said why); anything
+/// else is ArgumentParser's (a mistyped option, --help), which adds the usage.
+enum CommandErrors {
+    static func exit(reporting error: any Error) -> Never {
+        switch error {
+        case let reportable as ReportableError:
+            FileHandle.standardError.write(Data("mimic: \(reportable.description)\n".utf8))
+            Foundation.exit(1)
+        case let code as ExitCode:
+            Foundation.exit(code.rawValue)
+        default:
+            Mimic.exit(withError: error)
+        }
     }
 }
 

@@ -28,10 +28,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = storeOptions.openForReading()
-        let stored = reportingErrors { () throws -> [StoredRun] in
-            try runs.map { try store.storedRun(try store.resolveRunID($0)) }
-        }
+        let store = try storeOptions.openForReading()
+        let stored = try runs.map { try store.storedRun(try store.resolveRunID($0)) }
         writeLine(Self.runsTable(stored).text)
         writeLine("")
         writeLine(Self.modelsTable(stored).text)

@@ -36,14 +36,11 @@ struct DashboardCommand: ParsableCommand {
     var noStore = false
 
     func run() throws {
-        let config = options.config
-        reportingErrors { try config.validate() }
-        let store = noStore ? nil : storeOptions.open()
-        let status = reportingErrors {
-            try DashboardApp.run(DashboardApp.Options(
-                config: config, theme: theme, executablePath: CommandLine.arguments[0],
-                environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current))
-        }
+        let config = try options.config()
+        let store = noStore ? nil : try storeOptions.open()
+        let status = try DashboardApp.run(DashboardApp.Options(
+            config: config, theme: theme, executablePath: CommandLine.arguments[0],
+            environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current))
         if status != 0 { throw ExitCode(status) }
     }
 }

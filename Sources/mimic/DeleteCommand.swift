@@ -28,13 +28,13 @@ struct DeleteCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = storeOptions.open(create: false)
-        let ids = reportingErrors { () throws -> [Int64] in try runs.map { try store.resolveRunID($0) } }
+        let store = try storeOptions.open(create: false)
+        let ids = try runs.map { try store.resolveRunID($0) }
         let asking = !yes
         if asking && isatty(STDIN_FILENO) == 0 {
             let list = ids.map(String.init).joined(separator: " ")
-            exitWithError(UsageError("'mimic delete' asks before deleting, but standard input is not a terminal; "
-                + "pass --yes to delete run\(ids.count == 1 ? "" : "s") \(list) without asking."))
+            throw UsageError("'mimic delete' asks before deleting, but standard input is not a terminal; "
+                + "pass --yes to delete run\(ids.count == 1 ? "" : "s") \(list) without asking.")
         }
         for id in ids {
             if asking {
@@ -51,7 +51,7 @@ struct DeleteCommand: ParsableCommand {
                     continue
                 }
             }
-            reportingErrors { () throws in try store.deleteRun(id) }
+            try store.deleteRun(id)
             writeLine("deleted run \(id)")
         }
     }

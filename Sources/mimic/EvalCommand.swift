@@ -25,15 +25,12 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (network, dataSet) = reportingErrors { () throws -> (Network, DataSet) in
-            let network = try Network.load(from: model).network
-            let dataSet = try DataSet.load(from: data)
-            guard dataSet.train.shape == network.inputShape, dataSet.classCount == network.classes else {
-                throw UsageError(
-                    "Model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "
-                        + "\(data) has \(dataSet.train.shape) images in \(dataSet.classCount) classes; pass --data with the data set it was trained on.")
-            }
-            return (network, dataSet)
+        let network = try Network.load(from: model).network
+        let dataSet = try DataSet.load(from: data)
+        guard dataSet.train.shape == network.inputShape, dataSet.classCount == network.classes else {
+            throw UsageError(
+                "Model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "
+                    + "\(data) has \(dataSet.train.shape) images in \(dataSet.classCount) classes; pass --data with the data set it was trained on.")
         }
         let evaluation = network.evaluate(on: dataSet.testSubset)
         if json {

@@ -1,5 +1,6 @@
 import Foundation
 import MimicEngine
+import MimicSweep
 
 protocol EventPrinter {
     func print(_ event: TrainingEvent)
@@ -43,4 +44,12 @@ struct ProgressPrinter: EventPrinter {
             break
         }
     }
+}
+
+/// A sweep's workers as `mimic sweep`, `sweep resume`, `agent` and `reproduce` print
+/// them: progress to standard output, problems to standard error.
+struct ConsoleSweepReporter: SweepReporter {
+    func say(_ line: String) { writeLine(line) }
+    func warn(_ line: String) { writeErrorLine(line) }
+    func show(_ event: TrainingEvent) { ProgressPrinter().print(event) }
 }

@@ -1,129 +1,67 @@
 import ArgumentParser
 import MimicEngine
 
-/// The options that define a run, shared by every command that starts one.
-/// Defaults come from `ExperimentConfig`, so there is one place to change them.
-/// Numeric options parse `.unconditional`ly (here and in every command): otherwise the
-/// parser reads a negative value such as `--labeled -0.1` as an option and says only
-/// "Missing value", where the option's own check names the value and the range.
+/// The options that define a run, shared by every command that starts one. Each is an
+/// option of `TrainOption.all`, which gives its help, its default, how its value is
+/// read and the sentence for a value it refuses; the declarations below only tell
+/// ArgumentParser that the flag exists. Values stay text until `config()`, so that a
+/// bad one gets the table's sentence. A property's name is its option's name
+/// (ArgumentParser spells `studentLr` as `--student-lr`), and `given` reads the
+/// properties by that name, so an option is written here once and in the table once;
+/// `ExperimentOptionsTests` fails when the two disagree.
+/// Numeric options parse `.unconditional`ly: otherwise the parser reads a negative
+/// value such as `--labeled -0.1` as an option and says only "Missing value".
 struct ExperimentOptions: ParsableArguments {
-    private static let defaults = ExperimentConfig()
+    @Option(help: .train("data")) var data: String?
+    @Option(parsing: .unconditional, help: .train("labeled")) var labeled: String?
+    @Option(parsing: .unconditional, help: .train("validation")) var validation: String?
+    @Option(help: .train("mentor-checkpoint")) var mentorCheckpoint: String?
+    @Option(help: .train("mentor")) var mentor: String?
+    @Option(help: .train("student")) var student: [String] = []
+    @Option(help: .train("loss")) var loss: String?
+    @Option(parsing: .unconditional, help: .train("temperature")) var temperature: String?
+    @Option(parsing: .unconditional, help: .train("epochs")) var epochs: String?
+    @Option(parsing: .unconditional, help: .train("student-epochs")) var studentEpochs: String?
+    @Option(parsing: .unconditional, help: .train("batch")) var batch: String?
+    @Option(parsing: .unconditional, help: .train("seed")) var seed: String?
+    @Option(help: .train("optimizer")) var optimizer: String?
+    @Option(parsing: .unconditional, help: .train("lr")) var lr: String?
+    @Option(parsing: .unconditional, help: .train("student-lr")) var studentLr: String?
+    @Option(parsing: .unconditional, help: .train("momentum")) var momentum: String?
+    @Option(parsing: .unconditional, help: .train("weight-decay")) var weightDecay: String?
+    @Option(help: .train("schedule")) var schedule: String?
+    @Option(help: .train("augment")) var augment: String?
+    @Flag(help: .train("baselines")) var baselines = false
+    @Option(help: .train("save")) var save: String?
+    @Option(parsing: .unconditional, help: .train("threads")) var threads: String?
 
-    @Option(help: "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches.")
-    var data: String = defaults.dataDirectory
-
-    @Option(parsing: .unconditional, help: "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.")
-    var labeled: Double = defaults.labeledFraction
-
-    @Option(parsing: .unconditional, help: "Fraction of the labeled part held out for validation, in [0, 1).")
-    var validation: Double = defaults.validationFraction
-
-    @Option(help: "Mentor architecture: a preset (see 'mimic presets') or a spec like conv32-pool-fc128.")
-    var mentor: String = defaults.mentor
-
-    @Option(help: ArgumentHelp(
-        "Reuse a mentor saved by an earlier run with --save on the same split (seed and --labeled) instead of training one.",
-        valueName: "file"))
-    var mentorCheckpoint: String?
-
-    @Option(name: .customLong("student"), help: ArgumentHelp(
-        "Student architecture; repeat for several (default: \(defaults.students.joined(separator: ", "))).",
-        valueName: "spec"))
-    var students: [String] = []
-
-    @Option(help: "How students learn from the mentor: \(MimicLoss.allCases.map { "\($0.rawValue) = \($0.summary)" }.joined(separator: "; ")).")
-    var loss: MimicLoss = defaults.loss
-
-    @Option(parsing: .unconditional, help: "Softening temperature T of the kd loss.")
-    var temperature: Float = defaults.temperature
-
-    @Option(parsing: .unconditional, help: "Epochs of the mentor and of the labeled-only baselines.")
-    var epochs: Int = defaults.epochs
-
-    @Option(parsing: .unconditional, help: "Epochs of each student over the unlabeled pool.")
-    var studentEpochs: Int = defaults.studentEpochs
-
-    @Option(parsing: .unconditional, help: "Samples per training step.")
-    var batch: Int = defaults.batchSize
-
-    @Option(parsing: .unconditional, help: "Seed of the split, the initial weights, shuffling and dropout; the same seed repeats a run.")
-    var seed: UInt64 = defaults.seed
-
-    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var optimizer: OptimizerKind = defaults.optimizer
-
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Base learning rate of the mentor and the baselines.")
-    var learningRate: Float = defaults.learningRate
-
-    @Option(name: .customLong("student-lr"), parsing: .unconditional, help: "Base learning rate of the students.")
-    var studentLearningRate: Float = defaults.studentLearningRate
-
-    @Option(parsing: .unconditional, help: "Momentum of SGD.")
-    var momentum: Float = defaults.momentum
-
-    @Option(parsing: .unconditional, help: "L2 weight decay on weights (not biases).")
-    var weightDecay: Float = defaults.weightDecay
-
-    @Option(help: "Learning-rate schedule: \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var schedule: LearningRateSchedule = defaults.schedule
-
-    @Option(help: ArgumentHelp(
-        "Shift (by up to N pixels) and mirror the labeled images the mentor and the baselines learn from, drawn anew each epoch: shiftN, flip, shiftN-flip or none.",
-        valueName: "spec"), transform: { text in try Augmentation.parse(text) })
-    var augment: Augmentation = .none
-
-    @Flag(help: "Also train each student's architecture on the labeled part alone, as the baseline it must beat.")
-    var baselines = false
-
-    @Option(help: ArgumentHelp("Write each trained model as a safetensors checkpoint into this folder.", valueName: "dir"))
-    var save: String?
-
-    @Option(parsing: .unconditional, help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
-    var threads: Int?
-
-    var config: ExperimentConfig {
-        var config = ExperimentConfig()
-        config.dataDirectory = data
-        config.labeledFraction = labeled
-        config.validationFraction = validation
-        config.mentor = mentor
-        config.mentorCheckpoint = mentorCheckpoint
-        if !students.isEmpty { config.students = students }
-        config.loss = loss
-        config.temperature = temperature
-        config.epochs = epochs
-        config.studentEpochs = studentEpochs
-        config.batchSize = batch
-        config.seed = seed
-        config.optimizer = optimizer
-        config.learningRate = learningRate
-        config.studentLearningRate = studentLearningRate
-        config.momentum = momentum
-        config.weightDecay = weightDecay
-        config.schedule = schedule
-        config.augmentation = augment
-        config.baselines = baselines
-        config.saveDirectory = save
-        config.threads = threads
-        return config
+    /// The options given, by name, with their values as typed.
+    var given: [(name: String, values: [String])] {
+        Mirror(reflecting: self).children.compactMap { child -> (String, [String])? in
+            guard let label = child.label else { return nil }
+            let name = Self.optionName(ofProperty: String(label.drop { $0 == "_" }))
+            switch child.value {
+            case let option as Option<String?>: return option.wrappedValue.map { (name, [$0]) }
+            case let option as Option<[String]>: return option.wrappedValue.isEmpty ? nil : (name, option.wrappedValue)
+            case let flag as Flag<Bool>: return flag.wrappedValue ? (name, ["true"]) : nil
+            default: return nil
+            }
+        }
     }
-}
 
-extension ExperimentOptions {
-    /// The options that take no value.
-    static let flagNames: Set<String> = ["baselines"]
+    /// The run these options describe, checked whole; one sentence for the first problem.
+    func config() throws(ConfigError) -> ExperimentConfig {
+        try TrainOption.config(from: given)
+    }
 
-    /// The configuration `arguments` (options of 'mimic train') stand for, or the sentence
-    /// that says what is wrong with them.
-    static func config(from arguments: [String]) throws(UsageError) -> ExperimentConfig {
-        do {
-            let config = try parse(arguments).config
-            try config.validate()
-            return config
-        } catch let error as ConfigError {
-            throw UsageError(error.message)
-        } catch {
-            throw UsageError(message(for: error).trimmingCharacters(in: .whitespacesAndNewlines))
+    /// `studentLr` as `student-lr`, as ArgumentParser names a property's long option.
+    static func optionName(ofProperty property: String) -> String {
+        property.reduce(into: "") { name, character in
+            if character.isUppercase {
+                name += "-" + character.lowercased()
+            } else {
+                name.append(character)
+            }
         }
     }
 
@@ -136,5 +74,13 @@ extension ExperimentOptions {
     static func shellQuoted(_ text: String) -> String {
         let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+,".contains($0) }
         return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+extension ArgumentHelp {
+    /// The help of option `name` of `mimic train`, from `TrainOption.all`.
+    static func train(_ name: String) -> ArgumentHelp {
+        guard let option = TrainOption.named(name) else { return ArgumentHelp("") }
+        return ArgumentHelp(option.help, valueName: option.kind == .flag ? nil : option.valueName)
     }
 }

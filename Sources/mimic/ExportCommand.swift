@@ -40,10 +40,9 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID, reading: true)
-        let (stored, metrics) = reportingErrors { () throws -> (StoredRun, [MetricPoint]) in
-            (try store.storedRun(id), try store.metrics(ofRun: id))
-        }
+        let (store, id) = try storeOptions.openRun(runID, reading: true)
+        let stored = try store.storedRun(id)
+        let metrics = try store.metrics(ofRun: id)
         let text: String
         let target: String
         if let csv {
@@ -57,20 +56,8 @@ struct ExportCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
             return
         }
-        reportingErrors { () throws in try FileProblem.write(text, to: target, naming: "Run \(id)") }
-    }
-
-    /// Why a file cannot be made at `path` when its folder is the reason, in plain
-    /// words; nil when the folder looks fine (Foundation's own reason then).
-    static func folderProblem(of path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        guard !folder.isEmpty else { return nil }
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            return "folder \(folder) does not exist"
-        }
-        guard isFolder.boolValue else { return "\(folder) is a file, not a folder" }
-        return FileManager.default.isWritableFile(atPath: folder) ? nil : "folder \(folder) is not writable"
+        try OutputFile(guarding: store).write(text, to: target, naming: "Run \(id)")
+        writeErrorLine("wrote run \(id) to \(target)")
     }
 
     static let csvHeader = "run,model,role,index,spec,step,epoch,samples_seen,training_seconds,wall_seconds,metric,value"

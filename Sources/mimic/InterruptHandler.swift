@@ -1,10 +1,11 @@
 import Foundation
 import MimicEngine
+import MimicSweep
 
 /// The first Ctrl-C (or SIGTERM) asks the training to stop at the next step, so the
 /// report of what is done still prints and the run is recorded as stopped; a second
 /// one quits at once (the run is then found interrupted, and can be resumed).
-final class InterruptHandler: @unchecked Sendable {
+final class InterruptHandler: StopRequest, @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var count = 0

@@ -35,13 +35,18 @@ struct Mimic: ParsableCommand {
     )
 
     /// Parses as ArgumentParser does, after refusing a negative run id it would misread,
-    /// and after restarting once with better OpenBLAS kernels if this CPU has them.
+    /// and after restarting once with better OpenBLAS kernels if this CPU has them; then
+    /// runs the command, whose errors end the process in one place (`CommandErrors`).
     static func main() {
-        if let refusal = NegativeRunIDs.refusal(Array(CommandLine.arguments.dropFirst())) {
-            exitWithError(UsageError(refusal))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            if let refusal = NegativeRunIDs.refusal(arguments) { throw UsageError(refusal) }
+            KernelRestart.restartIfBetterKernels()
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            CommandErrors.exit(reporting: error)
         }
-        KernelRestart.restartIfBetterKernels()
-        main(nil)
     }
 }
 

@@ -27,23 +27,20 @@ struct PresetsCommand: ParsableCommand {
     var classes: Int = 10
 
     func run() throws {
-        let shape = reportingErrors { () throws -> SampleShape in
-            guard let shape = SampleShape(parsing: input) else {
-                throw UsageError("Input shape \"\(input)\" is not of the form CxHxW; pass --input 1x28x28, for example.")
-            }
-            guard classes >= 2 else { throw UsageError("--classes \(classes) is too few; a classifier needs at least 2 classes.") }
-            return shape
+        guard let shape = SampleShape(parsing: input) else {
+            throw UsageError("Input shape \"\(input)\" is not of the form CxHxW; pass --input 1x28x28, for example.")
         }
+        guard classes >= 2 else { throw UsageError("--classes \(classes) is too few; a classifier needs at least 2 classes.") }
         if let spec {
-            let network = reportingErrors { try Network(spec: ArchitectureSpec(spec), input: shape, classes: classes, random: SeededRandom(seed: 0)) }
+            let network = try Network(spec: ArchitectureSpec(spec), input: shape, classes: classes, random: SeededRandom(seed: 0))
             print("\(network.spec.text) on \(shape) input, \(classes) classes: \(network.spec.expanded)")
             network.summary.forEach { print("  \($0)") }
             print("  \(ReportTable.grouped(network.parameterCount)) parameters, \(ReportTable.grouped(network.forwardFLOPsPerSample)) FLOPs per sample (forward)")
             return
         }
         // All built before the header, so that an input too large for them prints only its sentence.
-        let networks = ArchitectureSpec.presets.map { name, _ in
-            reportingErrors { try Network(spec: ArchitectureSpec(name), input: shape, classes: classes, random: SeededRandom(seed: 0)) }
+        let networks = try ArchitectureSpec.presets.map { name, _ in
+            try Network(spec: ArchitectureSpec(name), input: shape, classes: classes, random: SeededRandom(seed: 0))
         }
         print("preset     parameters  FLOPs/sample  layers   (on \(shape) input, \(classes) classes)")
         for ((name, _), network) in zip(ArchitectureSpec.presets, networks) {

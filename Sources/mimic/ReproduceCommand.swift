@@ -77,54 +77,67 @@ struct ReproduceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let seedList = reportingErrors { try ReproductionProtocol.parseSeeds(seeds) }
+        let seedList = try ReproductionProtocol.parseSeeds(seeds)
         let configs = seedList.map { seed in
             var config = ReproductionProtocol.config(dataDirectory: data, seed: seed, labeledFraction: labeled,
                                                      loss: loss, temperature: temperature, augmentation: augment)
             config.threads = threads
             return config.withAbsolutePaths()
         }
-        reportingErrors { try configs.forEach { try $0.validate() } }
+        try configs.forEach { try $0.validate() }
         let loaded = ContinuousClock.now
-        let dataSet = reportingErrors { try DataSet.load(from: data) }
+        let dataSet = try DataSet.load(from: data)
         let loadSeconds = (ContinuousClock.now - loaded).seconds
-        reportingErrors { try ResultsFolder.prepare(out) }
-        let store = noStore ? nil : storeOptions.open()
+        // A reproduction trains through a sweep's queue like any sweep; without a store
+        // of the person's, that queue lives in a store of its own, deleted at the end.
+        let scratch = noStore ? try ScratchStore() : nil
+        defer { scratch?.remove() }
+        let store = try scratch?.store ?? storeOptions.open()
+        let output = noStore ? OutputFile(guarded: .none) : try OutputFile(guarding: store)
+        try ResultsFolder.prepare(out, guarded: output.guarded)
         // Every seed's earlier run is looked up before anything trains, so that one
         // still training elsewhere stops the command at once, not after an hour.
-        let (sweep, earlierRuns) = reportingErrors { () throws -> (SweepRecord?, [RunRecord?]) in
-            guard let store else { return (nil, configs.map { _ in nil }) }
-            return try Self.recordedSweep(of: configs, in: store, resuming: resume)
+        let (sweep, earlierRuns) = try Self.recordedSweep(of: configs, in: store, resuming: resume)
+        if !noStore { writeLine("sweep \(sweep.id) \"\(ReproductionProtocol.runGroup)\" in \(store.location)") }
+        for (config, earlier) in zip(configs, earlierRuns) {
+            guard let earlier else { continue }
+            writeLine("seed \(config.seed): run \(earlier.id), " + (earlier.status == .done ? "done before" : "resumed"))
         }
-        if let sweep, let store { writeLine("sweep \(sweep.id) \"\(ReproductionProtocol.runGroup)\" in \(store.location)") }
 
         let interrupts = InterruptHandler()
-        let printer = ProgressPrinter()
+        let local = LocalSweep(sweep: sweep, store: store, workers: 1, executable: DetachedTraining.executable,
+                               programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
+        let outcome = try local.train(stops: interrupts)
+        let (reports, wallTimes) = try Self.reports(of: sweep, runs: outcome.runs, store: store, dataSet: dataSet)
+        guard !reports.isEmpty else {
+            if interrupts.interrupted { throw ExitCode(130) }
+            throw UsageError("No seed of the reproduction ended, so there is no table; "
+                + (noStore ? "the messages above say why." : "the messages above say why, and 'mimic reproduce --resume' goes on."))
+        }
+        try writeResults(reports, wallTimes: wallTimes, loadSeconds: loadSeconds, dataSet: dataSet, output: output)
+        if !noStore, reports.count < configs.count {
+            writeLine("the runs are in \(store.location); the same command with --resume goes on where this one stopped")
+        }
+        if interrupts.interrupted { throw ExitCode(130) }
+        if reports.count < configs.count || outcome.pass.problems > 0 { throw ExitCode.failure }
+    }
+
+    /// Each done seed's report, as its run ended, and its wall time, in the order of the seeds.
+    static func reports(of sweep: SweepRecord, runs: [RunRecord], store: RunStore,
+                        dataSet: DataSet) throws -> ([ExperimentReport], [Double]) {
         var reports: [ExperimentReport] = []
         var wallTimes: [Double] = []
-        var failure: (any Error)?
-        for (k, (config, earlier)) in zip(configs, earlierRuns).enumerated() where !interrupts.interrupted {
-            let session: RunSession
-            do {
-                session = try self.session(for: config, earlier: earlier, dataSet: dataSet, store: store,
-                                           slot: sweep.map { SweepSlot(sweep: $0.id, training: k) })
-            } catch {
-                // The seeds done so far still make their table and files.
-                failure = error
-                break
-            }
-            let what = session.runID.map { id in
-                earlier.map { $0.status == .done ? "run \(id), done before" : "run \(id), resumed" } ?? "run \(id)"
-            }
-            writeLine("== seed \(config.seed) (\(k + 1) of \(configs.count))" + (what.map { ", \($0)" } ?? ""))
-            // One Ctrl-C stops the seed in training and every seed after it.
-            interrupts.stops(session.control)
-            let report = session.run { printer.print($0) }
-            reports.append(report)
-            wallTimes.append(earlier?.status == .done ? earlier?.wallSeconds ?? report.wallTime : session.wallSeconds(of: report))
+        for k in sweep.trainings.indices {
+            guard let run = runs.first(where: { $0.slot?.training == k }), run.status == .done else { continue }
+            reports.append(try RunSession.review(run.id, store: store, dataSet: dataSet).run { _ in })
+            wallTimes.append(run.wallSeconds ?? 0)
         }
+        return (reports, wallTimes)
+    }
 
-        if let failure, reports.isEmpty { exitWithError(failure) }
+    /// Prints the comparison table and the verdicts, and writes results.md and results.csv.
+    private func writeResults(_ reports: [ExperimentReport], wallTimes: [Double], loadSeconds: Double, dataSet: DataSet,
+                              output: OutputFile) throws {
         let summary = SeedSummary(reports)
         let verdicts = ReproductionProtocol.verdicts(for: reports)
         writeLine("")
@@ -133,42 +146,16 @@ struct ReproduceCommand: ParsableCommand {
         for verdict in verdicts {
             writeLine("\(verdict.holds ? "holds " : "MISSED") \(verdict.claim): \(verdict.detail)")
         }
-        let times = wallTimes
         writeLine(String(format: "protocol time per seed: %@ (data loading %.1fs not included)",
-                         times.map { String(format: "%.0fs", $0) }.joined(separator: ", "), loadSeconds))
-
+                         wallTimes.map { String(format: "%.0fs", $0) }.joined(separator: ", "), loadSeconds))
         let markdown = resultsMarkdown(dataSet: dataSet, reports: reports, wallTimes: wallTimes, summary: summary, verdicts: verdicts)
         let csv = ReportTable.csvHeader + "\n" + reports.flatMap { ReportTable($0).csvLines }.joined(separator: "\n") + "\n"
         let markdownPath = (out as NSString).appendingPathComponent("results.md")
         let csvPath = (out as NSString).appendingPathComponent("results.csv")
-        reportingErrors {
-            for (path, text) in [(markdownPath, markdown), (csvPath, csv)] {
-                do {
-                    try text.write(toFile: path, atomically: true, encoding: .utf8)
-                } catch {
-                    throw UsageError("Results cannot be written into \(out) (\(FileProblem.describe(error, writing: path))); pass --out with a folder you can write to.")
-                }
-            }
+        for (path, text) in [(markdownPath, markdown), (csvPath, csv)] {
+            try output.write(text, to: path, naming: "The results")
         }
         writeLine("wrote \(markdownPath) and \(csvPath)")
-        if let store, reports.count < configs.count || reports.contains(where: { !$0.allFinished }) {
-            writeLine("the runs are in \(store.location); the same command with --resume goes on where this one stopped")
-        }
-        if let failure { exitWithError(failure) }
-        if interrupts.interrupted { throw ExitCode(130) }
-        if reports.contains(where: { !$0.allFinished }) { throw ExitCode.failure }
-    }
-
-    /// The session that gives this seed's report: a new recorded run, or with --resume
-    /// the earlier run of the same settings, reported as it ended or resumed.
-    private func session(for config: ExperimentConfig, earlier: RunRecord?, dataSet: DataSet,
-                         store: RunStore?, slot: SweepSlot?) throws -> RunSession {
-        guard let earlier, let store else {
-            return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current,
-                                        partOf: ReproductionProtocol.runGroup, slot: slot)
-        }
-        if earlier.status == .done { return try RunSession.review(earlier.id, store: store, dataSet: dataSet) }
-        return try RunSession.resume(earlier.id, store: store, threads: threads, dataSet: dataSet)
     }
 
     /// The sweep this reproduction is recorded as, and each seed's earlier run. With
@@ -257,7 +244,10 @@ enum MachineDescription {
 /// The folder `mimic reproduce` writes its results into.
 enum ResultsFolder {
     /// Makes `path` if missing; one sentence when it cannot be a folder of results.
-    static func prepare(_ path: String) throws(UsageError) {
+    static func prepare(_ path: String, guarded: GuardedPaths) throws(UsageError) {
+        if let problem = guarded.problem(writing: path) {
+            throw UsageError("Results folder \(path) cannot hold the results: \(problem); pass --out with another folder.")
+        }
         var isFolder: ObjCBool = false
         // "file/" is not found as a file (a trailing slash asks for a folder), so look
         // the name up without it.
@@ -269,12 +259,28 @@ enum ResultsFolder {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                let reason = FileProblem.describe(error, writing: path)
+                let reason = OutputFile.describe(error, writing: path)
                 throw UsageError("Results folder \(path) cannot be made (\(reason)); pass --out with a folder you can write to.")
             }
         }
         guard FileManager.default.isWritableFile(atPath: path) else {
             throw UsageError("Results folder \(path) is not writable; pass --out with a folder you can write to.")
         }
+    }
+}
+
+/// A run store of its own in a temporary folder, for `mimic reproduce --no-store`: its
+/// seeds train through a sweep's queue like any sweep's, and nothing is kept.
+struct ScratchStore {
+    let folder: String
+    let store: RunStore
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "mimic-reproduce-\(getpid())-\(UUID().uuidString.prefix(8))"
+        store = try RunStore(path: (folder as NSString).appendingPathComponent("runs.sqlite"))
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }

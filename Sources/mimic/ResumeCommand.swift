@@ -40,11 +40,9 @@ struct ResumeCommand: ParsableCommand {
     var lockFD: Int32?
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID)
-        if detach { return startDetached(store: store, runID: id) }
-        let session = reportingErrors { () throws -> RunSession in
-            try RunSession.resume(id, store: store, threads: threads, lockDescriptor: lockFD)
-        }
+        let (store, id) = try storeOptions.openRun(runID)
+        if detach { return try startDetached(store: store, runID: id) }
+        let session = try RunSession.resume(id, store: store, threads: threads, lockDescriptor: lockFD)
         let plan = session.experiment.plan
         if jsonl {
             JSONLinesPrinter.printResumed(run: id, store: store.location)
@@ -67,11 +65,11 @@ struct ResumeCommand: ParsableCommand {
 
     /// Starts `mimic resume` again in the background for run `runID`, hands it the run
     /// folder's lock, claims the run for it, and returns at once.
-    private func startDetached(store: RunStore, runID id: Int64) {
+    private func startDetached(store: RunStore, runID id: Int64) throws {
         if let threads {
             var config = ExperimentConfig()
             config.threads = threads
-            reportingErrors { try config.validate() }
+            try config.validate()
         }
         let (run, pid): (RunRecord, pid_t)
         do {
@@ -82,9 +80,9 @@ struct ResumeCommand: ParsableCommand {
                 return try DetachedTraining.spawn(arguments: arguments, log: log, store: store)
             }
         } catch let error as ReportableError {
-            exitWithError(error)
+            throw error
         } catch {
-            exitWithError(UsageError("The background resume of run \(id) could not start (\(error)); run 'mimic resume \(id)' without --detach."))
+            throw UsageError("The background resume of run \(id) could not start (\(error)); run 'mimic resume \(id)' without --detach.")
         }
         DetachedTraining.announce(run: run.id, pid: pid, log: run.logPath ?? "its run folder", verb: "resuming")
     }

@@ -34,39 +34,37 @@ struct RunsCommand: ParsableCommand {
                           "mentor acc", "best student"]
 
     func run() throws {
-        if case .sqlite(let path) = storeOptions.address, !FileManager.default.fileExists(atPath: path) {
+        if case .sqlite(let path) = try storeOptions.address(), !FileManager.default.fileExists(atPath: path) {
             writeLine("No runs yet: there is no run store at \(path); 'mimic train' makes one.")
             return
         }
-        let store = storeOptions.openForReading()
-        let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(status: status, dataSet: dataSet) }
+        let store = try storeOptions.openForReading()
+        let runs = try store.runs(status: status, dataSet: dataSet)
         // Runs the listing leaves out because their configuration cannot be read.
-        let unreadable = reportingErrors { () throws -> [StoreError] in try store.unreadableRuns() }
-        writeLine(listing(runs, store: store, someUnreadable: !unreadable.isEmpty))
+        let unreadable = try store.unreadableRuns()
+        writeLine(try listing(runs, store: store, someUnreadable: !unreadable.isEmpty))
         guard unreadable.isEmpty else {
             for problem in unreadable { FileHandle.standardError.write(Data("mimic: \(problem)\n".utf8)) }
             throw ExitCode.failure
         }
     }
 
-    private func listing(_ runs: [RunRecord], store: RunStore, someUnreadable: Bool) -> String {
+    private func listing(_ runs: [RunRecord], store: RunStore, someUnreadable: Bool) throws -> String {
         guard !runs.isEmpty else {
             let filtered = status != nil || dataSet != nil
             return filtered ? "No run in \(store.location) matches; 'mimic runs' without filters lists them all."
                  : someUnreadable ? "No readable runs in \(store.location)."
                  : "No runs yet in \(store.location)."
         }
-        let rows = reportingErrors { () throws -> [[String]] in
-            try runs.map { run in
-                let models = try store.models(ofRun: run.id)
-                return [
-                    String(run.id), RunFormatting.time(run.startedAt), RunFormatting.elapsed(run), run.status.rawValue,
-                    run.dataSet, String(format: "%g%%", run.config.labeledFraction * 100), String(run.seed),
-                    run.config.mentorCheckpoint == nil ? run.config.mentor : "(saved)",
-                    run.config.students.joined(separator: ","),
-                    RunFormatting.mentorAccuracy(models), RunFormatting.bestStudent(models),
-                ]
-            }
+        let rows = try runs.map { run in
+            let models = try store.models(ofRun: run.id)
+            return [
+                String(run.id), RunFormatting.time(run.startedAt), RunFormatting.elapsed(run), run.status.rawValue,
+                run.dataSet, String(format: "%g%%", run.config.labeledFraction * 100), String(run.seed),
+                run.config.mentorCheckpoint == nil ? run.config.mentor : "(saved)",
+                run.config.students.joined(separator: ","),
+                RunFormatting.mentorAccuracy(models), RunFormatting.bestStudent(models),
+            ]
         }
         return PlainTable(columns: Self.columns, rows: rows, leftAligned: [1, 3, 4, 7, 8, 10]).text
     }

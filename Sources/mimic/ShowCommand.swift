@@ -22,8 +22,8 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let (store, id) = storeOptions.openRun(runID, reading: true)
-        let stored = reportingErrors { () throws -> StoredRun in try store.storedRun(id) }
+        let (store, id) = try storeOptions.openRun(runID, reading: true)
+        let stored = try store.storedRun(id)
         for line in Self.describe(stored, store: store) { writeLine(line) }
         writeLine("")
         writeLine(stored.models.isEmpty ? "No model has started training." : stored.table.text)

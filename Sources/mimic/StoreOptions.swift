@@ -23,9 +23,9 @@ struct StoreOptions: ParsableArguments {
         return StoreLocation.defaultPath()
     }
 
-    /// Where the store is, or exit with the sentence that says what is wrong with the URL.
-    var address: StoreAddress {
-        reportingErrors { () throws -> StoreAddress in try StoreAddress(parsing: given) }
+    /// Where the store is; one sentence when the URL cannot be one.
+    func address() throws -> StoreAddress {
+        try StoreAddress(parsing: given)
     }
 
     /// An empty --store (an unset shell variable) would stand for the current folder.
@@ -36,23 +36,21 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Opens the store or exits with its one sentence. Commands that only read pass
-    /// `create: false`, so that a mistyped --store does not leave an empty file behind.
-    func open(create: Bool = true) -> RunStore {
-        let address = address
-        return reportingErrors { () throws -> RunStore in try RunStore(address, create: create) }
+    /// Opens the store. Commands that only read pass `create: false`, so that a
+    /// mistyped --store does not leave an empty file behind.
+    func open(create: Bool = true) throws -> RunStore {
+        try RunStore(address(), create: create)
     }
 
     /// Opens an existing store only to read it, also on a full disk or read-only media.
-    func openForReading() -> RunStore {
-        let address = address
-        return reportingErrors { () throws -> RunStore in try RunStore.openForReading(address) }
+    func openForReading() throws -> RunStore {
+        try RunStore.openForReading(address())
     }
 
     /// The run a person named (a number, or `last`), with the store it is in; read-only
     /// when `reading`, for commands that never write.
-    func openRun(_ text: String, reading: Bool = false) -> (RunStore, Int64) {
-        let store = reading ? openForReading() : open(create: false)
-        return (store, reportingErrors { () throws -> Int64 in try store.resolveRunID(text) })
+    func openRun(_ text: String, reading: Bool = false) throws -> (RunStore, Int64) {
+        let store = try reading ? openForReading() : open(create: false)
+        return (store, try store.resolveRunID(text))
     }
 }

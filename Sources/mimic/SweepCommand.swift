@@ -76,48 +76,17 @@ struct SweepRunCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
+    // The options above are parsed wherever they stand; every other word is the grid's.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
         "A YAML sweep file, or the grid as options of 'mimic train' with comma-separated values (--seeds for --seed).",
         valueName: "file | options"))
     var words: [String] = []
 
     func run() throws {
-        // The grid's words are passed through unparsed, so help asked among them is answered here.
-        if words.contains("--help") || words.contains("-h") {
-            throw CleanExit.helpRequest(self)
-        }
-        var words = words
-        var dryRun = dryRun
-        var storePath = storeOptions.store
-        // Options given after the grid reach here among its words.
-        if let index = words.firstIndex(of: "--dry-run") {
-            dryRun = true
-            words.remove(at: index)
-        }
-        var recordOnly = recordOnly
-        if let index = words.firstIndex(of: "--record-only") {
-            recordOnly = true
-            words.remove(at: index)
-        }
-        if let index = words.firstIndex(of: "--store"), index + 1 < words.count {
-            storePath = words[index + 1]
-            words.removeSubrange(index...index + 1)
-        }
-        var workers = workers
-        if let index = words.firstIndex(of: "--workers"), index + 1 < words.count, let count = Int(words[index + 1]) {
-            workers = count
-            words.removeSubrange(index...index + 1)
-        }
-        // The Slurm options, given before the grid (parsed) or among its words.
-        var slurmWords = slurm ? ["--slurm"] : []
-        for (name, value) in [("--agents", agents), ("--partition", partition), ("--time", time), ("--artifacts", artifacts)] {
-            if let value { slurmWords += [name, value] }
-        }
-        words += slurmWords
-        let slurmOptions = reportingErrors { try SlurmOptions.take(from: &words) }
-        reportingErrors { try SweepRunner.check(workers: workers) }
-        let (file, source) = reportingErrors { () throws -> (SweepFile, String) in try Self.grid(from: words) }
-        let plan = SweepPlan(points: reportingErrors { try SweepGrid.configs(of: file) })
+        try LocalSweep.check(workers: workers)
+        let slurmOptions = try self.slurmOptions()
+        let (file, source) = try Self.grid(from: words)
+        let plan = SweepPlan(points: try SweepGrid.configs(of: file))
         // Each worker's share of the cores, kept with each training that does not name
         // its own: a training resumed later computes with the same count, so it ends
         // with the numbers it would have had.
@@ -127,106 +96,64 @@ struct SweepRunCommand: ParsableCommand {
             if config.threads == nil { config.threads = share }
             return config
         }
-        var options = storeOptions
-        options.store = storePath
         if let slurmOptions {
-            return Self.submit(plan, file: file, source: source, trainings: trainings, slurm: slurmOptions,
-                               storeOptions: options, dryRun: dryRun)
+            return try submit(plan, file: file, source: source, trainings: trainings, options: slurmOptions)
         }
         if dryRun {
-            let store = try? RunStore(options.address, create: false)
-            return reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: store) }
+            return try SweepPrinter.printPlan(plan, file: file, store: try? RunStore(storeOptions.address(), create: false))
         }
-        let store = options.open()
-        let sweep = reportingErrors { () throws -> SweepRecord in
-            try store.createSweep(name: file.name, source: source, trainings: trainings)
-        }
+        let store = try storeOptions.open()
+        let sweep = try store.createSweep(name: file.name, source: source, trainings: trainings)
         writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
         if recordOnly {
             writeLine("its trainings wait in the store's queue: 'mimic agent \(sweep.id) --store URL --artifacts DIR' on each machine trains them")
             return
         }
-        try SweepRunner.run(sweep, store: store, workers: workers)
+        try SweepResumeCommand.train(sweep, store: store, workers: workers)
+    }
+
+    /// The Slurm options, checked; nil without --slurm, where giving them is a mistake.
+    private func slurmOptions() throws -> SlurmOptions? {
+        guard slurm else {
+            try SlurmOptions.refuseWithoutSlurm([("--agents", agents), ("--partition", partition), ("--time", time),
+                                                 ("--artifacts", artifacts)])
+            return nil
+        }
+        return try SlurmOptions(agents: agents, partition: partition, time: time, artifacts: artifacts)
     }
 
     /// `--slurm`: records the sweep and submits its job array, or, dry, prints the plan and the script.
-    static func submit(_ plan: SweepPlan, file: SweepFile, source: String, trainings: [ExperimentConfig],
-                       slurm: SlurmOptions, storeOptions: StoreOptions, dryRun: Bool) {
-        let address = storeOptions.address
-        _ = reportingErrors { try SlurmSubmission.checkStore(address) }
-        let artifacts = URL(fileURLWithPath: ((slurm.artifacts ?? address.defaultFolder()) as NSString).expandingTildeInPath).standardizedFileURL.path
-        func job(_ sweep: Int64?) -> SlurmJob {
-            let logs = (artifacts as NSString).appendingPathComponent("slurm/sweep-\(sweep.map(String.init) ?? "SWEEP_ID")")
-            return SlurmJob(mimic: SlurmSubmission.mimicPath, sweep: sweep, store: address.description, artifacts: artifacts,
-                            logs: logs, agents: slurm.agents, partition: slurm.partition, time: slurm.time)
-        }
+    private func submit(_ plan: SweepPlan, file: SweepFile, source: String, trainings: [ExperimentConfig],
+                        options: SlurmOptions) throws {
+        let submission = try SlurmSubmission(address: storeOptions.address(), options: options)
         if dryRun {
-            reportingErrors { try SweepPrinter.printPlan(plan, file: file, store: nil) }
+            try SweepPrinter.printPlan(plan, file: file, store: nil)
             writeLine("\nthe sbatch script (the sweep id is given when it is recorded; nothing is recorded or submitted):\n")
-            FileHandle.standardOutput.write(Data(job(nil).script.utf8))
+            FileHandle.standardOutput.write(Data(submission.job(sweep: nil).script.utf8))
             return
         }
-        let sbatch = reportingErrors { try SlurmSubmission.sbatch() }
-        let store = storeOptions.open()
-        let sweep = reportingErrors { () throws -> SweepRecord in
-            try store.createSweep(name: file.name, source: source, trainings: trainings)
-        }
-        writeLine("sweep \(sweep.id), recorded in \(store.location): \(trainings.count) trainings for \(plan.points.count) points")
-        let submitted = job(sweep.id)
-        let scriptPath = (artifacts as NSString).appendingPathComponent("slurm/sweep-\(sweep.id).sbatch")
-        let jobID: String
-        do {
-            jobID = try SlurmSubmission.submit(submitted, scriptPath: scriptPath, sbatch: sbatch, address: address)
-        } catch let problem as SlurmJob.Problem {
-            exitWithError(SlurmJob.Problem("Sweep \(sweep.id) is recorded, but " + problem.description))
-        } catch {
-            exitWithError(SlurmJob.Problem("Sweep \(sweep.id) is recorded, but its Slurm script \(scriptPath) cannot be written or sbatch started (\(error)); "
-                + "check that \(artifacts) is a folder you may write, then run 'sbatch \(scriptPath)'."))
-        }
-        reportingErrors { try store.recordJob(jobID, agents: submitted.agents, sweep: sweep.id) }
-        writeLine("Slurm job \(jobID): \(submitted.agents) agent\(submitted.agents == 1 ? "" : "s") train sweep \(sweep.id); "
-            + "script \(scriptPath), logs in \(submitted.logs)")
-        writeLine("follow it with 'mimic sweep show \(sweep.id)' or 'mimic watch --sweep \(sweep.id)' (with the same --store)")
+        let submitted = try submission.submit(name: file.name, source: source, trainings: trainings)
+        let sweep = submitted.sweep.id
+        writeLine("sweep \(sweep), recorded in \(submission.address): \(trainings.count) trainings for \(plan.points.count) points")
+        writeLine("Slurm job \(submitted.jobID): \(submitted.job.agents) agent\(submitted.job.agents == 1 ? "" : "s") train sweep \(sweep); "
+            + "script \(submitted.scriptPath), logs in \(submitted.job.logs)")
+        writeLine("follow it with 'mimic sweep show \(sweep)' or 'mimic watch --sweep \(sweep)' (with the same --store)")
     }
 
-    /// The sweep file named by the first word, or the grid the options give.
+    /// The sweep file named by the only word, or the grid the options give, with the
+    /// text it is recorded with.
     static func grid(from words: [String]) throws -> (SweepFile, String) {
         guard let first = words.first else {
             throw ValidationError("Give a sweep file, or the grid as options (--labeled 0.01,0.05 --student cnn-s,mlp-64); see 'mimic sweep --help'.")
         }
-        if !first.hasPrefix("--") {
+        guard first.hasPrefix("--") else {
             guard words.count == 1 else {
                 throw ValidationError("A sweep file holds the whole grid, so '\(words.dropFirst().joined(separator: " "))' cannot go with it; put those options into the file.")
             }
             let file = try SweepFile.load(first)
             return (file, (try? String(contentsOfFile: first, encoding: .utf8)) ?? first)
         }
-        var parameters: [SweepFile.Parameter] = []
-        var index = 0
-        while index < words.count {
-            let word = words[index]
-            guard word.hasPrefix("--"), word.count > 2 else {
-                throw ValidationError("'\(word)' is not an option; give the grid as --option value,value,...")
-            }
-            var name = String(word.dropFirst(2))
-            var value: String?
-            if let equals = name.firstIndex(of: "=") {
-                value = String(name[name.index(after: equals)...])
-                name = String(name[..<equals])
-            } else if index + 1 < words.count, !words[index + 1].hasPrefix("--") {
-                value = words[index + 1]
-                index += 1
-            }
-            if name == "seeds" { name = "seed" }
-            let values = value.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? ["true"]
-            guard !parameters.contains(where: { $0.name == name }) else {
-                throw ValidationError("--\(name) is given twice; give it once, with its values separated by commas.")
-            }
-            parameters.append(SweepFile.Parameter(name: name, values: values, line: 0))
-            index += 1
-        }
-        let file = SweepFile(path: "", name: nil, parameters: parameters)
-        return (file, (["mimic", "sweep"] + words).joined(separator: " "))
+        return (try SweepFile.fromOptions(words), (["mimic", "sweep"] + words).joined(separator: " "))
     }
 }
 
@@ -248,17 +175,35 @@ struct SweepResumeCommand: ParsableCommand {
     var worker = false
 
     func run() throws {
-        let store = storeOptions.open(create: false)
-        let sweep = reportingErrors { () throws -> SweepRecord in try store.sweep(sweepID) }
+        let store = try storeOptions.open(create: false)
+        let sweep = try store.sweep(sweepID)
         if worker {
-            let pass = SweepRunner.work(sweep, store: store, interrupts: InterruptHandler())
+            let pass = LocalSweep.work(sweep, store: store, programVersion: MimicVersion.current, reporter: ConsoleSweepReporter(),
+                                       stops: InterruptHandler())
             if let cost = pass.costLine { writeLine("\n" + cost) }
             if pass.problems > 0 { throw ExitCode.failure }
             return
         }
-        reportingErrors { try SweepRunner.check(workers: workers) }
+        try LocalSweep.check(workers: workers)
         writeLine("sweep \(sweep.id), resumed in \(store.location): \(sweep.trainings.count) trainings")
-        try SweepRunner.run(sweep, store: store, workers: workers)
+        try Self.train(sweep, store: store, workers: workers)
+    }
+
+    /// Trains what is left of `sweep` with `workers` processes, then prints its grid.
+    /// Exits 130 after Ctrl-C and 1 when a training is not done.
+    static func train(_ sweep: SweepRecord, store: RunStore, workers: Int) throws {
+        let interrupts = InterruptHandler()
+        let local = LocalSweep(sweep: sweep, store: store, workers: workers, executable: DetachedTraining.executable,
+                               programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
+        let outcome = try local.train(stops: interrupts)
+        writeLine("")
+        writeLine(try SweepPrinter.results(of: sweep, runs: outcome.runs, store: store).text)
+        if outcome.unfinished {
+            writeLine("\nsweep \(sweep.id) is not complete; 'mimic sweep resume \(sweep.id)' goes on where it stopped")
+        }
+        if let cost = outcome.pass.costLine { writeLine("\n" + cost) }
+        if interrupts.interrupted { throw ExitCode(130) }
+        if outcome.pass.problems > 0 || outcome.unfinished { throw ExitCode.failure }
     }
 }
 
@@ -273,16 +218,17 @@ struct SweepShowCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let results = Self.results(of: sweepID, in: storeOptions)
+        let store = try storeOptions.openForReading()
+        let results = try SweepResults(sweep: try store.sweep(sweepID), store: store)
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
-        let agents = reportingErrors { () throws -> [SweepAgentRecord] in try storeOptions.openForReading().agents(ofSweep: sweepID) }
+        let agents = try store.agents(ofSweep: sweepID)
         if !agents.isEmpty {
             writeLine("")
             writeLine(Self.agentsTable(agents))
         }
         // A store from before Slurm jobs were recorded has no table of them: none to show.
-        let jobs = (try? storeOptions.openForReading().jobs(sweep: sweepID)) ?? []
+        let jobs = (try? store.jobs(sweep: sweepID)) ?? []
         if !jobs.isEmpty { writeLine("") }
         for job in jobs {
             writeLine("Slurm job \(job.jobID): \(job.agents) agent\(job.agents == 1 ? "" : "s"), submitted \(RunFormatting.time(job.submittedAt))")
@@ -300,12 +246,6 @@ struct SweepShowCommand: ParsableCommand {
                          + pad(String(agent.finished), 10) + pad(String(agent.givenUp), 10) + String(format: "%.0fs", seconds))
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Sweep `id`'s grid as the store has it now, read without writing to the store.
-    static func results(of id: Int64, in storeOptions: StoreOptions) -> SweepResults {
-        let store = storeOptions.openForReading()
-        return reportingErrors { () throws -> SweepResults in try SweepResults(sweep: try store.sweep(id), store: store) }
     }
 }
 
@@ -337,37 +277,16 @@ struct SweepExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let results = SweepShowCommand.results(of: sweepID, in: storeOptions)
+        let outputs = [("--csv", csv), ("--md", md)].compactMap { option, path in path.map { (option: option, path: $0) } }
+        try OutputFile.checkDistinct(outputs)
+        let store = try storeOptions.openForReading()
+        let results = try SweepResults(sweep: try store.sweep(sweepID), store: store)
+        let output = try OutputFile(guarding: store)
         let grid = SweepGridTable(results)
         for (path, text) in [(csv, grid.csv), (md, grid.table.markdown + "\n")] {
             guard let path else { continue }
-            reportingErrors { () throws in try FileProblem.write(text, to: path, naming: "Sweep \(sweepID)'s grid") }
-        }
-    }
-}
-
-/// A sweep's points as configurations, each value checked as 'mimic train' checks it,
-/// with the file and line of a value it refuses.
-enum SweepGrid {
-    static func configs(of file: SweepFile) throws -> [ExperimentConfig] {
-        for parameter in file.parameters {
-            for value in parameter.values {
-                let point = SweepPoint(values: [(parameter.name, value)])
-                do {
-                    _ = try ExperimentOptions.config(from: point.arguments(flags: ExperimentOptions.flagNames))
-                } catch {
-                    let place = file.path.isEmpty ? "Option --\(parameter.name) \(value)"
-                        : "Sweep file \(file.path), line \(parameter.line): \(parameter.name) \(value)"
-                    throw UsageError("\(place) is not a value 'mimic train' takes: \(error.description)")
-                }
-            }
-        }
-        return try file.points.map { point in
-            do {
-                return try ExperimentOptions.config(from: point.arguments(flags: ExperimentOptions.flagNames)).withAbsolutePaths()
-            } catch {
-                throw UsageError("The sweep's point \(point.description) is not a run 'mimic train' would start: \(error)")
-            }
+            try output.write(text, to: path, naming: "Sweep \(sweepID)'s grid")
+            writeErrorLine("wrote sweep \(sweepID)'s grid to \(path)")
         }
     }
 }

@@ -11,15 +11,15 @@ struct SweepsCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = storeOptions.openForReading()
-        let sweeps = reportingErrors { () throws -> [SweepRecord] in try store.sweeps() }
+        let store = try storeOptions.openForReading()
+        let sweeps = try store.sweeps()
         guard !sweeps.isEmpty else {
             writeLine("No sweeps yet in \(store.location); 'mimic sweep FILE' records one.")
             return
         }
         var rows: [[String]] = []
         for sweep in sweeps {
-            let runs = reportingErrors { () throws -> [RunRecord] in try store.runs(sweep: sweep.id) }
+            let runs = try store.runs(sweep: sweep.id)
             let done = runs.filter { $0.status == .done }.count
             let running = runs.filter { $0.status == .running }.count
             let cut = runs.filter { [.interrupted, .stopped, .failed].contains($0.status) }.count

@@ -56,17 +56,16 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = options.config
-        reportingErrors { try config.validate() }
-        if detach { return startDetached(config) }
-        let store = noStore ? nil : storeOptions.open()
+        let config = try options.config()
+        if detach { return try startDetached(config) }
+        let store = noStore ? nil : try storeOptions.open()
 
-        let session = reportingErrors { () throws -> RunSession in
-            if let store, let runID, let lockFD {
-                return try RunSession.adopt(runID, lockDescriptor: lockFD, store: store)
-            }
+        let session: RunSession
+        if let store, let runID, let lockFD {
+            session = try RunSession.adopt(runID, lockDescriptor: lockFD, store: store)
+        } else {
             let dataSet = try DataSet.load(from: config.dataDirectory)
-            return try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current)
+            session = try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current)
         }
         if let runID = session.runID, let store {
             if jsonl {
@@ -81,12 +80,12 @@ struct TrainCommand: ParsableCommand {
     /// Records the run, starts this command again in the background to train it,
     /// and returns at once. Only what fails in a second is checked here (the options,
     /// the store, the data folder); anything later is in the run's log and status.
-    private func startDetached(_ config: ExperimentConfig) {
+    private func startDetached(_ config: ExperimentConfig) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: config.dataDirectory, isDirectory: &isFolder), isFolder.boolValue else {
-            exitWithError(DataError.folderMissing(path: config.dataDirectory))
+            throw DataError.folderMissing(path: config.dataDirectory)
         }
-        let store = storeOptions.open()
+        let store = try storeOptions.open()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let (run, pid): (RunRecord, pid_t)
         do {
@@ -96,9 +95,9 @@ struct TrainCommand: ParsableCommand {
                     log: log, store: store)
             }
         } catch let error as ReportableError {
-            exitWithError(error)
+            throw error
         } catch {
-            exitWithError(UsageError("The background training could not start (\(error)); run 'mimic train' without --detach."))
+            throw UsageError("The background training could not start (\(error)); run 'mimic train' without --detach.")
         }
         DetachedTraining.announce(run: run.id, pid: pid, log: run.logPath ?? "its run folder", verb: "training")
     }

@@ -42,66 +42,65 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = storeOptions.open(create: false)
+        let store = try storeOptions.open(create: false)
         if let sweep {
             guard target == nil else {
-                exitWithError(UsageError("Give a run or --sweep, not both: 'mimic watch --sweep \(sweep)' follows the sweep's runs itself."))
+                throw UsageError("Give a run or --sweep, not both: 'mimic watch --sweep \(sweep)' follows the sweep's runs itself.")
             }
             return try watchSweep(sweep, in: store)
         }
         let id: Int64
         if let target {
-            id = reportingErrors { () throws -> Int64 in try store.resolveRunID(target) }
+            id = try store.resolveRunID(target)
         } else {
-            guard let running = reportingErrors({ () throws -> Int64? in try store.newestRunningRun() }) else {
-                exitWithError(UsageError("No run is training in \(store.location); start one with 'mimic train --detach', "
-                    + "or name a run to look back at with 'mimic watch RUN' ('mimic runs' lists them)."))
+            guard let running = try store.newestRunningRun() else {
+                throw UsageError("No run is training in \(store.location); start one with 'mimic train --detach', "
+                    + "or name a run to look back at with 'mimic watch RUN' ('mimic runs' lists them).")
             }
             id = running
         }
-        let record = reportingErrors { () throws -> RunRecord in try store.run(id) }
-        let status = reportingErrors {
-            try DashboardApp.run(DashboardApp.Options(
-                config: record.config, theme: theme, executablePath: CommandLine.arguments[0],
-                environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current,
-                watchRun: id))
-        }
+        let record = try store.run(id)
+        let status = try DashboardApp.run(DashboardApp.Options(
+            config: record.config, theme: theme, executablePath: CommandLine.arguments[0],
+            environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current,
+            watchRun: id))
         if status != 0 { throw ExitCode(status) }
     }
 
     /// The sweep view of `text` ('last' or an id), over the sweep's newest run: the one
     /// training now if there is one.
     private func watchSweep(_ text: String, in store: RunStore) throws {
-        let record = reportingErrors { () throws -> SweepRecord in
-            if text == "last" {
-                guard let newest = try store.sweeps().first else {
-                    throw UsageError("No sweep is recorded in \(store.location); start one with 'mimic sweep FILE' ('mimic sweep --help').")
-                }
-                return newest
-            }
-            guard let id = Int64(text.hasPrefix("#") ? String(text.dropFirst()) : text), id > 0 else {
-                throw UsageError("--sweep \(text) is not a sweep; give its number from 'mimic sweeps', or 'last'.")
-            }
-            return try store.sweep(id)
-        }
+        let record = try Self.sweep(named: text, in: store)
         // A sweep just started records its first run once its data set is loaded.
         var runs: [RunRecord] = []
         for attempt in 0..<Self.firstRunWait {
-            runs = reportingErrors { () throws -> [RunRecord] in try store.runs(sweep: record.id) }
+            runs = try store.runs(sweep: record.id)
             if !runs.isEmpty { break }
             if attempt == 0 { FileHandle.standardError.write(Data("waiting for sweep \(record.id)'s first training to start...\n".utf8)) }
             Thread.sleep(forTimeInterval: 1)
         }
         guard let shown = runs.first(where: { $0.status == .running }) ?? runs.first else {
-            exitWithError(UsageError("Sweep \(record.id) has not started a training in \(Self.firstRunWait) s; "
-                + "'mimic sweep resume \(record.id)' trains it, then 'mimic watch --sweep \(record.id)' follows it."))
+            throw UsageError("Sweep \(record.id) has not started a training in \(Self.firstRunWait) s; "
+                + "'mimic sweep resume \(record.id)' trains it, then 'mimic watch --sweep \(record.id)' follows it.")
         }
-        let status = reportingErrors {
-            try DashboardApp.run(DashboardApp.Options(
-                config: shown.config, theme: theme, executablePath: CommandLine.arguments[0],
-                environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current,
-                watchRun: shown.id, watchSweep: record.id))
-        }
+        let status = try DashboardApp.run(DashboardApp.Options(
+            config: shown.config, theme: theme, executablePath: CommandLine.arguments[0],
+            environment: ProcessInfo.processInfo.environment, store: store, programVersion: MimicVersion.current,
+            watchRun: shown.id, watchSweep: record.id))
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The sweep `text` names: 'last' or its id.
+    static func sweep(named text: String, in store: RunStore) throws -> SweepRecord {
+        if text == "last" {
+            guard let newest = try store.sweeps().first else {
+                throw UsageError("No sweep is recorded in \(store.location); start one with 'mimic sweep FILE' ('mimic sweep --help').")
+            }
+            return newest
+        }
+        guard let id = Int64(text.hasPrefix("#") ? String(text.dropFirst()) : text), id > 0 else {
+            throw UsageError("--sweep \(text) is not a sweep; give its number from 'mimic sweeps', or 'last'.")
+        }
+        return try store.sweep(id)
     }
 }

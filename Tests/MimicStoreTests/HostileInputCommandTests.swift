@@ -159,7 +159,7 @@ struct HostileInputCommandTests {
         let output = try MimicProcess.run(["reproduce", "--data", data, "--seeds", "1", "--no-store", "--threads", "1", "--out", out],
                                           in: folder)
         #expect(output.status == 1)
-        #expect(output.stderr == "mimic: Results cannot be written into \(out) (\(out)/results.md is a folder); pass --out with a folder you can write to.\n",
+        #expect(output.stderr == "mimic: The results cannot be written to \(out)/results.md (\(out)/results.md is a folder); pass a file in a folder you can write to.\n",
                 "\(output.stderr)")
     }
 

@@ -141,7 +141,13 @@ struct ResumeCommandTests {
             Thread.sleep(forTimeInterval: 0.1)
             run = try reader.run(1)
         }
-        let log = (try? String(contentsOfFile: run.logPath!, encoding: .utf8)) ?? "no log"
+        // The run's end is recorded before its last line is printed: wait for that line.
+        var log = ""
+        repeat {
+            log = (try? String(contentsOfFile: run.logPath!, encoding: .utf8)) ?? "no log"
+            if log.contains("recorded as run 1") { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while Date() < deadline
         #expect(run.status == .done, "\(log)")
         #expect(run.pid == pid)
         #expect(log.contains("run 1, resumed in \(store): mentor "), "\(log)")

@@ -19,46 +19,18 @@ extension RunFolder {
         return config
     }
 
-    /// The first setting (sorted by name) two configs differ in, with the option that sets it.
+    /// The first setting (in the order --help lists them) two configs differ in,
+    /// written as its options: ("--epochs 3", "--epochs 4"), or "no --augment".
     static func difference(_ saved: ExperimentConfig, _ given: ExperimentConfig)
         -> (saved: String, given: String)?
     {
-        let a = fields(comparable(saved, to: given)), b = fields(comparable(given, to: saved))
-        for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
-            let flag = flags[key] ?? key
-            return (a[key].map { $0.isEmpty ? "no \(flag)" : $0 } ?? "no \(flag)",
-                    b[key].map { $0.isEmpty ? "no \(flag)" : $0 } ?? "no \(flag)")
+        let a = comparable(saved, to: given), b = comparable(given, to: saved)
+        for option in TrainOption.all where option.written(a) != option.written(b) {
+            func shown(_ text: String) -> String { text.isEmpty ? "no \(option.flag)" : text }
+            return (shown(option.written(a)), shown(option.written(b)))
         }
         return nil
     }
-
-    /// Each setting as its options would be written: "--epochs 3", "--student a --student b",
-    /// "--baselines" (empty when off).
-    static func fields(_ config: ExperimentConfig) -> [String: String] {
-        guard let data = try? encoder.encode(config),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        var fields: [String: String] = [:]
-        for (key, value) in object {
-            let flag = flags[key] ?? key
-            if let list = value as? [Any] {
-                fields[key] = list.map { "\(flag) \($0)" }.joined(separator: " ")
-            } else if key == "baselines" {
-                fields[key] = (value as? Bool) == true ? flag : ""
-            } else {
-                fields[key] = "\(flag) \(value)"
-            }
-        }
-        return fields
-    }
-
-    static let flags = [
-        "labeledFraction": "--labeled", "validationFraction": "--validation", "mentor": "--mentor",
-        "mentorCheckpoint": "--mentor-checkpoint", "students": "--student", "loss": "--loss",
-        "temperature": "--temperature", "epochs": "--epochs", "studentEpochs": "--student-epochs",
-        "batchSize": "--batch", "seed": "--seed", "optimizer": "--optimizer", "learningRate": "--lr",
-        "studentLearningRate": "--student-lr", "momentum": "--momentum", "weightDecay": "--weight-decay",
-        "schedule": "--schedule", "augmentation": "--augment", "baselines": "--baselines",
-    ]
 
     /// What is wrong with a file, as a fragment that follows its name mid-sentence.
     static func describe(_ error: any Error) -> String {

@@ -2,14 +2,13 @@ import Foundation
 import MimicEngine
 import MimicSession
 import MimicStore
-import MimicSweep
 
 /// One process's share of a sweep: it claims the next training from the store's queue
 /// (`RunStore.claimSweepTraining`), trains it, records it, and claims again until every
 /// training is done or failed. `mimic agent` is one, on any machine; so is each local
 /// worker of `mimic sweep` and `mimic sweep resume`, so that a sweep's trainings have
 /// one way of being handed out, whoever trains them.
-struct SweepQueueWorker {
+public struct SweepQueueWorker {
     let sweep: SweepRecord
     let store: RunStore
     /// This process's row among the sweep's agents.
@@ -20,25 +19,39 @@ struct SweepQueueWorker {
     /// are marked interrupted before each claim, so that their trainings are taken up
     /// at once. An agent leaves that to the grace period its user set.
     let takesUpDeadRunsHere: Bool
+    /// The version recorded with each run this worker starts.
+    let programVersion: String
+    let reporter: any SweepReporter
+
+    public init(sweep: SweepRecord, store: RunStore, agent: Int64, grace: Double, takesUpDeadRunsHere: Bool,
+                programVersion: String, reporter: any SweepReporter) {
+        self.sweep = sweep
+        self.store = store
+        self.agent = agent
+        self.grace = grace
+        self.takesUpDeadRunsHere = takesUpDeadRunsHere
+        self.programVersion = programVersion
+        self.reporter = reporter
+    }
 
     /// What the worker did, and where its time went.
-    struct Outcome {
-        var finished = 0
-        var givenUp = 0
-        var problems = 0
-        var interrupted = false
+    public struct Outcome: Sendable {
+        public var finished = 0
+        public var givenUp = 0
+        public var problems = 0
+        public var interrupted = false
         /// Wall time from the first claim to the last.
-        var seconds = 0.0
+        public var seconds = 0.0
         /// Wall time inside the trainings' own work (their reports' wall time).
-        var trainingSeconds = 0.0
+        public var trainingSeconds = 0.0
         /// Time the trainings' recorders took of their training threads.
-        var recordingSeconds = 0.0
-        var claimMilliseconds: [Double] = []
+        public var recordingSeconds = 0.0
+        public var claimMilliseconds: [Double] = []
 
-        var trainings: Int { finished + givenUp }
+        public var trainings: Int { finished + givenUp }
 
         /// An agent's last line: what it trained, and what its claims cost.
-        func summary(agent: Int64) -> String {
+        public func summary(agent: Int64) -> String {
             let sorted = claimMilliseconds.sorted()
             let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
             return String(format: "agent %lld: %d training%@ finished, %d given up, in %.1fs; %d claims, median %.1f ms, longest %.1f ms",
@@ -47,7 +60,7 @@ struct SweepQueueWorker {
 
         /// What the sweep machinery and the store cost this worker, so that it can be
         /// checked on any machine; nil when it trained nothing.
-        var costLine: String? {
+        public var costLine: String? {
             guard trainings > 0, seconds > 0 else { return nil }
             let outside = max(0, seconds - trainingSeconds)
             return String(format: "this worker trained %d training%@ in %.1fs: %.1fs outside them (%.1f%%: loading data, the sweep's bookkeeping), "
@@ -60,8 +73,7 @@ struct SweepQueueWorker {
     /// Claims and trains until nothing is left; waits while trainings are held by
     /// other processes, since one of them may die and give its training back. Stops
     /// after Ctrl-C, and after three trainings that could not start.
-    func work(interrupts: InterruptHandler) -> Outcome {
-        let printer = ProgressPrinter()
+    public func work(interrupts: any StopRequest) -> Outcome {
         var dataSets: [String: DataSet] = [:]
         var outcome = Outcome()
         var unreachable = false
@@ -74,7 +86,7 @@ struct SweepQueueWorker {
                 let before = ContinuousClock.now
                 claim = try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: grace)
                 outcome.claimMilliseconds.append((ContinuousClock.now - before).seconds * 1000)
-                if unreachable { writeLine("the store answers again") }
+                if unreachable { reporter.say("the store answers again") }
                 unreachable = false
                 if claim == nil {
                     guard try store.sweepHasUnfinishedTrainings(sweep.id) else { break }
@@ -83,34 +95,35 @@ struct SweepQueueWorker {
                 }
             } catch {
                 // The store is away (a cut link, a restarting server): keep asking.
-                if !unreachable { FileHandle.standardError.write(Data("mimic: \(error); asking again every \(Int(wait)) s.\n".utf8)) }
+                if !unreachable { reporter.warn("mimic: \(error); asking again every \(Int(wait)) s.") }
                 unreachable = true
                 Thread.sleep(forTimeInterval: wait)
                 continue
             }
             guard let claim else { continue }
-            train(claim, printer: printer, dataSets: &dataSets, outcome: &outcome, interrupts: interrupts)
+            train(claim, dataSets: &dataSets, outcome: &outcome, interrupts: interrupts)
         }
         outcome.interrupted = interrupts.interrupted
         outcome.seconds = (ContinuousClock.now - started).seconds
         return outcome
     }
 
-    private func train(_ claim: SweepClaim, printer: ProgressPrinter, dataSets: inout [String: DataSet], outcome: inout Outcome,
-                       interrupts: InterruptHandler) {
+    private func train(_ claim: SweepClaim, dataSets: inout [String: DataSet], outcome: inout Outcome,
+                       interrupts: any StopRequest) {
         let k = claim.slot.training
         let config = sweep.trainings[k]
         do {
             if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
             let dataSet = dataSets[config.dataDirectory]!
             let session = try claim.runID == nil
-                ? RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current, claim: claim)
+                ? RunSession.start(config, dataSet: dataSet, store: store, programVersion: programVersion,
+                                   partOf: sweep.name, claim: claim)
                 : RunSession.takeOver(claim, store: store, dataSet: dataSet)
-            writeLine("== training \(k + 1) of \(sweep.trainings.count): \(SweepField.describe(config, among: sweep.trainings)), "
+            reporter.say("== training \(k + 1) of \(sweep.trainings.count): \(SweepField.describe(config, among: sweep.trainings)), "
                       + "run \(session.runID!)" + (claim.runID == nil ? "" : ", resumed from its last epoch checkpoints")
                       + (claim.generation == 1 ? "" : " (claim \(claim.generation))"))
             interrupts.stops(session.control)
-            let report = session.run { printer.print($0) }
+            let report = session.run { reporter.show($0) }
             let ended = !session.claimLost && (report.allFinished || report.results.contains {
                 if case .diverged = $0.status { true } else { false }
             })
@@ -120,12 +133,12 @@ struct SweepQueueWorker {
             outcome.recordingSeconds += session.recordingSeconds ?? 0
             try? store.agentEnded(agent, training: ended)
         } catch let error as StoreError where error.lostClaim {
-            writeLine("training \(k + 1): \(error.message)")
+            reporter.say("training \(k + 1): \(error.message)")
             outcome.givenUp += 1
             try? store.agentEnded(agent, training: false)
         } catch {
             outcome.problems += 1
-            FileHandle.standardError.write(Data("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)\n".utf8))
+            reporter.warn("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)")
             try? store.agentEnded(agent, training: false)
         }
     }
