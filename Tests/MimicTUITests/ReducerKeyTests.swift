@@ -1,5 +1,5 @@
 import MimicEngine
-import MimicTUI
+@testable import MimicTUI
 import Testing
 
 /// Every key in the table does something a person can see (or asks the outside world
@@ -170,5 +170,21 @@ import Testing
             let keys = KeyBindings.bindings(for: scope).flatMap(\.keys)
             #expect(Set(keys).count == keys.count, "\(scope.title) binds a key twice")
         }
+    }
+}
+
+/// Every field the dashboard edits is an option of `TrainOption.all`, read as the
+/// command line reads it.
+struct EditableFieldTests {
+    @Test func everyFieldSetsItsOptionOfTheTable() {
+        let targets: [EditTarget] = [.mentor, .student(0), .newStudent, .temperature, .labeledPercent, .validationPercent, .seed]
+        #expect(targets.map(\.option.name) == ["mentor", "student", "student", "temperature", "labeled", "validation", "seed"])
+        let config = ExperimentConfig()
+        #expect(EditTarget.temperature.reading("2.5", into: config)?.temperature == 2.5)
+        #expect(EditTarget.labeledPercent.reading("5%", into: config)?.labeledFraction == 0.05)
+        #expect(EditTarget.seed.reading("7", into: config)?.seed == 7)
+        #expect(EditTarget.seed.reading("-1", into: config) == nil)
+        #expect(EditTarget.temperature.reading("0", into: config) == nil, "the table's check of the whole config refuses it")
+        #expect(EditTarget.labeledPercent.reading("100", into: config) == nil)
     }
 }

@@ -50,17 +50,10 @@ enum FieldEditorReducer {
         switch target {
         case .mentor, .student, .newStudent:
             ArchitecturesPaneReducer.setSpec(trimmed.isEmpty ? "linear" : trimmed.lowercased(), for: target, &state)
-        case .temperature:
-            state.next.temperature = Float(trimmed) ?? state.next.temperature
-        case .labeledPercent:
-            state.next.labeledFraction = FieldValidation.percent(trimmed).map { $0 / 100 } ?? state.next.labeledFraction
-            state.refreshSplit()
-        case .validationPercent:
-            state.next.validationFraction = FieldValidation.percent(trimmed).map { $0 / 100 } ?? state.next.validationFraction
-            state.refreshSplit()
-        case .seed:
-            state.next.seed = UInt64(trimmed) ?? state.next.seed
-            state.refreshSplit()
+        case .temperature, .labeledPercent, .validationPercent, .seed:
+            guard let config = target.reading(trimmed, into: state.next) else { return }
+            state.next = config
+            if target != .temperature { state.refreshSplit() }
         }
     }
 }

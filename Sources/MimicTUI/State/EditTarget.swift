@@ -1,3 +1,5 @@
+import MimicEngine
+
 /// What the one-line editor or the preset list is changing.
 public enum EditTarget: Equatable, Sendable {
     case mentor
@@ -10,16 +12,42 @@ public enum EditTarget: Equatable, Sendable {
     case validationPercent
     case seed
 
+    /// The option of 'mimic train' the field sets (`TrainOption.all`): what the text is
+    /// read as, and the name the prompt shows.
+    var option: TrainOption {
+        let name = switch self {
+        case .mentor: "mentor"
+        case .student, .newStudent: "student"
+        case .temperature: "temperature"
+        case .labeledPercent: "labeled"
+        case .validationPercent: "validation"
+        case .seed: "seed"
+        }
+        guard let option = TrainOption.named(name) else { preconditionFailure("no option \(name) in TrainOption.all") }
+        return option
+    }
+
     var prompt: String {
         switch self {
         case .mentor: "mentor spec: "
         case .student(let k): "student \(k + 1) spec: "
         case .newStudent: "new student spec: "
-        case .temperature: "temperature: "
-        case .labeledPercent: "labeled %: "
-        case .validationPercent: "validation %: "
-        case .seed: "seed: "
+        case .labeledPercent, .validationPercent: "\(option.name) %: "
+        case .temperature, .seed: "\(option.name): "
         }
+    }
+
+    /// `text` as the value the field sets in `config`, through its option; nil when the
+    /// option refuses it. The percentages are typed as percent and stored as fractions.
+    func reading(_ text: String, into config: ExperimentConfig) -> ExperimentConfig? {
+        var value = text
+        if self == .labeledPercent || self == .validationPercent {
+            guard let percent = FieldValidation.percent(text) else { return nil }
+            value = "\(percent / 100)"
+        }
+        var config = config
+        guard (try? option.apply([value], to: &config)) != nil, (try? config.validate()) != nil else { return nil }
+        return config
     }
 
     var takesSpec: Bool {

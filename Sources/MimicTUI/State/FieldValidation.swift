@@ -17,7 +17,7 @@ enum FieldValidation {
             guard let error = entry.error else { return Result() }
             return Result(error: error.description, range: tokenRange(error.tokenIndex, in: text))
         case .temperature:
-            guard let value = Float(trimmed), value > 0, value.isFinite else {
+            guard target.reading(trimmed, into: state.next) != nil else {
                 return Result(error: "Temperature must be a positive number, such as 4.")
             }
             return Result()
@@ -38,7 +38,7 @@ enum FieldValidation {
             if case .invalid(let message) = preview { return Result(error: message) }
             return Result()
         case .seed:
-            return UInt64(trimmed) == nil ? Result(error: "The seed is a whole number from 0 up, such as 1.") : Result()
+            return target.reading(trimmed, into: state.next) == nil ? Result(error: "The seed is a whole number from 0 up, such as 1.") : Result()
         }
     }
 
