@@ -107,10 +107,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Test helpers every test target uses (a synthetic data set); not a product.
+        // Test helpers every test target uses (a synthetic data set, temporary folders,
+        // the test's store of either kind, the mimic binary run as a process); not a product.
         .target(
             name: "MimicTestSupport",
-            dependencies: ["MimicEngine"],
+            dependencies: [
+                "MimicEngine", "MimicStore", "MimicChildProcess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/MimicTestSupport"
         ),
         .testTarget(
@@ -132,17 +137,22 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicSweepTests",
-            dependencies: ["MimicSweep", "MimicEngine", "MimicStore"]
+            dependencies: ["MimicSweep", "MimicEngine", "MimicStore", "MimicTestSupport"]
         ),
-        // The commands, run in this process: what they refuse and how their options parse.
+        // The commands: run in this process (what they refuse, how their options parse),
+        // and end to end through the binary where a test needs a process of its own
+        // (exit codes, signals, detached trainers, several processes on one store).
         .testTarget(
             name: "mimicTests",
-            dependencies: ["mimic", "MimicEngine", "MimicStore", "MimicSession", "MimicSweep",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "mimic", "MimicEngine", "MimicStore", "MimicSession", "MimicSweep", "MimicChildProcess", "MimicTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "MimicChildProcessTests",
-            dependencies: ["MimicChildProcess"]
+            dependencies: ["MimicChildProcess", "MimicTestSupport"]
         ),
         .testTarget(
             name: "MimicBenchTests",

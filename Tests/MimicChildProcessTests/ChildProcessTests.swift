@@ -1,6 +1,7 @@
 import Foundation
 import MimicChildProcess
 import Testing
+import MimicTestSupport
 
 /// Starting programs: streams, environment, status, and the signal state a child
 /// inherits, which is why the helper exists.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MimicEngine
+import MimicTestSupport
 
 /// The same network computed by numpy from nothing but our checkpoint: proves the
 /// weight layouts and the layer semantics (cross-correlation, padding, stride, pooling,

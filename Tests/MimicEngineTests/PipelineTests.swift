@@ -4,7 +4,7 @@ import MimicEngine
 import MimicTestSupport
 
 @Suite struct PipelineTests {
-    static func quickConfig() -> ExperimentConfig {
+    static func learningConfig() -> ExperimentConfig {
         var config = ExperimentConfig()
         config.labeledFraction = 0.2
         config.mentor = "fc64"
@@ -19,7 +19,7 @@ import MimicTestSupport
     /// The claim in miniature: students that see only the mentor's outputs on the
     /// unlabeled pool learn the task far beyond chance (10%).
     @Test func studentsLearnFromTheMentorAlone() throws {
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.baselines = true
         let experiment = try Experiment(config: config, dataSet: SyntheticData.make())
         var events: [TrainingEvent] = []
@@ -52,7 +52,7 @@ import MimicTestSupport
     /// very same weights.
     @Test func studentsNeverSeeALabel() throws {
         let dataSet = SyntheticData.make()
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.students = ["fc16"]
         config.studentEpochs = 2
         config.epochs = 2
@@ -81,7 +81,7 @@ import MimicTestSupport
     }
 
     @Test func sameSeedRepeatsARun() throws {
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.epochs = 2
         config.studentEpochs = 1
         let data = SyntheticData.make()
@@ -93,7 +93,7 @@ import MimicTestSupport
     /// A learning rate far too high makes the mentor's loss overflow: it is reported as
     /// diverged with a hint, the students are skipped, and the run still ends normally.
     @Test func divergingModelIsStoppedAndReported() throws {
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.optimizer = .sgd
         config.momentum = 0
         config.learningRate = 1e30
@@ -115,7 +115,7 @@ import MimicTestSupport
     /// well as NaN and inf, for the mentor and for the students.
     @Test(arguments: [OptimizerKind.adam, .sgd])
     func aFiniteButExplodedLossIsDivergence(optimizer: OptimizerKind) throws {
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.optimizer = optimizer
         config.epochs = 2
         config.studentEpochs = 2
@@ -142,7 +142,7 @@ import MimicTestSupport
 
     @Test func stopEndsTheRunAndKeepsWhatIsDone() throws {
         let control = TrainingControl()
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.epochs = 3
         let experiment = try Experiment(config: config, dataSet: SyntheticData.make())
         var sawStudent = false
@@ -160,7 +160,7 @@ import MimicTestSupport
 
     @Test func pauseBlocksUntilResumed() throws {
         let control = TrainingControl()
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.epochs = 1
         config.studentEpochs = 1
         config.students = ["linear"]
@@ -182,13 +182,13 @@ import MimicTestSupport
 
     @Test func badConfigurationsAreRejectedBeforeTraining() throws {
         let data = SyntheticData.make()
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.students = ["fc16", "conv8-pol"]
         #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
-        config = Self.quickConfig()
+        config = Self.learningConfig()
         config.labeledFraction = 1.5
         #expect(throws: ConfigError.self) { try Experiment(config: config, dataSet: data) }
-        config = Self.quickConfig()
+        config = Self.learningConfig()
         config.mentor = "conv8-pool-pool-pool-pool"
         #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
     }
@@ -198,7 +198,7 @@ import MimicTestSupport
     @Test func reusedMentorTeachesTheSame() throws {
         let data = SyntheticData.make()
         let folder = try TemporaryFolder("checkpoints")
-        var config = Self.quickConfig()
+        var config = Self.learningConfig()
         config.epochs = 3
         config.studentEpochs = 2
         config.saveDirectory = folder.path

@@ -4,7 +4,7 @@ import MimicTestSupport
 
 @Suite struct ReportTableTests {
     static func report() throws -> ExperimentReport {
-        var config = PipelineTests.quickConfig()
+        var config = PipelineTests.learningConfig()
         config.epochs = 2
         config.studentEpochs = 1
         config.students = ["fc16"]

@@ -1,6 +1,7 @@
 import Foundation
 import MimicEngine
 import Testing
+import MimicTestSupport
 
 private let weights: [Float] = [1.5, -2, 0, -0.0, 1e-30, 3.25, .greatestFiniteMagnitude, -7]
 private let bias: [Float] = [0.125, -0.5]

@@ -2,19 +2,10 @@ import Foundation
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// Pause, resume and stop from another process, through the store.
 @Suite struct ControlRequestTests {
-    /// Polls `condition` every 20 ms for up to `seconds`.
-    static func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return try condition()
-    }
-
     @Test(arguments: StoreKind.tested) func requestsAreTakenOnceInOrderAndOnlyForTheirRun(_ kind: StoreKind) throws {
         let folder = try TestStore(kind)
         let store = try folder.open()
@@ -49,11 +40,11 @@ import Testing
         defer { poller.cancel() }
         let watcher = try folder.open()
         try watcher.requestControl(.pause, run: run.id)
-        #expect(Self.eventually { control.isPaused })
+        #expect(eventually { control.isPaused })
         try watcher.requestControl(.resume, run: run.id)
-        #expect(Self.eventually { !control.isPaused })
+        #expect(eventually { !control.isPaused })
         try watcher.requestControl(.stop, run: run.id)
-        #expect(Self.eventually { control.isStopped })
+        #expect(eventually { control.isStopped })
     }
 
     @Test(arguments: StoreKind.tested) func theRecorderRecordsPausesForEveryWatcher(_ kind: StoreKind) throws {
@@ -122,11 +113,11 @@ struct ControlRoundTripTests {
         defer { if !finished { kill(training.pid, SIGKILL); _ = training.wait() } }
 
         // The store appears once the trainer has recorded its run.
-        #expect(ControlRequestTests.eventually(30) { FileManager.default.fileExists(atPath: folder.storePath) })
+        #expect(eventually(30) { FileManager.default.fileExists(atPath: folder.storePath) })
         let watcher = try RunStore(path: folder.storePath)
-        #expect(try ControlRequestTests.eventually(30) { try !watcher.metrics(ofRun: 1).isEmpty }, "training started")
+        #expect(try eventually(30) { try !watcher.metrics(ofRun: 1).isEmpty }, "training started")
         try watcher.requestControl(.pause, run: 1)
-        #expect(try ControlRequestTests.eventually(10) { try watcher.run(1).pausedAt != nil }, "the trainer recorded its pause")
+        #expect(try eventually(10) { try watcher.run(1).pausedAt != nil }, "the trainer recorded its pause")
         let pausedCount = try watcher.metrics(ofRun: 1).count
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try watcher.metrics(ofRun: 1).count == pausedCount, "nothing trains while paused")

@@ -3,6 +3,7 @@ import GRDB
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// A store written by the first schema, with real rows, opened by this program.
 @Suite struct MigrationTests {

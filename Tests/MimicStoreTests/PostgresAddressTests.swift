@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// Reading `--store postgres://...` and finding its password as libpq does, without a
 /// server: every broken URL gets its sentence, and no sentence holds the password.

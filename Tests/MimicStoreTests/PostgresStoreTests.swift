@@ -17,11 +17,6 @@ struct PostgresStoreTests {
         return address
     }
 
-    /// The test user's password, wherever the tests were given it.
-    static func password() throws -> String {
-        try #require(try TestPostgres.server().password().password, "the tests need the server's password (MIMIC_TEST_POSTGRES, PGPASSWORD or ~/.pgpass)")
-    }
-
     /// Opens the store at `address` with only `environment` (no PGPASSWORD, HOME elsewhere unless given).
     static func open(_ address: PostgresAddress, environment: [String: String] = [:], create: Bool = true) throws(StoreError) {
         _ = try PostgresBackend(address: address, create: create, environment: environment)
@@ -72,7 +67,7 @@ struct PostgresStoreTests {
 
         // A password file others can read is ignored, as libpq ignores it, and named.
         let file = home.file(".pgpass")
-        try "*:*:*:\(address.user):\(try Self.password())\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "*:*:*:\(address.user):\(try TestPostgres.password())\n".write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o644)
         let ignored = try #require(throws: StoreError.self) { try Self.open(address, environment: ["HOME": home.path]) }
         #expect(ignored.message.hasSuffix(" (\(file) was ignored: others can read it; chmod 600 \(file)).") , "\(ignored)")

@@ -5,6 +5,7 @@ import MimicEngine
 import Synchronization
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 @Suite struct RunStoreTests {
     /// Regression: two processes making a new store at once, one saw the other's

@@ -4,6 +4,7 @@ import MimicSession
 import Synchronization
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// The queue agents share (`RunStore.claimSweepTraining`), on both backends. Time is
 /// never waited for: a claim's `now` stands for a later moment.

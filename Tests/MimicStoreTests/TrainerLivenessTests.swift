@@ -3,6 +3,7 @@ import MimicChildProcess
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// A live trainer is never called dead, and a dead one is found, in the cases where a
 /// process id misleads: another PID namespace, a container's process 1, a zombie, a

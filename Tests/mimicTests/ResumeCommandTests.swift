@@ -2,6 +2,7 @@ import Foundation
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// `mimic resume` through the real binary: a training process killed with SIGKILL
 /// goes on in the same run, to the results of a run that never stopped.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// No file a person names for an output may be the run store, one of its companion
 /// files or a file in a run folder, and a write that fails is an error, never "wrote".

@@ -4,6 +4,7 @@ import MimicEngine
 import MimicSession
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// mimic may start itself again before `main` to choose OpenBLAS's kernels (on a CPU
 /// with AVX-512 that OpenBLAS does not know). Whether it does depends on this

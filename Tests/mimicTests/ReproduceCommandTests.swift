@@ -2,6 +2,7 @@ import Foundation
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// `mimic reproduce` through the real binary: every seed is a recorded run, and a
 /// reproduction killed with SIGKILL goes on with --resume to the numbers of one that

@@ -2,6 +2,7 @@ import Foundation
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// `mimic agent` through the real binary: two agents share a sweep's trainings with the
 /// grid of one local worker, and bad input gets one sentence.

@@ -2,6 +2,7 @@ import Foundation
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// `mimic sweep` through the real binary: a grid planned and trained as runs tied to
 /// the sweep, and a sweep killed with SIGKILL that resumes to the grid of one never killed.

@@ -3,6 +3,7 @@ import GRDB
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// Whether this process may mount a tmpfs (root, and not in a container that forbids
 /// it), found by mounting a tiny one.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// The real `mimic` binary on a PostgreSQL store: every command takes the URL (or
 /// MIMIC_STORE), and a password given in it is never printed, logged, recorded or
@@ -10,7 +11,7 @@ import Testing
 struct PostgresCommandLineTests {
     @Test func theURLsPasswordAppearsNowhere() throws {
         let test = try TestStore(.postgres)
-        let password = try PostgresStoreTests.password()
+        let password = try TestPostgres.password()
         guard case .postgres(var server) = test.address else { return }
         server.urlPassword = password
         let withPassword = "postgres://\(server.user):\(password)@\(server.host):\(server.port)/\(server.database)"
@@ -39,7 +40,7 @@ struct PostgresCommandLineTests {
         #expect(detached.status == 0, "\(detached.stderr)")
         everything += detached.stdout + detached.stderr
         let store = try test.open()
-        #expect(ControlRequestTests.eventually(60) { (try? store.run(2).status) == .done }, "the child trained run 2 to its end")
+        #expect(eventually(60) { (try? store.run(2).status) == .done }, "the child trained run 2 to its end")
         let log = try #require(try store.run(2).logPath)
         let logText = try String(contentsOfFile: log, encoding: .utf8)
         #expect(logText.contains("run 2, recorded in \(shown)") || logText.contains("recorded as run 2"), "\(logText)")
@@ -63,7 +64,7 @@ struct PostgresCommandLineTests {
     @Test func mimicStoreSetsTheStoreForEveryCommand() throws {
         let test = try TestStore(.postgres)
         let data = try MimicProcess.makeDataSet(in: test.folder)
-        let environment: [String: String?] = ["MIMIC_STORE": test.argument, "PGPASSWORD": try PostgresStoreTests.password()]
+        let environment: [String: String?] = ["MIMIC_STORE": test.argument, "PGPASSWORD": try TestPostgres.password()]
         let trained = try MimicProcess.run(["train"] + MimicProcess.quickRun(data: data), in: test.folder, changing: environment)
         #expect(trained.status == 0 && trained.stdout.hasPrefix("run 1, recorded in \(test.argument)\n"), "\(trained.stderr)")
         let runs = try MimicProcess.run(["runs"], in: test.folder, changing: environment)
@@ -84,14 +85,14 @@ struct PostgresServerGoneTests {
     @Test func aServerGoneForTheRestOfTheRunLosesNoTrainedModel() throws {
         let test = try TestStore(.postgres)
         let database = try #require(test.database)
-        let environment: [String: String?] = ["PGPASSWORD": try PostgresStoreTests.password()]
+        let environment: [String: String?] = ["PGPASSWORD": try TestPostgres.password()]
         let data = try MimicProcess.makeDataSet(in: test.folder, train: 3000)
         let training = try MimicProcess.start(["train", "--store", test.argument, "--data", data, "--mentor", "fc32", "--student", "fc16",
                                                "--labeled", "0.5", "--epochs", "150", "--student-epochs", "2", "--batch", "32",
                                                "--threads", "1"], in: test.folder, changing: environment)
         let store = try test.open()
         // Gone once the mentor has recorded a few epochs.
-        #expect(ControlRequestTests.eventually(60) { ((try? store.metrics(ofRun: 1)) ?? []).contains { $0.epoch >= 3 } })
+        #expect(eventually(60) { ((try? store.metrics(ofRun: 1)) ?? []).contains { $0.epoch >= 3 } })
         let folder = try #require(try store.run(1).folder)
         try TestPostgres.execute([
             "ALTER DATABASE \(database) ALLOW_CONNECTIONS false",

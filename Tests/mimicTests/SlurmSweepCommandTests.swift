@@ -3,6 +3,7 @@ import MimicChildProcess
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// `mimic sweep --slurm` through the real binary: the refusals made before anything is
 /// recorded, the dry run's script, the job ids recorded and shown, and, where Slurm is

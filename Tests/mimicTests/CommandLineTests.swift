@@ -3,6 +3,7 @@ import GRDB
 import MimicEngine
 import Testing
 @testable import MimicStore
+import MimicTestSupport
 
 /// The run store through the real `mimic` binary: train records, the subcommands
 /// read, and broken input gets one sentence and a non-zero exit.

@@ -1,33 +1,32 @@
 import Foundation
 import MimicChildProcess
 import MimicEngine
-import MimicTestSupport
 
 /// The `mimic` binary that `swift test` built, run as a separate process with
 /// XDG_DATA_HOME in a temporary folder, so no test ever writes the user's store.
-enum MimicProcess {
+public enum MimicProcess {
     /// The debug binary beside the test bundle, else the release one CI builds first.
-    static let binary: String? = {
+    public static let binary: String? = {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [bundle.appendingPathComponent("mimic").path,
                           bundle.deletingLastPathComponent().appendingPathComponent("release/mimic").path]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    public struct Output {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
     }
 
     /// A running mimic whose output goes to files in `folder`.
-    struct Running {
-        let pid: pid_t
-        let stdoutPath: String
-        let stderrPath: String
+    public struct Running {
+        public let pid: pid_t
+        public let stdoutPath: String
+        public let stderrPath: String
 
         /// Waits for it to exit and returns what it printed.
-        func wait() -> Output {
+        public func wait() -> Output {
             let status = ChildProcess(pid: pid).wait()
             return Output(status: status,
                           stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
@@ -37,7 +36,7 @@ enum MimicProcess {
 
     /// Starts `mimic arguments...` without waiting. `input` is the file standard input reads.
     /// `changing` sets (or, with nil, removes) variables of this process's environment.
-    static func start(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
+    public static func start(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
                       executable: String? = nil, changing changes: [String: String?] = [:]) throws -> Running {
         let tag = UUID().uuidString.prefix(8)
         let stdoutPath = folder.file("out-\(tag)"), stderrPath = folder.file("err-\(tag)")
@@ -51,13 +50,13 @@ enum MimicProcess {
     }
 
     /// Runs `mimic arguments...` to its end.
-    static func run(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
+    public static func run(_ arguments: [String], in folder: TemporaryFolder, input: String = "/dev/null",
                     changing changes: [String: String?] = [:]) throws -> Output {
         try start(arguments, in: folder, input: input, changing: changes).wait()
     }
 
     /// A tiny IDX data set on disk (8x8 images, 10 classes).
-    static func makeDataSet(in folder: TemporaryFolder, train: Int = 600) throws -> String {
+    public static func makeDataSet(in folder: TemporaryFolder, train: Int = 600) throws -> String {
         let path = folder.file("data")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try IDXWriter.write(SyntheticData.make(train: train, test: 200), to: path, compressed: false)
@@ -65,7 +64,7 @@ enum MimicProcess {
     }
 
     /// Options of a run that trains in about a second.
-    static func quickRun(data: String) -> [String] {
+    public static func quickRun(data: String) -> [String] {
         ["--data", data, "--mentor", "fc32", "--student", "fc16", "--student", "linear", "--labeled", "0.2",
          "--epochs", "3", "--student-epochs", "2", "--batch", "32", "--threads", "1"]
     }

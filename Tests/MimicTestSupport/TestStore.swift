@@ -1,34 +1,35 @@
 import Foundation
+import GRDB
 import PostgresNIO
 import Testing
 @testable import MimicStore
 
 /// The two kinds of run store the shared suite runs against.
-enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+public enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
     /// The kinds this test process tests: both when `MIMIC_TEST_POSTGRES` names a
     /// server; SQLite alone otherwise, as for any optional tool, except under CI,
     /// where PostgreSQL stays in so that its tests fail (`TestPostgres.server`).
-    static let tested: [StoreKind] = TestPostgres.runsTests ? [.sqlite, .postgres] : [.sqlite]
+    public static let tested: [StoreKind] = TestPostgres.runsTests ? [.sqlite, .postgres] : [.sqlite]
 }
 
 /// The PostgreSQL server of the tests: `MIMIC_TEST_POSTGRES`, the URL of a user who may
 /// create databases (`postgres://mimic@127.0.0.1:5432/postgres`, the password in the URL,
 /// PGPASSWORD or ~/.pgpass). `.ci/run` starts one and sets it; README says how by hand.
-enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["MIMIC_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+public enum TestPostgres {
+    public static let url = ProcessInfo.processInfo.environment["MIMIC_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// CI runners set CI (to "true"); an empty value, "false" or "0" reads as unset
     /// (as for numpy, see NumpyReferenceMode).
-    static let underCI = !["", "false", "0"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
+    public static let underCI = !["", "false", "0"].contains(ProcessInfo.processInfo.environment["CI"]?.lowercased() ?? "")
 
-    static var runsTests: Bool { url != nil || underCI }
+    public static var runsTests: Bool { url != nil || underCI }
 
     /// The server's address, or a failure naming the fix when the tests must run without one.
-    static func server() throws -> PostgresAddress {
+    public static func server() throws -> PostgresAddress {
         let url = try #require(url, """
             MIMIC_TEST_POSTGRES is not set, and CI is set, so the PostgreSQL store tests fail instead of skipping: \
             start a server and set MIMIC_TEST_POSTGRES (.ci/run and the README's test command do)
@@ -38,7 +39,7 @@ enum TestPostgres {
 
     /// Runs each of `statements` on its own, outside a transaction (CREATE DATABASE
     /// cannot run in one), as the test server's user, in `database` (the URL's by default).
-    static func execute(_ statements: [String], in database: String? = nil) throws {
+    public static func execute(_ statements: [String], in database: String? = nil) throws {
         var address = try server()
         if let database { address.database = database }
         var configuration = PostgresConnection.Configuration(
@@ -54,8 +55,13 @@ enum TestPostgres {
         }
     }
 
+    /// The test user's password, wherever the tests were given it.
+    public static func password() throws -> String {
+        try #require(try server().password().password, "the tests need the server's password (MIMIC_TEST_POSTGRES, PGPASSWORD or ~/.pgpass)")
+    }
+
     /// The URL of `database` on the test server, as the test user, without a password.
-    static func url(of database: String) throws -> String {
+    public static func url(of database: String) throws -> String {
         var address = try server()
         address.database = database
         address.urlPassword = nil
@@ -67,14 +73,14 @@ enum TestPostgres {
 /// folders and any files the test makes: a SQLite file in the folder, or a database of
 /// its own on the test server, dropped when the test is done. Tests in parallel never
 /// share one.
-final class TestStore {
-    let kind: StoreKind
-    let folder: TemporaryFolder
-    let address: StoreAddress
+public final class TestStore {
+    public let kind: StoreKind
+    public let folder: TemporaryFolder
+    public let address: StoreAddress
     /// The PostgreSQL database, when `kind` is postgres.
-    let database: String?
+    public let database: String?
 
-    init(_ kind: StoreKind) throws {
+    public init(_ kind: StoreKind) throws {
         self.kind = kind
         folder = try TemporaryFolder()
         switch kind {
@@ -97,23 +103,29 @@ final class TestStore {
 
     /// Opens the store, its run folders under `store/` in the temporary folder for both
     /// kinds (beside the SQLite file), so tests read the same paths from both.
-    func open(create: Bool = true) throws -> RunStore {
+    public func open(create: Bool = true) throws -> RunStore {
         try RunStore(address, create: create, folder: folder.file("store"))
     }
 
     /// What `--store` takes for this store (a PostgreSQL password travels in PGPASSWORD or ~/.pgpass).
-    var argument: String { address.description }
+    public var argument: String { address.description }
 
-    var path: String { folder.path }
-    func file(_ name: String) -> String { folder.file(name) }
-    var storePath: String { folder.storePath }
+    public var path: String { folder.path }
+    public func file(_ name: String) -> String { folder.file(name) }
+    public var storePath: String { folder.storePath }
+}
 
-    /// Runs `sql` on the store's database as the test sees fit (breaking it, counting rows).
-    func execute(_ sql: StoreQuery, on store: RunStore) throws {
-        try store.backend.write { db in try db.execute(sql) }
+extension RunStore {
+    /// The SQLite file's pool, for tests of what only SQLite has (integrity checks, triggers).
+    public var sqlitePool: DatabasePool { (backend as! SQLiteBackend).pool }
+}
+
+/// Polls `condition` every 20 ms for up to `seconds`.
+public func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
     }
-
-    func count(_ table: String, in store: RunStore) throws -> Int {
-        try store.backend.read { db in try db.value("SELECT count(*) FROM \(sql: table)", as: Int.self) ?? 0 }
-    }
+    return try condition()
 }
