@@ -16,6 +16,7 @@ let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzStoredConfig", [.product(name: "MimicStore", package: "mimic"),
                           .product(name: "MimicEngine", package: "mimic")]),
     ("FuzzSweepFile", [.product(name: "MimicSweep", package: "mimic")]),
+    ("FuzzSweepCommandLine", [.product(name: "MimicSweep", package: "mimic")]),
     ("FuzzStoreURL", [.product(name: "MimicStore", package: "mimic")]),
 ]
 

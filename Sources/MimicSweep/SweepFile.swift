@@ -184,15 +184,6 @@ public struct SweepPoint: Sendable, Equatable {
         a.values.map(\.name) == b.values.map(\.name) && a.values.map(\.value) == b.values.map(\.value)
     }
 
-    /// The point as options of `mimic train`: `--labeled 0.1 --student cnn-s`; a flag
-    /// (`baselines`) is given for true and left out for false.
-    public func arguments(flags: Set<String>) -> [String] {
-        values.flatMap { name, value -> [String] in
-            guard flags.contains(name) else { return ["--\(name)", value] }
-            return ["true", "yes", "on"].contains(value.lowercased()) ? ["--\(name)"] : []
-        }
-    }
-
     /// "labeled=0.1 student=cnn-s seed=2".
     public var description: String { values.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
 }

@@ -9,6 +9,23 @@ public enum SweepGrid {
     /// twice), and expanding it would take hours of planning or all the memory.
     public static let maximumPoints = 10_000
 
+    /// The sweep's trainings: its points, those that differ only in their students
+    /// sharing one (`SweepPlan`). Refused when two trainings would write their
+    /// checkpoints into one --save folder, each replacing the other's.
+    public static func plan(of file: SweepFile) throws -> SweepPlan {
+        let plan = SweepPlan(points: try configs(of: file))
+        var saving: [String: Int] = [:]
+        for training in plan.trainings {
+            guard let folder = training.config.saveDirectory else { continue }
+            saving[folder, default: 0] += 1
+        }
+        if let (folder, count) = saving.first(where: { $0.value > 1 }) {
+            throw SweepError("The sweep's \(count) trainings would all save their checkpoints into \(folder) (save), each replacing the last; "
+                + "leave save out (each training's run folder keeps its own), or give each training a folder of its own.")
+        }
+        return plan
+    }
+
     public static func configs(of file: SweepFile) throws -> [ExperimentConfig] {
         try checkSize(of: file)
         for parameter in file.parameters {
@@ -16,14 +33,22 @@ public enum SweepGrid {
                 throw SweepError("\(place(of: parameter, in: file)) is not an option of 'mimic train'; "
                     + "name one that 'mimic train --help' lists, such as labeled, student or seed.")
             }
+            // The values as the run reads them: "01" and "1" are one seed.
+            var read: [String: String] = [:]
             for value in parameter.values {
+                var config = ExperimentConfig()
                 do {
-                    var config = ExperimentConfig()
                     try option.apply([value], to: &config)
                     try config.validate()
                 } catch {
                     throw SweepError("\(place(of: parameter, in: file)) \(value) is not a value 'mimic train' takes: \(error.description)")
                 }
+                let meaning = option.written(config)
+                if let earlier = read[meaning] {
+                    let name = file.path.isEmpty ? "--\(parameter.name)" : parameter.name
+                    throw SweepError("\(place(of: parameter, in: file)) \(value) gives the same run as \(name) \(earlier); give each value once.")
+                }
+                read[meaning] = value
             }
         }
         return try file.points.map { point in

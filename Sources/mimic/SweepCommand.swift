@@ -86,7 +86,7 @@ struct SweepRunCommand: ParsableCommand {
         try LocalSweep.check(workers: workers)
         let slurmOptions = try self.slurmOptions()
         let (file, source) = try Self.grid(from: words)
-        let plan = SweepPlan(points: try SweepGrid.configs(of: file))
+        let plan = try SweepGrid.plan(of: file)
         // Each worker's share of the cores, kept with each training that does not name
         // its own: a training resumed later computes with the same count, so it ends
         // with the numbers it would have had.

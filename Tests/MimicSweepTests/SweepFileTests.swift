@@ -27,8 +27,26 @@ import Testing
             "labeled=0.01 student=cnn-s seed=3 baselines=true", "labeled=0.01 student=mlp-64 seed=3 baselines=true",
             "labeled=0.05 student=cnn-s seed=3 baselines=true", "labeled=0.05 student=mlp-64 seed=3 baselines=true",
         ])
-        #expect(file.points[0].arguments(flags: ["baselines"]) == ["--labeled", "0.01", "--student", "cnn-s", "--seed", "3", "--baselines"])
-        #expect(SweepPoint(values: [("baselines", "false")]).arguments(flags: ["baselines"]).isEmpty)
+        // Each point is the run 'mimic train' would start with its options.
+        let first = try #require(try SweepGrid.configs(of: file).first)
+        #expect(first.trainOptions.map { $0.flag + ($0.value.map { " " + $0 } ?? "") }.filter { !$0.hasPrefix("--data") }
+            == ["--labeled 0.01", "--mentor cnn-l", "--student cnn-s", "--loss kd", "--temperature 4.0", "--epochs 15",
+                "--student-epochs 12", "--batch 128", "--seed 3", "--optimizer adam", "--lr 0.001", "--student-lr 0.003",
+                "--momentum 0.9", "--weight-decay 0.0", "--schedule cosine", "--baselines"])
+        for word in ["false", "no", "off"] {
+            let off = SweepFile(path: "", name: nil, parameters: [.init(name: "baselines", values: [word], line: 0)])
+            #expect(try SweepGrid.configs(of: off).map(\.baselines) == [false])
+        }
+    }
+
+    /// The grid's size is checked before it is expanded, and seed values that read as
+    /// one number are one point, not two.
+    @Test func aGridPastItsSizeOrWithTheSameValueTwiceIsRefused() throws {
+        let huge = SweepFile(path: "", name: nil, parameters: (0..<12).map { k in .init(name: "seed\(k)", values: (0..<10).map(String.init), line: 0) })
+        #expect(throws: SweepError.self) { try SweepGrid.configs(of: huge) }
+        #expect(throws: SweepError("Option --seed 01 gives the same run as --seed 1; give each value once.")) {
+            try SweepGrid.configs(of: SweepFile(path: "", name: nil, parameters: [.init(name: "seed", values: ["1", "01"], line: 0)]))
+        }
     }
 
     static func error(_ text: String) -> String {

@@ -31,6 +31,7 @@ struct CommandErrorTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = folder + "/runs.sqlite"
+        try "parameters:\n  help: true\n".write(toFile: folder + "/help.yaml", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["train", "--no-store", "--labeled", "2"], "Labeled fraction 2.0 is outside (0, 1); pass --labeled with a value such as 0.1 for 10%."),
             (["train", "--no-store", "--data", folder + "/none"],
@@ -45,6 +46,12 @@ struct CommandErrorTests {
             (["sweep", "--seeds", String(repeating: "1,", count: 200) + "1", "--labeled", String(repeating: "0.1,", count: 99) + "0.1", "--store", store],
              "The sweep's grid (201 seed x 100 labeled) has more than 10000 points; sweep fewer values at once, or split it into several sweeps."),
             (["sweep", "--labeled", "0.1", "--workers", "0", "--store", store], "--workers 0 is out of range; pass 1 to 64."),
+            (["sweep", "--seeds", "1,01", "--store", store], "Option --seed 01 gives the same run as --seed 1; give each value once."),
+            (["sweep", "--seeds", "1,2", "--save", folder + "/saved", "--store", store],
+             "The sweep's 2 trainings would all save their checkpoints into \(folder)/saved (save), each replacing the last; "
+                + "leave save out (each training's run folder keeps its own), or give each training a folder of its own."),
+            (["sweep", folder + "/help.yaml", "--store", store],
+             "Sweep file \(folder)/help.yaml, line 2: help is not an option of 'mimic train'; name one that 'mimic train --help' lists, such as labeled, student or seed."),
             (["sweep", "--labeled", "0.1", "--agents", "2", "--store", store],
              "--agents is an option of a sweep sent to Slurm; add --slurm, or leave --agents out to train here."),
             (["bench", "--threads", "0"], "--threads 0 is out of range; pass a thread count from 1 to 256."),
