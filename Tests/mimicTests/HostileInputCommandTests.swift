@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MimicEngine
+import MimicStore
 import MimicTestSupport
 import Testing
 
@@ -188,5 +189,45 @@ struct HostileInputCommandTests {
             #expect(output.stderr.contains("--store is empty; pass the path of a run store file"), "\(arguments): \(output.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: folder.file("xdg")), "no test touches a default store")
+    }
+}
+
+/// A training past the memory this process may use is refused before it allocates,
+/// under an address-space limit the test sets (`ulimit -v`), so that it holds on any
+/// machine; and a few large images do not make the evaluations reserve room for 256.
+@Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+struct MemoryLimitCommandTests {
+    /// Runs mimic under `ulimit -v` of `kilobytes`.
+    static func runLimited(_ arguments: [String], kilobytes: Int, in folder: TemporaryFolder) throws -> MimicProcess.Output {
+        let quoted = ([MimicProcess.binary!] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = folder.file("limited.sh")
+        try "ulimit -v \(kilobytes) && exec \(quoted.joined(separator: " "))\n".write(toFile: script, atomically: true, encoding: .utf8)
+        return try MimicProcess.start(["/bin/sh", script], in: folder, executable: "/usr/bin/env").wait()
+    }
+
+    @Test func aNetworkTooLargeForTheMemoryIsRefusedInASentence() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let output = try Self.runLimited(["train", "--store", folder.storePath, "--data", data, "--mentor", "conv65536",
+                                          "--student", "linear", "--epochs", "1", "--student-epochs", "1"],
+                                         kilobytes: 4_000_000, in: folder)
+        #expect(output.status == 1, "\(output.stdout)\(output.stderr)")
+        #expect(output.stderr.hasPrefix("mimic: Training conv65536 at batch 128 on 1x8x8 images needs about "), "\(output.stderr)")
+        #expect(output.stderr.hasSuffix("; use a smaller network or smaller images.\n"), "\(output.stderr)")
+        #expect(output.stderr.split(separator: "\n").count == 1)
+        #expect(try RunStore(path: folder.storePath).runs().isEmpty, "a run that cannot start leaves no record")
+    }
+
+    @Test func fourLargeImagesTrainWithinAFewGigabytes() throws {
+        let folder = try TemporaryFolder()
+        let shape = SampleShape(channels: 1, height: 2048, width: 2048)
+        let images = ImageTable(shape: shape, pixels: [UInt8](repeating: 7, count: 4 * shape.count))
+        let dataSet = try DataSet(name: "large", classNames: ["a", "b"], train: images, trainLabels: [0, 1, 0, 1],
+                                  test: images, testLabels: [0, 1, 0, 1])
+        try IDXWriter.write(dataSet, to: folder.file("large"), compressed: false)
+        let output = try Self.runLimited(["train", "--no-store", "--data", folder.file("large"), "--mentor", "linear",
+                                          "--student", "linear", "--labeled", "0.5", "--epochs", "1", "--student-epochs", "1"],
+                                         kilobytes: 4_000_000, in: folder)
+        #expect(output.status == 0, "\(output.stderr)")
     }
 }

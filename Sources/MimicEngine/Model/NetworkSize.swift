@@ -10,6 +10,10 @@ public struct NetworkSize: Equatable, Sendable {
     /// As `Network.forwardFLOPsPerSample` counts them. Cannot overflow once the other
     /// limits hold: per layer at most 2 x 10^8 weights x 2^22 pixels, times 1,001 layers.
     public let forwardFLOPsPerSample: Int
+    /// Floats one sample's pass keeps in the layers' buffers: the input and each layer's
+    /// output, a convolution's and a dense layer's twice (their ReLU's own output).
+    /// Training keeps as many again for the gradients (`TrainingMemory`).
+    public let activationValuesPerSample: Int
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int) throws(SpecError) {
         let limit = NetworkLimits.valuesPerSample
@@ -20,6 +24,8 @@ public struct NetworkSize: Equatable, Sendable {
         var dense = false
         var parameters = 0
         var flops = 0
+        // Each term is at most `limit` (2^22) and there are at most 1,001 layers: no overflow.
+        var activations = inputValues
 
         func fail(_ index: Int, _ problem: SpecError.Problem) -> SpecError {
             SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
@@ -51,21 +57,24 @@ public struct NetworkSize: Equatable, Sendable {
                 else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
                 parameters = total
                 flops += 2 * filters * patch * output.height * output.width
+                activations += 2 * outputValues
                 shape = output
             case let .pool(size, stride):
                 if dense { throw fail(index, .convAfterDense) }
                 guard shape.height >= size, shape.width >= size else { throw fail(index, .doesNotFit(input: shape)) }
                 shape = SampleShape(channels: shape.channels, height: (shape.height - size) / stride + 1,
                                     width: (shape.width - size) / stride + 1)
+                activations += shape.count
             case let .dense(units):
                 dense = true
                 guard let total = added(outputs: units, inputsPerOutput: shape.count)
                 else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
                 parameters = total
                 flops += 2 * shape.count * units
+                activations += 2 * units
                 shape = .vector(units)
             case .dropout:
-                break
+                activations += shape.count
             }
         }
         guard let total = added(outputs: classes, inputsPerOutput: shape.count) else {
@@ -74,6 +83,7 @@ public struct NetworkSize: Equatable, Sendable {
         }
         self.parameters = total
         forwardFLOPsPerSample = flops + 2 * shape.count * classes
+        activationValuesPerSample = activations + classes
     }
 
 }

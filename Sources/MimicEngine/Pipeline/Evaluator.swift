@@ -16,14 +16,18 @@ public struct Evaluation: Sendable, Equatable, Codable {
 
 /// Batched inference over a labeled set: loss, accuracy, and each sample's predicted class.
 package final class Evaluator {
+    /// Samples per forward pass.
+    package static let batchSize = 256
     let examples: LabeledSubset
     private let batchSize: Int
     private let input = FloatBuffer()
     private var rows: [Int32]
     private var labels: [UInt8]
 
-    package init(_ examples: LabeledSubset, batchSize: Int = 256) {
+    package init(_ examples: LabeledSubset, batchSize: Int = Evaluator.batchSize) {
         self.examples = examples
+        // No larger than the set: a few large images must not reserve room for 256.
+        let batchSize = max(1, min(batchSize, examples.count))
         self.batchSize = batchSize
         rows = Array(repeating: 0, count: batchSize)
         labels = Array(repeating: 0, count: batchSize)

@@ -56,6 +56,7 @@ public final class Experiment {
             mentorSpec = try ArchitectureSpec(config.mentor)
         }
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
+        try Self.checkMemory(of: [mentorSpec] + studentSpecs, config: config, dataSet: dataSet, split: split)
         for spec in [mentorSpec] + studentSpecs {
             _ = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount, random: SeededRandom(seed: 0))
         }
@@ -73,6 +74,25 @@ public final class Experiment {
                 return hash.hex
             }))
         if folder.holdsRun { try loadSavedModels(from: folder) }
+    }
+
+    /// Refuses a run whose largest model would need more memory than this process may
+    /// use, before anything of it is allocated. Models train one at a time; each is
+    /// checked at its training batch (no larger than the set it learns from) and at the
+    /// batch of its evaluations and of the annotation.
+    static func checkMemory(of specs: [ArchitectureSpec], config: ExperimentConfig, dataSet: DataSet, split: DataSplit,
+                            budget: TrainingMemory.Budget = .current()) throws {
+        let input = dataSet.train.shape
+        let trainingBatch = min(config.batchSize, max(split.labeled.count, split.unlabeled.count))
+        let evaluationBatch = max(min(Evaluator.batchSize, max(split.test.count, split.validation.count)),
+                                  min(MentorAnnotation.batchSize, split.unlabeled.count))
+        let threads = config.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let slots = config.optimizer == .adam ? 2 : 1
+        for spec in specs {
+            let size = try NetworkSize(spec: spec, input: input, classes: dataSet.classCount)
+            try TrainingMemory(size, batch: trainingBatch, inferenceBatch: evaluationBatch, optimizerSlots: slots, threads: threads)
+                .check(against: budget, model: spec.text, input: input)
+        }
     }
 
     /// One model of the run: who it is, its architecture and the epochs it trains.

@@ -2,6 +2,8 @@
 /// the mentor is trained and shared by every student. Together with the pool they
 /// are all a student ever learns from.
 public final class MentorAnnotation: Sendable {
+    /// Samples per forward pass of the annotation.
+    public static let batchSize = 512
     public let classes: Int
     /// Row-major [pool count x classes].
     public let logits: [Float]
@@ -12,8 +14,9 @@ public final class MentorAnnotation: Sendable {
     }
 
     /// Batched inference of `mentor` over the whole pool.
-    public convenience init(mentor: Network, pool: UnlabeledPool, batchSize: Int = 512) {
+    public convenience init(mentor: Network, pool: UnlabeledPool, batchSize: Int = MentorAnnotation.batchSize) {
         let classes = mentor.classes
+        let batchSize = max(1, min(batchSize, pool.count))
         var logits = [Float](repeating: 0, count: pool.count * classes)
         let input = FloatBuffer(capacity: batchSize * pool.images.shape.count)
         var start = 0

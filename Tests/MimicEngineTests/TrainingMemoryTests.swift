@@ -1,0 +1,42 @@
+import Testing
+import MimicEngine
+
+/// A training that would need more memory than the process may use is refused with a
+/// sentence before anything is allocated, naming the batch that would fit.
+@Suite struct TrainingMemoryTests {
+    static let input = SampleShape(channels: 1, height: 8, width: 8)
+
+    @Test func theEstimateCountsWeightsOptimizerStateAndEachLayersBuffers() throws {
+        let size = try NetworkSize(spec: ArchitectureSpec("fc100"), input: Self.input, classes: 10)
+        // 64 inputs, fc100 and its ReLU, 10 logits.
+        #expect(size.activationValuesPerSample == 64 + 2 * 100 + 10)
+        let memory = TrainingMemory(size, batch: 32, inferenceBatch: 256, optimizerSlots: 2, threads: 2)
+        #expect(memory.fixedBytes == size.parameters * 4 * 6)
+        #expect(memory.bytesPerSample == (64 + 200 + 10) * 4 * 2)
+        #expect(memory.trainingBytes == memory.fixedBytes + 32 * memory.bytesPerSample)
+        #expect(memory.inferenceBytes == memory.fixedBytes + 256 * (64 + 200 + 10) * 4)
+        #expect(memory.bytes == max(memory.trainingBytes, memory.inferenceBytes))
+    }
+
+    @Test func aTrainingPastTheBudgetIsRefusedWithTheBatchThatFits() throws {
+        let size = try NetworkSize(spec: ArchitectureSpec("conv4096"), input: Self.input, classes: 10)
+        let memory = TrainingMemory(size, batch: 128, inferenceBatch: 16, optimizerSlots: 2, threads: 1)
+        let budget = TrainingMemory.Budget(bytes: memory.fixedBytes + 50 * memory.bytesPerSample + 1, source: "a test's budget")
+        let error = #expect(throws: ConfigError.self) { try memory.check(against: budget, model: "conv4096", input: Self.input) }
+        #expect(error?.message.hasPrefix("Training conv4096 at batch 128 on 1x8x8 images needs about ") == true)
+        #expect(error?.message.hasSuffix(" a test's budget leaves; lower --batch to 50 or less, or use a smaller network or smaller images.") == true,
+                "\(error?.message ?? "")")
+        // Inference alone past the budget: no batch of training helps.
+        let tight = TrainingMemory.Budget(bytes: memory.fixedBytes, source: "a test's budget")
+        let weights = #expect(throws: ConfigError.self) { try memory.check(against: tight, model: "conv4096", input: Self.input) }
+        #expect(weights?.message.hasSuffix("use a smaller network or smaller images.") == true)
+        // Within the budget: nothing to say.
+        try memory.check(against: TrainingMemory.Budget(bytes: memory.bytes, source: "enough"), model: "conv4096", input: Self.input)
+    }
+
+    @Test func theBudgetIsPositiveAndNamesWhatBoundsIt() {
+        let budget = TrainingMemory.Budget.current()
+        #expect(budget.bytes > 0)
+        #expect(["this machine's memory", "the process's address-space limit (ulimit -v)"].contains(budget.source))
+    }
+}
