@@ -112,7 +112,8 @@ public final class RunSession: @unchecked Sendable {
             let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
             do {
                 let record = try store.claimRun(id)
-                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
+                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+                                                       announce: reportFailure)
                 return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
             } catch {
                 try? store.endRun(id, status: .interrupted, message: "'mimic resume' could not go on with it: \(error)")
@@ -121,19 +122,33 @@ public final class RunSession: @unchecked Sendable {
         }
         let record = try store.resumableRun(id)
         let folder = try RunFolder.reopen(at: try folderPath(of: record))
-        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
+        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+                                               announce: reportFailure)
         // Claimed only now, after everything that could refuse the resume (the data, the
         // run folder and its lock): a resume that cannot start leaves the run as it was.
         _ = try store.claimForResume(id)
         return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
     }
 
-    private static func resumedExperiment(_ record: RunRecord, folder: RunFolder, threads: Int?,
-                                          dataSet: DataSet?) throws -> Experiment {
+    /// The experiment that takes run `record` up from `folder`. A model the folder has
+    /// further than the store has its points (its process could not write them, and
+    /// ended) trains again from its first epoch, to the same points: the folder keeps no
+    /// earlier checkpoint, and a run reads done only with every point. `announce` hears
+    /// which, in a sentence.
+    private static func resumedExperiment(_ record: RunRecord, folder: RunFolder, threads: Int?, dataSet: DataSet?,
+                                          store: RunStore, announce: (String) -> Void) throws -> Experiment {
         var config = record.config
         if let threads { config.threads = threads }
         try config.validate()
-        return try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        let experiment = try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        let gaps = try store.modelsMissingPoints(ofRun: record.id, plan: experiment.plan)
+        if !gaps.isEmpty {
+            experiment.trainFromTheStart(gaps.map(\.model))
+            announce("The run store \(store.location) lacks progress points of run \(record.id) that its folder is past ("
+                + gaps.map(\.description).joined(separator: ", ") + "), so "
+                + (gaps.count == 1 ? "that model trains" : "those models train") + " again from the first epoch to record them.")
+        }
+        return experiment
     }
 
     /// Run `id`, which is done, as it ended: its models reported from its folder, with
@@ -240,7 +255,8 @@ public final class RunSession: @unchecked Sendable {
         let record = try store.run(id)
         do {
             let folder = try folderToGoOnIn(claim, run: id, store: store)
-            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
+            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet, store: store,
+                                                   announce: reportFailure)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
                               reportFailure: reportFailure)
         } catch {
