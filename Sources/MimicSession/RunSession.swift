@@ -330,6 +330,9 @@ public final class RunSession: @unchecked Sendable {
         defer {
             poller?.cancel()
             poller = nil
+            // What the store could not take: the run's end is written without it, as
+            // interrupted, never done with a gap (RunRecorder.writeEndWithoutPoints).
+            if let recorder, recorder.missing != nil, !claimLost { recorder.writeEndWithoutPoints() }
             // Ended and recorded: another process may take the folder now (a resume of a
             // stopped run), while this one lives on (a dashboard, a reproduction).
             folder?.release()
