@@ -318,7 +318,15 @@ public final class RunSession: @unchecked Sendable {
 
     /// Trains on this thread until the run ends. Every event goes to the store first,
     /// then to `listener`.
-    public func run(listener: (TrainingEvent) -> Void) -> ExperimentReport {
+    ///
+    /// What the store could not take while the run trained (its server restarted, its
+    /// disk filled) is this process's own to write: with `waitingForTheStore`, the
+    /// session holds on to the run (its folder's lock, its claim) and tries again every
+    /// second for as long as that says to go on, so that a store that comes back gets the
+    /// whole run, and the run is done. Without it, or when the store stays away, the run's
+    /// end is written without those points, as interrupted (`RunRecorder.writeEndWithoutPoints`):
+    /// never done with a gap; `resume` trains again what the store lacks.
+    public func run(waitingForTheStore goOn: (() -> Bool)? = nil, listener: (TrainingEvent) -> Void) -> ExperimentReport {
         if let store, let runID, recorder != nil {
             let (control, lost) = (control, lost)
             poller = RunControlPoller(store: store, runID: runID, control: control, generation: generation,
@@ -330,9 +338,13 @@ public final class RunSession: @unchecked Sendable {
         defer {
             poller?.cancel()
             poller = nil
-            // What the store could not take: the run's end is written without it, as
-            // interrupted, never done with a gap (RunRecorder.writeEndWithoutPoints).
-            if let recorder, recorder.missing != nil, !claimLost { recorder.writeEndWithoutPoints() }
+            // What the store could not take: waited for when asked, then, if still
+            // missing, the run's end is written without it, as interrupted, never done
+            // with a gap (RunRecorder.writeEndWithoutPoints).
+            if let recorder, recorder.missing != nil, !claimLost {
+                if let goOn { waitForTheStore(recorder, while: goOn) }
+                if recorder.missing != nil { recorder.writeEndWithoutPoints() }
+            }
             // Ended and recorded: another process may take the folder now (a resume of a
             // stopped run), while this one lives on (a dashboard, a reproduction).
             folder?.release()
@@ -340,6 +352,21 @@ public final class RunSession: @unchecked Sendable {
         return experiment.run(control: control) { event in
             recorder?.record(event)
             listener(event)
+        }
+    }
+
+    /// Tries the recorder's waiting writes again every second, while `goOn` says so,
+    /// until the store holds the whole run or the claim is lost (another agent took the
+    /// run over: then nothing of this process is written). The folder stays locked
+    /// meanwhile, so the run reads alive and no sibling worker takes it up from its
+    /// folder. Says once that it waits.
+    private func waitForTheStore(_ recorder: RunRecorder, while goOn: () -> Bool) {
+        guard let runID, let store, !recorder.retryPending() else { return }
+        reportFailure("Run \(runID) ended, but the run store \(store.location) has not taken all of it yet "
+            + "(\(recorder.missing ?? "")); this process keeps it and writes it as soon as the store answers (Ctrl-C gives up).")
+        while goOn(), !claimLost {
+            if recorder.retryPending() { return }
+            Thread.sleep(forTimeInterval: 1)
         }
     }
 

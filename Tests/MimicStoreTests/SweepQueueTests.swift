@@ -199,6 +199,84 @@ import Testing
 /// An agent whose store went away while it trained (a server restarting): the points it
 /// could not write are its own, not another agent's, and nothing computed may be lost.
 @Suite struct SweepOutageTests {
+    /// The store loses its curves from the mentor's second epoch until after the run's
+    /// end. The agent keeps its claim and its run (the folder's lock), and writes every
+    /// point under claim 1 once the store takes them: done, with every point. Before,
+    /// the session let the run go with its points unwritten; the worker then found its
+    /// own run's lock free, marked it interrupted, claimed it again (claim 2) and
+    /// reported it done from its folder, with the gap.
+    @Test(arguments: StoreKind.tested) func anAgentKeepsItsClaimAndWritesItsOwnPointsOnceTheStoreIsBack(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: claim, reportFailure: { _ in })
+        let runID = try #require(session.runID)
+        var events: [TrainingEvent] = []
+        var away = false, tries = 0
+        let report = session.run(waitingForTheStore: {
+            tries += 1
+            // While it waits, its run reads alive: its folder stays locked.
+            #expect((try? store.markInterruptedRuns()) == [])
+            #expect((try? store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60)) == .some(nil))
+            if tries == 2 { try? test.execute("ALTER TABLE metrics_away RENAME TO metrics", on: store) }
+            return tries < 30
+        }) { event in
+            events.append(event)
+            if !away, case .progress(let point) = event, point.model.role == .mentor, point.epoch == 1 {
+                away = true
+                try? test.execute("ALTER TABLE metrics RENAME TO metrics_away", on: store)
+            }
+        }
+        #expect(away && report.allFinished)
+        #expect(tries >= 2, "it waited for the store")
+        #expect(session.recordMissing == nil && !session.claimLost)
+        let run = try store.run(runID)
+        #expect(run.status == .done)
+        let generation = try store.backend.read { db in try db.value("SELECT claim_generation FROM runs WHERE id = \(runID)", as: Int64.self) }
+        #expect(generation == claim.generation, "its own claim, kept")
+        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        #expect(try store.metrics(ofRun: runID).count == expected, "every point, once")
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)) == nil)
+    }
+
+    /// Fencing holds while an agent waits for its store: once another agent took the
+    /// training over, the waiting agent writes nothing, and stops waiting.
+    @Test(arguments: StoreKind.tested) func anAgentWaitingForTheStoreWritesNothingOnceAnotherTookItsTraining(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: claim, reportFailure: { _ in })
+        let runID = try #require(session.runID)
+        var away = false, tries = 0
+        var before = 0
+        var takeover: SweepClaim?
+        _ = session.run(waitingForTheStore: {
+            tries += 1
+            if tries == 1 {
+                // The agent was cut off past the grace period: another takes its training.
+                takeover = try? store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120))
+                before = (try? test.count("metrics_away", in: store)) ?? -1
+                try? test.execute("ALTER TABLE metrics_away RENAME TO metrics", on: store)
+            }
+            return tries < 30
+        }) { event in
+            if !away, case .progress(let point) = event, point.model.role == .mentor, point.epoch == 1 {
+                away = true
+                try? test.execute("ALTER TABLE metrics RENAME TO metrics_away", on: store)
+            }
+        }
+        let taken = try #require(takeover)
+        #expect(taken.runID == runID && taken.generation == claim.generation + 1)
+        #expect(session.claimLost)
+        #expect(tries < 30, "it stopped waiting once its claim was lost")
+        #expect(try test.count("metrics", in: store) == before, "not a point of the old claim after the takeover")
+        #expect(try store.run(runID).status == .running, "the old claim's end is not written")
+    }
+
     /// A run whose process could not write its points (its store never came back) and
     /// ended: its folder has every model trained, the store has the mentor's first epoch
     /// and nothing of the students. `resume` must not report it done from its folder:
