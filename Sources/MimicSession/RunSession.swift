@@ -120,7 +120,8 @@ public final class RunSession: @unchecked Sendable {
             let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
             do {
                 let record = try store.claimRun(id)
-                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
+                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+                                                       announce: reportFailure)
                 return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
             } catch {
                 try? store.endRun(id, status: .interrupted, message: "'mimic resume' could not go on with it: \(error)")
@@ -129,19 +130,33 @@ public final class RunSession: @unchecked Sendable {
         }
         let record = try store.resumableRun(id)
         let folder = try RunFolder.reopen(at: try folderPath(of: record))
-        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet)
+        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+                                               announce: reportFailure)
         // Claimed only now, after everything that could refuse the resume (the data, the
         // run folder and its lock): a resume that cannot start leaves the run as it was.
         _ = try store.claimForResume(id)
         return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
     }
 
-    private static func resumedExperiment(_ record: RunRecord, folder: RunFolder, threads: Int?,
-                                          dataSet: DataSet?) throws -> Experiment {
+    /// The experiment that takes run `record` up from `folder`. A model the folder has
+    /// further than the store has its points (its process could not write them, and
+    /// ended) trains again from its first epoch, to the same points: the folder keeps no
+    /// earlier checkpoint, and a run reads done only with every point. `announce` hears
+    /// which, in a sentence.
+    private static func resumedExperiment(_ record: RunRecord, folder: RunFolder, threads: Int?, dataSet: DataSet?,
+                                          store: RunStore, announce: (String) -> Void) throws -> Experiment {
         var config = record.config
         if let threads { config.threads = threads }
         try config.validate()
-        return try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        let experiment = try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        let gaps = try store.modelsMissingPoints(ofRun: record.id, plan: experiment.plan)
+        if !gaps.isEmpty {
+            experiment.trainFromTheStart(gaps.map(\.model))
+            announce("The run store \(store.location) lacks progress points of run \(record.id) that its folder is past ("
+                + gaps.map(\.description).joined(separator: ", ") + "), so "
+                + (gaps.count == 1 ? "that model trains" : "those models train") + " again from the first epoch to record them.")
+        }
+        return experiment
     }
 
     /// Run `id`, which is done, as it ended: its models reported from its folder, with
@@ -249,7 +264,8 @@ public final class RunSession: @unchecked Sendable {
         let record = try store.run(id)
         do {
             let folder = try folderToGoOnIn(claim, run: id, store: store)
-            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet)
+            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet, store: store,
+                                                   announce: reportFailure)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
                               reportFailure: reportFailure)
         } catch {
@@ -311,7 +327,15 @@ public final class RunSession: @unchecked Sendable {
 
     /// Trains on this thread until the run ends. Every event goes to the store first,
     /// then to `listener`.
-    public func run(listener: (TrainingEvent) -> Void) -> ExperimentReport {
+    ///
+    /// What the store could not take while the run trained (its server restarted, its
+    /// disk filled) is this process's own to write: with `waitingForTheStore`, the
+    /// session holds on to the run (its folder's lock, its claim) and tries again every
+    /// second for as long as that says to go on, so that a store that comes back gets the
+    /// whole run, and the run is done. Without it, or when the store stays away, the run's
+    /// end is written without those points, as interrupted (`RunRecorder.writeEndWithoutPoints`):
+    /// never done with a gap; `resume` trains again what the store lacks.
+    public func run(waitingForTheStore goOn: (() -> Bool)? = nil, listener: (TrainingEvent) -> Void) -> ExperimentReport {
         if let store, let runID, recorder != nil {
             let (control, lost) = (control, lost)
             poller = RunControlPoller(store: store, runID: runID, control: control, generation: generation,
@@ -323,6 +347,13 @@ public final class RunSession: @unchecked Sendable {
         defer {
             poller?.cancel()
             poller = nil
+            // What the store could not take: waited for when asked, then, if still
+            // missing, the run's end is written without it, as interrupted, never done
+            // with a gap (RunRecorder.writeEndWithoutPoints).
+            if let recorder, recorder.missing != nil, !claimLost {
+                if let goOn { waitForTheStore(recorder, while: goOn) }
+                if recorder.missing != nil { recorder.writeEndWithoutPoints() }
+            }
             // Ended and recorded: another process may take the folder now (a resume of a
             // stopped run), while this one lives on (a dashboard, a reproduction).
             folder?.release()
@@ -330,6 +361,21 @@ public final class RunSession: @unchecked Sendable {
         return experiment.run(control: control) { event in
             recorder?.record(event)
             listener(event)
+        }
+    }
+
+    /// Tries the recorder's waiting writes again every second, while `goOn` says so,
+    /// until the store holds the whole run or the claim is lost (another agent took the
+    /// run over: then nothing of this process is written). The folder stays locked
+    /// meanwhile, so the run reads alive and no sibling worker takes it up from its
+    /// folder. Says once that it waits.
+    private func waitForTheStore(_ recorder: RunRecorder, while goOn: () -> Bool) {
+        guard let runID, let store, !recorder.retryPending() else { return }
+        reportFailure("Run \(runID) ended, but the run store \(store.location) has not taken all of it yet "
+            + "(\(recorder.missing ?? "")); this process keeps it and writes it as soon as the store answers (Ctrl-C gives up).")
+        while goOn(), !claimLost {
+            if recorder.retryPending() { return }
+            Thread.sleep(forTimeInterval: 1)
         }
     }
 

@@ -15,6 +15,13 @@ import MimicEngine
 /// end are tried at once and, should the whole batch fail, on their own: a small write
 /// may still fit, and the results matter more than the curves. `missing` says at the
 /// end what never got written.
+///
+/// The run's end is written only with every point before it: a run reads `done` only
+/// when the store holds every point it computed. While points wait, the end waits with
+/// them (the run stays running, its process alive), so that `retryPending` can still
+/// write the whole run once the store is back; `writeEndWithoutPoints` gives up on
+/// them and writes the end as interrupted, saying what is missing, which `mimic
+/// resume` and the sweep queue then train again.
 public final class RunRecorder: @unchecked Sendable {
     // @unchecked: one thread calls `record` at a time (the training thread), and
     // nothing else touches the state below.
@@ -69,6 +76,7 @@ public final class RunRecorder: @unchecked Sendable {
         case ended(ExperimentReport)
 
         var isPoint: Bool { if case .point = self { true } else { false } }
+        var isEnd: Bool { if case .ended = self { true } else { false } }
     }
 
     /// Records into run `runID` of `store`, made by `RunStore.createRun` or claimed by
@@ -138,6 +146,33 @@ public final class RunRecorder: @unchecked Sendable {
         return list + " could not be written"
     }
 
+    /// Writes everything that waits now, all in one transaction, without waiting for the
+    /// retry interval: for after the run, while its process holds on to the run until
+    /// the store is back. True when the store then holds the whole run (or the claim was
+    /// lost, after which nothing is ever written).
+    @discardableResult
+    public func retryPending() -> Bool {
+        if claimLost { pending.removeAll() }
+        guard !pending.isEmpty else { return lostPoints == 0 || claimLost }
+        if write(pending) == nil {
+            pending.removeAll(keepingCapacity: true)
+            retryAt = nil
+        }
+        return missing == nil || claimLost
+    }
+
+    /// Gives up on the points the store could not take: the results and the run's end
+    /// are written without them, the end as interrupted with a message saying what is
+    /// missing, so that the run never reads done with a gap, and `mimic resume` (or the
+    /// sweep queue) trains again what the store lacks. A store that takes nothing leaves
+    /// the run running, to be found interrupted once this process is gone.
+    public func writeEndWithoutPoints() {
+        guard !claimLost, pending.contains(where: \.isEnd) else { return }
+        let rest = pending.filter { !$0.isPoint }
+        let left = lostPoints + pending.count(where: \.isPoint)
+        if write(rest, pointsLeftOut: left) == nil, !claimLost { pending.removeAll { !$0.isPoint } }
+    }
+
     /// Writes everything pending in one transaction; on failure keeps it for the next
     /// try (see the type's comment for when that is).
     private func flush(essential: Bool) {
@@ -160,8 +195,9 @@ public final class RunRecorder: @unchecked Sendable {
         }
         retryAt = now + Self.retryInterval
         if essential && pending.contains(where: \.isPoint) {
-            let results = pending.filter { !$0.isPoint }
-            if write(results) == nil { pending.removeAll { !$0.isPoint } }
+            // The results on their own; the run's end waits with the points (see the type's comment).
+            let results = pending.filter { !$0.isPoint && !$0.isEnd }
+            if !results.isEmpty, write(results) == nil { pending.removeAll { !$0.isPoint && !$0.isEnd } }
         }
         let waiting = pending.count(where: \.isPoint)
         if waiting > Self.pendingLimit {
@@ -170,9 +206,11 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
-    /// Writes `writes` in one transaction and takes on what it wrote; the error when it failed.
-    private func write(_ writes: [PendingWrite]) -> Error? {
-        var written = Written(wallSecondsBefore: wallSecondsBefore)
+    /// Writes `writes` in one transaction and takes on what it wrote; the error when it
+    /// failed. `pointsLeftOut` counts the points computed before the writes that are not
+    /// among them and not in the store: with any, the run's end is not written as done.
+    private func write(_ writes: [PendingWrite], pointsLeftOut: Int? = nil) -> Error? {
+        var written = Written(wallSecondsBefore: wallSecondsBefore, pointsLeftOut: pointsLeftOut ?? lostPoints)
         do {
             try store.backend.write { db in
                 if let generation { try RunStore.checkClaim(db, run: runID, generation: generation) }
@@ -203,6 +241,8 @@ public final class RunRecorder: @unchecked Sendable {
     /// What one flush wrote, taken on only once its transaction commits.
     private struct Written {
         var wallSecondsBefore: Double
+        /// Points of the run not in the store once this flush commits (see `write`).
+        var pointsLeftOut: Int
         /// The flush's metric rows, in order, written together at its end: a few
         /// statements per flush rather than one per point, which is one round trip
         /// each to a PostgreSQL server.
@@ -276,7 +316,14 @@ public final class RunRecorder: @unchecked Sendable {
             try db.execute("UPDATE runs SET paused_at = \(since) WHERE id = \(runID)")
 
         case .ended(let report):
-            let (status, message) = Self.status(of: report)
+            var (status, message) = Self.status(of: report)
+            if written.pointsLeftOut > 0 {
+                // Not done, whatever the models did: the store lacks some of their points,
+                // which only training them again gives back ('mimic resume' does).
+                status = .interrupted
+                message = "The run store could not take \(ReportTable.grouped(written.pointsLeftOut)) of its progress points "
+                    + "(it was away or full); 'mimic resume \(runID)' trains again the models they belong to and records them."
+            }
             try db.execute("""
                 UPDATE runs SET status = \(status.rawValue), ended_at = \(Date()), wall_seconds = \(written.wallSecondsBefore + report.wallTime),
                     message = \(message), paused_at = NULL

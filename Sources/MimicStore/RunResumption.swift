@@ -73,10 +73,13 @@ extension RunStore {
         var partway: [(row: Int64, model: RunPlan.Model)] = []
         for model in plan.models {
             guard let row = try db.row("""
-                SELECT id, status FROM models WHERE run_id = \(id) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
+                SELECT id, status, epochs_completed FROM models
+                WHERE run_id = \(id) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
                 """) else { continue }
             let status: String = row["status"]
-            if status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue { continue }
+            // An ended model the engine trains again (the store lacked its points) is cut back like the others.
+            let ended = status == ModelStatus.finished.rawValue || status == ModelStatus.diverged.rawValue
+            if ended && model.epochsCompleted >= ((row["epochs_completed"] as Int64?) ?? 0) { continue }
             partway.append((row["id"], model))
             try db.execute("DELETE FROM metrics WHERE model_id = \(row["id"] as Int64) AND epoch > \(model.epochsCompleted)")
         }
@@ -118,6 +121,47 @@ extension RunStore {
                 """)
         }
         return rewind
+    }
+
+    /// The models of run `id` that the resumed engine (`plan`) would take up past the
+    /// points the store holds of them: their process trained them further than it could
+    /// record (its store was away or full, and it ended). Every completed epoch has a
+    /// point with its test accuracy, and a flush writes points in order, all or none, so
+    /// an epoch without one is a gap. A model taken up partway may lack the point of its
+    /// checkpoint's epoch alone, which `rewind` fills in from the checkpoint.
+    public func modelsMissingPoints(ofRun id: Int64, plan: RunPlan) throws(StoreError) -> [MissingPoints] {
+        try read("reading the progress points of run \(id)") { db in
+            var missing: [MissingPoints] = []
+            for model in plan.models where model.epochsCompleted > 0 {
+                let needed = model.checkpointedEpochEnd == nil ? model.epochsCompleted : model.epochsCompleted - 1
+                let row = try db.value("""
+                    SELECT id FROM models WHERE run_id = \(id) AND role = \(model.id.role.rawValue) AND position = \(model.id.index)
+                    """, as: Int64.self)
+                let stored = try row.map { row in
+                    try db.value("""
+                        SELECT count(DISTINCT epoch) FROM metrics
+                        WHERE model_id = \(row) AND name = 'test_accuracy' AND epoch BETWEEN 1 AND \(needed)
+                        """, as: Int64.self) ?? 0
+                } ?? 0
+                if stored < needed {
+                    missing.append(MissingPoints(model: model.id, epochsStored: Int(stored), epochsTrained: model.epochsCompleted))
+                }
+            }
+            return missing
+        }
+    }
+
+    /// A model whose points the store lacks (see `modelsMissingPoints`).
+    public struct MissingPoints: Sendable, Equatable, CustomStringConvertible {
+        public let model: ModelID
+        /// Epochs whose points the store holds.
+        public let epochsStored: Int
+        /// Epochs the run folder has it trained through.
+        public let epochsTrained: Int
+        /// "mentor: 391 of the 1,500 epochs it trained".
+        public var description: String {
+            "\(model.name): \(ReportTable.grouped(epochsStored)) of the \(ReportTable.grouped(epochsTrained)) epochs it trained"
+        }
     }
 
     /// What `rewind` did.

@@ -123,11 +123,17 @@ public struct SweepQueueWorker {
                       + "run \(session.runID!)" + (claim.runID == nil ? "" : ", resumed from its last epoch checkpoints")
                       + (claim.generation == 1 ? "" : " (claim \(claim.generation))"))
             interrupts.stops(session.control)
-            let report = session.run { reporter.show($0) }
-            let ended = !session.claimLost && (report.allFinished || report.results.contains {
+            // Its points that the store could not take are its own: it keeps its claim and
+            // writes them once the store is back, rather than leave the run to be claimed again.
+            let report = session.run(waitingForTheStore: { !interrupts.interrupted }) { reporter.show($0) }
+            let ended = !session.claimLost && session.recordMissing == nil && (report.allFinished || report.results.contains {
                 if case .diverged = $0.status { true } else { false }
             })
             // A lost claim was said once, by the recorder (StoreError.claimLost).
+            if !session.claimLost, let missing = session.recordMissing {
+                reporter.warn("mimic: Run \(session.runID!) is recorded in \(store.location) only in part (\(missing)); "
+                    + "'mimic sweep resume \(sweep.id)' trains again what the store lacks.")
+            }
             if ended { outcome.finished += 1 } else { outcome.givenUp += 1 }
             outcome.trainingSeconds += report.wallTime
             outcome.recordingSeconds += session.recordingSeconds ?? 0

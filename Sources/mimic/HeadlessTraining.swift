@@ -31,9 +31,10 @@ enum HeadlessTraining {
         if let runID = session.runID, let missing = session.recordMissing, let store = session.storeLocation {
             // A file fails when its disk is full; a server when it is gone.
             let onServer = if case .postgres? = session.storeAddress { true } else { false }
-            let fix = missing.contains("its end")
-                ? (onServer ? "once the server takes connections again, " : "free space there, then ") + "'mimic resume \(runID)' records its end"
-                : "the table above holds its results; " + (onServer ? "check the server" : "free space there") + " before the next run"
+            // The run is not done (see RunRecorder.writeEndWithoutPoints): a resume trains
+            // again what the store lacks, so nothing computed is lost for good.
+            let fix = (onServer ? "once the server takes connections again, " : "free space there, then ")
+                + "'mimic resume \(runID)' records the rest, training again any model whose points are missing"
             writeErrorLine("mimic: Run \(runID) is recorded in \(store) only in part (\(missing)); \(fix).")
         }
         if interrupts.interrupted { throw ExitCode(130) }

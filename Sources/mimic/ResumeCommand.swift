@@ -13,7 +13,9 @@ struct ResumeCommand: ParsableCommand {
             started with: the models that ended are reported as they were, the model that
             was training picks up after its last completed epoch, the rest train as
             usual. Its curves go on where its last checkpoint left them (the points the
-            interrupted process wrote after that checkpoint are replaced), and its final
+            interrupted process wrote after that checkpoint are replaced; a model whose
+            points the store lacks, because its process could not write them, trains again
+            from its first epoch, and says so), and its final
             results are those of the same run trained without a stop. Prints what
             'mimic train' prints; --detach resumes in the background.
             Examples:

@@ -79,7 +79,7 @@ struct PostgresStoreTests {
     }
 
     @Test func aPortNobodyListensOnIsARefusedConnection() throws {
-        let port = try Self.unusedPort()
+        let port = try unusedPort()
         let address = try Self.server { $0.port = port }
         #expect(throws: StoreError("The PostgreSQL server at \(address.host):\(port) refused the connection: no server listens there; "
             + "start it (pg_ctlcluster VERSION main start, or systemctl start postgresql), or fix the host and port in \(address).")) {
@@ -212,21 +212,5 @@ struct PostgresStoreTests {
         #expect(stored.run.status == .done && stored.models.allSatisfy { $0.status == .finished })
         let expected = points(events).reduce(0) { $0 + RunRecorder.metrics(of: $1).count }
         #expect(try store.metrics(ofRun: run.id).count == expected)
-    }
-
-    /// A port no server listens on: one bound and closed again, which the kernel does not hand out again at once.
-    static func unusedPort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

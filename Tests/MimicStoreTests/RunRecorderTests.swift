@@ -127,12 +127,12 @@ import Testing
         #expect(try store.run(run.id).status == .done)
     }
 
-    /// A store that takes the small writes (a model's end, the run's end) but not the
-    /// curves, as a full disk does once its last pages are spent: each failed write cost a
-    /// retry of the whole growing batch at the next flush (57 s of a 58 s run), and the
-    /// run's end was never written, so the run later read "interrupted". Now the points
-    /// wait a minute between tries, the results are written on their own, and the
-    /// recorder says what is missing.
+    /// A store that takes the small writes (a model's end) but not the curves, as a full
+    /// disk does once its last pages are spent: each failed write cost a retry of the
+    /// whole growing batch at the next flush (57 s of a 58 s run). Now the points wait a
+    /// minute between tries, the results are written on their own, and the recorder says
+    /// what is missing. The run's end waits with the points, and given up on, is written
+    /// as interrupted with what is missing: never done with a gap.
     @Test func aStoreThatCannotTakeTheCurvesStillRecordsTheResultsAndSaysWhatIsMissing() throws {
         let folder = try TemporaryFolder()
         let store = try RunStore(path: folder.storePath)
@@ -152,11 +152,50 @@ import Testing
         let modelEnds = events.filter { if case .modelFinished = $0 { true } else { false } }.count
         #expect(recorder.failedWrites <= 1 + modelEnds + 1, "one try, then one per model end and the run's end: \(recorder.failedWrites)")
         let stored = try store.storedRun(run.id)
-        #expect(stored.run.status == .done, "the run's end is recorded")
+        #expect(stored.run.status == .running, "the run's end waits with its points")
         #expect(stored.models.map(\.status) == [.finished, .finished, .finished])
         #expect(stored.models.allSatisfy { $0.test != nil && $0.epochsCompleted == $0.epochs })
         let missing = points(events).count
+        #expect(recorder.missing == "\(ReportTable.grouped(missing)) progress points and its end could not be written")
+
+        recorder.writeEndWithoutPoints()
+        let ended = try store.run(run.id)
+        #expect(ended.status == .interrupted)
+        #expect(ended.message == "The run store could not take \(ReportTable.grouped(missing)) of its progress points (it was away or full); "
+                + "'mimic resume \(run.id)' trains again the models they belong to and records them.")
         #expect(recorder.missing == "\(ReportTable.grouped(missing)) progress points could not be written")
+    }
+
+    /// A store that loses its curves from the mentor's second epoch to the run's end (a
+    /// server gone, a table away) while it still takes the models' ends: the run must
+    /// not read done with the gap. It stays running while its points wait, and once the
+    /// store takes them, the run is done with every point. Before, the results were
+    /// written on their own with the run's end, and the run read done with no curves
+    /// after the mentor's first epoch.
+    @Test(arguments: StoreKind.tested) func aRunIsDoneOnlyWithEveryPoint(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let run = try store.createRun(config: quickConfig(), programVersion: "1")
+        let events = try Self.events()
+        let recorder = RunRecorder(store: store, runID: run.id, flushInterval: .zero) { _ in }
+        var away = false
+        for event in events {
+            if !away, case .progress(let point) = event, point.epoch == 2 {
+                away = true
+                try test.execute("ALTER TABLE metrics RENAME TO metrics_away", on: store)
+            }
+            recorder.record(event)
+        }
+        #expect(away)
+        #expect(try store.run(run.id).status == .running, "not done while its points wait")
+        #expect(recorder.missing?.hasSuffix("progress points and its end could not be written") == true, "\(recorder.missing ?? "nil")")
+
+        try test.execute("ALTER TABLE metrics_away RENAME TO metrics", on: store)
+        #expect(recorder.retryPending())
+        #expect(recorder.missing == nil)
+        #expect(try store.run(run.id).status == .done)
+        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        #expect(try Self.metricCount(store) == expected, "every point, once")
     }
 
     /// A reader in another connection sees the run grow while it trains and never

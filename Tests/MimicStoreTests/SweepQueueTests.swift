@@ -196,3 +196,155 @@ import MimicTestSupport
         #expect(epochEnds.count == 3 + 2 * 2, "mentor 3 epochs, 2 students x 2: \(epochEnds.count)")
     }
 }
+
+/// An agent whose store went away while it trained (a server restarting): the points it
+/// could not write are its own, not another agent's, and nothing computed may be lost.
+@Suite struct SweepOutageTests {
+    /// The store loses its curves from the mentor's second epoch until after the run's
+    /// end. The agent keeps its claim and its run (the folder's lock), and writes every
+    /// point under claim 1 once the store takes them: done, with every point. Before,
+    /// the session let the run go with its points unwritten; the worker then found its
+    /// own run's lock free, marked it interrupted, claimed it again (claim 2) and
+    /// reported it done from its folder, with the gap.
+    @Test(arguments: StoreKind.tested) func anAgentKeepsItsClaimAndWritesItsOwnPointsOnceTheStoreIsBack(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: claim, reportFailure: { _ in })
+        let runID = try #require(session.runID)
+        var events: [TrainingEvent] = []
+        var away = false, tries = 0
+        let report = session.run(waitingForTheStore: {
+            tries += 1
+            // While it waits, its run reads alive: its folder stays locked.
+            #expect((try? store.markInterruptedRuns()) == [])
+            #expect((try? store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60)) == .some(nil))
+            if tries == 2 { try? test.execute("ALTER TABLE metrics_away RENAME TO metrics", on: store) }
+            return tries < 30
+        }) { event in
+            events.append(event)
+            if !away, case .progress(let point) = event, point.model.role == .mentor, point.epoch == 1 {
+                away = true
+                try? test.execute("ALTER TABLE metrics RENAME TO metrics_away", on: store)
+            }
+        }
+        #expect(away && report.allFinished)
+        #expect(tries >= 2, "it waited for the store")
+        #expect(session.recordMissing == nil && !session.claimLost)
+        let run = try store.run(runID)
+        #expect(run.status == .done)
+        let generation = try store.backend.read { db in try db.value("SELECT claim_generation FROM runs WHERE id = \(runID)", as: Int64.self) }
+        #expect(generation == claim.generation, "its own claim, kept")
+        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        #expect(try store.metrics(ofRun: runID).count == expected, "every point, once")
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)) == nil)
+    }
+
+    /// Fencing holds while an agent waits for its store: once another agent took the
+    /// training over, the waiting agent writes nothing, and stops waiting.
+    @Test(arguments: StoreKind.tested) func anAgentWaitingForTheStoreWritesNothingOnceAnotherTookItsTraining(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: claim, reportFailure: { _ in })
+        let runID = try #require(session.runID)
+        var away = false, tries = 0
+        var before = 0
+        var takeover: SweepClaim?
+        _ = session.run(waitingForTheStore: {
+            tries += 1
+            if tries == 1 {
+                // The agent was cut off past the grace period: another takes its training.
+                takeover = try? store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120))
+                before = (try? test.count("metrics_away", in: store)) ?? -1
+                try? test.execute("ALTER TABLE metrics_away RENAME TO metrics", on: store)
+            }
+            return tries < 30
+        }) { event in
+            if !away, case .progress(let point) = event, point.model.role == .mentor, point.epoch == 1 {
+                away = true
+                try? test.execute("ALTER TABLE metrics RENAME TO metrics_away", on: store)
+            }
+        }
+        let taken = try #require(takeover)
+        #expect(taken.runID == runID && taken.generation == claim.generation + 1)
+        #expect(session.claimLost)
+        #expect(tries < 30, "it stopped waiting once its claim was lost")
+        #expect(try test.count("metrics", in: store) == before, "not a point of the old claim after the takeover")
+        #expect(try store.run(runID).status == .running, "the old claim's end is not written")
+    }
+
+    /// A run whose process could not write its points (its store never came back) and
+    /// ended: its folder has every model trained, the store has the mentor's first epoch
+    /// and nothing of the students. `resume` must not report it done from its folder:
+    /// it says so, trains those models again from their first epoch, and ends done with
+    /// every point, the same ones.
+    @Test(arguments: StoreKind.tested) func aResumeTrainsAgainWhatTheStoreLacks(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let whole = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                         reportFailure: { _ in })
+        _ = whole.run { _ in }
+        let runID = try #require(whole.runID)
+        let complete = try store.metrics(ofRun: runID)
+        try Self.cutShort(runID, in: test, store: store)
+
+        let said = Mutex<[String]>([])
+        let resumed = try RunSession.resume(runID, store: store, dataSet: RunSessionTests.data,
+                                            reportFailure: { message in said.withLock { $0.append(message) } })
+        #expect(resumed.experiment.plan.models.map(\.epochsCompleted) == [0, 0, 2], "the mentor and student 1 train again")
+        _ = resumed.run { _ in }
+        #expect(said.withLock { $0 } == [
+            "The run store \(store.location) lacks progress points of run \(runID) that its folder is past "
+                + "(mentor: 1 of the 3 epochs it trained, student 1: 0 of the 2 epochs it trained), "
+                + "so those models train again from the first epoch to record them."])
+        #expect(try store.run(runID).status == .done)
+        let again = try store.metrics(ofRun: runID)
+        #expect(again.count == complete.count, "every point, once")
+        // The same points: every figure but the speed, which is the machine's.
+        func figures(_ metrics: [MetricPoint]) -> [String] {
+            metrics.filter { $0.name != "samples_per_second" }.map { "\($0.name) \($0.epoch) \($0.step) \($0.value)" }.sorted()
+        }
+        #expect(figures(again) == figures(complete), "the same points")
+    }
+
+    /// The same gap, met by the queue: a local worker takes its own cut-short run up again
+    /// from its folder (claim 2), and must train again what the store lacks rather than
+    /// report the run done from its folder.
+    @Test(arguments: StoreKind.tested) func aTakeOverTrainsAgainWhatTheStoreLacks(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: first, reportFailure: { _ in })
+        _ = session.run { _ in }
+        let runID = try #require(session.runID)
+        let complete = try store.metrics(ofRun: runID).count
+        try Self.cutShort(runID, in: test, store: store)
+
+        let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        #expect(second.runID == runID && !second.earlierWasRunning)
+        let takenOver = try RunSession.takeOver(second, store: store, dataSet: RunSessionTests.data, reportFailure: { _ in })
+        _ = takenOver.run { _ in }
+        #expect(try store.run(runID).status == .done)
+        #expect(try store.metrics(ofRun: runID).count == complete, "every point, once")
+    }
+
+    /// Leaves run `id` as a process that trained it to its end but could not write its
+    /// points after the mentor's first epoch leaves it: the models' ends written (they
+    /// fit when the curves did not), not the run's, and the run then found interrupted.
+    static func cutShort(_ id: Int64, in test: TestStore, store: RunStore) throws {
+        try test.execute("""
+            DELETE FROM metrics WHERE model_id IN (SELECT id FROM models WHERE run_id = \(id) AND role = 'mentor') AND epoch > 1
+            """, on: store)
+        try test.execute("""
+            DELETE FROM metrics WHERE model_id IN (SELECT id FROM models WHERE run_id = \(id) AND role = 'student' AND position = 1)
+            """, on: store)
+        try test.execute("UPDATE runs SET status = 'interrupted', ended_at = NULL WHERE id = \(id)", on: store)
+    }
+}

@@ -78,7 +78,7 @@ struct PostgresCommandLineTests {
 
 /// A server that goes away for good while `mimic train` runs: the training goes on to
 /// its end with every checkpoint saved, says what the store could not take, exits 1,
-/// and `mimic resume` records the rest once the server is back.
+/// and `mimic resume` records the rest once the server is back, training again what the store lacks.
 @Suite(.enabled(if: TestPostgres.runsTests && MimicProcess.binary != nil,
                 "needs MIMIC_TEST_POSTGRES and the mimic binary (swift build --product mimic)"))
 struct PostgresServerGoneTests {
@@ -109,16 +109,24 @@ struct PostgresServerGoneTests {
         #expect(output.stderr.contains("mimic: The run store \(test.argument) could not record run 1 ("), "\(output.stderr)")
         #expect(!output.stderr.contains("PSQLError"))
         #expect(output.stderr.contains("mimic: Run 1 is recorded in \(test.argument) only in part ("), "\(output.stderr)")
-        #expect(output.stderr.hasSuffix("once the server takes connections again, 'mimic resume 1' records its end.\n"), "\(output.stderr)")
+        #expect(output.stderr.hasSuffix("once the server takes connections again, 'mimic resume 1' records the rest, "
+                                        + "training again any model whose points are missing.\n"), "\(output.stderr)")
         let saved = try FileManager.default.contentsOfDirectory(atPath: folder)
         #expect(saved.contains("mentor-fc32.safetensors") && saved.contains("student-1-fc16.safetensors"), "\(saved)")
 
-        // Back: the run's trainer is gone, and resuming it records what the store missed.
+        // Back: the run's trainer is gone, and resuming it records what the store missed:
+        // it says so and trains again the models whose points it lacks (before, it reported
+        // the run done from its folder, with the gap), to every epoch's points.
         let reopened = try test.open()
         #expect(try reopened.run(1).status == .interrupted)
         let resumed = try MimicProcess.run(["resume", "1", "--store", test.argument], in: test.folder, changing: environment)
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("mimic: The run store \(test.argument) lacks progress points of run 1 that its folder is past (mentor: "),
+                "\(resumed.stderr)")
         let stored = try reopened.storedRun(1)
         #expect(stored.run.status == .done && stored.models.allSatisfy { $0.status == .finished })
+        let epochEnds = try reopened.metrics(ofRun: 1).filter { $0.name == "test_accuracy" }
+        #expect(Set(epochEnds.map { "\($0.modelID) \($0.epoch)" }).count == 150 + 2 && epochEnds.count == 150 + 2,
+                "every epoch's points, once: \(epochEnds.count)")
     }
 }

@@ -145,6 +145,18 @@ public final class Experiment {
         }
     }
 
+    /// Trains `ids` from their first epoch, whatever the folder holds of them: a record
+    /// that lacks their points asks for them again, and the folder keeps no checkpoint
+    /// before its last. The same configuration and threads give the same points. What
+    /// the folder holds of them is replaced as they train, not before, so nothing is lost
+    /// if this process is stopped too.
+    public func trainFromTheStart(_ ids: some Sequence<ModelID>) {
+        for id in ids {
+            savedModels[id] = nil
+            if id.role == .mentor { savedMentor = nil }
+        }
+    }
+
     /// An epoch checkpoint must fit its model, its optimizer and the run's shuffles.
     private func check(_ checkpoint: EpochCheckpoint, of member: Member) throws {
         let settings = settings(for: member.id.role)
