@@ -45,6 +45,17 @@ public struct SweepAgentRecord: Sendable, Equatable {
     public let givenUp: Int
 }
 
+/// How one training of a sweep stands in the queue, beyond its run.
+public struct SweepQueueState: Sendable, Equatable {
+    /// Attempts that ended in an error (`RunStore.failSweepTraining`).
+    public let attempts: Int
+    public let maxAttempts: Int
+    /// Why the last of them failed.
+    public let lastError: String?
+    /// No agent takes it again: its attempts are spent.
+    public let failed: Bool
+}
+
 /// A write into a run whose claim went to another agent, refused.
 public struct ClaimLost: Error, CustomStringConvertible {
     public let runID: Int64
@@ -74,8 +85,10 @@ extension RunStore {
     public func registerAgent(sweep: Int64, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) -> Int64 {
         let now = Date()
         let slurmJob = environment["SLURM_ARRAY_JOB_ID"] ?? environment["SLURM_JOB_ID"]
+        let trainings = try self.sweep(sweep).trainings.count
         let id = try write("recording an agent of sweep \(sweep)") { db in
-            try db.value("""
+            try fillQueue(db, sweep: sweep, trainings: trainings)
+            return try db.value("""
                 INSERT INTO sweep_agents (sweep_id, host, pid, slurm_job, slurm_task, started_at, seen_at)
                 VALUES (\(sweep), \(ProcessIdentity.host), \(ProcessIdentity.pid), \(slurmJob),
                         \(environment["SLURM_ARRAY_TASK_ID"]), \(now), \(now))
@@ -110,60 +123,116 @@ extension RunStore {
 
     /// Claims the next free training of sweep `sweep` for agent `agent` (see the
     /// extension's comment), or nil when none is free now. `grace` is how old a running
-    /// run's heartbeat must be before its training is taken from its agent. One
-    /// transaction: two claimers never get the same training.
+    /// run's heartbeat, or a claim that never started its run, must be before the
+    /// training is taken from its agent. One transaction: stale claims are let go by
+    /// a statement of their own, then one statement claims (in the shape of
+    /// graphile-worker's getJob: the first free row, skipping rows other claimers hold,
+    /// updated and returned at once); a run taken over is then made this process's.
     public func claimSweepTraining(sweep: Int64, agent: Int64?, grace: TimeInterval,
                                    now: Date = Date()) throws(StoreError) -> SweepClaim? {
-        let record = try self.sweep(sweep)
         let cutoff = now.addingTimeInterval(-grace)
-        let pid = ProcessIdentity.pid
-        let host = ProcessIdentity.host
         return try write("claiming a training of sweep \(sweep)") { db -> SweepClaim? in
-            // A sweep recorded before the queue, or trainings a local worker started:
-            // their rows, and their runs, are filled in here.
-            for training in record.trainings.indices {
-                try db.execute("""
-                    INSERT INTO sweep_queue (sweep_id, training) VALUES (\(sweep), \(training)) ON CONFLICT DO NOTHING
-                    """)
-            }
-            try db.execute("""
-                UPDATE sweep_queue SET run_id = (SELECT id FROM runs WHERE runs.sweep_id = sweep_queue.sweep_id
-                                                   AND runs.sweep_training = sweep_queue.training)
-                WHERE sweep_id = \(sweep) AND run_id IS NULL
-                """)
-            let running = RunStatus.running.rawValue
+            try Self.releaseStaleClaims(db, sweep: sweep, cutoff: cutoff)
             if let agent { try db.execute("UPDATE sweep_agents SET seen_at = \(now) WHERE id = \(agent)") }
+            let running = RunStatus.running.rawValue
+            // The run's own generation counts too: a resume outside the queue
+            // (`claimForResume`) counted it up, and the new claim must be above both.
+            let runGeneration: StoreQuery = "COALESCE((SELECT claim_generation FROM runs WHERE runs.id = sweep_queue.run_id), 0)"
             guard let row = try db.row("""
-                SELECT q.training, q.generation, q.run_id, r.folder, r.status, r.host, r.claim_generation
-                FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
-                WHERE q.sweep_id = \(sweep) AND (
-                    (r.id IS NULL AND (q.generation = 0 OR q.claimed_at < \(cutoff)))
-                    OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
-                    OR (r.status = \(running) AND (r.heartbeat_at IS NULL OR r.heartbeat_at < \(cutoff))))
-                ORDER BY q.training LIMIT 1\(sql: db.dialect.skippingLockedRows(of: "q"))
+                UPDATE sweep_queue
+                SET generation = CASE WHEN \(runGeneration) > generation THEN \(runGeneration) ELSE generation END + 1,
+                    agent_id = \(agent), claimed_at = \(now)
+                WHERE sweep_id = \(sweep) AND training = (
+                    SELECT q.training FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
+                    WHERE q.sweep_id = \(sweep) AND q.failed_at IS NULL AND (q.available_at IS NULL OR q.available_at <= \(now))
+                      AND ((q.run_id IS NULL AND q.claimed_at IS NULL)
+                           OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
+                           OR (r.status = \(running) AND q.claimed_at IS NULL))
+                    ORDER BY q.training LIMIT 1\(sql: db.dialect.skippingLockedRows(of: "q")))
+                RETURNING training, generation, run_id
                 """) else { return nil }
-            let training = Int(row["training"] as Int64)
-            // A resume outside the queue (`claimForResume`) counted up the run's own
-            // generation; the new claim must be above both, or it would share one with
-            // that resumer.
-            let generation = max(row["generation"] as Int64, (row["claim_generation"] as Int64?) ?? 0) + 1
-            let runID: Int64? = row["run_id"]
-            try db.execute("""
-                UPDATE sweep_queue SET generation = \(generation), agent_id = \(agent), claimed_at = \(now)
-                WHERE sweep_id = \(sweep) AND training = \(training)
-                """)
-            if let runID {
-                // Taken over: running in this process from now on, under this claim.
-                try db.execute("""
-                    UPDATE runs SET status = \(running), pid = \(pid), host = \(host), heartbeat_at = \(now), ended_at = NULL,
-                        wall_seconds = NULL, message = NULL, paused_at = NULL, claim_generation = \(generation)
-                    WHERE id = \(runID)
-                    """)
-                try db.execute("UPDATE control_requests SET handled_at = \(now) WHERE run_id = \(runID) AND handled_at IS NULL")
+            let slot = SweepSlot(sweep: sweep, training: Int(row["training"] as Int64))
+            let generation: Int64 = row["generation"]
+            guard let runID = row["run_id"] as Int64? else {
+                return SweepClaim(slot: slot, runID: nil, earlierFolder: nil, generation: generation)
             }
-            return SweepClaim(slot: SweepSlot(sweep: sweep, training: training), runID: runID,
-                              earlierFolder: row["folder"], earlierWasRunning: (row["status"] as String?) == running,
-                              earlierHost: row["host"], generation: generation)
+            // Taken over: running in this process from now on, under this claim.
+            let earlier = try db.row("SELECT folder, status, host FROM runs WHERE id = \(runID)")
+            try db.execute("""
+                UPDATE runs SET status = \(running), pid = \(ProcessIdentity.pid), host = \(ProcessIdentity.host), heartbeat_at = \(now),
+                    ended_at = NULL, wall_seconds = NULL, message = NULL, paused_at = NULL, claim_generation = \(generation)
+                WHERE id = \(runID)
+                """)
+            try db.execute("UPDATE control_requests SET handled_at = \(now) WHERE run_id = \(runID) AND handled_at IS NULL")
+            return SweepClaim(slot: slot, runID: runID, earlierFolder: earlier?["folder"],
+                              earlierWasRunning: (earlier?["status"] as String?) == running,
+                              earlierHost: earlier?["host"], generation: generation)
+        }
+    }
+
+    /// Lets go of the claims of sweep `sweep` whose agent stopped answering: a claim
+    /// older than `cutoff` that never started its run (its agent died first), or whose
+    /// run's heartbeat is older than `cutoff` (its agent died, or lost the store). The
+    /// run keeps its status until it is claimed again, so the next claim knows its
+    /// agent may still live, cut off.
+    static func releaseStaleClaims(_ db: any StoreConnection, sweep: Int64, cutoff: Date) throws {
+        try db.execute("""
+            UPDATE sweep_queue SET claimed_at = NULL, agent_id = NULL
+            WHERE sweep_id = \(sweep) AND claimed_at IS NOT NULL AND (
+                (run_id IS NULL AND claimed_at < \(cutoff))
+                OR run_id IN (SELECT id FROM runs WHERE sweep_id = \(sweep) AND status = \(RunStatus.running.rawValue)
+                                                    AND (heartbeat_at IS NULL OR heartbeat_at < \(cutoff))))
+            """)
+    }
+
+    /// Counts a failed attempt at training `slot` under claim `generation`: the
+    /// training could not start (its data missing on this machine, an option this
+    /// version refuses) or stopped with an error. It is offered again after a
+    /// growing wait (2 s, 4 s, ...), to this agent or another that may have what this
+    /// one lacks; after `max_attempts` it ends failed, with `reason`, and no agent
+    /// takes it again. Nothing is counted once the claim went to another agent.
+    public func failSweepTraining(_ slot: SweepSlot, generation: Int64, reason: String, now: Date = Date()) throws(StoreError) {
+        try write("recording why training \(slot.training + 1) of sweep \(slot.sweep) failed") { db in
+            guard let row = try db.row("""
+                SELECT attempts, max_attempts FROM sweep_queue
+                WHERE sweep_id = \(slot.sweep) AND training = \(slot.training) AND generation = \(generation)\(sql: db.dialect.lockingSelectedRows)
+                """) else { return }
+            let attempts = (row["attempts"] as Int64) + 1
+            let failed = attempts >= (row["max_attempts"] as Int64)
+            let retry = now.addingTimeInterval(Double(1 << min(Int(attempts), 10)))
+            try db.execute("""
+                UPDATE sweep_queue SET attempts = \(attempts), last_error = \(reason), claimed_at = NULL, agent_id = NULL,
+                    available_at = \(retry), failed_at = \(failed ? now : nil)
+                WHERE sweep_id = \(slot.sweep) AND training = \(slot.training)
+                """)
+        }
+    }
+
+    /// Gives sweep `sweep` a queue row for each planned training that lacks one (a sweep
+    /// recorded before the queue), and ties each row to the run that trains it (a run
+    /// joined to the sweep from outside the queue). Once per worker, when it registers.
+    func fillQueue(_ db: any StoreConnection, sweep: Int64, trainings: Int) throws {
+        for training in 0..<trainings {
+            try db.execute("INSERT INTO sweep_queue (sweep_id, training) VALUES (\(sweep), \(training)) ON CONFLICT DO NOTHING")
+        }
+        try db.execute("""
+            UPDATE sweep_queue SET run_id = (SELECT id FROM runs WHERE runs.sweep_id = sweep_queue.sweep_id
+                                               AND runs.sweep_training = sweep_queue.training)
+            WHERE sweep_id = \(sweep) AND run_id IS NULL
+            """)
+    }
+
+    /// How each training of sweep `sweep` stands in the queue: its failed attempts, the
+    /// last one's reason, and whether it ended failed for good.
+    public func queueStates(ofSweep sweep: Int64) throws(StoreError) -> [Int: SweepQueueState] {
+        try read("reading sweep \(sweep)'s queue") { db in
+            var states: [Int: SweepQueueState] = [:]
+            for row in try db.rows("SELECT training, attempts, max_attempts, last_error, failed_at FROM sweep_queue WHERE sweep_id = \(sweep)") {
+                states[Int(row["training"] as Int64)] = SweepQueueState(
+                    attempts: Int(row["attempts"] as Int64), maxAttempts: Int(row["max_attempts"] as Int64),
+                    lastError: row["last_error"], failed: (row["failed_at"] as Date?) != nil)
+            }
+            return states
         }
     }
 
@@ -173,7 +242,8 @@ extension RunStore {
         try sweepTrainingsLeft(sweep) > 0
     }
 
-    /// How many of sweep `sweep`'s trainings are neither done nor failed.
+    /// How many of sweep `sweep`'s trainings have not ended: neither done, nor failed
+    /// (diverged, or their attempts spent), each an end no resume changes.
     public func sweepTrainingsLeft(_ sweep: Int64) throws(StoreError) -> Int {
         let record = try self.sweep(sweep)
         let ended = try read("reading sweep \(sweep)'s progress") { db in
@@ -182,7 +252,14 @@ extension RunStore {
                 AND status IN (\(RunStatus.done.rawValue), \(RunStatus.failed.rawValue))
                 """, as: Int64.self) ?? 0
         }
-        return max(0, record.trainings.count - Int(ended))
+        let givenUp = try read("reading sweep \(sweep)'s queue") { db in
+            try db.value("""
+                SELECT count(*) FROM sweep_queue q LEFT JOIN runs r ON r.id = q.run_id
+                WHERE q.sweep_id = \(sweep) AND q.failed_at IS NOT NULL
+                  AND (r.id IS NULL OR r.status NOT IN (\(RunStatus.done.rawValue), \(RunStatus.failed.rawValue)))
+                """, as: Int64.self) ?? 0
+        }
+        return max(0, record.trainings.count - Int(ended) - Int(givenUp))
     }
 
     /// Fails with `ClaimLost` when run `id` is no longer under claim `generation`.

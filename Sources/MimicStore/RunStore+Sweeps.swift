@@ -87,9 +87,11 @@ extension RunStore {
         try write("adding run \(id) to sweep \(slot.sweep)") { db -> Bool in
             let taken = try db.row("SELECT 1 FROM runs WHERE sweep_id = \(slot.sweep) AND sweep_training = \(slot.training)") != nil
             guard !taken else { return false }
-            return try db.execute("""
+            guard try db.execute("""
                 UPDATE runs SET sweep_id = \(slot.sweep), sweep_training = \(slot.training) WHERE id = \(id) AND sweep_id IS NULL
-                """) > 0
+                """) > 0 else { return false }
+            try db.execute("UPDATE sweep_queue SET run_id = \(id) WHERE sweep_id = \(slot.sweep) AND training = \(slot.training)")
+            return true
         }
     }
 }

@@ -13,6 +13,7 @@ enum StoreSchema {
     static let v5 = "v5-sweeps"
     static let v6 = "v6-sweep-queue"
     static let v7 = "v7-slurm-jobs"
+    static let v8 = "v8-queue-attempts"
     static var allIdentifiers: [String] { migrations.map(\.identifier) }
 
     struct Migration: Sendable {
@@ -185,6 +186,19 @@ enum StoreSchema {
             )
             """,
             "CREATE INDEX sweep_jobs_by_sweep ON sweep_jobs(sweep_id)",
+        ] },
+
+        // Attempts at a sweep's training, as graphile-worker counts a job's: a training
+        // that cannot start (its data missing on that agent, an option refused) counts
+        // one, waits `available_at` before it is offered again, and after
+        // `max_attempts` ends failed with its reason, instead of being handed out
+        // after every grace period for ever.
+        Migration(identifier: v8) { d in [
+            "ALTER TABLE sweep_queue ADD COLUMN attempts \(d.integer) NOT NULL DEFAULT 0",
+            "ALTER TABLE sweep_queue ADD COLUMN max_attempts \(d.integer) NOT NULL DEFAULT 3",
+            "ALTER TABLE sweep_queue ADD COLUMN last_error TEXT",
+            "ALTER TABLE sweep_queue ADD COLUMN available_at \(d.timestamp)",
+            "ALTER TABLE sweep_queue ADD COLUMN failed_at \(d.timestamp)",
         ] },
     ]
 

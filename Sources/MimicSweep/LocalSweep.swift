@@ -31,10 +31,9 @@ public struct LocalSweep {
     public struct Outcome: Sendable {
         /// This process's own pass.
         public let pass: SweepQueueWorker.Outcome
-        /// The sweep's runs as the store has them once every worker ended.
-        public let runs: [RunRecord]
-        /// Whether a training is neither done nor in an end state that no resume changes.
-        public let unfinished: Bool
+        /// The sweep's trainings as the store has them once every worker ended; nil when
+        /// the store cannot be read now (a PostgreSQL server still away).
+        public let standing: SweepStanding?
     }
 
     /// Starts the other workers, works beside them, and waits for them.
@@ -48,17 +47,22 @@ public struct LocalSweep {
             do {
                 children.append(try ChildProcess.start(
                     executable, ["sweep", "resume", String(sweep.id), "--store", store.location, "--worker"],
-                    output: .file(log), error: .standardOutput, environment: childEnvironment))
+                    // A session of its own: a Ctrl-C at the terminal reaches this process,
+                    // which passes it on once; reaching the workers too, it would come twice
+                    // and quit them at once instead of stopping them after their step.
+                    output: .file(log), error: .standardOutput, environment: childEnvironment, newSession: true,
+                    defaultSignals: true))
                 reporter.say("worker \(worker + 1) of \(count): process \(children.last!.pid), its output in \(log)")
             } catch {
                 reporter.warn("mimic: worker \(worker + 1) of sweep \(sweep.id) could not start (\(error)); the others go on.")
             }
         }
+        // A stop (Ctrl-C, SIGTERM) reaches every worker, so none takes up what another stopped.
+        let pids = children.map(\.pid)
+        stops.passesOn { signal in for pid in pids { kill(pid, signal) } }
         let pass = Self.work(sweep, store: store, programVersion: programVersion, reporter: reporter, stops: stops)
         for child in children { _ = child.wait() }
-        let runs = try store.runs(sweep: sweep.id)
-        let unfinished = sweep.trainings.indices.contains { k in runs.first { $0.slot?.training == k }?.status != .done }
-        return Outcome(pass: pass, runs: runs, unfinished: unfinished)
+        return Outcome(pass: pass, standing: try? SweepStanding(sweep, store: store))
     }
 
     public static func check(workers: Int) throws(SweepError) {

@@ -71,15 +71,17 @@ public struct SweepQueueWorker {
     }
 
     /// Claims and trains until nothing is left; waits while trainings are held by
-    /// other processes, since one of them may die and give its training back. Stops
-    /// after Ctrl-C, and after three trainings that could not start.
+    /// other processes, since one of them may die and give its training back, and while
+    /// a PostgreSQL server is away. Stops after Ctrl-C, and when a SQLite store fails.
+    /// A training that cannot start counts an attempt in the queue, which ends it
+    /// failed after its last.
     public func work(interrupts: any StopRequest) -> Outcome {
         var dataSets: [String: DataSet] = [:]
         var outcome = Outcome()
         var unreachable = false
         let started = ContinuousClock.now
         let wait = min(2.0, max(0.5, grace / 4))
-        while !interrupts.interrupted && outcome.problems < 3 {
+        while !interrupts.interrupted {
             let claim: SweepClaim?
             do {
                 if takesUpDeadRunsHere { try store.markInterruptedRuns() }
@@ -94,7 +96,14 @@ public struct SweepQueueWorker {
                     continue
                 }
             } catch {
-                // The store is away (a cut link, a restarting server): keep asking.
+                // A file that fails (a full disk, a read-only folder) does not come back
+                // by waiting: say so and stop, as 'mimic train' does.
+                if case .sqlite = store.address {
+                    reporter.warn("mimic: \(error)")
+                    outcome.problems += 1
+                    break
+                }
+                // The server is away (a cut link, a restart): keep asking.
                 if !unreachable { reporter.warn("mimic: \(error); asking again every \(Int(wait)) s.") }
                 unreachable = true
                 Thread.sleep(forTimeInterval: wait)
@@ -143,8 +152,11 @@ public struct SweepQueueWorker {
             outcome.givenUp += 1
             try? store.agentEnded(agent, training: false)
         } catch {
+            // Counted in the queue: offered again after a wait (maybe to an agent that has
+            // what this one lacks), and failed for good after its attempts.
             outcome.problems += 1
             reporter.warn("mimic: training \(k + 1) of sweep \(sweep.id) did not start: \(error)")
+            try? store.failSweepTraining(claim.slot, generation: claim.generation, reason: "\(error)")
             try? store.agentEnded(agent, training: false)
         }
     }

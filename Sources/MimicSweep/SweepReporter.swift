@@ -17,4 +17,7 @@ public protocol StopRequest: AnyObject, Sendable {
     var interrupted: Bool { get }
     /// Makes `control` the training a stop stops (at once, when one was asked for already).
     func stops(_ control: TrainingControl)
+    /// Runs `action` with the signal that asked for the stop, when it comes (at once,
+    /// when it came already): how a sweep passes the stop on to its worker processes.
+    func passesOn(_ action: @escaping @Sendable (Int32) -> Void)
 }

@@ -60,9 +60,10 @@ struct AgentCommand: ParsableCommand {
                   + "store \(store.location), artifacts \(store.folder)")
         let worker = SweepQueueWorker(sweep: sweep, store: store, agent: agent, grace: grace, takesUpDeadRunsHere: false,
                                       programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
-        let outcome = worker.work(interrupts: InterruptHandler())
+        let interrupts = InterruptHandler()
+        let outcome = worker.work(interrupts: interrupts)
         writeLine(outcome.summary(agent: agent))
-        if outcome.interrupted { throw ExitCode(130) }
+        if outcome.interrupted { throw ExitCode(interrupts.exitCode) }
         if outcome.problems > 0 { throw ExitCode.failure }
     }
 

@@ -37,7 +37,7 @@ enum HeadlessTraining {
                 + "'mimic resume \(runID)' records the rest, training again any model whose points are missing"
             writeErrorLine("mimic: Run \(runID) is recorded in \(store) only in part (\(missing)); \(fix).")
         }
-        if interrupts.interrupted { throw ExitCode(130) }
+        if interrupts.interrupted { throw ExitCode(interrupts.exitCode) }
         let failed = report.results.contains {
             if case .diverged = $0.status { return true }
             return $0.checkpointError != nil

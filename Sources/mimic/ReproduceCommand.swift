@@ -108,9 +108,10 @@ struct ReproduceCommand: ParsableCommand {
         let local = LocalSweep(sweep: sweep, store: store, workers: 1, executable: DetachedTraining.executable,
                                programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
         let outcome = try local.train(stops: interrupts)
-        let (reports, wallTimes) = try Self.reports(of: sweep, runs: outcome.runs, store: store, dataSet: dataSet)
+        let runs = try outcome.standing?.runs ?? store.runs(sweep: sweep.id)
+        let (reports, wallTimes) = try Self.reports(of: sweep, runs: runs, store: store, dataSet: dataSet)
         guard !reports.isEmpty else {
-            if interrupts.interrupted { throw ExitCode(130) }
+            if interrupts.interrupted { throw ExitCode(interrupts.exitCode) }
             throw UsageError("No seed of the reproduction ended, so there is no table; "
                 + (noStore ? "the messages above say why." : "the messages above say why, and 'mimic reproduce --resume' goes on."))
         }
@@ -118,7 +119,7 @@ struct ReproduceCommand: ParsableCommand {
         if !noStore, reports.count < configs.count {
             writeLine("the runs are in \(store.location); the same command with --resume goes on where this one stopped")
         }
-        if interrupts.interrupted { throw ExitCode(130) }
+        if interrupts.interrupted { throw ExitCode(interrupts.exitCode) }
         if reports.count < configs.count || outcome.pass.problems > 0 { throw ExitCode.failure }
     }
 

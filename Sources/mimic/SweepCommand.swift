@@ -197,13 +197,21 @@ struct SweepResumeCommand: ParsableCommand {
                                programVersion: MimicVersion.current, reporter: ConsoleSweepReporter())
         let outcome = try local.train(stops: interrupts)
         writeLine("")
-        writeLine(try SweepPrinter.results(of: sweep, runs: outcome.runs, store: store).text)
-        if outcome.unfinished {
-            writeLine("\nsweep \(sweep.id) is not complete; 'mimic sweep resume \(sweep.id)' goes on where it stopped")
+        if let standing = outcome.standing {
+            writeLine(try SweepPrinter.results(of: sweep, runs: standing.runs, store: store).text)
+            if !standing.failureLines.isEmpty { writeLine("") }
+            for line in standing.failureLines { writeLine(line) }
+            if standing.openCount > 0 {
+                writeLine("\nsweep \(sweep.id) is not complete; 'mimic sweep resume \(sweep.id)' goes on where it stopped")
+            }
+        } else {
+            writeErrorLine("mimic: the run store \(store.location) cannot be read now, so the grid is not shown; "
+                + "'mimic sweep show \(sweep.id)' shows it once it answers, and 'mimic sweep resume \(sweep.id)' goes on.")
         }
         if let cost = outcome.pass.costLine { writeLine("\n" + cost) }
-        if interrupts.interrupted { throw ExitCode(130) }
-        if outcome.pass.problems > 0 || outcome.unfinished { throw ExitCode.failure }
+        if interrupts.interrupted { throw ExitCode(interrupts.exitCode) }
+        let complete = outcome.standing.map { $0.openCount == 0 && $0.failureLines.isEmpty } ?? false
+        if outcome.pass.problems > 0 || !complete { throw ExitCode.failure }
     }
 }
 
@@ -222,6 +230,8 @@ struct SweepShowCommand: ParsableCommand {
         let results = try SweepResults(sweep: try store.sweep(sweepID), store: store)
         writeLine(SweepGridTable(results).table.text)
         writeLine("\(results.doneCount) of \(results.trainings.count) trainings done")
+        let standing = try SweepStanding(try store.sweep(sweepID), store: store)
+        for line in standing.failureLines { writeLine(line) }
         let agents = try store.agents(ofSweep: sweepID)
         if !agents.isEmpty {
             writeLine("")

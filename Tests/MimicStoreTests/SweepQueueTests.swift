@@ -32,6 +32,38 @@ import MimicTestSupport
         #expect(claimed.withLock { $0.sorted() } == Array(0..<12))
     }
 
+    /// A training that cannot start is offered again after a wait, and after its last
+    /// attempt ends failed with its reason: no agent takes it again, and the sweep has
+    /// nothing left to train.
+    @Test(arguments: StoreKind.tested) func aTrainingThatCannotStartEndsFailedAfterItsAttempts(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let agent = try store.registerAgent(sweep: sweep.id)
+        var now = Date()
+        for attempt in 1...3 {
+            let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60, now: now), "attempt \(attempt)")
+            #expect(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60, now: now) == nil, "held while claimed")
+            try store.failSweepTraining(claim.slot, generation: claim.generation, reason: "Data folder /x does not exist", now: now)
+            #expect(try store.queueStates(ofSweep: sweep.id)[0] == SweepQueueState(
+                attempts: attempt, maxAttempts: 3, lastError: "Data folder /x does not exist", failed: attempt == 3))
+            if attempt < 3 {
+                #expect(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60, now: now) == nil, "not before its wait")
+                #expect(try store.sweepTrainingsLeft(sweep.id) == 1)
+            }
+            now = now.addingTimeInterval(Double(1 << attempt) + 0.5)
+        }
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: agent, grace: 60, now: now.addingTimeInterval(3600)) == nil)
+        #expect(try store.sweepTrainingsLeft(sweep.id) == 0, "a training failed for good has ended")
+        // A failure reported under a claim another agent took since counts nothing.
+        let other = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let stale = try #require(try store.claimSweepTraining(sweep: other.id, agent: nil, grace: 60, now: now))
+        let taken = try #require(try store.claimSweepTraining(sweep: other.id, agent: nil, grace: 60, now: now.addingTimeInterval(120)))
+        try store.failSweepTraining(stale.slot, generation: stale.generation, reason: "late", now: now)
+        #expect(try store.queueStates(ofSweep: other.id)[0]?.attempts == 0)
+        #expect(taken.generation == stale.generation + 1)
+    }
+
     /// A claim whose run stopped beating is given back after the grace period, not
     /// before, with the next generation and the run claimed for the new agent.
     @Test(arguments: StoreKind.tested) func aStaleClaimIsGivenBackAfterTheGracePeriod(_ kind: StoreKind) throws {

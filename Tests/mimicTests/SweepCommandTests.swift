@@ -136,3 +136,69 @@ import MimicTestSupport
         }
     }
 }
+
+/// Trainings that end without finishing are ends, not "not complete": one that cannot
+/// start fails after its attempts, one that diverges is failed, and the sweep says
+/// which and why, exits 1, and a resume has nothing to train.
+@Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+struct SweepEndStateTests {
+    @Test func aSweepWhoseDataIsMissingEndsFailedInsteadOfWaiting() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        // The data folder is named when the sweep is planned, then goes away.
+        let recorded = try MimicProcess.run(["sweep", "--store", store, "--record-only", "--data", data, "--labeled", "0.2",
+                                             "--mentor", "fc32", "--student", "fc16", "--epochs", "1", "--student-epochs", "1"], in: folder)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        try FileManager.default.moveItem(atPath: data, toPath: folder.file("moved"))
+        let resumed = try MimicProcess.run(["sweep", "resume", "1", "--store", store], in: folder)
+        #expect(resumed.status == 1)
+        #expect(resumed.stdout.contains("training 1 (the one training) failed: it could not start in 3 attempts; the last said: Data folder \(data) does not exist"),
+                "\(resumed.stdout)")
+        #expect(!resumed.stdout.contains("not complete"), "\(resumed.stdout)")
+        let shown = try MimicProcess.run(["sweep", "show", "1", "--store", store], in: folder)
+        #expect(shown.stdout.contains("training 1 (the one training) failed: it could not start in 3 attempts"), "\(shown.stdout)")
+    }
+
+    @Test func aDivergedTrainingIsAnEndThatAResumeLeavesAsItIs() throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        let grid = ["--store", store, "--data", data, "--labeled", "0.2", "--mentor", "fc64", "--student", "fc32",
+                    "--epochs", "2", "--student-epochs", "1", "--lr", "1e9", "--threads", "1"]
+        let swept = try MimicProcess.run(["sweep"] + grid, in: folder)
+        #expect(swept.status == 1)
+        #expect(swept.stdout.contains("training 1 (the one training) failed: Training of mentor (fc64) diverged"), "\(swept.stdout)")
+        #expect(!swept.stdout.contains("not complete"), "\(swept.stdout)")
+        let resumed = try MimicProcess.run(["sweep", "resume", "1", "--store", store], in: folder)
+        #expect(resumed.status == 1)
+        #expect(!resumed.stdout.contains("== training"), "nothing is trained again: \(resumed.stdout)")
+        #expect(resumed.stdout.contains("training 1 (the one training) failed: Training of mentor (fc64) diverged"), "\(resumed.stdout)")
+    }
+}
+
+/// SIGTERM and SIGINT to a sweep with workers stop every worker it started: each
+/// records its training as stopped, none takes up another's, and the sweep exits
+/// 143 or 130; a resume then finishes the grid.
+@Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
+struct SweepSignalTests {
+    @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
+    func aSignalStopsEveryWorker(_ signal: Int32, _ status: Int32) throws {
+        let folder = try TemporaryFolder()
+        let data = try MimicProcess.makeDataSet(in: folder)
+        let store = folder.storePath
+        let sweep = try MimicProcess.start(["sweep", "--store", store, "--workers", "2", "--data", data, "--labeled", "0.1,0.2,0.3,0.4",
+                                            "--mentor", "fc32", "--student", "fc16", "--epochs", "400", "--student-epochs", "1",
+                                            "--batch", "16"], in: folder)
+        let reader = try RunStore(path: store, create: true)
+        let bothTraining = eventually(120) { ((try? reader.runs()) ?? []).filter { $0.status == .running }.count == 2 }
+        kill(sweep.pid, signal)
+        let output = sweep.wait()
+        try #require(bothTraining, "the two workers never trained at once: \(output.stdout)")
+        #expect(output.status == status, "\(output.stderr)")
+        let runs = try reader.runs()
+        #expect(runs.count == 2, "no training started after the signal: \(runs.map(\.status))")
+        #expect(eventually(30) { ((try? reader.runs()) ?? []).allSatisfy { $0.status == .stopped } },
+                "every worker stopped its training: \((try? reader.runs())?.map(\.status) ?? [])")
+    }
+}
