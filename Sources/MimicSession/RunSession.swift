@@ -28,7 +28,8 @@ public final class RunSession: @unchecked Sendable {
     private let store: RunStore?
     /// The run's id in the store; nil when nothing is recorded.
     public let runID: Int64?
-    private let folder: RunFolder?
+    /// The run folder, held locked for as long as the run lives.
+    private let folder: HeldRunFolder?
     private let recorder: RunRecorder?
     private let reportFailure: @Sendable (String) -> Void
     private var poller: RunControlPoller?
@@ -37,7 +38,7 @@ public final class RunSession: @unchecked Sendable {
     private let generation: Int64?
     private let lost = LostClaimFlag()
 
-    private init(experiment: Experiment, store: RunStore?, runID: Int64?, folder: RunFolder?, generation: Int64? = nil,
+    private init(experiment: Experiment, store: RunStore?, runID: Int64?, folder: HeldRunFolder?, generation: Int64? = nil,
                  reportFailure: @escaping @Sendable (String) -> Void) {
         self.experiment = experiment
         self.store = store
@@ -72,7 +73,7 @@ public final class RunSession: @unchecked Sendable {
         try checkSaveFolder(config, store: store)
         let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, slot: slot)
         do {
-            let experiment = try experiment(config, dataSet, split, folder)
+            let experiment = try experiment(config, dataSet, split, folder.files)
             return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, reportFailure: reportFailure)
         } catch {
             // Nothing trained: the run leaves no record. Its folder was made for it
@@ -98,7 +99,7 @@ public final class RunSession: @unchecked Sendable {
         do {
             let record = try store.claimRun(id)
             let dataSet = try DataSet.load(from: record.config.dataDirectory)
-            let experiment = try experiment(record.config, dataSet, nil, folder)
+            let experiment = try experiment(record.config, dataSet, nil, folder.files)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
         } catch {
             // Listed already, by the parent: it failed, and says why.
@@ -120,7 +121,7 @@ public final class RunSession: @unchecked Sendable {
             let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
             do {
                 let record = try store.claimRun(id)
-                let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+                let experiment = try resumedExperiment(record, folder: folder.files, threads: threads, dataSet: dataSet, store: store,
                                                        announce: reportFailure)
                 return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
             } catch {
@@ -129,8 +130,8 @@ public final class RunSession: @unchecked Sendable {
             }
         }
         let record = try store.resumableRun(id)
-        let folder = try RunFolder.reopen(at: try folderPath(of: record))
-        let experiment = try resumedExperiment(record, folder: folder, threads: threads, dataSet: dataSet, store: store,
+        let folder = try HeldRunFolder.reopen(at: try folderPath(of: record))
+        let experiment = try resumedExperiment(record, folder: folder.files, threads: threads, dataSet: dataSet, store: store,
                                                announce: reportFailure)
         // Claimed only now, after everything that could refuse the resume (the data, the
         // run folder and its lock): a resume that cannot start leaves the run as it was.
@@ -166,7 +167,7 @@ public final class RunSession: @unchecked Sendable {
         let record = try store.run(id)
         let folder = try RunFolder.inspect(at: try folderPath(of: record))
         let experiment = try experiment(record.config, dataSet ?? DataSet.load(from: record.config.dataDirectory), nil, folder)
-        return RunSession(experiment: experiment, store: nil, runID: id, folder: folder, reportFailure: reportFailure)
+        return RunSession(experiment: experiment, store: nil, runID: id, folder: nil, reportFailure: reportFailure)
     }
 
     /// Records a run of `config` and starts another process to train it, handing it the
@@ -195,7 +196,7 @@ public final class RunSession: @unchecked Sendable {
     public static func detachResume(_ id: Int64, store: RunStore,
                                     spawn: (_ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
         let record = try store.resumableRun(id)
-        let folder = try RunFolder.reopen(at: try folderPath(of: record))
+        let folder = try HeldRunFolder.reopen(at: try folderPath(of: record))
         // Claimed before the child starts, so the run shows as running from now on and a
         // child that fails at once gives back a run that is claimed.
         _ = try store.claimForResume(id)
@@ -210,8 +211,8 @@ public final class RunSession: @unchecked Sendable {
         return (try store.run(id), pid)
     }
 
-    private static func adoptFolder(of record: RunRecord, lockDescriptor: Int32) throws -> RunFolder {
-        try RunFolder.adopt(at: try folderPath(of: record), lockDescriptor: lockDescriptor)
+    private static func adoptFolder(of record: RunRecord, lockDescriptor: Int32) throws -> HeldRunFolder {
+        try HeldRunFolder.adopt(at: try folderPath(of: record), lockDescriptor: lockDescriptor)
     }
 
     private static func experiment(_ config: ExperimentConfig, _ dataSet: DataSet, _ split: DataSplit?,
@@ -240,7 +241,7 @@ public final class RunSession: @unchecked Sendable {
         try checkSaveFolder(config, store: store)
         let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, claim: claim)
         do {
-            let experiment = try experiment(config, dataSet, nil, folder)
+            let experiment = try experiment(config, dataSet, nil, folder.files)
             return RunSession(experiment: experiment, store: store, runID: record.id, folder: folder, generation: claim.generation,
                               reportFailure: reportFailure)
         } catch {
@@ -264,7 +265,7 @@ public final class RunSession: @unchecked Sendable {
         let record = try store.run(id)
         do {
             let folder = try folderToGoOnIn(claim, run: id, store: store)
-            let experiment = try resumedExperiment(record, folder: folder, threads: nil, dataSet: dataSet, store: store,
+            let experiment = try resumedExperiment(record, folder: folder.files, threads: nil, dataSet: dataSet, store: store,
                                                    announce: reportFailure)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, generation: claim.generation,
                               reportFailure: reportFailure)
@@ -278,9 +279,9 @@ public final class RunSession: @unchecked Sendable {
     /// killed local worker, an agent stopped here): once its folder's lock is free,
     /// nobody else can write there, and the run goes on in it, as 'mimic resume' does.
     /// Otherwise a copy of the earlier claim's checkpoints of this claim's own.
-    private static func folderToGoOnIn(_ claim: SweepClaim, run id: Int64, store: RunStore) throws -> RunFolder {
+    private static func folderToGoOnIn(_ claim: SweepClaim, run id: Int64, store: RunStore) throws -> HeldRunFolder {
         if !claim.earlierWasRunning, claim.earlierHost == ProcessIdentity.host, let earlier = claim.earlierFolder,
-           let folder = try? RunFolder.reopen(at: earlier) {
+           let folder = try? HeldRunFolder.reopen(at: earlier) {
             return folder
         }
         let path = ((store.folder as NSString).appendingPathComponent("runs") as NSString)
@@ -297,7 +298,7 @@ public final class RunSession: @unchecked Sendable {
             keep = { name in name == RunFolder.identityName || ended.contains { name.hasPrefix($0 + ".") || name.hasPrefix($0 + "-") } }
         }
         try copyCheckpoints(from: claim.earlierFolder, to: path, keeping: keep)
-        let folder = try RunFolder.reopen(at: path)
+        let folder = try HeldRunFolder.reopen(at: path)
         try store.moveRun(id, toFolder: path, generation: claim.generation)
         return folder
     }
@@ -311,7 +312,7 @@ public final class RunSession: @unchecked Sendable {
         }
         do {
             try files.createDirectory(atPath: path, withIntermediateDirectories: true)
-            let kept = names.filter { $0 != RunFolder.lockName && !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") && keep?($0) != false }
+            let kept = names.filter { $0 != HeldRunFolder.lockName && !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") && keep?($0) != false }
             let results = kept.filter { $0.hasSuffix(".result.json") }
             for name in results + kept.filter({ !$0.hasSuffix(".result.json") }) {
                 let target = (path as NSString).appendingPathComponent(name)

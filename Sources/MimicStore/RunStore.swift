@@ -81,11 +81,11 @@ public final class RunStore: Sendable {
     /// With `claim` (an agent's claim of a sweep's training), the run is tied to its
     /// training only while the claim holds; a claim lost in between is refused.
     public func startRun(config: ExperimentConfig, programVersion: String, partOf: String? = nil,
-                         slot: SweepSlot? = nil, claim: SweepClaim? = nil) throws(StoreError) -> (record: RunRecord, folder: RunFolder) {
+                         slot: SweepSlot? = nil, claim: SweepClaim? = nil) throws(StoreError) -> (record: RunRecord, folder: HeldRunFolder) {
         let (record, folder) = try recordRun(config: config, programVersion: programVersion, partOf: partOf,
                                              slot: claim?.slot ?? slot, claim: claim) { path in
             do {
-                return try RunFolder.create(at: path)
+                return try HeldRunFolder.create(at: path)
             } catch {
                 throw StoreError.unwritable(self.location, reason: "its run folder \(path) cannot be used: \(error)")
             }
@@ -278,7 +278,7 @@ public final class RunStore: Sendable {
         }
         guard let row else { throw StoreError.unknownRun(id, store: location) }
         let folder: String? = row["folder"]
-        if folder.flatMap({ RunFolder.isLocked(path: $0) }) == true || (row["status"] == RunStatus.running.rawValue
+        if folder.flatMap({ HeldRunFolder.isLocked(path: $0) }) == true || (row["status"] == RunStatus.running.rawValue
             && TrainerLiveness.isTraining(folder: folder, host: row["host"], heartbeat: row["heartbeat_at"])) {
             let process = (row["pid"] as Int32?).map { "process \($0)" + ((row["host"] as String?).map { " on \($0)" } ?? "") }
                 ?? "another process"

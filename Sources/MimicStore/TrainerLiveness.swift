@@ -20,7 +20,7 @@ public enum TrainerLiveness {
     public static let staleAfter: TimeInterval = 60
 
     static func isTraining(folder: String?, host: String?, heartbeat: Date?, now: Date = Date()) -> Bool {
-        if let folder, let locked = RunFolder.isLocked(path: folder) {
+        if let folder, let locked = HeldRunFolder.isLocked(path: folder) {
             if locked { return true }
             // Free on this machine's own disk: its trainer is gone. A trainer on another
             // machine may lock on a disk this one does not share; its heartbeat tells.

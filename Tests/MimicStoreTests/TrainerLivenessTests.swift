@@ -18,11 +18,11 @@ import MimicTestSupport
         let child: ChildProcess
 
         init(folder: String) throws {
-            let lock = (folder as NSString).appendingPathComponent(RunFolder.lockName)
+            let lock = (folder as NSString).appendingPathComponent(HeldRunFolder.lockName)
             child = try ChildProcess.start("/bin/bash", ["-c", "exec 9>>\"$0\" && flock 9 && exec sleep 600", lock])
             let deadline = Date().addingTimeInterval(30)
-            while RunFolder.isLocked(path: folder) != true && Date() < deadline { usleep(2_000) }
-            try #require(RunFolder.isLocked(path: folder) == true, "the stand-in trainer never took the lock")
+            while HeldRunFolder.isLocked(path: folder) != true && Date() < deadline { usleep(2_000) }
+            try #require(HeldRunFolder.isLocked(path: folder) == true, "the stand-in trainer never took the lock")
         }
 
         /// Kills it; with `reaping` false it stays a zombie until `reap`.
@@ -95,7 +95,7 @@ import MimicTestSupport
         holder.kill(reaping: false)
         defer { holder.reap() }
         let deadline = Date().addingTimeInterval(30)
-        while RunFolder.isLocked(path: run.folder!) != false && Date() < deadline { usleep(2_000) }
+        while HeldRunFolder.isLocked(path: run.folder!) != false && Date() < deadline { usleep(2_000) }
         // Its process id still answers, as a zombie's does: a rule asking it would call it alive.
         #expect(kill(holder.child.pid, 0) == 0)
         #expect(try Self.status(run.id, store) == .interrupted)
@@ -135,7 +135,7 @@ import MimicTestSupport
         let folder = try TestStore(kind)
         let store = try folder.open()
         let (run, runFolder) = try store.startRun(config: quickConfig(), programVersion: "1")
-        #expect(RunFolder.isLocked(path: run.folder!) == true)
+        #expect(HeldRunFolder.isLocked(path: run.folder!) == true)
         #expect(try Self.status(run.id, store) == .running)
         runFolder.release()
         #expect(try Self.status(run.id, store) == .interrupted)

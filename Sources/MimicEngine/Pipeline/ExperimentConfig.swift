@@ -91,6 +91,7 @@ extension ExperimentConfig {
 public struct ConfigError: ReportableError, Equatable {
     public let message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 extension MimicLoss: Codable {}

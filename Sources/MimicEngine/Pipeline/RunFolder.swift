@@ -1,15 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The folder a run writes into as it trains, so that a process killed at any instant,
 /// even by SIGKILL, can be resumed from its last completed epoch:
 ///
 ///     run.json                         what the run is: its config and the data set it learns from
-///     lock                             held (flock) by the process training in the folder
 ///     <model>.epoch.safetensors        the last completed epoch: weights, optimizer state, position
 ///     <model>-<spec>.safetensors       the final weights of a model that ended (a plain checkpoint)
 ///     <model>.result.json              its ModelResult, written last: a model with one is done
@@ -18,13 +12,11 @@ import Darwin
 /// temporary name and renamed, so each is either the previous version or the new one.
 ///
 /// Whoever owns the run (its session) opens the folder and hands it to the engine,
-/// which reads and writes its checkpoints through it. The open folder holds the lock
-/// for as long as it lives: two processes training in one folder would overwrite each
-/// other's checkpoints, and a lock nobody holds tells that no process trains the run
-/// (`isLocked(path:)`).
+/// which reads and writes its checkpoints through it. Who else may write there is the
+/// owner's concern, not the engine's: the session holds the folder's lock
+/// (`HeldRunFolder` in MimicStore) for as long as the run lives.
 public final class RunFolder {
     public static let identityName = "run.json"
-    public static let lockName = "lock"
 
     /// What a folder was started for; a resume must match it.
     struct Identity: Codable {
@@ -48,22 +40,10 @@ public final class RunFolder {
     /// True for the folder of a run started before (`reopen`), whose models the engine
     /// takes up where they stopped; false for a new run's.
     public let holdsRun: Bool
-    private var lockDescriptor: Int32
 
-    private init(path: String, holdsRun: Bool, lockDescriptor: Int32) {
+    private init(path: String, holdsRun: Bool) {
         self.path = path
         self.holdsRun = holdsRun
-        self.lockDescriptor = lockDescriptor
-    }
-
-    deinit { release() }
-
-    /// Lets go of the lock before the folder is freed: the run has ended, and another
-    /// process may take it up (a resume of a stopped run).
-    public func release() {
-        guard lockDescriptor >= 0 else { return }
-        close(lockDescriptor)
-        lockDescriptor = -1
     }
 
     static let encoder: JSONEncoder = {
@@ -96,8 +76,7 @@ public final class RunFolder {
         } catch {
             throw ConfigError(message: "Run folder \(path) cannot be created (\(error.localizedDescription)); choose a folder you can write to.")
         }
-        let descriptor = try lock(path)
-        let folder = RunFolder(path: path, holdsRun: false, lockDescriptor: descriptor)
+        let folder = RunFolder(path: path, holdsRun: false)
         guard !FileManager.default.fileExists(atPath: folder.file(identityName)) else {
             throw ConfigError(message: "Run folder \(path) already holds a run; resume that run, or start this one in an empty folder.")
         }
@@ -108,7 +87,7 @@ public final class RunFolder {
     /// and clears the temporary files a killed write left.
     public static func reopen(at path: String) throws(ConfigError) -> RunFolder {
         _ = try storedIdentity(at: path)
-        let folder = RunFolder(path: path, holdsRun: true, lockDescriptor: try lock(path))
+        let folder = RunFolder(path: path, holdsRun: true)
         if let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
             for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
                 try? FileManager.default.removeItem(atPath: folder.file(name))
@@ -117,47 +96,16 @@ public final class RunFolder {
         return folder
     }
 
-    /// Takes over the folder's lock that the parent process holds and handed down
-    /// (`handDownLock`) as descriptor `lockDescriptor`, so that the run is never
-    /// without a process that holds it. The descriptor must be that folder's lock.
-    public static func adopt(at path: String, lockDescriptor descriptor: Int32) throws(ConfigError) -> RunFolder {
-        var held = stat(), file = stat()
-        let lockPath = (path as NSString).appendingPathComponent(lockName)
-        guard fstat(descriptor, &held) == 0, stat(lockPath, &file) == 0,
-              held.st_dev == file.st_dev, held.st_ino == file.st_ino else {
-            throw ConfigError(message: "Descriptor \(descriptor) is not the lock of run folder \(path); start the run with 'mimic train --detach' rather than by hand.")
-        }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let holdsRun = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(identityName))
-        return RunFolder(path: path, holdsRun: holdsRun, lockDescriptor: descriptor)
+    /// Opens a folder a parent process made and handed down, holding a run or not yet.
+    public static func handedDown(at path: String) -> RunFolder {
+        RunFolder(path: path, holdsRun: FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(identityName)))
     }
 
-    /// Opens the folder of a run that ended, to read what it holds, without its lock
-    /// (any number of readers at once) and without touching a file.
+    /// Opens the folder of a run that ended, to read what it holds, without touching a
+    /// file (any number of readers at once).
     public static func inspect(at path: String) throws(ConfigError) -> RunFolder {
         _ = try storedIdentity(at: path)
-        return RunFolder(path: path, holdsRun: true, lockDescriptor: -1)
-    }
-
-    /// Calls `start` with the lock's descriptor left open across `exec`, so that the
-    /// child process it starts inherits the lock and can `adopt` the folder; other
-    /// children started later do not.
-    public func handingDownLock<T>(_ start: (Int32) throws -> T) rethrows -> T {
-        _ = fcntl(lockDescriptor, F_SETFD, 0)
-        defer { _ = fcntl(lockDescriptor, F_SETFD, FD_CLOEXEC) }
-        return try start(lockDescriptor)
-    }
-
-    /// Whether some process (any, on this machine or, on a file system that shares
-    /// locks, another) holds the lock of the run folder at `path`; nil when the folder
-    /// has no lock file to ask. Asking takes the lock for an instant when nobody holds
-    /// it, which is why `lock` tries a few times.
-    public static func isLocked(path: String) -> Bool? {
-        let descriptor = open((path as NSString).appendingPathComponent(lockName), O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return false }
-        return errno == EWOULDBLOCK ? true : nil
+        return RunFolder(path: path, holdsRun: true)
     }
 
     /// Binds a new run's folder to `identity`, or checks that a reopened folder was
@@ -212,23 +160,6 @@ public final class RunFolder {
         } catch {
             throw ConfigError(message: "Run folder \(path) cannot be resumed: its \(identityName) \(describe(error)), so the run it holds is unknown; start a new run.")
         }
-    }
-
-    /// Takes the folder's lock. The kernel drops it when the process ends, however it
-    /// ends. A few tries, a few milliseconds apart: `isLocked` holds it for an instant.
-    private static func lock(_ path: String) throws(ConfigError) -> Int32 {
-        let lockPath = (path as NSString).appendingPathComponent(lockName)
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw ConfigError(message: "Run folder \(path) is not writable (\(String(cString: strerror(errno)))); choose a folder you can write to.")
-        }
-        for attempt in 0..<20 {
-            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return descriptor }
-            if errno != EWOULDBLOCK || attempt == 19 { break }
-            usleep(5_000)
-        }
-        close(descriptor)
-        throw ConfigError(message: "Run folder \(path) is in use by another mimic process; wait for it to end, or stop it first.")
     }
 
     // MARK: - Models
