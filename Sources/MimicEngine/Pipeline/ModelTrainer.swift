@@ -1,34 +1,5 @@
 import Foundation
 
-/// The settings of one model's optimisation. Package-wide, as are the trainer, its
-/// batches and the evaluator, for the benchmark, which times the real training path.
-package struct TrainingSettings {
-    var epochs: Int
-    var batchSize: Int
-    var optimizer: OptimizerKind
-    var learningRate: Float
-    /// The option that sets `learningRate`, named when the loss diverges.
-    var learningRateFlag: String
-    var momentum: Float
-    var weightDecay: Float
-    var schedule: LearningRateSchedule
-    /// Train-metric points per epoch sent to listeners (test metrics come once per epoch).
-    var pointsPerEpoch = 20
-
-    package init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, learningRateFlag: String,
-                 momentum: Float, weightDecay: Float, schedule: LearningRateSchedule, pointsPerEpoch: Int = 20) {
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.optimizer = optimizer
-        self.learningRate = learningRate
-        self.learningRateFlag = learningRateFlag
-        self.momentum = momentum
-        self.weightDecay = weightDecay
-        self.schedule = schedule
-        self.pointsPerEpoch = pointsPerEpoch
-    }
-}
-
 /// Trains one network epoch by epoch on its batches, evaluating on the test set at
 /// the end of every epoch and publishing progress as it goes.
 package final class ModelTrainer {
@@ -65,137 +36,186 @@ package final class ModelTrainer {
         self.random = random
     }
 
-    package func run(control: TrainingControl, emit: (TrainingEvent) -> Void) -> ModelResult {
-        var result = ModelResult(id: id, parameters: network.parameterCount,
-                                 forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .finished)
-        let count = batches.count
-        guard count > 0 else {
-            result.status = .skipped("it has no training samples")
-            return result
-        }
-        let batchSize = min(settings.batchSize, count)
-        let classes = network.classes
-        let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
-                                                weightDecay: settings.weightDecay)
-        let stepsPerEpoch = (count + batchSize - 1) / batchSize
-        let totalSteps = stepsPerEpoch * settings.epochs
-        let pointEvery = max(1, stepsPerEpoch / max(1, settings.pointsPerEpoch))
-        let input = FloatBuffer(capacity: batchSize * batches.sampleShape.count)
-        let gradient = FloatBuffer(capacity: batchSize * classes)
-        var order = Self.order(count: count, afterEpochs: 0, random: &random)
-        let divergence = Self.divergenceBound(batches, classes: classes, batchSize: batchSize, scratch: gradient)
+    /// What a run fixes before its first step: the batch, the optimizer, the buffers.
+    private struct Setup {
+        let batchSize: Int
+        let optimizer: any Optimizer
+        let totalSteps: Int
+        /// Steps between the train-metric points sent mid-epoch.
+        let pointEvery: Int
+        let input: FloatBuffer
+        let gradient: FloatBuffer
+        let divergence: (reference: Double, bound: Double)
+    }
 
+    /// Where the run stands between steps.
+    private struct State {
+        var result: ModelResult
+        var order: [Int32] = []
         var step = 0
         var samplesSeen = 0
         var firstEpoch = 1
-        if let resumeFrom {
-            let position = resumeFrom.position
-            do {
-                try resumeFrom.restore(into: network, optimizer: optimizer)
-            } catch {
-                preconditionFailure("the experiment checks an epoch checkpoint against its model before it runs: \(error)")
-            }
-            order = Self.order(count: count, afterEpochs: position.epoch, random: &random)
-            precondition(random.state.hexDigits == position.shuffleState, "the experiment checks the shuffle state before it runs")
-            step = position.step
-            samplesSeen = position.samplesSeen
-            firstEpoch = position.epoch + 1
-            result.epochsCompleted = position.epoch
-            result.trainingTime = position.trainingTime
-            result.test = position.test
-            result.timeToParity = position.timeToParity
-        }
+        /// Train metrics since the last point sent.
         var window = Accumulator()
-        let clock = ContinuousClock()
+    }
 
-        /// Train metrics over `span`: the steps since the last point mid-epoch, the whole
-        /// epoch at its end (so epoch lines read as epoch means).
-        func point(epoch: Int, span: Accumulator, test: Evaluation?, validation: Evaluation?) -> TrainingProgress {
-            TrainingProgress(
-                model: id, epoch: epoch, epochs: settings.epochs, step: step, samplesSeen: samplesSeen,
-                trainingTime: result.trainingTime, trainLoss: span.meanLoss, trainAccuracy: span.accuracy,
-                samplesPerSecond: span.samplesPerSecond, test: test, validation: validation)
+    /// Restores the epoch checkpoint (if any), then trains epoch after epoch, each
+    /// closed by its evaluation, point and checkpoint, as llm.c's loop reads.
+    package func run(control: TrainingControl, emit: (TrainingEvent) -> Void) -> ModelResult {
+        var state = State(result: ModelResult(id: id, parameters: network.parameterCount,
+                                              forwardFLOPsPerSample: network.forwardFLOPsPerSample, status: .finished))
+        guard batches.count > 0 else {
+            state.result.status = .skipped("it has no training samples")
+            return state.result
         }
-
+        let setup = makeSetup()
+        state.order = Self.order(count: batches.count, afterEpochs: 0, random: &random)
+        if let resumeFrom { restore(resumeFrom, setup, &state) }
         // A stride, not a range: a model resumed after its last epoch has none left.
-        for epoch in stride(from: firstEpoch, through: settings.epochs, by: 1) {
-            order.shuffle(using: &random)
-            var wholeEpoch = Accumulator()
-            var start = 0
-            while start < count {
-                let goOn = control.waitIfPaused { emit($0 ? .paused : .resumed) }
-                guard goOn else {
-                    result.status = .stopped
-                    return result
-                }
-                let batch = min(batchSize, count - start)
-                let began = clock.now
-                let (loss, hits) = order.withUnsafeBufferPointer { all in
-                    let positions = UnsafeBufferPointer(rebasing: all[start..<start + batch])
-                    batches.fillInputs(input.pointer, positions: positions, epoch: epoch)
-                    let logits = network.forward(input.pointer, batch: batch, training: true)
-                    return batches.loss(logits: logits, positions: positions, classes: classes, gradient: gradient.pointer)
-                }
-                guard loss.isFinite else {
-                    result.status = .diverged(
-                        "Training of \(id) diverged: its loss became \(loss) at epoch \(epoch), step \(step + 1); "
-                            + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
-                    return result
-                }
-                network.backward(gradient.pointer, batch: batch)
-                optimizer.step(learningRate: settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: totalSteps))
-                let seconds = (clock.now - began).seconds
-                step += 1
-                start += batch
-                samplesSeen += batch
-                result.trainingTime += seconds
-                window.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
-                wholeEpoch.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
-                if step % pointEvery == 0 && start < count {
-                    emit(.progress(point(epoch: epoch, span: window, test: nil, validation: nil)))
-                    window = Accumulator()
-                }
-            }
-            guard wholeEpoch.meanLoss <= divergence.bound else {
-                result.status = .diverged(
-                    "Training of \(id) diverged: its mean loss in epoch \(epoch) was \(String(format: "%.3g", wholeEpoch.meanLoss)), "
-                        + "over \(Int(Self.divergenceFactor)) times the \(String(format: "%.3g", divergence.reference)) of a network that has learnt nothing; "
-                        + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
-                return result
-            }
-            let (evaluation, predictions) = test.evaluate(network, mentorPredictions: mentorPredictions)
-            lastPredictions = predictions
-            let validated = validation?.evaluate(network).0
-            result.epochsCompleted = epoch
-            result.test = evaluation
-            if result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
-                result.timeToParity = result.trainingTime
-            }
-            // The epoch's point is published before its checkpoint is kept, so a listener
-            // that records points (the run store) never lags behind the checkpoint: a
-            // process killed in between resumes from the epoch before, and sends this
-            // epoch's points again, which the listener replaces. The other way round, a
-            // kill there would leave the epoch's points unrecorded and never sent again.
-            emit(.progress(point(epoch: epoch, span: wholeEpoch, test: evaluation, validation: validated)))
-            if let epochCheckpointPath {
-                let position = TrainingPosition(
-                    model: id.name, optimizer: settings.optimizer, epoch: epoch, step: step, samplesSeen: samplesSeen,
-                    trainingTime: result.trainingTime, optimizerSteps: optimizer.steps, shuffleState: random.state.hexDigits,
-                    dropoutStates: network.layers.compactMap { ($0 as? Dropout)?.random.state.hexDigits },
-                    test: result.test, timeToParity: result.timeToParity)
-                do {
-                    try EpochCheckpoint.write(network: network, optimizer: optimizer, position: position, to: epochCheckpointPath)
-                } catch {
-                    result.checkpointError = result.checkpointError ?? "\(error)"
-                }
-            }
-            window = Accumulator()
+        for epoch in stride(from: state.firstEpoch, through: settings.epochs, by: 1) {
+            guard let wholeEpoch = trainEpoch(epoch, setup, &state, control: control, emit: emit),
+                  closeEpoch(epoch, wholeEpoch, setup, &state, emit: emit) else { return state.result }
         }
         if lastPredictions.isEmpty {
             // Resumed with no epoch left: the mentor's predictions are still wanted.
             lastPredictions = test.evaluate(network, mentorPredictions: mentorPredictions).predictions
         }
-        return result
+        return state.result
+    }
+
+    private func makeSetup() -> Setup {
+        let count = batches.count
+        let batchSize = min(settings.batchSize, count)
+        let classes = network.classes
+        let stepsPerEpoch = (count + batchSize - 1) / batchSize
+        let gradient = FloatBuffer(capacity: batchSize * classes)
+        return Setup(
+            batchSize: batchSize,
+            optimizer: settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
+                                               weightDecay: settings.weightDecay),
+            totalSteps: stepsPerEpoch * settings.epochs,
+            pointEvery: max(1, stepsPerEpoch / max(1, settings.pointsPerEpoch)),
+            input: FloatBuffer(capacity: batchSize * batches.sampleShape.count),
+            gradient: gradient,
+            divergence: Self.divergenceBound(batches, classes: classes, batchSize: batchSize, scratch: gradient))
+    }
+
+    /// Goes on after the epoch `checkpoint` closed: its weights and optimizer state, and
+    /// the shuffle and counters where the uninterrupted run had them.
+    private func restore(_ checkpoint: EpochCheckpoint, _ setup: Setup, _ state: inout State) {
+        let position = checkpoint.position
+        do {
+            try checkpoint.restore(into: network, optimizer: setup.optimizer)
+        } catch {
+            preconditionFailure("the experiment checks an epoch checkpoint against its model before it runs: \(error)")
+        }
+        state.order = Self.order(count: batches.count, afterEpochs: position.epoch, random: &random)
+        precondition(random.state.hexDigits == position.shuffleState, "the experiment checks the shuffle state before it runs")
+        state.step = position.step
+        state.samplesSeen = position.samplesSeen
+        state.firstEpoch = position.epoch + 1
+        state.result.epochsCompleted = position.epoch
+        state.result.trainingTime = position.trainingTime
+        state.result.test = position.test
+        state.result.timeToParity = position.timeToParity
+    }
+
+    /// One pass over the batches in a new shuffle, sending a train-metric point every
+    /// `pointEvery` steps. Returns the epoch's metrics, or nil when the run stopped or
+    /// its loss is no number (the result says which).
+    private func trainEpoch(_ epoch: Int, _ setup: Setup, _ state: inout State, control: TrainingControl,
+                            emit: (TrainingEvent) -> Void) -> Accumulator? {
+        let count = batches.count, classes = network.classes
+        let clock = ContinuousClock()
+        state.order.shuffle(using: &random)
+        var wholeEpoch = Accumulator()
+        var start = 0
+        while start < count {
+            let goOn = control.waitIfPaused { emit($0 ? .paused : .resumed) }
+            guard goOn else {
+                state.result.status = .stopped
+                return nil
+            }
+            let batch = min(setup.batchSize, count - start)
+            let began = clock.now
+            let (loss, hits) = state.order.withUnsafeBufferPointer { all in
+                let positions = UnsafeBufferPointer(rebasing: all[start..<start + batch])
+                batches.fillInputs(setup.input.pointer, positions: positions, epoch: epoch)
+                let logits = network.forward(setup.input.pointer, batch: batch, training: true)
+                return batches.loss(logits: logits, positions: positions, classes: classes, gradient: setup.gradient.pointer)
+            }
+            guard loss.isFinite else {
+                state.result.status = .diverged(
+                    "Training of \(id) diverged: its loss became \(loss) at epoch \(epoch), step \(state.step + 1); "
+                        + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
+                return nil
+            }
+            network.backward(setup.gradient.pointer, batch: batch)
+            setup.optimizer.step(learningRate: settings.schedule.rate(base: settings.learningRate, step: state.step,
+                                                                      totalSteps: setup.totalSteps))
+            let seconds = (clock.now - began).seconds
+            state.step += 1
+            start += batch
+            state.samplesSeen += batch
+            state.result.trainingTime += seconds
+            state.window.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
+            wholeEpoch.add(loss: loss, hits: hits, samples: batch, seconds: seconds)
+            if state.step % setup.pointEvery == 0 && start < count {
+                emit(.progress(point(epoch: epoch, span: state.window, state, test: nil, validation: nil)))
+                state.window = Accumulator()
+            }
+        }
+        return wholeEpoch
+    }
+
+    /// Ends epoch `epoch`: refuses a mean loss past the divergence bound, evaluates,
+    /// sends the epoch's point, then keeps its checkpoint. False when it diverged.
+    private func closeEpoch(_ epoch: Int, _ wholeEpoch: Accumulator, _ setup: Setup, _ state: inout State,
+                            emit: (TrainingEvent) -> Void) -> Bool {
+        guard wholeEpoch.meanLoss <= setup.divergence.bound else {
+            state.result.status = .diverged(
+                "Training of \(id) diverged: its mean loss in epoch \(epoch) was \(String(format: "%.3g", wholeEpoch.meanLoss)), "
+                    + "over \(Int(Self.divergenceFactor)) times the \(String(format: "%.3g", setup.divergence.reference)) of a network that has learnt nothing; "
+                    + "lower the learning rate (\(settings.learningRateFlag), now \(settings.learningRate)) or use another optimizer.")
+            return false
+        }
+        let (evaluation, predictions) = test.evaluate(network, mentorPredictions: mentorPredictions)
+        lastPredictions = predictions
+        let validated = validation?.evaluate(network).0
+        state.result.epochsCompleted = epoch
+        state.result.test = evaluation
+        if state.result.timeToParity == nil, let parityTarget, evaluation.accuracy >= parityTarget {
+            state.result.timeToParity = state.result.trainingTime
+        }
+        // The epoch's point is published before its checkpoint is kept, so a listener
+        // that records points (the run store) never lags behind the checkpoint: a
+        // process killed in between resumes from the epoch before, and sends this
+        // epoch's points again, which the listener replaces. The other way round, a
+        // kill there would leave the epoch's points unrecorded and never sent again.
+        emit(.progress(point(epoch: epoch, span: wholeEpoch, state, test: evaluation, validation: validated)))
+        if let epochCheckpointPath {
+            let position = TrainingPosition(
+                model: id.name, optimizer: settings.optimizer, epoch: epoch, step: state.step, samplesSeen: state.samplesSeen,
+                trainingTime: state.result.trainingTime, optimizerSteps: setup.optimizer.steps, shuffleState: random.state.hexDigits,
+                dropoutStates: network.layers.compactMap { ($0 as? Dropout)?.random.state.hexDigits },
+                test: state.result.test, timeToParity: state.result.timeToParity)
+            do {
+                try EpochCheckpoint.write(network: network, optimizer: setup.optimizer, position: position, to: epochCheckpointPath)
+            } catch {
+                state.result.checkpointError = state.result.checkpointError ?? "\(error)"
+            }
+        }
+        state.window = Accumulator()
+        return true
+    }
+
+    /// Train metrics over `span`: the steps since the last point mid-epoch, the whole
+    /// epoch at its end (so epoch lines read as epoch means).
+    private func point(epoch: Int, span: Accumulator, _ state: State, test: Evaluation?, validation: Evaluation?) -> TrainingProgress {
+        TrainingProgress(
+            model: id, epoch: epoch, epochs: settings.epochs, step: state.step, samplesSeen: state.samplesSeen,
+            trainingTime: state.result.trainingTime, trainLoss: span.meanLoss, trainAccuracy: span.accuracy,
+            samplesPerSecond: span.samplesPerSecond, test: test, validation: validation)
     }
 
     /// How far above the reference an epoch's mean loss may go before it is divergence.
@@ -236,23 +256,4 @@ package final class ModelTrainer {
         for _ in 0..<epochs { order.shuffle(using: &random) }
         return order
     }
-}
-
-/// Sums of train metrics over a span of steps.
-struct Accumulator {
-    var loss = 0.0
-    var hits = 0
-    var samples = 0
-    var seconds = 0.0
-
-    mutating func add(loss batchLoss: Double, hits batchHits: Int, samples batch: Int, seconds elapsed: Double) {
-        loss += batchLoss * Double(batch)
-        hits += batchHits
-        samples += batch
-        seconds += elapsed
-    }
-
-    var meanLoss: Double { samples > 0 ? loss / Double(samples) : 0 }
-    var accuracy: Double { samples > 0 ? Double(hits) / Double(samples) : 0 }
-    var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
 }
