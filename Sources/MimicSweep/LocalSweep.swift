@@ -50,7 +50,7 @@ public struct LocalSweep {
                     // A session of its own: a Ctrl-C at the terminal reaches this process,
                     // which passes it on once; reaching the workers too, it would come twice
                     // and quit them at once instead of stopping them after their step.
-                    output: .file(log), error: .standardOutput, environment: childEnvironment, newSession: true,
+                    output: .file(log, append: true), error: .standardOutput, environment: childEnvironment, newSession: true,
                     defaultSignals: true))
                 reporter.say("worker \(worker + 1) of \(count): process \(children.last!.pid), its output in \(log)")
             } catch {
@@ -69,9 +69,16 @@ public struct LocalSweep {
         guard (1...64).contains(workers) else { throw SweepError("--workers \(workers) is out of range; pass 1 to 64.") }
     }
 
-    /// Where worker `worker` (1-based, this process being 0) writes its output.
+    /// Where worker `worker` (1-based, this process being 0) writes its output: in a
+    /// folder named after the store and the sweep, since two stores in one folder
+    /// both have a sweep 1. Appended to, so a resume's workers keep the earlier lines.
     func logPath(worker: Int) -> String {
-        let folder = ((store.folder as NSString).appendingPathComponent("sweeps") as NSString).appendingPathComponent(String(sweep.id))
+        let store = switch self.store.address {
+        case .sqlite(let path): (path as NSString).lastPathComponent
+        case .postgres(let address): address.database
+        }
+        let folder = ((self.store.folder as NSString).appendingPathComponent("sweeps") as NSString)
+            .appendingPathComponent("\(store)-\(sweep.id)")
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return (folder as NSString).appendingPathComponent("worker-\(worker + 1).log")
     }

@@ -101,6 +101,8 @@ import MimicTestSupport
         let two = try MimicProcess.run(["sweep", file, "--workers", "2", "--store", folder.file("two/runs.sqlite")], in: folder)
         #expect(one.status == 0 && two.status == 0, "\(one.stderr) \(two.stderr)")
         #expect(two.stdout.contains("worker 2 of 2: process "), "\(two.stdout)")
+        // Each store's sweep 1 has its workers' logs of its own.
+        #expect(two.stdout.contains("its output in \(folder.file("two/sweeps/runs.sqlite-1/worker-2.log"))"), "\(two.stdout)")
         let store = try RunStore(path: folder.file("two/runs.sqlite"))
         let runs = try store.runs(sweep: 1)
         #expect(runs.count == 2 && runs.allSatisfy { $0.status == .done })
