@@ -51,6 +51,8 @@ public enum DashboardReducer {
         case .sweepUnavailable(let message):
             state.status = message
             state.showingSweep = false
+        case .storeRefreshed(let problem):
+            StoreReachReducer.refreshed(problem: problem, &state)
         }
         return []
     }

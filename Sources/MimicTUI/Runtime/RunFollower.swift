@@ -27,10 +27,12 @@ final class RunFollower {
 
     /// What changed in the store since the last poll, as dashboard inputs in order. The
     /// first poll reads the points the curves can show, not every row of a long run.
+    /// A run whose trainer died reads interrupted, which only a writer records.
     func poll() throws(StoreError) -> [DashboardInput] {
-        let changes = lastRowID == 0 ? try store.firstLook(ofRun: runID, trainPoints: Self.firstLookTrainPoints)
+        var changes = lastRowID == 0 ? try store.firstLook(ofRun: runID, trainPoints: Self.firstLookTrainPoints)
             : try store.changes(ofRun: runID, metricsAfter: lastRowID)
         lastRowID = changes.lastMetricRowID
+        changes.run = changes.run.withTrainerChecked()
         return inputs(for: changes)
     }
 
