@@ -42,7 +42,8 @@ public enum DashboardInput: Sendable {
     /// The sweep view has nothing to show; the sentence says why ("no sweep yet").
     case sweepUnavailable(String)
     /// A refresh of what the store holds ended (`StoreReader`, off the UI thread): the
-    /// sentence of the read that failed, or nil when every read answered.
+    /// sentence of the read that failed, or nil when every read answered again after
+    /// one failed (a refresh that answers while all is well sends nothing).
     case storeRefreshed(problem: String?)
 }
 

@@ -13,9 +13,9 @@ import Synchronization
 ///
 /// Nothing here writes to the store but the pause, resume and stop a user asks for.
 final class StoreReader: @unchecked Sendable {
-    // @unchecked: `pending` is touched under `jobs` only; `follower` and
-    // `unreadableChecked` on the reader's thread only (and by `follow`, under `jobs`,
-    // before the first job is queued).
+    // @unchecked: `pending` is touched under `jobs` only; `follower`, `unreadableChecked`
+    // and `lastProblem` on the reader's thread only (and `follower` by `follow`, under
+    // `jobs`, before the first job is queued).
     let store: RunStore
     private let inbox: EventInbox
     /// The jobs asked for, oldest first, and the condition the reader's thread waits on.
@@ -31,6 +31,8 @@ final class StoreReader: @unchecked Sendable {
     private let loopStart: ContinuousClock.Instant
     private var follower: RunFollower?
     private var unreadableChecked = false
+    /// The last refresh's failure, if it failed.
+    private var lastProblem: String?
 
     /// What one refresh reads; each part is due on an interval of its own (`DashboardApp`).
     struct Refresh: Sendable {
@@ -106,8 +108,8 @@ final class StoreReader: @unchecked Sendable {
     }
 
     /// Queues `request` unless a refresh is still queued or under way; returns whether
-    /// it was queued. Its inputs end with `.storeRefreshed`, which says whether the
-    /// store answered.
+    /// it was queued. Its inputs end with `.storeRefreshed` while the store fails, and
+    /// on the first refresh that answers after.
     @discardableResult
     func refresh(_ request: Refresh) -> Bool {
         guard !request.isEmpty,
@@ -177,7 +179,10 @@ final class StoreReader: @unchecked Sendable {
         if request.watchedRun, let follower { attempt { try follower.poll() } }
         if request.runs { attempt { try pastRuns() } }
         if let choice = request.sweep { attempt { try sweepInputs(choice) } }
-        inputs.append(.storeRefreshed(problem: problem))
+        // Said while the store fails and once when it answers again; a refresh that
+        // finds the store well and nothing new sends nothing, so nothing is redrawn.
+        if problem != nil || lastProblem != nil { inputs.append(.storeRefreshed(problem: problem)) }
+        lastProblem = problem
         return inputs
     }
 
