@@ -1,7 +1,8 @@
 /// What a watcher reads each time it looks at a run: the run and its models as they
 /// are now, and the metric rows added since it last looked.
 public struct RunChanges: Sendable {
-    public let run: RunRecord
+    /// A reader may replace it with what it makes of it (`RunRecord.withTrainerChecked`).
+    public var run: RunRecord
     public let models: [ModelRecord]
     /// New rows, oldest first, each with its row id.
     public let metrics: [(rowID: Int64, point: MetricPoint)]

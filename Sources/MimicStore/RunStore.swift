@@ -23,16 +23,19 @@ public final class RunStore: Sendable {
 
     /// Opens the store at `address`, creating it when `create` is true (a SQLite file
     /// and its folder, or the tables in an empty PostgreSQL database), bringing an older
-    /// schema up to date, and marking as interrupted the runs whose process died.
+    /// schema up to date, and marking as interrupted the runs whose process died, unless
+    /// `markingInterrupted` is false: a watcher writes nothing to the store it watches
+    /// (it shows such runs interrupted without recording it, `RunRecord.withTrainerChecked`).
     /// `folder` overrides where run folders go.
-    public init(_ address: StoreAddress, create: Bool = true, folder: String? = nil) throws(StoreError) {
+    public init(_ address: StoreAddress, create: Bool = true, folder: String? = nil,
+                markingInterrupted: Bool = true) throws(StoreError) {
         self.address = address
         self.folder = folder ?? address.defaultFolder()
         switch address {
         case .sqlite(let path): backend = try SQLiteBackend(path: path, create: create)
         case .postgres(let postgres): backend = try PostgresBackend(address: postgres, create: create)
         }
-        try markInterruptedRuns()
+        if markingInterrupted { try markInterruptedRuns() }
     }
 
     /// A store opened elsewhere (read-only, see `openForReading`).

@@ -30,3 +30,18 @@ public enum TrainerLiveness {
         return now.timeIntervalSince(heartbeat) < staleAfter
     }
 }
+
+extension RunRecord {
+    /// The run as a reader that writes nothing (`mimic watch`, the dashboard's runs
+    /// pane) should show it: recorded as running but with its trainer gone, it reads
+    /// interrupted, as `RunStore.markInterruptedRuns` would record it. Only a command
+    /// that may write records the end; a watcher leaves the store as it found it.
+    public func withTrainerChecked(now: Date = Date()) -> RunRecord {
+        guard status == .running,
+              !TrainerLiveness.isTraining(folder: folder, host: host, heartbeat: heartbeatAt, now: now) else { return self }
+        var run = self
+        run.status = .interrupted
+        run.endedAt = heartbeatAt ?? startedAt
+        return run
+    }
+}

@@ -37,9 +37,10 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store. Commands that only read pass `create: false`, so that a
-    /// mistyped --store does not leave an empty file behind.
-    func open(create: Bool = true) throws -> RunStore {
-        try RunStore(address(), create: create)
+    /// mistyped --store does not leave an empty file behind; `mimic watch` passes
+    /// `markingInterrupted: false` too, as it writes nothing it is not asked to.
+    func open(create: Bool = true, markingInterrupted: Bool = true) throws -> RunStore {
+        try RunStore(address(), create: create, markingInterrupted: markingInterrupted)
     }
 
     /// Opens an existing store only to read it, also on a full disk or read-only media.

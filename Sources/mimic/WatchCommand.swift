@@ -42,7 +42,8 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = try storeOptions.open(create: false)
+        // Watching writes nothing but the pause, resume and stop the user asks for.
+        let store = try storeOptions.open(create: false, markingInterrupted: false)
         if let sweep {
             guard target == nil else {
                 throw UsageError("Give a run or --sweep, not both: 'mimic watch --sweep \(sweep)' follows the sweep's runs itself.")

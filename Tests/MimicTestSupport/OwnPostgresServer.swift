@@ -17,6 +17,15 @@ public final class OwnPostgresServer {
             .first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") && FileManager.default.isExecutableFile(atPath: $0 + "/pg_ctl") }
     }()
 
+    /// Why a server of the test's own cannot be made here, or nil when it can.
+    public static var unavailable: String? {
+        if binaries == nil {
+            return getuid() == 0 ? "no PostgreSQL server programs in /usr/lib/postgresql/*/bin (apt-get install postgresql)"
+                                 : "a PostgreSQL server of the test's own needs root (to run initdb as postgres)"
+        }
+        return nil
+    }
+
     public let data: String
     public let port: Int
     private let bin: String

@@ -129,3 +129,16 @@ public func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) r
     }
     return try condition()
 }
+
+extension RunStore {
+    /// Every row of every table, as text, in a stable order: equal before and after
+    /// something that must write nothing (a watcher), whatever the backend.
+    public func contents() throws -> [String] {
+        try read("reading every table") { db in
+            let tables = try db.rows(db.dialect.tableNames).map { $0["name"] as String }.sorted()
+            return try tables.flatMap { table in
+                try db.rows("SELECT * FROM \(sql: table)").map { "\(table): \(zip($0.columns, $0.values).map { "\($0)=\($1)" })" }.sorted()
+            }
+        }
+    }
+}

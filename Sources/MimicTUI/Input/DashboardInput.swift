@@ -41,6 +41,10 @@ public enum DashboardInput: Sendable {
     case sweepRead(id: Int64, name: String?, results: SweepResults)
     /// The sweep view has nothing to show; the sentence says why ("no sweep yet").
     case sweepUnavailable(String)
+    /// A refresh of what the store holds ended (`StoreReader`, off the UI thread): the
+    /// sentence of the read that failed, or nil when every read answered again after
+    /// one failed (a refresh that answers while all is well sends nothing).
+    case storeRefreshed(problem: String?)
 }
 
 /// What the reducer asks the outside world to do; the run loop carries it out.

@@ -51,15 +51,18 @@ public enum DashboardReducer {
         case .sweepUnavailable(let message):
             state.status = message
             state.showingSweep = false
+        case .storeRefreshed(let problem):
+            StoreReachReducer.refreshed(problem: problem, &state)
         }
         return []
     }
 
     /// An event of the run on screen, trained here or followed from the store.
     static func apply(_ event: TrainingEvent, to state: inout DashboardState) {
-        guard var run = state.run else { return }
-        if let note = run.apply(event, now: state.now) { state.status = note }
-        state.run = run
+        guard state.run != nil else { return }
+        // Changed in place: a copy of the run would copy its curves on every point,
+        // which made a long run's thousands of points quadratic to take in.
+        if let note = state.run?.apply(event, now: state.now) { state.status = note }
         // A watched run's model sizes come from its recorded plan, not a loaded data set.
         if case .runStarted = event, state.mode.isWatching { state.refreshArchitectures() }
         if state.mode.isWatching { WatchedRunReducer.recorded(event, &state) }

@@ -13,6 +13,10 @@ enum HeaderLine {
     static func segments(_ state: DashboardState, glyphs: GlyphSet) -> [Segment] {
         if state.showingSweep, let board = state.sweep { return sweepSegments(board, state, glyphs: glyphs) }
         var segments = [Segment(text: "mimic", priority: 2)]
+        // First among the rest: what is on screen may be old, and this says why.
+        if let failure = state.storeFailure {
+            segments.append(Segment(text: StoreReachReducer.headerText(failure, now: state.now), priority: 12, style: .bad))
+        }
         let name = state.run?.plan?.dataSet ?? state.dataSet?.name
         if let watched = state.watchedRun {
             // A watcher loads no data set: the run's own process has it.
@@ -57,6 +61,9 @@ enum HeaderLine {
         var segments = [Segment(text: "mimic", priority: 2),
                         Segment(text: "sweep \(board.sweepID)" + (board.name.map { " \"\($0)\"" } ?? ""), priority: 10),
                         Segment(text: "\(results.doneCount)/\(results.trainings.count) trainings done", priority: 9)]
+        if let failure = state.storeFailure {
+            segments.insert(Segment(text: StoreReachReducer.headerText(failure, now: state.now), priority: 12, style: .bad), at: 1)
+        }
         let running = results.outcomes.values.filter(\.isRunning).count
         if running > 0 { segments.append(Segment(text: "\(running) training now", priority: 6)) }
         if let watched = state.watchedRun, watched.isTraining {

@@ -6,7 +6,9 @@ import MimicSweep
 
 /// The run loop: reads keys with a short timeout, drains what other threads sent,
 /// feeds it all to the reducer, carries out the effects, and redraws when something
-/// changed, at most about twenty times a second.
+/// changed, at most about twenty times a second. It never waits on the store: reads
+/// and a watcher's requests go to the `StoreReader`'s thread, and their answers come
+/// back through the inbox.
 public final class DashboardApp {
     public struct Options: Sendable {
         public var config: ExperimentConfig
@@ -42,8 +44,8 @@ public final class DashboardApp {
     static let watchInterval = 0.25
     /// How often the runs pane's list is read again.
     static let runsInterval = 3.0
-    /// How often a watcher checks that the training process is still alive, and
-    /// whether the sweep it follows has moved on to another training.
+    /// How often a watcher of a sweep checks whether it has moved on to another
+    /// training. (Whether the watched run's trainer lives is checked on every read.)
     static let livenessInterval = 2.0
     /// How often the sweep view's grid is read again while it is on screen.
     static let sweepInterval = 1.0
@@ -59,7 +61,8 @@ public final class DashboardApp {
     private var state: DashboardState
     /// The run trained here, if any.
     private var session: RunSession?
-    private var follower: RunFollower?
+    /// Reads the store off this thread; nil without a store.
+    private let reader: StoreReader?
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
     /// A theme given by path rather than name, so cycling back to it finds the file.
@@ -83,7 +86,10 @@ public final class DashboardApp {
     init(options: Options, screen: TerminalScreen) {
         self.options = options
         self.screen = screen
-        started = clock.now
+        let started = clock.now
+        self.started = started
+        let inbox = inbox
+        reader = options.store.map { StoreReader(store: $0, inbox: inbox, loopStart: started) }
         catalog = ThemeCatalog(folders: ThemeCatalog.standardFolders(executablePath: options.executablePath,
                                                                      environment: options.environment))
         var names = catalog.names
@@ -95,8 +101,10 @@ public final class DashboardApp {
         }
         state = DashboardState(config: options.config, width: screen.width, height: screen.height, themeNames: names,
                                theme: theme.name)
-        if let id = options.watchRun, let store = options.store {
-            follow(id, in: store)
+        // Read here, before the first frame, as the command's own reads of the run are:
+        // the panes open on the watched run's settings rather than the dashboard's.
+        if let id = options.watchRun, let reader, let record = try? reader.store.run(id) {
+            send(reader.follow(record))
         }
         if options.watchSweep != nil {
             send(.key(.character("w")))
@@ -118,7 +126,7 @@ public final class DashboardApp {
         var lastSecond = Int(now)
         var dirty = false
         // A watcher shows what the training process recorded; the data set is that process's.
-        if follower == nil { startLoadingData() }
+        if !state.mode.isWatching { startLoadingData() }
         var interrupted = false
         var lastWatch = -Double.infinity, lastRuns = -Double.infinity, lastLiveness = now, lastSweep = now
 
@@ -132,21 +140,22 @@ public final class DashboardApp {
             case .nothing: break
             }
             inputs += inbox.drain()
-            if now - lastWatch >= Self.watchInterval {
-                lastWatch = now
-                inputs += readWatchedRun(checkingLiveness: now - lastLiveness >= Self.livenessInterval)
-                if now - lastLiveness >= Self.livenessInterval {
-                    lastLiveness = now
-                    followSweepsNextTraining()
+            if let reader {
+                // What is due is read in one refresh; while one is under way (a store slow
+                // to answer) nothing more is asked, and what is due waits for the next turn.
+                let watchDue = now - lastWatch >= Self.watchInterval, livenessDue = now - lastLiveness >= Self.livenessInterval
+                let runsDue = now - lastRuns >= Self.runsInterval, sweepDue = state.showingSweep && now - lastSweep >= Self.sweepInterval
+                var refresh = StoreReader.Refresh()
+                refresh.watchedRun = watchDue && state.mode.isWatching
+                if livenessDue, let sweep = options.watchSweep, state.watchedRun?.isTraining != true { refresh.nextTrainingOf = sweep }
+                refresh.runs = runsDue
+                if sweepDue { refresh.sweep = sweepChoice }
+                if reader.refresh(refresh) {
+                    if watchDue { lastWatch = now }
+                    if livenessDue { lastLiveness = now }
+                    if runsDue { lastRuns = now }
+                    if sweepDue { lastSweep = now }
                 }
-            }
-            if state.showingSweep, now - lastSweep >= Self.sweepInterval {
-                lastSweep = now
-                inputs += readSweep()
-            }
-            if now - lastRuns >= Self.runsInterval {
-                lastRuns = now
-                inputs += readPastRuns()
             }
             if SignalFlags.take() != 0 {
                 interrupted = true
@@ -167,110 +176,19 @@ public final class DashboardApp {
         }
         // Only a run trained here stops; a watched run's process goes on.
         session?.stop(waitingUpTo: 2)
+        reader?.finish(waitingForRequestsUpTo: 2)
         return interrupted ? 130 : 0
     }
 
-    /// Sets the screen up to follow run `id` of `store`, which another process trains
-    /// (or trained): its settings in the panes, its clock in the header.
-    private func follow(_ id: Int64, in store: RunStore) {
-        guard let record = try? store.run(id) else { return }
-        follower = RunFollower(store: store, runID: id)
-        let startedAt = now - Date().timeIntervalSince(record.startedAt)
-        send(.startedWatching(WatchedRun(id: id, status: record.status), config: record.config, startedAt: startedAt))
-    }
-
-    /// What the watched run recorded since the last look. A store that fails says so
-    /// once on the status line and is tried again.
-    private var watchFailed = false
-    private func readWatchedRun(checkingLiveness: Bool) -> [DashboardInput] {
-        guard let follower else { return [] }
-        do {
-            // A trainer that died never records its end; any mimic that notices marks it.
-            if checkingLiveness, state.watchedRun?.isTraining == true { try follower.store.markInterruptedRuns() }
-            let inputs = try follower.poll()
-            watchFailed = false
-            return inputs
-        } catch {
-            if watchFailed { return [] }
-            watchFailed = true
-            return [.note("\(error)")]
-        }
-    }
-
-    /// The store's runs for the runs pane. Runs whose configuration cannot be read are
-    /// left out; the first look says how many, once, on the status line. Runs whose
-    /// trainer died are marked interrupted first, so that an overlay of one is not
-    /// read again forever as if it were still training.
-    private var unreadableChecked = false
-    private func readPastRuns() -> [DashboardInput] {
-        guard let store = options.store else { return [] }
-        if state.overlays.contains(where: { overlay in state.pastRuns.contains { $0.id == overlay.id && $0.status == .running } }) {
-            _ = try? store.markInterruptedRuns()
-        }
-        guard let runs = try? store.storedRuns() else { return [] }
-        var inputs: [DashboardInput] = [.pastRuns(runs.map(PastRun.init(stored:)))]
-        if !unreadableChecked, let unreadable = try? store.unreadableRuns() {
-            unreadableChecked = true
-            if !unreadable.isEmpty {
-                let which = unreadable.count == 1 ? "1 run in the store cannot be read and is"
-                    : "\(unreadable.count) runs in the store cannot be read and are"
-                inputs.append(.note("\(which) not listed; 'mimic runs' names them."))
-            }
-        }
-        return inputs
-    }
-
-    /// Reads a past run for the runs pane's overlay on a thread of its own: a long run
-    /// has tens of thousands of metric rows.
-    private func loadPastRun(_ id: Int64, read: Int) {
-        guard let store = options.store else { return }
-        let inbox = inbox
-        let thread = Thread {
-            SignalFlags.blockTerminalSignalsOnThisThread()
-            do {
-                inbox.push(.pastRunLoaded(id: id, read: read, run: try RunFollower.replay(id, from: store)))
-            } catch {
-                inbox.push(.pastRunFailed(id: id, read: read, message: "\(error)"))
-            }
-        }
-        thread.name = "mimic run reader"
-        thread.start()
-    }
-
-    /// The sweep the view shows: the one open already, the one `mimic watch --sweep`
-    /// names, the one the watched run belongs to, or else the newest in the store.
-    private func readSweep() -> [DashboardInput] {
-        guard let store = options.store else {
-            return [.sweepUnavailable("No run store is open, so there is no sweep to show.")]
-        }
-        do {
-            let watchedSweep = try state.watchedRun.flatMap { try store.run($0.id).slot?.sweep }
-            guard let id = try state.sweep?.sweepID ?? options.watchSweep ?? watchedSweep ?? store.sweeps().first?.id else {
-                return [.sweepUnavailable("No sweep is recorded in \(store.location) yet; 'mimic sweep' runs one.")]
-            }
-            let sweep = try store.sweep(id)
-            return [.sweepRead(id: id, name: sweep.name, results: try SweepResults(sweep: sweep, store: store))]
-        } catch {
-            return [.sweepUnavailable("\(error)")]
-        }
-    }
-
-    /// While `mimic watch --sweep` follows a sweep, the run on screen is its training
-    /// under way: when the one followed ends and another has started, that one is followed.
-    private func followSweepsNextTraining() {
-        guard let sweepID = options.watchSweep, let store = options.store, state.watchedRun?.isTraining != true,
-              let next = try? store.runs(status: .running, sweep: sweepID).last, next.id != state.watchedRun?.id else { return }
-        follow(next.id, in: store)
+    /// Which sweep the sweep view reads (see `StoreReader.SweepChoice`).
+    private var sweepChoice: StoreReader.SweepChoice {
+        StoreReader.SweepChoice(open: state.sweep?.sweepID, named: options.watchSweep, watchedRun: state.watchedRun?.id)
     }
 
     /// Asks the watched run's process to pause, resume or stop, through the store.
     private func request(_ request: ControlRequest) {
-        guard let follower else { return }
-        do {
-            try follower.store.requestControl(request, run: follower.runID)
-        } catch {
-            send(.controlRequestFailed("\(error)"))
-        }
+        guard let reader, let id = state.watchedRun?.id else { return }
+        reader.request(request, run: id)
     }
 
     private func startLoadingData() {
@@ -327,11 +245,16 @@ public final class DashboardApp {
                 // Nothing trained: the run leaves no record.
                 send(.runFailedToStart("\(error)"))
             }
-        case .pauseRun: follower == nil ? session?.control.pause() : request(.pause)
-        case .resumeRun: follower == nil ? session?.control.resume() : request(.resume)
-        case .stopRun: follower == nil ? session?.control.stop() : request(.stop)
-        case let .loadPastRun(id, read): loadPastRun(id, read: read)
-        case .readSweep: for input in readSweep() { send(input) }
+        case .pauseRun: state.mode.isWatching ? request(.pause) : session?.control.pause()
+        case .resumeRun: state.mode.isWatching ? request(.resume) : session?.control.resume()
+        case .stopRun: state.mode.isWatching ? request(.stop) : session?.control.stop()
+        case let .loadPastRun(id, read): reader?.loadPastRun(id, read: read)
+        case .readSweep:
+            if let reader {
+                reader.readSweep(sweepChoice)
+            } else {
+                send(.sweepUnavailable("No run store is open, so there is no sweep to show."))
+            }
         case .applyTheme(let name): applyTheme(name)
         case .quit: break
         }

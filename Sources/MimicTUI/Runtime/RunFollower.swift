@@ -21,10 +21,18 @@ final class RunFollower {
         self.runID = runID
     }
 
-    /// What changed in the store since the last poll, as dashboard inputs in order.
+    /// How many train points per model the first look reads (see `RunStore.firstLook`):
+    /// more than a chart on the widest terminal has braille dots across.
+    static let firstLookTrainPoints = 1000
+
+    /// What changed in the store since the last poll, as dashboard inputs in order. The
+    /// first poll reads the points the curves can show, not every row of a long run.
+    /// A run whose trainer died reads interrupted, which only a writer records.
     func poll() throws(StoreError) -> [DashboardInput] {
-        let changes = try store.changes(ofRun: runID, metricsAfter: lastRowID)
+        var changes = lastRowID == 0 ? try store.firstLook(ofRun: runID, trainPoints: Self.firstLookTrainPoints)
+            : try store.changes(ofRun: runID, metricsAfter: lastRowID)
         lastRowID = changes.lastMetricRowID
+        changes.run = changes.run.withTrainerChecked()
         return inputs(for: changes)
     }
 

@@ -74,6 +74,8 @@ public struct DashboardState: Sendable {
     public var themeIndex = 0
     /// One line for warnings and notes (a bad theme line, a run that could not start).
     public var status: String?
+    /// Since when the store's reads fail, and why; nil while it answers.
+    public var storeFailure: StoreFailure?
     /// Seconds on the run loop's clock, advanced by ticks.
     public var now: Double = 0
     public var quitRequested = false
