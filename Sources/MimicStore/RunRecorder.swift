@@ -334,8 +334,8 @@ public final class RunRecorder: @unchecked Sendable {
 
     /// The metrics of `point` as rows of model row `model`, for `insert(metricRows:into:)`.
     static func metricRows(of point: TrainingProgress, model: Int64, wallSeconds: Double) -> [StoreQuery] {
-        metrics(of: point).map { name, value in
-            "(\(model), \(point.step), \(point.epoch), \(point.samplesSeen), \(point.trainingTime), \(wallSeconds), \(name), \(value))"
+        MetricSeries.values(of: point).map { name, value in
+            "(\(model), \(point.step), \(point.epoch), \(point.samplesSeen), \(point.trainingTime), \(wallSeconds), \(name.rawValue), \(value))"
         }
     }
 
@@ -352,24 +352,6 @@ public final class RunRecorder: @unchecked Sendable {
     }
 
     static let rowsPerInsert = 1000
-
-    /// The series a progress point adds, by name.
-    static func metrics(of point: TrainingProgress) -> [(String, Double)] {
-        var values: [(String, Double)] = [
-            ("train_loss", point.trainLoss), ("train_accuracy", point.trainAccuracy),
-            ("samples_per_second", point.samplesPerSecond),
-        ]
-        if let test = point.test {
-            values += [("test_loss", test.loss), ("test_accuracy", test.accuracy)]
-            if let agreement = test.agreement { values.append(("test_agreement", agreement)) }
-        }
-        if let validation = point.validation {
-            values += [("validation_loss", validation.loss), ("validation_accuracy", validation.accuracy)]
-        }
-        // SQLite has no NaN: a diverged loss would be stored as NULL and break NOT NULL;
-        // and both stores should hold the same points.
-        return values.filter { $0.1.isFinite }
-    }
 
     static func status(of result: ModelResult) -> (ModelStatus, String?) {
         switch result.status {

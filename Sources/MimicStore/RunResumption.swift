@@ -100,7 +100,7 @@ extension RunStore {
                 continue
             }
             let hasEpochEnd = try db.row("""
-                SELECT 1 FROM metrics WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name = 'test_accuracy' LIMIT 1
+                SELECT 1 FROM metrics WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name = \(MetricName.testAccuracy.rawValue) LIMIT 1
                 """) != nil
             if !hasEpochEnd, let end = model.checkpointedEpochEnd {
                 try RunRecorder.insert(metricRows: RunRecorder.metricRows(of: end, model: row, wallSeconds: rewind.wallSeconds), into: db)
@@ -109,11 +109,11 @@ extension RunStore {
             // The model's test results as of its checkpoint: those of the epoch's last point.
             let values = try db.rows("""
                 SELECT name, value, training_seconds FROM metrics
-                WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name IN ('test_accuracy', 'test_loss', 'test_agreement')
+                WHERE model_id = \(row) AND epoch = \(model.epochsCompleted) AND name IN (\(MetricName.testAccuracy.rawValue), \(MetricName.testLoss.rawValue), \(MetricName.testAgreement.rawValue))
                 """)
             let byName = Dictionary(values.map { (row: StoreRow) -> (String, StoreRow) in (row["name"], row) }) { $1 }
-            guard let accuracy = byName["test_accuracy"], let loss = byName["test_loss"] else { continue }
-            let agreement = byName["test_agreement"].map { $0["value"] as Double }
+            guard let accuracy = byName[MetricName.testAccuracy.rawValue], let loss = byName[MetricName.testLoss.rawValue] else { continue }
+            let agreement = byName[MetricName.testAgreement.rawValue].map { $0["value"] as Double }
             try db.execute("""
                 UPDATE models SET training_seconds = \(accuracy["training_seconds"] as Double), test_accuracy = \(accuracy["value"] as Double),
                     test_loss = \(loss["value"] as Double), agreement = \(agreement)
@@ -140,7 +140,7 @@ extension RunStore {
                 let stored = try row.map { row in
                     try db.value("""
                         SELECT count(DISTINCT epoch) FROM metrics
-                        WHERE model_id = \(row) AND name = 'test_accuracy' AND epoch BETWEEN 1 AND \(needed)
+                        WHERE model_id = \(row) AND name = \(MetricName.testAccuracy.rawValue) AND epoch BETWEEN 1 AND \(needed)
                         """, as: Int64.self) ?? 0
                 } ?? 0
                 if stored < needed {

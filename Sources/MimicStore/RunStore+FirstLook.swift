@@ -33,7 +33,7 @@ extension RunStore {
                     GROUP BY metrics.model_id, (metrics.step - steps.first_step) * \(spans) / steps.step_count
                     UNION
                     SELECT metrics.model_id, metrics.step FROM steps CROSS JOIN metrics WHERE metrics.model_id = steps.model_id
-                    AND metrics.name IN ('test_loss', 'test_accuracy', 'validation_loss', 'validation_accuracy')
+                    AND metrics.name IN (\(StoreQuery.joined(MetricName.evaluations.map { (name: MetricName) -> StoreQuery in "\(name.rawValue)" }, separator: ", ")))
                 )
                 SELECT metrics.\(sql: rowIDColumn) AS row_id, metrics.* FROM kept CROSS JOIN metrics
                 WHERE metrics.model_id = kept.model_id AND metrics.step = kept.step

@@ -210,7 +210,7 @@ struct PostgresStoreTests {
                 "the store connected again")
         let stored = try store.storedRun(run.id)
         #expect(stored.run.status == .done && stored.models.allSatisfy { $0.status == .finished })
-        let expected = points(events).reduce(0) { $0 + RunRecorder.metrics(of: $1).count }
+        let expected = points(events).reduce(0) { $0 + MetricSeries.values(of: $1).count }
         #expect(try store.metrics(ofRun: run.id).count == expected)
     }
 }

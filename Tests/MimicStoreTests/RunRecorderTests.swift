@@ -54,7 +54,7 @@ import Testing
         #expect(try Self.metricCount(reader) == 0, "points are buffered")
         #expect(try reader.models(ofRun: run.id).count == 3, "the plan is written at once")
         slow.record(events[firstEpochEnd])
-        let written = points(Array(events[...firstEpochEnd])).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        let written = points(Array(events[...firstEpochEnd])).map { MetricSeries.values(of: $0).count }.reduce(0, +)
         #expect(try Self.metricCount(reader) == written, "an epoch end writes every point so far")
         let mentor = try #require(try reader.models(ofRun: run.id).first)
         #expect(mentor.status == .training && mentor.epochsCompleted == 1 && mentor.test != nil)
@@ -122,7 +122,7 @@ import Testing
         try other.write { db in try db.execute(sql: schema) }
         for event in events[half...] { recorder.record(event) }
         #expect(reports.withLock { $0.count } == 1)
-        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        let expected = points(events).map { MetricSeries.values(of: $0).count }.reduce(0, +)
         #expect(try Self.metricCount(store) == expected, "nothing was lost")
         #expect(try store.run(run.id).status == .done)
     }
@@ -194,7 +194,7 @@ import Testing
         #expect(recorder.retryPending())
         #expect(recorder.missing == nil)
         #expect(try store.run(run.id).status == .done)
-        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        let expected = points(events).map { MetricSeries.values(of: $0).count }.reduce(0, +)
         #expect(try Self.metricCount(store) == expected, "every point, once")
     }
 

@@ -100,7 +100,7 @@ import MimicTestSupport
         let modelOfRow = Dictionary(uniqueKeysWithValues: stored.models.map { ($0.id, $0.modelID) })
         let metrics = try store.metrics(ofRun: run.id)
         let expected = points(events).flatMap { point in
-            RunRecorder.metrics(of: point).map { "\(point.model.name) \(point.step) \(point.epoch) \(point.samplesSeen) \($0.0) \($0.1)" }
+            MetricSeries.values(of: point).map { "\(point.model.name) \(point.step) \(point.epoch) \(point.samplesSeen) \($0.0.rawValue) \($0.1)" }
         }
         let storedLines = metrics.map { "\(modelOfRow[$0.modelID]!.name) \($0.step) \($0.epoch) \($0.samplesSeen) \($0.name) \($0.value)" }
         #expect(storedLines == expected)

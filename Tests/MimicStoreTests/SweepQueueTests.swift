@@ -269,7 +269,7 @@ import MimicTestSupport
         #expect(run.status == .done)
         let generation = try store.backend.read { db in try db.value("SELECT claim_generation FROM runs WHERE id = \(runID)", as: Int64.self) }
         #expect(generation == claim.generation, "its own claim, kept")
-        let expected = points(events).map { RunRecorder.metrics(of: $0).count }.reduce(0, +)
+        let expected = points(events).map { MetricSeries.values(of: $0).count }.reduce(0, +)
         #expect(try store.metrics(ofRun: runID).count == expected, "every point, once")
         #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)) == nil)
     }

@@ -48,7 +48,7 @@ final class RunFollower {
         let studentCount = changes.models.filter { $0.role == .student }.count
         let baselineCount = changes.models.filter { $0.role == .baseline }.count
         for model in changes.models {
-            let points = Self.progress(byModel[model.id] ?? [], of: model)
+            let points = MetricSeries.progress(byModel[model.id] ?? [], of: model)
             if !points.isEmpty, startedModels.insert(model.id).inserted {
                 switch model.role {
                 case .mentor: events.append(.phaseStarted(.mentor))
@@ -106,39 +106,5 @@ final class RunFollower {
                            RunPlan.Model(id: $0.modelID, parameters: $0.parameters, forwardFLOPsPerSample: $0.forwardFLOPsPerSample,
                                          epochs: $0.epochs, epochsCompleted: 0)
                        })
-    }
-
-    /// Progress points from a model's metric rows in row order. The recorder writes a
-    /// point's values together, train_loss first; a point whose loss was not finite
-    /// (not stored) starts where the step or sample count changes.
-    static func progress(_ rows: [MetricPoint], of model: ModelRecord) -> [TrainingProgress] {
-        var points: [TrainingProgress] = []
-        var group: [String: Double] = [:]
-        var first: MetricPoint?
-        func close() {
-            guard let first else { return }
-            func evaluation(_ prefix: String) -> Evaluation? {
-                guard let loss = group[prefix + "_loss"], let accuracy = group[prefix + "_accuracy"] else { return nil }
-                return Evaluation(loss: loss, accuracy: accuracy, agreement: prefix == "test" ? group["test_agreement"] : nil)
-            }
-            points.append(TrainingProgress(
-                model: model.modelID, epoch: first.epoch, epochs: model.epochs, step: first.step,
-                samplesSeen: first.samplesSeen, trainingTime: first.trainingSeconds,
-                trainLoss: group["train_loss"] ?? .nan, trainAccuracy: group["train_accuracy"] ?? .nan,
-                samplesPerSecond: group["samples_per_second"] ?? 0,
-                test: evaluation("test"), validation: evaluation("validation")))
-        }
-        for row in rows {
-            if let current = first, row.name == "train_loss" || group[row.name] != nil
-                || row.step != current.step || row.samplesSeen != current.samplesSeen {
-                close()
-                group = [:]
-                first = nil
-            }
-            if first == nil { first = row }
-            group[row.name] = row.value
-        }
-        close()
-        return points
     }
 }
