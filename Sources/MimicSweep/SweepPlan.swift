@@ -17,17 +17,22 @@ public struct SweepPlan: Sendable {
 
     public init(points: [ExperimentConfig]) {
         self.points = points
-        var trainings: [(key: ExperimentConfig, config: ExperimentConfig, points: [Int])] = []
+        var trainings: [(config: ExperimentConfig, points: [Int], students: Set<String>)] = []
+        // Each training by its config without students, and its students as a set: a
+        // grid of 10,000 points is grouped in one pass, not by comparing every point
+        // with every training.
+        var trainingOf: [ExperimentConfig: Int] = [:]
         for (index, point) in points.enumerated() {
             var key = point
             key.students = []
-            if let k = trainings.firstIndex(where: { $0.key == key }) {
-                for student in point.students where !trainings[k].config.students.contains(student) {
+            if let k = trainingOf[key] {
+                for student in point.students where trainings[k].students.insert(student).inserted {
                     trainings[k].config.students.append(student)
                 }
                 trainings[k].points.append(index)
             } else {
-                trainings.append((key, point, [index]))
+                trainingOf[key] = trainings.count
+                trainings.append((point, [index], Set(point.students)))
             }
         }
         self.trainings = trainings.map { Training(config: $0.config, points: $0.points) }

@@ -40,3 +40,20 @@ import Testing
         #expect(plan.models == plan.modelsWithoutSharing)
     }
 }
+
+/// A grid at its largest is planned in one pass: grouping 10,000 points that differ in
+/// everything compared each point with every training before, which the sweep command
+/// line's fuzzer found taking over ten seconds.
+@Suite struct LargeSweepPlanTests {
+    @Test func tenThousandPointsArePlannedInOnePass() throws {
+        let points = (0..<SweepGrid.maximumPoints).map { seed -> ExperimentConfig in
+            var config = ExperimentConfig()
+            config.seed = UInt64(seed)
+            config.students = ["s\(seed % 7)"]
+            return config
+        }
+        let plan = SweepPlan(points: points)
+        #expect(plan.trainings.count == SweepGrid.maximumPoints)
+        #expect(plan.trainings.allSatisfy { $0.points.count == 1 })
+    }
+}

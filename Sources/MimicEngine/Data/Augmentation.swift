@@ -6,7 +6,7 @@
 /// The draw for an image depends only on the run's seed, the epoch and the image's
 /// row, not on any generator carried from step to step: a resumed run augments
 /// exactly as the uninterrupted one did, with nothing more in its epoch checkpoint.
-public struct Augmentation: Sendable, Codable, Equatable, CustomStringConvertible {
+public struct Augmentation: Sendable, Codable, Hashable, CustomStringConvertible {
     /// The largest shift, in pixels, along each axis; the uncovered edge is 0 (black).
     public var shift: Int
     /// Mirror half of the images left to right.

@@ -1,6 +1,6 @@
 /// Everything that defines a DeepMimic run. Codable so a run store can keep it
 /// whole and a run can be repeated from it.
-public struct ExperimentConfig: Sendable, Codable, Equatable {
+public struct ExperimentConfig: Sendable, Codable, Hashable {
     public var dataDirectory: String = DataSet.defaultDirectory
     /// Fraction of the training set that keeps its labels, in (0, 1).
     public var labeledFraction: Double = 0.1
