@@ -61,7 +61,7 @@ public enum SafeTensors {
         } catch {
             if error.missing { throw CheckpointError.missingFile(path: path) }
             if let kind = error.notARegularFile { throw CheckpointError.notARegularFile(path: path, kind: kind) }
-            throw CheckpointError.unreadable(path: path, reason: error.reason)
+            throw CheckpointError.unreadable(path: path, reason: error.words)
         }
         return try decode(bytes, path: path)
     }
