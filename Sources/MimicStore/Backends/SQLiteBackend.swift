@@ -23,8 +23,9 @@ final class SQLiteBackend: StoreBackend {
         if manager.fileExists(atPath: path, isDirectory: &isFolder) {
             if isFolder.boolValue { throw StoreError.notADatabase(path) }
             try Self.checkHeader(path)
-        } else if let failure = FileBytes.problemReaching(path), !failure.missing {
-            // A loop of links, or a folder on the way that may not be searched: not a store to create.
+        } else if let failure = FileBytes.problemReaching(path), !failure.missing, failure.code != ENOTDIR {
+            // A loop of links, or a folder on the way that may not be searched: not a store
+            // to create. (A file on the way is named below, when its folder cannot be made.)
             throw StoreError.unreadable(path, reason: failure.words, permission: failure.isPermission)
         } else if create {
             let folder = (path as NSString).deletingLastPathComponent
