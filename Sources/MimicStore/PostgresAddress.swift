@@ -158,6 +158,21 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         return (hostAndPort[..<hostEnd], rest.hasPrefix(":") ? rest.dropFirst() : nil)
     }
 
+    /// Whether `host` is an IPv6 address, with at most a zone of letters, digits and
+    /// `-._~` after a `%` (fe80::1%eth0).
+    static func isIPv6Address(_ host: String) -> Bool {
+        // inet_pton would read only up to a NUL.
+        guard !host.utf8.contains(0) else { return false }
+        let parts = host.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }) else {
+                return false
+            }
+        }
+        var address = in6_addr()
+        return inet_pton(AF_INET6, String(parts[0]), &address) == 1
+    }
+
     /// `host:port` as a sentence names the server: an IPv6 address in brackets, `[::1]:5432`.
     public var hostAndPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
@@ -166,8 +181,11 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         var components = URLComponents()
         components.scheme = "postgres"
         components.user = user
-        // An IPv6 address goes back into brackets, its zone's % escaped.
+        // An IPv6 address goes back into brackets, its zone's % escaped. Any other host
+        // with a colon (PGHOST may hold anything) is written out below: URLComponents
+        // stops the program when given a bracketed host it does not take.
         if host.contains(":") {
+            guard Self.isIPv6Address(host) else { return "postgres://\(user)@[\(host)]:\(port)/\(database)" }
             components.percentEncodedHost = "[" + host.replacingOccurrences(of: "%", with: "%25") + "]"
         } else {
             components.host = host

@@ -105,6 +105,12 @@ import MimicTestSupport
         #expect(zoned.host == "fe80::1%eth0")
         #expect(zoned.description == "postgres://mimic@[fe80::1%25eth0]:5432/runs")
         #expect(try PostgresAddress(parsing: "postgres://mimic@[::1]/runs", environment: [:]).port == 5432)
+        // A PGHOST with a colon that is no IPv6 address is shown as given: URLComponents
+        // traps on such a bracketed host (found by FuzzStoreURL).
+        let odd = try PostgresAddress(parsing: "postgres:///runs", environment: ["PGHOST": "2var/run/post\u{FFFD}:pgresql", "PGUSER": "ana"])
+        #expect(odd.description == "postgres://ana@[2var/run/post\u{FFFD}:pgresql]:5432/runs")
+        #expect(!PostgresAddress.isIPv6Address("0:0::0\u{0}x"), "inet_pton reads up to the NUL only")
+        #expect(PostgresAddress.isIPv6Address("fe80::1%eth0") && !PostgresAddress.isIPv6Address("fe80::1%"))
     }
 
     /// What the URL leaves out comes from libpq's variables, then libpq's defaults, so
