@@ -36,7 +36,9 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
     /// Parses `text`, taking what it leaves out from `environment` as libpq does; one
     /// sentence naming what is wrong otherwise, with the URL shown without its password.
     public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) {
-        let shown = Self.withoutPassword(text)
+        // A URL of thousands of characters is shown by its ends, not whole.
+        var shown = Self.withoutPassword(text)
+        if shown.count > 200 { shown = "\(shown.prefix(100))...\(shown.suffix(40)) (\(shown.count) characters)" }
         func refuse(_ problem: String) -> StoreError {
             StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
                 + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")
@@ -47,10 +49,40 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             throw refuse("does not start with postgres://")
         }
         guard let url = URLComponents(string: text) else { throw refuse("is not a valid URL (a space, or a character to write as %XX)") }
-        if let port = url.port, !(1...65535).contains(port) {
-            throw refuse("has port \(port), which is not between 1 and 65535")
+        // Each part the URL gives is read from the URL's own text, never from what
+        // URLComponents decodes: it answers nil for a part it cannot decode (a host of
+        // more than 2048 characters, a %FF), and nil would fall back to PGHOST, PGUSER or
+        // the default, so that a long host name silently became localhost.
+        let written = Self.writtenParts(of: text)
+        func decoded(_ part: Substring, _ name: String) throws(StoreError) -> String {
+            guard let text = part.removingPercentEncoding else {
+                throw refuse("has a \(name) whose %XX escapes are not UTF-8 text")
+            }
+            guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw refuse("has a control character (such as %00) in its \(name), which PostgreSQL cannot take")
+            }
+            return text
         }
-        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        var writtenHost = written.host
+        if writtenHost.hasPrefix("[") && writtenHost.hasSuffix("]") {
+            // An IPv6 address, [::1]: the brackets only mark it in the URL.
+            writtenHost = writtenHost.dropFirst().dropLast()
+        }
+        let urlHost = try decoded(writtenHost, "host name")
+        guard urlHost.utf8.count <= Self.longestHostName else {
+            throw refuse("has a host name of \(urlHost.utf8.count) characters, longer than the \(Self.longestHostName) a host name can have")
+        }
+        var urlPort: Int?
+        if let portText = written.port, !portText.isEmpty {
+            guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let given = Int(portText), (1...65535).contains(given) else {
+                throw refuse("has port \(portText), which is not between 1 and 65535")
+            }
+            urlPort = given
+        }
+        let urlUser = try decoded(Substring(url.percentEncodedUser ?? ""), "user name")
+        let urlPassword = try decoded(Substring(url.percentEncodedPassword ?? ""), "password")
+        let encodedPath = Substring(url.percentEncodedPath)
+        let path = try decoded(encodedPath.hasPrefix("/") ? encodedPath.dropFirst() : encodedPath, "database name")
         guard !path.contains("/") else { throw refuse("has a database name with a / in it") }
         guard url.fragment == nil else { throw refuse("has a # part, which means nothing here") }
         var sslModeText: String?
@@ -61,16 +93,17 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             sslModeText = item.value ?? ""
         }
 
-        let host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? setting("PGHOST") ?? "localhost"
+        let host = urlHost.isEmpty ? setting("PGHOST") ?? "localhost" : urlHost
         guard !host.hasPrefix("/") else {
             throw StoreError("PGHOST=\(host) is a folder of Unix sockets, and mimic reaches PostgreSQL over TCP only; "
                 + "name the server's host in the run store URL (postgres://USER@HOST/DATABASE) or in PGHOST.")
         }
         guard !host.contains(",") else {
+            if !urlHost.isEmpty { throw refuse("names several hosts (\(host)), and mimic connects to one") }
             throw StoreError("PGHOST=\(host) names several hosts, and mimic connects to one; name it in the run store URL or in PGHOST.")
         }
         var port = Self.defaultPort
-        if let given = url.port {
+        if let given = urlPort {
             port = given
         } else if let text = setting("PGPORT") {
             guard let given = Int(text), (1...65535).contains(given) else {
@@ -78,7 +111,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
             }
             port = given
         }
-        guard let user = url.user.flatMap({ $0.isEmpty ? nil : $0 }) ?? setting("PGUSER") ?? Self.systemUserName() else {
+        guard let user = urlUser.isEmpty ? setting("PGUSER") ?? Self.systemUserName() : urlUser else {
             throw refuse("names no user, and neither PGUSER nor this process's user gives one")
         }
         var sslMode = SSLMode.prefer
@@ -99,7 +132,7 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
         self.database = path.isEmpty ? setting("PGDATABASE") ?? user : path
         self.sslMode = sslMode
-        self.urlPassword = url.password.flatMap { $0.isEmpty ? nil : $0 }
+        self.urlPassword = urlPassword.isEmpty ? nil : urlPassword
     }
 
     /// The name of the user this process runs as, libpq's default user.
@@ -109,16 +142,59 @@ public struct PostgresAddress: Sendable, Equatable, CustomStringConvertible {
         return text.isEmpty ? nil : text
     }
 
+    /// A DNS name's limit; longer is a mistake, and no resolver would find it.
+    static let longestHostName = 253
+
+    /// The host (brackets and all) and port of `text` as written, still %-encoded: the
+    /// authority after `://` up to the path, after its last `@`.
+    static func writtenParts(of text: String) -> (host: Substring, port: Substring?) {
+        guard let scheme = text.range(of: "://") else { return ("", nil) }
+        let authority = text[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+        let hostEnd = hostAndPort.hasPrefix("[") ? hostAndPort.firstIndex(of: "]").map(hostAndPort.index(after:))
+            : hostAndPort.firstIndex(of: ":")
+        guard let hostEnd else { return (hostAndPort, nil) }
+        let rest = hostAndPort[hostEnd...]
+        return (hostAndPort[..<hostEnd], rest.hasPrefix(":") ? rest.dropFirst() : nil)
+    }
+
+    /// Whether `host` is an IPv6 address, with at most a zone of letters, digits and
+    /// `-._~` after a `%` (fe80::1%eth0).
+    static func isIPv6Address(_ host: String) -> Bool {
+        // inet_pton would read only up to a NUL.
+        guard !host.utf8.contains(0) else { return false }
+        let parts = host.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }) else {
+                return false
+            }
+        }
+        var address = in6_addr()
+        return inet_pton(AF_INET6, String(parts[0]), &address) == 1
+    }
+
+    /// `host:port` as a sentence names the server: an IPv6 address in brackets, `[::1]:5432`.
+    public var hostAndPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
     /// The URL as messages show it: no password, the port always, sslmode when not the default.
     public var description: String {
         var components = URLComponents()
         components.scheme = "postgres"
         components.user = user
-        components.host = host
+        // An IPv6 address goes back into brackets, its zone's % escaped. Any other host
+        // with a colon (PGHOST may hold anything) is written out below: URLComponents
+        // stops the program when given a bracketed host it does not take.
+        if host.contains(":") {
+            guard Self.isIPv6Address(host) else { return "postgres://\(user)@[\(host)]:\(port)/\(database)" }
+            components.percentEncodedHost = "[" + host.replacingOccurrences(of: "%", with: "%25") + "]"
+        } else {
+            components.host = host
+        }
         components.port = port
         components.path = "/" + database
         if sslMode != .prefer { components.queryItems = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)] }
-        return components.string ?? "postgres://\(user)@\(host):\(port)/\(database)"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return components.string ?? "postgres://\(user)@\(shownHost):\(port)/\(database)"
     }
 
     /// `text` with whatever stands where a password would replaced by `***`: after the

@@ -1,4 +1,5 @@
 import Foundation
+import MimicEngine
 
 /// Opening a store only to read it (runs, show, export, compare, sweeps), also where
 /// nothing can be written: on a full disk, on read-only media, without write permission.
@@ -13,7 +14,10 @@ extension RunStore {
         do {
             return try RunStore(address, create: false)
         } catch let failure {
-            guard case .sqlite(let path) = address, let backend = try? SQLiteBackend(readingOnly: path) else { throw failure }
+            // Only a file that can be read: SQLite would wait forever opening a named pipe.
+            guard case .sqlite(let path) = address, let descriptor = try? FileBytes.openRegularFile(path) else { throw failure }
+            close(descriptor)
+            guard let backend = try? SQLiteBackend(readingOnly: path) else { throw failure }
             return RunStore(address: address, backend: backend)
         }
     }

@@ -52,6 +52,17 @@ public struct StoreError: ReportableError, Equatable {
         StoreError("The run store \(path) cannot be opened for writing (\(reason)); pass --store with a path in a folder you can write to.")
     }
 
+    /// The store's file, or a folder on its path, cannot be read: `reason` fits in parentheses.
+    static func unreadable(_ path: String, reason: String, permission: Bool) -> StoreError {
+        StoreError("The run store \(path) cannot be read (\(reason)); "
+            + (permission ? "ask for read and write permission on it and its folder, or pass --store with another file."
+                : "pass --store with the path of the store file itself."))
+    }
+
+    static func notAFile(_ path: String, kind: String) -> StoreError {
+        StoreError("The run store \(path) is \(kind), not a file; pass --store with the path of a SQLite file.")
+    }
+
     static func unknownRun(_ id: Int64, store location: String) -> StoreError {
         StoreError("There is no run \(id) in \(location); 'mimic runs' lists the runs there.")
     }

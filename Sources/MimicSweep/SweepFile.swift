@@ -1,4 +1,5 @@
 import Foundation
+import MimicEngine
 import Yams
 
 /// A sweep file: the grid of `mimic train` options to run, in the shape of a W&B
@@ -42,17 +43,31 @@ public struct SweepFile: Sendable, Equatable {
 
     /// Reads the file at `path`.
     public static func load(_ path: String) throws(SweepFileError) -> SweepFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            var isFolder: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) ? "does not exist"
-                : isFolder.boolValue ? "is a folder" : "cannot be read as UTF-8 text"
-            throw SweepFileError("Sweep file \(path) \(reason); pass the path of a YAML sweep file (see 'mimic sweep --help').")
-        }
-        return try parse(text, path: path)
+        try parse(text(at: path), path: path)
     }
+
+    /// The text of the sweep file at `path`: only a regular file, so that a named pipe
+    /// is refused rather than waited on, and each failure named by its own cause.
+    public static func text(at path: String) throws(SweepFileError) -> String {
+        func refuse(_ problem: String) -> SweepFileError {
+            SweepFileError("Sweep file \(path) \(problem); pass the path of a YAML sweep file (see 'mimic sweep --help').")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.load(path)
+        } catch {
+            if error.missing { throw refuse("does not exist") }
+            if let kind = error.notARegularFile { throw refuse("is \(kind), not a file") }
+            throw refuse("cannot be read (\(error.words))")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw SweepFileError("Sweep file \(path) is not UTF-8 text; save it as UTF-8 (plain YAML is).")
+        }
+        return text
+    }
+
+    /// libyaml's limit on nesting (MAX_NESTING_LEVEL in Yams's copy of it).
+    static let maxNesting = 1000
 
     /// Reads a sweep file's text; errors name `path` and the line.
     public static func parse(_ text: String, path: String) throws(SweepFileError) -> SweepFile {
@@ -64,6 +79,10 @@ public struct SweepFile: Sendable, Equatable {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             switch error {
+            case .parser(_, let problem, let mark, _) where problem.hasPrefix("Maximum nesting level"):
+                // libyaml's words name its own function (yaml_set_max_nest_level), which no user calls.
+                throw fail(mark.line, "it nests deeper than \(maxNesting) levels; a sweep file needs three "
+                    + "(parameters:, an option, its values), so close the brackets or indentation that run on.")
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
                 throw fail(mark.line, "it is not valid YAML (\(problem)); fix the YAML there.")
             case .duplicatedKeysInMapping(let duplicates, let context):
@@ -188,7 +207,9 @@ public struct SweepPoint: Sendable, Equatable {
     public var description: String { values.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
 }
 
-public struct SweepFileError: Error, Equatable, CustomStringConvertible {
+/// A sentence like every error of ours: `mimic: ` before it and exit 1, not the
+/// argument parser's `Error:`.
+public struct SweepFileError: ReportableError, Equatable {
     public let message: String
     public var description: String { message }
     public init(_ message: String) { self.message = message }

@@ -34,7 +34,9 @@ struct RunsCommand: ParsableCommand {
                           "mentor acc", "best student"]
 
     func run() throws {
-        if case .sqlite(let path) = try storeOptions.address(), !FileManager.default.fileExists(atPath: path) {
+        // Only a store that is not there: a loop of links or a folder that may not be
+        // searched is opened, and named for what it is.
+        if case .sqlite(let path) = try storeOptions.address(), FileBytes.problemReaching(path)?.missing == true {
             writeLine("No runs yet: there is no run store at \(path); 'mimic train' makes one.")
             return
         }

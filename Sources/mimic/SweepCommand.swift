@@ -150,8 +150,9 @@ struct SweepRunCommand: ParsableCommand {
             guard words.count == 1 else {
                 throw ValidationError("A sweep file holds the whole grid, so '\(words.dropFirst().joined(separator: " "))' cannot go with it; put those options into the file.")
             }
-            let file = try SweepFile.load(first)
-            return (file, (try? String(contentsOfFile: first, encoding: .utf8)) ?? first)
+            // Read once: a second read could find another file, or wait on a pipe.
+            let text = try SweepFile.text(at: first)
+            return (try SweepFile.parse(text, path: first), text)
         }
         return (try SweepFile.fromOptions(words), (["mimic", "sweep"] + words).joined(separator: " "))
     }

@@ -252,6 +252,19 @@ private struct PythonView: Decodable {
                 == .unsupportedDType(path: "model.safetensors", tensor: "w", dtype: dtype))
     }
 
+    /// A dtype "F32" and a NUL read "is stored as F32 but mimic reads only F32": the NUL
+    /// ended the name on the terminal. Names and dtypes from a file show their control
+    /// characters as escapes.
+    @Test func controlCharactersInADtypeOrNameAreShownAsEscapes() throws {
+        let dtype = #"{"w": {"dtype": "F32\u0000", "shape": [2], "data_offsets": [0, 8]}}"#
+        let message = try #require(decodeError(file(header: dtype, dataBytes: 8))).description
+        #expect(message.hasPrefix(#"Tensor "w" in checkpoint model.safetensors is stored as F32\0 but mimic reads only F32;"#), "\(message)")
+        #expect(!message.unicodeScalars.contains { $0.value < 0x20 }, "\(message)")
+        let name = #"{"w\u001b[31m\n": {"dtype": "F16", "shape": [2], "data_offsets": [0, 8]}}"#
+        let named = try #require(decodeError(file(header: name, dataBytes: 8))).description
+        #expect(named.hasPrefix(#"Tensor "w\u{1B}[31m\n" in checkpoint"#), "\(named)")
+    }
+
     @Test(arguments: [
         (#"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, "w", "it ends at byte 16 but the file holds only 8 bytes of data"),
         (#"{"w": {"dtype": "F32", "shape": [0], "data_offsets": [8, 0]}}"#, "w", "[8, 0] is not an increasing pair of byte positions"),

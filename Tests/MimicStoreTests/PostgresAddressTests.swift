@@ -61,6 +61,58 @@ import MimicTestSupport
         }
     }
 
+    /// URLComponents answers nil for a part it cannot decode: a host past 2048
+    /// characters, a %FF, a port past Int's range. Each nil fell back to PGHOST,
+    /// PGUSER, PGDATABASE or the default, so such a URL silently named localhost, or
+    /// another user's or database's store. A part the URL gives is used or refused.
+    @Test func aPartTheURLGivesButCannotBeUsedIsRefusedNeverReplaced() throws {
+        let cluster = ["PGHOST": "db.cluster", "PGPORT": "6000", "PGUSER": "ana", "PGDATABASE": "lab"]
+        let longHost = String(repeating: "a", count: 3000)
+        let cases: [(String, String)] = [
+            ("postgres://mimic@\(longHost):5432/runs", "has a host name of 3000 characters, longer than the 253 a host name can have"),
+            ("postgres://mimic@\(String(repeating: "a.", count: 1100))x/runs",
+             "has a host name of 2201 characters, longer than the 253 a host name can have"),
+            ("postgres://mimic@%FF/runs", "has a host name whose %XX escapes are not UTF-8 text"),
+            ("postgres://%FF@db/runs", "has a user name whose %XX escapes are not UTF-8 text"),
+            ("postgres://mimic:%FF@db/runs", "has a password whose %XX escapes are not UTF-8 text"),
+            ("postgres://mimic@db/%FF", "has a database name whose %XX escapes are not UTF-8 text"),
+            ("postgres://mimic@db:99999999999999999999/runs", "has port 99999999999999999999, which is not between 1 and 65535"),
+            ("postgres://mimic@db/ru%00ns", "has a control character (such as %00) in its database name, which PostgreSQL cannot take"),
+            ("postgres://mi%00mic@db/runs", "has a control character (such as %00) in its user name, which PostgreSQL cannot take"),
+            ("postgres://mimic@d%0Ab/runs", "has a control character (such as %00) in its host name, which PostgreSQL cannot take"),
+            ("postgres://mimic@a,b/runs", "names several hosts (a,b), and mimic connects to one"),
+        ]
+        for (text, problem) in cases {
+            var shown = PostgresAddress.withoutPassword(text)
+            if shown.count > 200 { shown = "\(shown.prefix(100))...\(shown.suffix(40)) (\(shown.count) characters)" }
+            #expect(throws: StoreError("The run store URL \(shown) \(problem); write it as postgres://USER@HOST:PORT/DATABASE "
+                + "(the password in PGPASSWORD or ~/.pgpass, or as USER:PASSWORD@).")) {
+                try StoreAddress(parsing: text, environment: cluster)
+            }
+        }
+        // A host of 253 characters is as long as DNS allows, and is kept.
+        let longest = String(repeating: "a", count: 253)
+        #expect(try PostgresAddress(parsing: "postgres://mimic@\(longest)/runs", environment: cluster).host == longest)
+    }
+
+    /// `[::1]` was kept with its brackets, which no resolver takes: the IPv6 loopback
+    /// could not be reached. The brackets only mark the address in the URL.
+    @Test func anIPv6AddressLosesItsBracketsAndGetsThemBackWhenShown() throws {
+        let loopback = try PostgresAddress(parsing: "postgres://mimic@[::1]:5433/runs", environment: [:])
+        #expect(loopback.host == "::1" && loopback.port == 5433)
+        #expect(loopback.description == "postgres://mimic@[::1]:5433/runs")
+        let zoned = try PostgresAddress(parsing: "postgres://mimic@[fe80::1%25eth0]/runs", environment: [:])
+        #expect(zoned.host == "fe80::1%eth0")
+        #expect(zoned.description == "postgres://mimic@[fe80::1%25eth0]:5432/runs")
+        #expect(try PostgresAddress(parsing: "postgres://mimic@[::1]/runs", environment: [:]).port == 5432)
+        // A PGHOST with a colon that is no IPv6 address is shown as given: URLComponents
+        // traps on such a bracketed host (found by FuzzStoreURL).
+        let odd = try PostgresAddress(parsing: "postgres:///runs", environment: ["PGHOST": "2var/run/post\u{FFFD}:pgresql", "PGUSER": "ana"])
+        #expect(odd.description == "postgres://ana@[2var/run/post\u{FFFD}:pgresql]:5432/runs")
+        #expect(!PostgresAddress.isIPv6Address("0:0::0\u{0}x"), "inet_pton reads up to the NUL only")
+        #expect(PostgresAddress.isIPv6Address("fe80::1%eth0") && !PostgresAddress.isIPv6Address("fe80::1%"))
+    }
+
     /// What the URL leaves out comes from libpq's variables, then libpq's defaults, so
     /// a cluster's PGHOST and PGUSER work as they do for psql. They were ignored, and
     /// postgres:///runs was refused for naming no host.

@@ -81,6 +81,19 @@ import Testing
         #expect(message.hasPrefix("Sweep file " + expected), "\(message)")
     }
 
+    /// Nesting past libyaml's limit was "Maximum nesting level reached, set with
+    /// yaml_set_max_nest_level())": a function of a C library the user never called.
+    @Test(arguments: [
+        ("flow", "parameters: {seed: " + String(repeating: "[", count: 1200) + String(repeating: "]", count: 1200) + "}"),
+        ("block", "parameters:\n" + (1...1200).map { String(repeating: " ", count: $0) + "k\($0):\n" }.joined()),
+    ])
+    func nestingPastTheLimitIsSaidInPlainWords(kind: String, text: String) {
+        let message = Self.error(text)
+        #expect(message.hasPrefix("Sweep file s.yaml, line "), "\(kind): \(message)")
+        #expect(message.contains("it nests deeper than 1000 levels"), "\(kind): \(message)")
+        #expect(!message.contains("yaml_"), "\(kind): \(message)")
+    }
+
     /// Mutated good files: every one parses or is refused with a sentence; none crashes.
     @Test func mutatedFilesNeverCrash() {
         var random = SeededRandom(seed: 7)

@@ -6,23 +6,40 @@ import Darwin
 
 /// Whole-file reads, and writes that never leave a half-written file behind, failing
 /// with the system's own reason so callers can tell a person what went wrong.
-enum FileBytes {
-    struct Failure: Error {
+public enum FileBytes {
+    public struct Failure: Error {
         /// The file (or a folder on its path) does not exist.
-        let missing: Bool
-        let reason: String
+        public let missing: Bool
+        /// The system's words ("Permission denied"), or what the path is instead of a file.
+        public let reason: String
         /// What the path is when it is not a regular file ("a named pipe (FIFO)"), else nil.
-        var notARegularFile: String? = nil
+        public var notARegularFile: String? = nil
+        /// The errno the system gave, 0 when the failure is not the system's.
+        public var code: Int32 = 0
 
         static func fromErrno(_ code: Int32 = errno) -> Failure {
-            Failure(missing: code == ENOENT, reason: String(cString: strerror(code)))
+            Failure(missing: code == ENOENT, reason: String(cString: strerror(code)), code: code)
+        }
+
+        /// Whether the system refused for want of permission, which chmod or an owner fixes.
+        public var isPermission: Bool { code == EACCES || code == EPERM }
+
+        /// The cause in words that fit in parentheses mid-sentence: the system's own for
+        /// most, plainer ones where its words name the mechanism rather than the cause.
+        public var words: String {
+            switch code {
+            case ELOOP: "a loop of symbolic links: a link on its path leads back to itself"
+            case EACCES, EPERM: "permission denied"
+            case ENOTDIR: "a part of its path is a file, not a folder"
+            default: reason
+            }
         }
     }
 
     /// Opens `path` to read, only if it is a regular file. The open does not block:
     /// opening a named pipe to read waits for a writer, so a FIFO given as a data file
     /// or checkpoint would hang mimic before any check could refuse it.
-    static func openRegularFile(_ path: String) throws(Failure) -> Int32 {
+    public static func openRegularFile(_ path: String) throws(Failure) -> Int32 {
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw .fromErrno() }
         var status = stat()
@@ -49,7 +66,14 @@ enum FileBytes {
         return descriptor
     }
 
-    static func load(_ path: String) throws(Failure) -> [UInt8] {
+    /// Why `path` cannot be looked at (`stat` fails: it is missing, a loop of links, or
+    /// a folder on its way may not be searched); nil when it can.
+    public static func problemReaching(_ path: String) -> Failure? {
+        var status = stat()
+        return stat(path, &status) == 0 ? nil : .fromErrno()
+    }
+
+    public static func load(_ path: String) throws(Failure) -> [UInt8] {
         let descriptor = try openRegularFile(path)
         defer { close(descriptor) }
         var status = stat()

@@ -6,6 +6,9 @@ import Foundation
 public enum DataError: ReportableError, Equatable {
     case folderMissing(path: String)
     case notAFolder(path: String)
+    /// The folder is there but cannot be looked into: `reason` fits in parentheses;
+    /// `permission` when it is the folder's (or a parent's) permissions.
+    case folderUnreadable(path: String, reason: String, permission: Bool)
     case noDataFound(folder: String)
     case missingFiles(folder: String, names: [String])
     case cannotOpen(path: String, reason: String)
@@ -45,6 +48,10 @@ public enum DataError: ReportableError, Equatable {
                 + "which provides the default folder \(DataSet.defaultDirectory), or name another folder with --data DIR."
         case .notAFolder(let path):
             return "Data folder \(path) is a file, not a folder; pass --data with the folder that holds the data set's files."
+        case .folderUnreadable(let path, let reason, let permission):
+            return "Data folder \(path) cannot be read (\(reason)); "
+                + (permission ? "ask for read and search permission on it (chmod u+rx) or name another folder with --data DIR."
+                    : "name the data set's folder itself with --data DIR.")
         case .noDataFound(let folder):
             return "Data folder \(folder) holds neither the IDX files \(Self.idxLooksFor) "
                 + "nor the CIFAR-10 batches \(Self.cifarLooksFor); put one of these sets there or name another folder with --data DIR."

@@ -17,13 +17,28 @@ extension DataSet {
         "dog", "frog", "horse", "ship", "truck",
     ]
 
-    /// Reads the data set in `directory`, IDX first, then CIFAR-10.
-    public static func load(from directory: String) throws -> DataSet {
+    /// Refuses a data folder that is not there, not a folder, or cannot be looked into,
+    /// each for its own cause; the check `load` starts with, for callers that read later.
+    public static func checkFolder(_ directory: String) throws(DataError) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
+            // A loop of links, or a folder on the way that may not be searched, is not a missing folder.
+            if let failure = FileBytes.problemReaching(directory), !failure.missing {
+                throw DataError.folderUnreadable(path: directory, reason: failure.words, permission: failure.isPermission)
+            }
             throw DataError.folderMissing(path: directory)
         }
         guard isFolder.boolValue else { throw DataError.notAFolder(path: directory) }
+        // A folder that may not be searched hides every file in it: without this, it
+        // "holds neither the IDX files nor the CIFAR-10 batches".
+        if let failure = FileBytes.problemReaching((directory as NSString).appendingPathComponent(".")) {
+            throw DataError.folderUnreadable(path: directory, reason: failure.words, permission: failure.isPermission)
+        }
+    }
+
+    /// Reads the data set in `directory`, IDX first, then CIFAR-10.
+    public static func load(from directory: String) throws -> DataSet {
+        try checkFolder(directory)
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
         throw DataError.noDataFound(folder: directory)
@@ -37,8 +52,15 @@ extension DataSet {
     private static func idxPath(_ canonical: String, in directory: String) -> String? {
         let dotted = canonical.replacingOccurrences(of: "-idx", with: ".idx")
         let candidates = [canonical, canonical + ".gz", dotted, dotted + ".gz"]
-        return candidates.map { (directory as NSString).appendingPathComponent($0) }
-            .first { FileManager.default.fileExists(atPath: $0) }
+        return candidates.map { (directory as NSString).appendingPathComponent($0) }.first(where: isPresent)
+    }
+
+    /// Whether the folder has an entry named so, followed or not: a link that loops or
+    /// leads nowhere is there, and opening it says what is wrong, rather than it being
+    /// called missing.
+    static func isPresent(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
     }
 
     /// nil when the folder holds none of the four files, so CIFAR-10 gets its turn.
@@ -81,25 +103,24 @@ extension DataSet {
 
     /// nil when neither the folder nor its `cifar-10-batches-bin` holds a batch.
     private static func loadCIFAR(from directory: String) throws -> DataSet? {
-        let files = FileManager.default
         let folders = [directory, (directory as NSString).appendingPathComponent(CIFARReader.subfolder)]
         let allNames = CIFARReader.trainingFiles + [CIFARReader.testFile]
         guard let folder = folders.first(where: { folder in
-            allNames.contains { files.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+            allNames.contains { isPresent((folder as NSString).appendingPathComponent($0)) }
         }) else { return nil }
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
-        let trainingPaths = CIFARReader.trainingFiles.map(path).filter { files.fileExists(atPath: $0) }
+        let trainingPaths = CIFARReader.trainingFiles.map(path).filter(isPresent)
         guard !trainingPaths.isEmpty else {
             throw DataError.missingFiles(folder: folder, names: ["data_batch_1.bin (or any of data_batch_1.bin to data_batch_5.bin)"])
         }
         let testPath = path(CIFARReader.testFile)
-        guard files.fileExists(atPath: testPath) else {
+        guard isPresent(testPath) else {
             throw DataError.missingFiles(folder: folder, names: [CIFARReader.testFile])
         }
         let metaPath = path(CIFARReader.metaFile)
         var classNames = cifar10ClassNames
-        if files.fileExists(atPath: metaPath) {
+        if isPresent(metaPath) {
             let named = try CIFARReader.readClassNames(from: metaPath)
             guard named.count != 1 else {
                 throw DataError.tooFewClasses(source: "CIFAR-10 class list \(metaPath)", count: 1)

@@ -17,7 +17,7 @@ final class GzipReader {
             descriptor = try FileBytes.openRegularFile(path)
         } catch {
             if let kind = error.notARegularFile { throw DataError.notARegularFile(path: path, kind: kind) }
-            throw DataError.cannotOpen(path: path, reason: error.reason)
+            throw DataError.cannotOpen(path: path, reason: error.words)
         }
         guard let file = gzdopen(descriptor, "rb") else {
             let reason = String(cString: strerror(errno))

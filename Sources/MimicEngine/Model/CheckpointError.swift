@@ -37,25 +37,25 @@ public enum CheckpointError: ReportableError, Equatable {
         case .headerNotJSON(let path, let problem):
             "The header of checkpoint \(path) is not a JSON object (\(problem)); the file is corrupt or not safetensors, so save it again."
         case .malformedTensor(let path, let tensor, let problem):
-            "Tensor \"\(tensor)\" in checkpoint \(path) is malformed: \(problem); the file is corrupt, so save it again."
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is malformed: \(problem); the file is corrupt, so save it again."
         case .unsupportedDType(let path, let tensor, let dtype):
-            "Tensor \"\(tensor)\" in checkpoint \(path) is stored as \(dtype) but mimic reads only F32; convert it to float32 (in PyTorch, .float() before saving)."
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is stored as \(dtype.escapingControlCharacters) but mimic reads only F32; convert it to float32 (in PyTorch, .float() before saving)."
         case .badOffsets(let path, let tensor, let problem):
-            "Tensor \"\(tensor)\" in checkpoint \(path) has bad data offsets: \(problem); the file is corrupt, so save it again."
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) has bad data offsets: \(problem); the file is corrupt, so save it again."
         case .malformedMetadata(let path):
             "The metadata of checkpoint \(path) is not an object of strings to strings as safetensors requires; save it again."
         case .missingMetadata(let path, let key):
-            "The checkpoint \(path) has no \"\(key)\" in its metadata; it was not saved by mimic, so train and save the model with mimic."
+            "The checkpoint \(path) has no \"\(key.escapingControlCharacters)\" in its metadata; it was not saved by mimic, so train and save the model with mimic."
         case .invalidMetadata(let path, let key, let value, let problem):
-            "The checkpoint \(path) has \"\(key)\" = \"\(value)\" in its metadata, which \(problem); the file was edited or not saved by mimic, so save the model again."
+            "The checkpoint \(path) has \"\(key.escapingControlCharacters)\" = \"\(value.escapingControlCharacters)\" in its metadata, which \(problem); the file was edited or not saved by mimic, so save the model again."
         case .missingTensor(let path, let tensor):
-            "The checkpoint \(path) has no tensor \"\(tensor)\"; it was saved from another architecture, so load it into the model it was trained as."
+            "The checkpoint \(path) has no tensor \"\(tensor.escapingControlCharacters)\"; it was saved from another architecture, so load it into the model it was trained as."
         case .unexpectedTensors(let path, let tensors):
-            "The checkpoint \(path) holds tensors the model lacks (\(tensors.joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
+            "The checkpoint \(path) holds tensors the model lacks (\(tensors.map(\.escapingControlCharacters).joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
         case .shapeMismatch(let path, let tensor, let expected, let found):
-            "Tensor \"\(tensor)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
         case .nonFiniteValues(let path, let tensor, let count):
-            "Tensor \"\(tensor)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
                 + "it was saved from a training that diverged, so train the model again with a lower learning rate."
         }
     }

@@ -61,7 +61,7 @@ public enum SafeTensors {
         } catch {
             if error.missing { throw CheckpointError.missingFile(path: path) }
             if let kind = error.notARegularFile { throw CheckpointError.notARegularFile(path: path, kind: kind) }
-            throw CheckpointError.unreadable(path: path, reason: error.reason)
+            throw CheckpointError.unreadable(path: path, reason: error.words)
         }
         return try decode(bytes, path: path)
     }
@@ -149,7 +149,7 @@ public enum SafeTensors {
         placed.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         for (previous, next) in zip(placed, placed.dropFirst()) where next.begin < previous.end {
             throw CheckpointError.badOffsets(
-                path: path, tensor: next.name, problem: "its bytes overlap those of tensor \"\(previous.name)\"")
+                path: path, tensor: next.name, problem: "its bytes overlap those of tensor \"\(previous.name.escapingControlCharacters)\"")
         }
 
         var tensors: [String: Tensor] = [:]

@@ -11,8 +11,8 @@ struct PostgresProblem {
     let address: PostgresAddress
     let environment: [String: String]
 
-    private var server: String { "the PostgreSQL server at \(address.host):\(address.port)" }
-    private var capitalizedServer: String { "The PostgreSQL server at \(address.host):\(address.port)" }
+    private var server: String { "the PostgreSQL server at \(address.hostAndPort)" }
+    private var capitalizedServer: String { "The PostgreSQL server at \(address.hostAndPort)" }
     private var store: String { "The run store \(address)" }
 
     /// `error` in a few words: the server's own message, or what happened to the connection.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MimicEngine
 
 /// The SQLite run store: one file (WAL mode, so readers never wait for the trainer)
 /// that several processes may open at once; each write waits up to `busyTimeout` for
@@ -22,6 +23,10 @@ final class SQLiteBackend: StoreBackend {
         if manager.fileExists(atPath: path, isDirectory: &isFolder) {
             if isFolder.boolValue { throw StoreError.notADatabase(path) }
             try Self.checkHeader(path)
+        } else if let failure = FileBytes.problemReaching(path), !failure.missing, failure.code != ENOTDIR {
+            // A loop of links, or a folder on the way that may not be searched: not a store
+            // to create. (A file on the way is named below, when its folder cannot be made.)
+            throw StoreError.unreadable(path, reason: failure.words, permission: failure.isPermission)
         } else if create {
             let folder = (path as NSString).deletingLastPathComponent
             do {
@@ -111,11 +116,18 @@ final class SQLiteBackend: StoreBackend {
 
     /// A file that is not SQLite gets a clear refusal before SQLite sees it.
     private static func checkHeader(_ path: String) throws(StoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.unwritable(path, reason: "it cannot be read")
+        // Only a regular file, opened without waiting: a named pipe would hold mimic forever.
+        let descriptor: Int32
+        do {
+            descriptor = try FileBytes.openRegularFile(path)
+        } catch {
+            if let kind = error.notARegularFile { throw StoreError.notAFile(path, kind: kind) }
+            throw StoreError.unreadable(path, reason: error.words, permission: error.isPermission)
         }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let count = Glibc.read(descriptor, &bytes, bytes.count)
+        let header = Data(bytes.prefix(max(0, count)))
         // An empty file is what SQLite makes of a new database, and may be a store
         // that another process is creating this very moment.
         guard header.isEmpty || header == Data("SQLite format 3\0".utf8) else {
