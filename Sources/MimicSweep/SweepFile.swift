@@ -16,7 +16,7 @@ import Yams
 ///       loss: [kd, mse]                # shorthand for {values: [...]}
 ///
 /// A parameter is a long option of `mimic train` without its dashes; whether its
-/// values are good is for the caller to say (`SweepPoint.arguments` are options).
+/// values are good is for the caller to say (`SweepGrid` reads each as its option of 'mimic train').
 public struct SweepFile: Sendable, Equatable {
     /// One swept option: its values as text, and the line it stands on.
     public struct Parameter: Sendable, Equatable {
