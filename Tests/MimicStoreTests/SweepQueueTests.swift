@@ -241,11 +241,7 @@ import MimicTestSupport
     @Test(arguments: StoreKind.tested) func anAgentKeepsItsClaimAndWritesItsOwnPointsOnceTheStoreIsBack(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
         let store = try test.open()
-        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
-        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
-        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
-                                           claim: claim, reportFailure: { _ in })
-        let runID = try #require(session.runID)
+        let (sweep, claim, session, runID) = try Self.claimedTraining(in: store)
         var events: [TrainingEvent] = []
         var away = false, tries = 0
         let report = session.run(waitingForTheStore: {
@@ -274,16 +270,21 @@ import MimicTestSupport
         #expect(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60, now: Date().addingTimeInterval(120)) == nil)
     }
 
+    /// A sweep of one training in `store`, claimed by an agent, and the session that trains it.
+    static func claimedTraining(in store: RunStore) throws -> (SweepRecord, SweepClaim, RunSession, Int64) {
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
+        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
+                                           claim: claim, reportFailure: { _ in })
+        return (sweep, claim, session, try #require(session.runID))
+    }
+
     /// Fencing holds while an agent waits for its store: once another agent took the
     /// training over, the waiting agent writes nothing, and stops waiting.
     @Test(arguments: StoreKind.tested) func anAgentWaitingForTheStoreWritesNothingOnceAnotherTookItsTraining(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
         let store = try test.open()
-        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
-        let claim = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: nil, grace: 60))
-        let session = try RunSession.start(quickConfig(), dataSet: RunSessionTests.data, store: store, programVersion: "1",
-                                           claim: claim, reportFailure: { _ in })
-        let runID = try #require(session.runID)
+        let (sweep, claim, session, runID) = try Self.claimedTraining(in: store)
         var away = false, tries = 0
         var before = 0
         var takeover: SweepClaim?
