@@ -9,17 +9,6 @@ import Testing
 /// binary: each gets one sentence on standard error and a non-zero exit.
 @Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
 struct HostileInputCommandTests {
-    /// Runs mimic and checks it refused with exactly `message` (or a sentence starting so).
-    private func expectRefusal(_ arguments: [String], in folder: TemporaryFolder, startsWith message: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let output = try MimicProcess.run(arguments, in: folder)
-        #expect(output.status == 1, "\(arguments): exit \(output.status), \(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stderr.hasPrefix("mimic: \(message)"), "\(arguments): \(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): one sentence, not \(output.stderr)",
-                sourceLocation: sourceLocation)
-        #expect(output.stdout.isEmpty, "\(arguments): nothing on standard output, not \(output.stdout)", sourceLocation: sourceLocation)
-    }
-
     @Test func oversizeSpecsShapesAndClassesAreRefusedNotCrashedOn() throws {
         let folder = try TemporaryFolder()
         try expectRefusal(["presets", "--spec", "fc999999999"], in: folder,

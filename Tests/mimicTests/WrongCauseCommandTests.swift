@@ -16,15 +16,6 @@ struct WrongCauseCommandTests {
     /// Root ignores file modes, so chmod cannot make a file unreadable to it.
     private static let unlessRoot = geteuid() != 0
 
-    private func expectRefusal(_ arguments: [String], in folder: TemporaryFolder, startsWith message: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let output = try MimicProcess.run(arguments, in: folder)
-        #expect(output.status == 1, "\(arguments): exit \(output.status), \(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stderr.hasPrefix("mimic: \(message)"), "\(arguments): \(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stderr.split(separator: "\n").count == 1, "\(arguments): one sentence, not \(output.stderr)",
-                sourceLocation: sourceLocation)
-    }
-
     /// Two links that lead to each other: following either never ends (ELOOP).
     private func makeLoop(_ path: String, in folder: TemporaryFolder) throws {
         let other = path + ".other"
