@@ -138,6 +138,16 @@ extension RunStore {
             // The run's own generation counts too: a resume outside the queue
             // (`claimForResume`) counted it up, and the new claim must be above both.
             let runGeneration: StoreQuery = "COALESCE((SELECT claim_generation FROM runs WHERE runs.id = sweep_queue.run_id), 0)"
+            // A training this agent failed waits for a live agent that has not tried it
+            // (one seen within the grace period, or holding a claim), while there is one.
+            let leftToOthers: StoreQuery = """
+                EXISTS (SELECT 1 FROM sweep_failures f WHERE f.sweep_id = q.sweep_id AND f.training = q.training AND f.agent_id = \(agent)
+                    AND EXISTS (SELECT 1 FROM sweep_agents a WHERE a.sweep_id = q.sweep_id AND a.id <> \(agent)
+                        AND (a.seen_at >= \(cutoff)
+                             OR EXISTS (SELECT 1 FROM sweep_queue h WHERE h.sweep_id = a.sweep_id AND h.agent_id = a.id AND h.claimed_at IS NOT NULL))
+                        AND NOT EXISTS (SELECT 1 FROM sweep_failures g
+                                        WHERE g.sweep_id = q.sweep_id AND g.training = q.training AND g.agent_id = a.id)))
+                """
             guard let row = try db.row("""
                 UPDATE sweep_queue
                 SET generation = CASE WHEN \(runGeneration) > generation THEN \(runGeneration) ELSE generation END + 1,
@@ -148,6 +158,7 @@ extension RunStore {
                       AND ((q.run_id IS NULL AND q.claimed_at IS NULL)
                            OR r.status IN (\(RunStatus.interrupted.rawValue), \(RunStatus.stopped.rawValue))
                            OR (r.status = \(running) AND q.claimed_at IS NULL))
+                      AND NOT \(leftToOthers)
                     ORDER BY q.training LIMIT 1\(sql: db.dialect.skippingLockedRows(of: "q")))
                 RETURNING training, generation, run_id
                 """) else { return nil }
@@ -188,15 +199,21 @@ extension RunStore {
     /// Counts a failed attempt at training `slot` under claim `generation`: the
     /// training could not start (its data missing on this machine, an option this
     /// version refuses) or stopped with an error. It is offered again after a
-    /// growing wait (2 s, 4 s, ...), to this agent or another that may have what this
-    /// one lacks; after `max_attempts` it ends failed, with `reason`, and no agent
-    /// takes it again. Nothing is counted once the claim went to another agent.
+    /// growing wait (2 s, 4 s, ...), to another agent that may have what this one lacks
+    /// (this one takes it again only once every live agent has failed it); after
+    /// `max_attempts` it ends failed, with `reason`, and no agent takes it again. Nothing is counted once the claim went to another agent.
     public func failSweepTraining(_ slot: SweepSlot, generation: Int64, reason: String, now: Date = Date()) throws(StoreError) {
         try write("recording why training \(slot.training + 1) of sweep \(slot.sweep) failed") { db in
             guard let row = try db.row("""
-                SELECT attempts, max_attempts FROM sweep_queue
+                SELECT attempts, max_attempts, agent_id FROM sweep_queue
                 WHERE sweep_id = \(slot.sweep) AND training = \(slot.training) AND generation = \(generation)\(sql: db.dialect.lockingSelectedRows)
                 """) else { return }
+            if let agent = row["agent_id"] as Int64? {
+                try db.execute("""
+                    INSERT INTO sweep_failures (sweep_id, training, agent_id) VALUES (\(slot.sweep), \(slot.training), \(agent))
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
             let attempts = (row["attempts"] as Int64) + 1
             let failed = attempts >= (row["max_attempts"] as Int64)
             let retry = now.addingTimeInterval(Double(1 << min(Int(attempts), 10)))

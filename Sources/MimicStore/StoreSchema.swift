@@ -14,6 +14,7 @@ enum StoreSchema {
     static let v6 = "v6-sweep-queue"
     static let v7 = "v7-slurm-jobs"
     static let v8 = "v8-queue-attempts"
+    static let v9 = "v9-failed-agents"
     static var allIdentifiers: [String] { migrations.map(\.identifier) }
 
     struct Migration: Sendable {
@@ -199,6 +200,20 @@ enum StoreSchema {
             "ALTER TABLE sweep_queue ADD COLUMN last_error TEXT",
             "ALTER TABLE sweep_queue ADD COLUMN available_at \(d.timestamp)",
             "ALTER TABLE sweep_queue ADD COLUMN failed_at \(d.timestamp)",
+        ] },
+
+        // The agents that could not start a training: an agent leaves a training it
+        // failed to another that has not tried it yet (its data may be missing on this
+        // machine only), rather than spend the training's attempts on itself.
+        Migration(identifier: v9) { d in [
+            """
+            CREATE TABLE sweep_failures (
+                sweep_id \(d.integer) NOT NULL,
+                training \(d.integer) NOT NULL,
+                agent_id \(d.integer) NOT NULL REFERENCES sweep_agents(id) ON DELETE CASCADE,
+                PRIMARY KEY (sweep_id, training, agent_id)
+            )
+            """,
         ] },
     ]
 

@@ -64,6 +64,44 @@ import MimicTestSupport
         #expect(taken.generation == stale.generation + 1)
     }
 
+    /// A training one agent could not start (its data missing on that machine) is left
+    /// to a live agent that has not tried it: it took all three attempts from the first
+    /// agent alone while the other was busy, and ended failed though the other could
+    /// train it. Once every live agent failed it, anyone tries again.
+    @Test(arguments: StoreKind.tested) func aTrainingOneAgentFailedWaitsForAnotherAgent(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = try test.open()
+        let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig(), quickConfig()])
+        let lacking = try store.registerAgent(sweep: sweep.id), busy = try store.registerAgent(sweep: sweep.id)
+        var now = Date()
+        let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: busy, grace: 60, now: now))
+        let failing = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now))
+        try store.failSweepTraining(failing.slot, generation: failing.generation, reason: "Data folder /x does not exist", now: now)
+        now = now.addingTimeInterval(30)
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now) == nil,
+                "left to the busy agent, which holds a claim")
+        #expect(try store.sweepTrainingsLeft(sweep.id) == 2)
+
+        // The busy agent fails it too: now both have, and the first may try again.
+        let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: busy, grace: 60, now: now))
+        #expect(second.slot == failing.slot && first.slot != failing.slot)
+        try store.failSweepTraining(second.slot, generation: second.generation, reason: "Data folder /x does not exist", now: now)
+        now = now.addingTimeInterval(30)
+        let third = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now))
+        #expect(third.slot == failing.slot)
+
+        // An agent gone for longer than the grace period is not waited for.
+        let other = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
+        let registered = Date()
+        let alone = try store.registerAgent(sweep: other.id)
+        _ = try store.registerAgent(sweep: other.id)
+        let claim = try #require(try store.claimSweepTraining(sweep: other.id, agent: alone, grace: 60, now: registered))
+        try store.failSweepTraining(claim.slot, generation: claim.generation, reason: "no data", now: registered)
+        #expect(try store.claimSweepTraining(sweep: other.id, agent: alone, grace: 60, now: registered.addingTimeInterval(10)) == nil)
+        #expect(try store.claimSweepTraining(sweep: other.id, agent: alone, grace: 60, now: registered.addingTimeInterval(62)) != nil,
+                "the other agent was last seen registering, 61 s ago")
+    }
+
     /// A claim whose run stopped beating is given back after the grace period, not
     /// before, with the next generation and the run claimed for the new agent.
     @Test(arguments: StoreKind.tested) func aStaleClaimIsGivenBackAfterTheGracePeriod(_ kind: StoreKind) throws {
