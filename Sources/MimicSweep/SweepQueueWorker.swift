@@ -132,9 +132,12 @@ public struct SweepQueueWorker {
                       + "run \(session.runID!)" + (claim.runID == nil ? "" : ", resumed from its last epoch checkpoints")
                       + (claim.generation == 1 ? "" : " (claim \(claim.generation))"))
             interrupts.stops(session.control)
-            // Its points that the store could not take are its own: it keeps its claim and
-            // writes them once the store is back, rather than leave the run to be claimed again.
-            let report = session.run(waitingForTheStore: { !interrupts.interrupted }) { reporter.show($0) }
+            // Its points that a server could not take are its own: it keeps its claim and
+            // writes them once the server is back, rather than leave the run to be claimed
+            // again. A file that failed (a full disk) does not come back by waiting: the
+            // run ends recorded in part, and a resume trains again what it lacks.
+            let waitsForTheStore: (() -> Bool)? = if case .postgres = store.address { { !interrupts.interrupted } } else { nil }
+            let report = session.run(waitingForTheStore: waitsForTheStore) { reporter.show($0) }
             let ended = !session.claimLost && session.recordMissing == nil && (report.allFinished || report.results.contains {
                 if case .diverged = $0.status { true } else { false }
             })

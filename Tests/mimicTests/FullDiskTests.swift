@@ -5,18 +5,6 @@ import Testing
 @testable import MimicStore
 import MimicTestSupport
 
-/// Whether this process may mount a tmpfs (root, and not in a container that forbids
-/// it), found by mounting a tiny one.
-private let canMountTmpfs: Bool = {
-    guard getuid() == 0 else { return false }
-    let probe = (NSTemporaryDirectory() as NSString).appendingPathComponent("mimic-mount-probe-\(UUID().uuidString)")
-    guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil else { return false }
-    defer { try? FileManager.default.removeItem(atPath: probe) }
-    guard mount("tmpfs", probe, "tmpfs", 0, "size=64k") == 0 else { return false }
-    umount2(probe, Int32(MNT_DETACH))
-    return true
-}()
-
 /// A run whose store's disk fills up while it trains, on a 16 MB tmpfs mounted for the
 /// test: the probe saw the recorder spend 87.8 s of a 91 s run retrying, "recorded as
 /// run 1" printed anyway, and `runs` and `show` fail on the intact store.
@@ -49,12 +37,7 @@ struct FullDiskTests {
 
         // The disk fills while the trainer is held, so that it finds it full as it goes on.
         kill(trainer.pid, SIGSTOP)
-        let filler = disk + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
-        let handle = try #require(FileHandle(forWritingAtPath: filler))
-        let chunk = Data(count: 16 << 10)
-        while (try? handle.write(contentsOf: chunk)) != nil {}
-        try handle.close()
+        let filler = try fillDisk(of: disk)
         kill(trainer.pid, SIGCONT)
         let complained = eventually(120) {
             ((try? String(contentsOfFile: trainer.stderrPath, encoding: .utf8)) ?? "").contains("could not record run 1")

@@ -181,7 +181,8 @@ struct SweepEndStateTests {
 
 /// SIGTERM and SIGINT to a sweep with workers stop every worker it started: each
 /// records its training as stopped, none takes up another's, and the sweep exits
-/// 143 or 130; a resume then finishes the grid.
+/// 143 or 130; a resume then finishes the grid, point for point as a sweep never
+/// stopped (see FaultInjectionTests).
 @Suite(.enabled(if: MimicProcess.binary != nil, "the mimic binary is not built next to the tests (swift build --product mimic)"))
 struct SweepSignalTests {
     @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
@@ -189,9 +190,9 @@ struct SweepSignalTests {
         let folder = try TemporaryFolder()
         let data = try MimicProcess.makeDataSet(in: folder)
         let store = folder.storePath
-        let sweep = try MimicProcess.start(["sweep", "--store", store, "--workers", "2", "--data", data, "--labeled", "0.1,0.2,0.3,0.4",
-                                            "--mentor", "fc32", "--student", "fc16", "--epochs", "400", "--student-epochs", "1",
-                                            "--batch", "16"], in: folder)
+        let grid = ["--data", data, "--labeled", "0.1,0.2,0.3,0.4", "--mentor", "fc32", "--student", "fc16", "--epochs", "400",
+                    "--student-epochs", "1", "--batch", "16", "--threads", "1"]
+        let sweep = try MimicProcess.start(["sweep", "--store", store, "--workers", "2"] + grid, in: folder)
         let reader = try RunStore(path: store, create: true)
         let bothTraining = eventually(120) { ((try? reader.runs()) ?? []).filter { $0.status == .running }.count == 2 }
         kill(sweep.pid, signal)
@@ -202,5 +203,13 @@ struct SweepSignalTests {
         #expect(runs.count == 2, "no training started after the signal: \(runs.map(\.status))")
         #expect(eventually(30) { ((try? reader.runs()) ?? []).allSatisfy { $0.status == .stopped } },
                 "every worker stopped its training: \((try? reader.runs())?.map(\.status) ?? [])")
+
+        // The resume trains the rest, and the sweep holds what one never stopped holds.
+        let resumed = try MimicProcess.run(["sweep", "resume", "1", "--store", store, "--workers", "2"], in: folder)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try reader.endings(ofSweep: 1) == (0..<4).map { "training \($0): done" })
+        let expected = try FaultInjectionTests.uninterrupted(grid, in: folder)
+        let points = try reader.points(ofSweep: 1)
+        #expect(points == expected, "\(points.count) points against \(expected.count)")
     }
 }
