@@ -29,7 +29,7 @@ struct PostgresStoreTests {
         _ = try test.open()
         let tables = try store.backend.read { db in try db.rows(db.dialect.tableNames).map { $0["name"] as String } }
         #expect(Set(tables) == ["mimic_migrations", "runs", "models", "metrics", "control_requests", "sweeps", "sweep_queue", "sweep_agents",
-                               "sweep_jobs"])
+                               "sweep_jobs", "sweep_failures"])
         #expect(try test.count("mimic_migrations", in: store) == StoreSchema.allIdentifiers.count)
     }
 
