@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         // Sweep files are YAML, in the shape W&B sweep files have.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // NumPy's .npz data sets are zip archives of .npy arrays.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // The PostgreSQL run store (--store postgres://...), for stores shared by many machines.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
@@ -42,8 +44,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Named apart from ZIPFoundation's own zlib module (CZlib), which a package
+        // graph may hold only once.
         .systemLibrary(
-            name: "CZlib",
+            name: "CZlibSystem",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
@@ -59,7 +63,7 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(
             name: "MimicEngine",
-            dependencies: ["CBLAS", "CZlib", "CCPUFeatures", "CVectorKernels"],
+            dependencies: ["CBLAS", "CZlibSystem", "CCPUFeatures", "CVectorKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: engineSettings
         ),
         // Starting other programs (posix_spawn): the detached trainer, tmux for the
@@ -120,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicEngineTests",
-            dependencies: ["MimicEngine", "MimicTestSupport"]
+            dependencies: ["MimicEngine", "MimicTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(
             name: "MimicTUITests",

@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     /// and returns at once. Only what fails in a second is checked here (the options,
     /// the store, the data folder); anything later is in the run's log and status.
     private func startDetached(_ config: ExperimentConfig) throws {
-        try DataSet.checkFolder(config.dataDirectory)
+        try DataSet.checkSource(config.dataDirectory)
         let store = try storeOptions.open()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let (run, pid): (RunRecord, pid_t)

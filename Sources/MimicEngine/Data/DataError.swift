@@ -35,6 +35,12 @@ public enum DataError: ReportableError, Equatable {
     /// `source` holds no image: of the training set, or of the test set when `test`.
     case noImages(source: String, test: Bool)
     case tooFewClasses(source: String, count: Int)
+    /// A `.npz` archive that cannot be used as a data set.
+    case badArchive(path: String, problem: String)
+    case fileMissing(path: String)
+    /// One array of a `.npz` (or a `.npy` file): `source` names it, `problem` says what
+    /// is wrong and how to save it right.
+    case badArray(source: String, problem: String)
 
     static let idxLooksFor = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
         + "and t10k-labels-idx1-ubyte (each optionally .gz, or with a dot before idx)"
@@ -117,6 +123,12 @@ public enum DataError: ReportableError, Equatable {
                 : "\(source) holds no training image, so no model could learn; replace it with the data set's file of training images."
         case .tooFewClasses(let source, let count):
             return "\(source) names only \(count) class, but a classifier needs at least 2; list the name of every class of the data set, one per line."
+        case .fileMissing(let path):
+            return "Data file \(path) does not exist; name an existing .npz file or a data folder with --data."
+        case .badArchive(let path, let problem):
+            return "NumPy data set \(path) \(problem)."
+        case .badArray(let source, let problem):
+            return "NumPy array \(source) \(problem)."
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Finding and reading a data set in a folder: the IDX files of MNIST or Fashion-MNIST,
-/// or CIFAR-10's binary batches.
+/// or CIFAR-10's binary batches; or in a NumPy `.npz` file (`DataSet+NPZ.swift`).
 extension DataSet {
     /// Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
@@ -16,6 +16,17 @@ extension DataSet {
         "airplane", "automobile", "bird", "cat", "deer",
         "dog", "frog", "horse", "ship", "truck",
     ]
+
+    /// Refuses a data source that cannot be read, before anything else is done: a
+    /// `.npz` file that is not there or cannot be opened, or a folder (`checkFolder`).
+    public static func checkSource(_ path: String) throws(DataError) {
+        guard path.lowercased().hasSuffix(".npz") else { return try checkFolder(path) }
+        do {
+            close(try FileBytes.openRegularFile(path))
+        } catch {
+            throw error.missing ? DataError.fileMissing(path: path) : DataError.cannotOpen(path: path, reason: error.words)
+        }
+    }
 
     /// Refuses a data folder that is not there, not a folder, or cannot be looked into,
     /// each for its own cause; the check `load` starts with, for callers that read later.
@@ -36,9 +47,11 @@ extension DataSet {
         }
     }
 
-    /// Reads the data set in `directory`, IDX first, then CIFAR-10.
+    /// Reads the data set in `directory`, IDX first, then CIFAR-10; or, for a path
+    /// ending in `.npz`, the NumPy arrays in that file.
     public static func load(from directory: String) throws -> DataSet {
-        try checkFolder(directory)
+        try checkSource(directory)
+        if directory.lowercased().hasSuffix(".npz") { return try loadNPZ(from: directory) }
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
         throw DataError.noDataFound(folder: directory)

@@ -1,4 +1,4 @@
-import CZlib
+import CZlibSystem
 import Foundation
 
 /// One open file read through zlib, so plain and gzip files need no separate paths.

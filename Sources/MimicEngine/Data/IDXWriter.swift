@@ -1,4 +1,4 @@
-import CZlib
+import CZlibSystem
 import Foundation
 
 /// Writes IDX files that `IDXReader` and `DataSet.load` read back: how test suites get a

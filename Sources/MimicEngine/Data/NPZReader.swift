@@ -1,0 +1,46 @@
+import Foundation
+import ZIPFoundation
+
+/// The arrays of an `.npz` file: a zip archive of `.npy` files, as `numpy.savez` and
+/// `numpy.savez_compressed` write it. The archive is read by ZIPFoundation; each
+/// member is checked against its CRC, and never grows past the size its entry claims
+/// or the machine's memory (a zip bomb is refused, not inflated).
+enum NPZReader {
+    /// The arrays named `names` ("x_train"): nil for a name the archive lacks.
+    static func arrays(in path: String, named names: [String]) throws -> [String: NPYArray] {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            if let failure = FileBytes.problemReaching(path) {
+                throw DataError.cannotOpen(path: path, reason: failure.words)
+            }
+            throw DataError.badArchive(path: path, problem: "is not a zip archive, as numpy.savez writes one")
+        }
+        var found: [String: NPYArray] = [:]
+        for name in names {
+            guard let entry = archive[name + ".npy"] else { continue }
+            let member = "\(name).npy in \(path)"
+            let claimed = entry.uncompressedSize
+            guard claimed <= UInt64(ProcessInfo.processInfo.physicalMemory / 2) else {
+                throw DataError.badArray(source: member, problem: "claims \(claimed) bytes, more than half this machine's memory; save a smaller set")
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(Int(claimed))
+            do {
+                _ = try archive.extract(entry) { chunk in
+                    guard UInt64(bytes.count + chunk.count) <= claimed else { throw Overrun() }
+                    bytes.append(contentsOf: chunk)
+                }
+            } catch is Overrun {
+                throw DataError.badArray(source: member, problem: "holds more than the \(claimed) bytes its zip entry claims; the archive is damaged, so write it again")
+            } catch {
+                throw DataError.badArray(source: member, problem: "cannot be unpacked (\(error)); the archive is damaged, so write it again")
+            }
+            found[name] = try NPYArray(bytes: bytes, source: member)
+        }
+        return found
+    }
+
+    private struct Overrun: Error {}
+}
