@@ -2,8 +2,10 @@
 /// class count: the layers of the spec, then the implied dense layer to the classes.
 ///
 /// Layers are laid out like the PyTorch `nn.Sequential` of the same spec (conv,
-/// ReLU, pool, ..., flatten, linear, ReLU, ..., linear), and parameters are named
-/// as in its `state_dict` ("0.weight", "3.bias"), so checkpoints load there as is.
+/// ReLU, pool, ..., flatten, linear, ReLU, ..., linear; conv, BatchNorm2d, ReLU for
+/// `conv-bn`; AdaptiveAvgPool2d(1), flatten for `gap`), and parameters and buffers are
+/// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"), so
+/// checkpoints load there as is.
 public final class Network {
     public let spec: ArchitectureSpec
     public let inputShape: SampleShape
@@ -11,6 +13,8 @@ public final class Network {
     public let layers: [Layer]
     /// Parameters with their `state_dict` names, in layer order.
     public let namedParameters: [(name: String, parameter: Parameter)]
+    /// Buffers (batch norm's running statistics and count) with their `state_dict` names.
+    public let namedBuffers: [(name: String, buffer: LayerBuffer)]
     /// The first layer with parameters: no layer before it needs a gradient, so backward
     /// stops there. A flatten before the first dense layer would otherwise cost that
     /// layer an input-gradient product nobody reads (a seventh of mlp-1024's step).
@@ -48,6 +52,9 @@ public final class Network {
             let fail = { (problem: SpecError.Problem) in
                 SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
             }
+            // A conv or dense layer normalized by the `bn` after it leaves its ReLU to
+            // the batch norm: conv, batch norm, ReLU.
+            let normalized = index + 1 < spec.layers.count && spec.layers[index + 1] == .batchNorm
             switch layer {
             case let .conv(filters, kernel, stride, padding):
                 if dense { throw fail(.convAfterDense) }
@@ -55,7 +62,7 @@ public final class Network {
                                         padding: padding, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(conv)
-                append(ReLU(fusedInto: conv))
+                if !normalized { append(ReLU(fusedInto: conv)) }
             case let .pool(size, stride):
                 if dense { throw fail(.convAfterDense) }
                 guard let pool = MaxPool2D(input: shape, size: size, stride: stride)
@@ -65,9 +72,19 @@ public final class Network {
                 flattenIfNeeded()
                 let dense = Dense(input: shape, outputs: units, random: &initRandom)
                 append(dense)
-                append(ReLU(fusedInto: dense))
+                if !normalized { append(ReLU(fusedInto: dense)) }
             case let .dropout(rate):
                 append(Dropout(shape: shape, rate: rate, random: SeededRandom(seed: dropoutRandom.next())))
+            case .batchNorm:
+                // The spec puts it right after a conv or dense layer (`ArchitectureSpec`).
+                let norm = BatchNorm(shape: shape)
+                append(norm)
+                append(ReLU(fusedInto: norm))
+            case .globalAveragePool:
+                if dense { throw fail(.convAfterDense) }
+                append(GlobalAveragePool(input: shape))
+                append(Flatten(shape: shape))
+                dense = true
             }
         }
         flattenIfNeeded()
@@ -80,9 +97,25 @@ public final class Network {
         namedParameters = layers.enumerated().flatMap { index, layer in
             layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
         }
+        namedBuffers = layers.enumerated().flatMap { index, layer in
+            layer.buffers.map { (name: "\(index).\($0.name)", buffer: $0) }
+        }
+        batchNorms = layers.compactMap { $0 as? BatchNorm }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
         inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init).map(\.step)
         trainingSteps = Step.plan(layers, fuse: ConvPoolTraining.init)
+    }
+
+    /// Its batch norm layers, for the batches they cannot train on.
+    private let batchNorms: [BatchNorm]
+
+    /// The smallest batch training can use: 2 when a batch norm would otherwise see a
+    /// single value per channel (after a dense layer, or a 1x1 image), of which no
+    /// variance can be had; PyTorch refuses such a batch too. The trainer leaves out
+    /// an epoch's last batch when it is smaller than this, and the experiment refuses a
+    /// run whose every batch would be.
+    public var smallestTrainingBatch: Int {
+        batchNorms.contains { $0.isTooSmall(batch: 1) } ? 2 : 1
     }
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
