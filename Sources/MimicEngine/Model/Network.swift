@@ -20,8 +20,11 @@ public final class Network {
     /// layer an input-gradient product nobody reads (a seventh of mlp-1024's step).
     private let firstTrainable: Int
     /// What `forward` runs when not training: the layers, but each convolution with
-    /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`).
+    /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`),
+    /// and a convolution with the batch norm after it as one folded convolution.
     private let inferenceSteps: [Step<ConvPoolInference>]
+    /// The folded convolutions of `inferenceSteps`, made again before each inference pass.
+    private let foldings: [BatchNormFolding]
     /// What `forward` and `backward` run when training, fused likewise (see
     /// `ConvPoolTraining`), each step with the index of its first layer.
     private let trainingSteps: [(index: Int, step: Step<ConvPoolTraining>)]
@@ -102,7 +105,13 @@ public final class Network {
         }
         batchNorms = layers.compactMap { $0 as? BatchNorm }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
-        inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init).map(\.step)
+        var foldings: [BatchNormFolding] = []
+        inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init) { convolution, norm in
+            let folding = BatchNormFolding(convolution, norm)
+            foldings.append(folding)
+            return folding.folded
+        }.map(\.step)
+        self.foldings = foldings
         trainingSteps = Step.plan(layers, fuse: ConvPoolTraining.init)
     }
 
@@ -140,6 +149,7 @@ public final class Network {
             }
             return activation
         }
+        for folding in foldings { folding.refresh() }
         for step in inferenceSteps {
             switch step {
             case .layer(let layer): activation = layer.forward(activation, batch: batch, training: false)
@@ -180,16 +190,32 @@ private enum Step<Fused> {
 
     /// The layers as steps, each with the index of its first layer: a convolution, its
     /// fused ReLU and the pool after it become one step wherever `fuse` makes one of them.
-    static func plan(_ layers: [Layer], fuse: (Conv2D, MaxPool2D) -> Fused?) -> [(index: Int, step: Step)] {
+    /// With `folding`, a convolution and the batch norm after it become the convolution
+    /// `folding` makes of the two, which takes the batch norm's fused ReLU along, and is
+    /// fused with a pool after it in turn.
+    static func plan(_ layers: [Layer], fuse: (Conv2D, MaxPool2D) -> Fused?,
+                     folding: ((Conv2D, BatchNorm) -> Conv2D)? = nil) -> [(index: Int, step: Step)] {
         var steps: [(index: Int, step: Step)] = []
         var index = 0
         while index < layers.count {
-            if let conv = layers[index] as? Conv2D {
-                // The ReLU a convolution applies itself stays in the list as a pass-through.
-                let next = index + 1 < layers.count && (layers[index + 1] as? ReLU)?.isFused == true ? index + 2 : index + 1
+            if var conv = layers[index] as? Conv2D {
+                var next = index + 1
+                let folded = folding != nil && next < layers.count && layers[next] is BatchNorm
+                if folded, let folding, let norm = layers[next] as? BatchNorm {
+                    conv = folding(conv, norm)
+                    next += 1
+                }
+                // The ReLU a convolution (or its batch norm) applies itself stays in the
+                // list as a pass-through.
+                if next < layers.count && (layers[next] as? ReLU)?.isFused == true { next += 1 }
                 if next < layers.count, let pool = layers[next] as? MaxPool2D, let fused = fuse(conv, pool) {
                     steps.append((index, .convPool(fused)))
                     index = next + 1
+                    continue
+                }
+                if folded {
+                    steps.append((index, .layer(conv)))
+                    index = next
                     continue
                 }
             }
