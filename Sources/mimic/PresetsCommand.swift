@@ -9,12 +9,14 @@ struct PresetsCommand: ParsableCommand {
         discussion: """
             Specs are layers joined by dashes: convN[kK][sS][pP] (N filters of K x K,
             stride S, padding P, then ReLU; default k3 s1 p=K/2), pool[K][sS] (max
-            pooling, default 2x2), fcN (dense + ReLU), dropR (dropout rate R). The last
-            dense layer to the classes is implied.
+            pooling, default 2x2), fcN (dense + ReLU), dropR (dropout rate R), bn
+            (batch norm of the conv or fc just before, ahead of its ReLU), gap (global
+            average pooling). The last dense layer to the classes is implied.
 
             Examples:
               mimic presets
               mimic presets --spec conv16k5-pool-fc64 --input 3x32x32
+              mimic presets --spec conv16-bn-pool-conv32-bn-gap --input 3x32x32
             """)
 
     @Option(help: "Show the layers of this spec instead of the preset list.")

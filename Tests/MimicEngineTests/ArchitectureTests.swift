@@ -123,4 +123,120 @@ import MimicEngine
             }
         }
     }
+
+    @Test func batchNormAndGlobalPoolTokens() throws {
+        let spec = try ArchitectureSpec("conv8k5-bn-pool-conv16-bn-gap-fc32-bn-drop0.1")
+        #expect(spec.layers == [
+            .conv(filters: 8, kernel: 5, stride: 1, padding: 2), .batchNorm, .pool(size: 2, stride: 2),
+            .conv(filters: 16, kernel: 3, stride: 1, padding: 1), .batchNorm, .globalAveragePool,
+            .dense(units: 32), .batchNorm, .dropout(rate: 0.1),
+        ])
+        #expect(spec.expanded == "conv8k5-bn-pool-conv16-bn-gap-fc32-bn-drop0.1")
+        #expect(try ArchitectureSpec("CONV8-BN-GAP").layers == [.conv(filters: 8, kernel: 3, stride: 1, padding: 1), .batchNorm, .globalAveragePool])
+    }
+
+    /// Tokens that are no layer, and bn or gap where they cannot stand: each names itself.
+    @Test(arguments: [
+        ("conv8-bn2", 1, "bn2", SpecError.Problem.unknownToken), ("conv8-gap1", 1, "gap1", .unknownToken),
+        ("conv8-batchnorm", 1, "batchnorm", .unknownToken),
+        ("bn-fc8", 0, "bn", .batchNormWithoutLayer), ("conv8-pool-bn", 2, "bn", .batchNormWithoutLayer),
+        ("fc8-drop0.5-bn", 2, "bn", .batchNormWithoutLayer), ("conv8-bn-bn", 2, "bn", .batchNormWithoutLayer),
+        ("conv8-gap-bn", 2, "bn", .batchNormWithoutLayer),
+        ("conv8-gap-conv8", 2, "conv8", .imageLayerAfterGlobalPool), ("conv8-gap-pool", 2, "pool", .imageLayerAfterGlobalPool),
+        ("gap-gap", 1, "gap", .imageLayerAfterGlobalPool),
+    ])
+    func misplacedBatchNormAndGlobalPoolAreNamed(text: String, index: Int, token: String, problem: SpecError.Problem) {
+        do {
+            _ = try ArchitectureSpec(text)
+            Issue.record("\(text) must be refused")
+        } catch {
+            #expect(error.tokenIndex == index)
+            #expect(error.token == token)
+            #expect(error.problem == problem)
+            #expect(error.description.hasPrefix("Architecture \"\(text)\": layer \(index + 1) \"\(token)\" "), "\(error)")
+            #expect(error.description.hasSuffix(".") && !error.description.contains("\n"), "one sentence: \(error)")
+        }
+    }
+
+    @Test func sentencesForMisplacedLayersSayWhatToDo() throws {
+        #expect(SpecError(spec: "conv8-pool-bn", tokenIndex: 2, token: "bn", problem: .batchNormWithoutLayer).description
+            == "Architecture \"conv8-pool-bn\": layer 3 \"bn\" does not follow a conv or fc layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool or fc128-bn).")
+        #expect(SpecError(spec: "conv8-gap-pool", tokenIndex: 2, token: "pool", problem: .imageLayerAfterGlobalPool).description
+            == "Architecture \"conv8-gap-pool\": layer 3 \"pool\" comes after gap, where each channel is already pooled to one value and no image is left; put conv and pool layers before gap, and only fc or drop layers after it.")
+        #expect(SpecError(spec: "x", tokenIndex: 0, token: "x", problem: .unknownToken).description.contains("fcN, dropR, bn or gap"))
+    }
+
+    /// gap after an fc layer has no image to pool, as conv and pool there.
+    @Test func globalPoolAfterDenseIsRefusedWhenBuilt() throws {
+        let spec = try ArchitectureSpec("fc8-gap")
+        #expect(throws: SpecError(spec: "fc8-gap", tokenIndex: 1, token: "gap", problem: .convAfterDense)) {
+            try Network(spec: spec, input: Self.fashion, classes: 10, random: SeededRandom(seed: 1))
+        }
+        #expect(throws: SpecError(spec: "fc8-gap", tokenIndex: 1, token: "gap", problem: .convAfterDense)) {
+            try NetworkSize(spec: spec, input: Self.fashion, classes: 10)
+        }
+    }
+
+    /// conv, BatchNorm2d, ReLU, pool, flatten, linear, BatchNorm1d, ReLU, linear: the
+    /// torch nn.Sequential, its state_dict names (buffers after parameters, per layer),
+    /// its parameter count (γ and β, not the running statistics) and its FLOPs, the
+    /// same from the spec alone (NetworkSize) as from the network.
+    @Test func batchNormLayersFollowTorchSequential() throws {
+        let spec = try ArchitectureSpec("conv8-bn-pool-fc16-bn")
+        let network = try Network(spec: spec, input: Self.fashion, classes: 10, random: SeededRandom(seed: 1))
+        #expect(network.layers.map(\.summary) == [
+            "conv2d 1->8 k3 s1 p1", "batchnorm2d 8", "relu (fused)", "maxpool 2x2 s2", "flatten",
+            "dense 1568->16", "batchnorm1d 16", "relu (fused)", "dense 16->10",
+        ])
+        #expect(network.namedParameters.map(\.name) == [
+            "0.weight", "0.bias", "1.weight", "1.bias", "5.weight", "5.bias", "6.weight", "6.bias", "8.weight", "8.bias",
+        ])
+        #expect(network.namedBuffers.map(\.name) == [
+            "1.running_mean", "1.running_var", "1.num_batches_tracked",
+            "6.running_mean", "6.running_var", "6.num_batches_tracked",
+        ])
+        #expect(network.namedBuffers.map(\.buffer.shape) == [[8], [8], [], [16], [16], []])
+        #expect(network.namedBuffers.map(\.buffer.dtype) == [.float32, .float32, .int64, .float32, .float32, .int64])
+        // 80 + 16 + (1568·16 + 16) + 32 + 170
+        #expect(network.parameterCount == 80 + 16 + 25_104 + 32 + 170)
+        let size = try NetworkSize(spec: spec, input: Self.fashion, classes: 10)
+        #expect(size.parameters == network.parameterCount)
+        #expect(size.forwardFLOPsPerSample == network.forwardFLOPsPerSample)
+        // The batch norms' share: a multiply-add per value, 8x28x28 and 16.
+        let withoutNorms = try Network(spec: ArchitectureSpec("conv8-pool-fc16"), input: Self.fashion, classes: 10, random: SeededRandom(seed: 1))
+        #expect(network.forwardFLOPsPerSample - withoutNorms.forwardFLOPsPerSample == 2 * (8 * 28 * 28) + 2 * 16)
+        // A fresh batch norm: γ 1, β 0, running mean 0 and variance 1, no batch seen.
+        let norm = try #require(network.layers[1] as? BatchNorm)
+        #expect((0..<8).allSatisfy { norm.weight.value[$0] == 1 && norm.bias.value[$0] == 0 })
+        #expect((0..<8).allSatisfy { norm.runningMean.floats[$0] == 0 && norm.runningVar.floats[$0] == 1 })
+        #expect(norm.batchesTracked.integers[0] == 0)
+        #expect(!norm.weight.decays && !norm.bias.decays)
+        // Only a batch norm with one value per channel needs two samples a batch.
+        #expect(network.smallestTrainingBatch == 2)
+        #expect(try Network(spec: ArchitectureSpec("conv8-bn-pool"), input: Self.fashion, classes: 10,
+                            random: SeededRandom(seed: 1)).smallestTrainingBatch == 1)
+    }
+
+    @Test func globalPoolIsAdaptiveAvgPoolThenFlatten() throws {
+        let spec = try ArchitectureSpec("conv8-pool-gap")
+        let network = try Network(spec: spec, input: Self.fashion, classes: 10, random: SeededRandom(seed: 1))
+        #expect(network.layers.map(\.summary) == [
+            "conv2d 1->8 k3 s1 p1", "relu (fused)", "maxpool 2x2 s2", "global avg pool 14x14", "flatten", "dense 8->10",
+        ])
+        #expect(network.namedParameters.map(\.name) == ["0.weight", "0.bias", "5.weight", "5.bias"])
+        let size = try NetworkSize(spec: spec, input: Self.fashion, classes: 10)
+        #expect(size.parameters == network.parameterCount && size.parameters == 80 + 90)
+        #expect(size.forwardFLOPsPerSample == network.forwardFLOPsPerSample)
+        // Every pooled value's addition: 8x14x14.
+        let withoutPool = try Network(spec: ArchitectureSpec("conv8-pool"), input: Self.fashion, classes: 10, random: SeededRandom(seed: 1))
+        #expect(network.forwardFLOPsPerSample - (withoutPool.forwardFLOPsPerSample - 2 * 1568 * 10) == 8 * 14 * 14 + 2 * 8 * 10)
+    }
+
+    /// Each image's channel means, 1x1 per channel, whatever the values.
+    @Test func globalPoolAveragesEachChannel() throws {
+        let layer = GlobalAveragePool(input: SampleShape(channels: 2, height: 2, width: 3))
+        let x: [Float] = [1, 2, 3, 4, 5, 6, -6, -6, -6, 0, 0, 0, 10, 10, 10, 10, 10, 10, 1, 1, 1, 1, 1, 7]
+        let y = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: 2, training: false), count: 4)) }
+        #expect(y == [3.5, -3, 10, 2])
+    }
 }

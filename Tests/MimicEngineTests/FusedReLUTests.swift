@@ -76,4 +76,27 @@ import MimicEngine
         }
         #expect(fusedPass == expected)
     }
+
+    /// Batch norm takes over the ReLU of the conv or dense layer it normalizes: its
+    /// output, input gradient and γ and β gradients are those of batch norm then a
+    /// separate ReLU. Each channel is made by one thread, so no thread count changes them.
+    @Test(arguments: [SampleShape(channels: 3, height: 5, width: 6), .vector(300)])
+    func batchNorm(shape: SampleShape) {
+        func make() -> BatchNorm {
+            let layer = BatchNorm(shape: shape)
+            for c in 0..<shape.channels {
+                layer.weight.value[c] = 0.5 + Float(c % 5) * 0.3
+                layer.bias.value[c] = Float(c % 7) * 0.2 - 0.6
+            }
+            return layer
+        }
+        let x = randomInput(count: 6 * shape.count, seed: 2)
+        let separate = make(), fused = make()
+        let relu = ReLU(fusedInto: fused)
+        #expect(fused.appliesReLU && relu.isFused)
+        let expected = Self.pass(separate, ReLU(shape: shape), input: x, batch: 6, seed: 5)
+        #expect(Self.pass(fused, relu, input: x, batch: 6, seed: 5) == expected)
+        // The ReLU did cut: some outputs are zero, and some gradients with them.
+        #expect(expected[0].contains(0) && expected[0].contains { $0 > 0 })
+    }
 }

@@ -94,4 +94,46 @@ import MimicEngine
             #expect(Array(infer) == ones)
         }
     }
+
+    /// A batch norm with γ and β away from their start (1 and 0), so that a gradient
+    /// that ignored either would show.
+    static func batchNorm(_ shape: SampleShape, seed: UInt64) -> BatchNorm {
+        let layer = BatchNorm(shape: shape)
+        var random = SeededRandom(seed: seed)
+        for c in 0..<shape.channels {
+            layer.weight.value[c] = 0.5 + random.nextUnitFloat()
+            layer.bias.value[c] = random.nextGaussian()
+        }
+        return layer
+    }
+
+    /// Training mode, as BatchNorm2d: the batch's statistics depend on every input, so
+    /// the check covers the gradient through the mean and the variance too.
+    @Test(arguments: [(batch: 3, height: 3, width: 4), (batch: 2, height: 1, width: 1), (batch: 1, height: 5, width: 5)])
+    func batchNorm2d(batch: Int, height: Int, width: Int) {
+        let shape = SampleShape(channels: 3, height: height, width: width)
+        let layer = Self.batchNorm(shape, seed: 7)
+        let mismatches = GradientCheck(batch: batch, epsilon: 1e-2, probes: 60)
+            .run(layer, input: randomInput(count: batch * shape.count, seed: 14))
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    /// Training mode, as BatchNorm1d: per unit over the batch. A batch of two gives each
+    /// unit ±γ + β whatever its inputs, bent sharply where they are close: a finer step
+    /// than the default keeps the difference quotient on the curve there.
+    @Test(arguments: [2, 5])
+    func batchNorm1d(batch: Int) {
+        let layer = Self.batchNorm(.vector(37), seed: 8)
+        let mismatches = GradientCheck(batch: batch, epsilon: 1e-3, probes: 80)
+            .run(layer, input: randomInput(count: batch * 37, seed: 15))
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    @Test func globalAveragePool() {
+        let shape = SampleShape(channels: 3, height: 4, width: 5)
+        let layer = GlobalAveragePool(input: shape)
+        #expect(layer.outputShape == .vector(3))
+        let mismatches = GradientCheck(batch: 2).run(layer, input: randomInput(count: 2 * shape.count, seed: 16))
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
 }

@@ -15,7 +15,8 @@ import MimicTestSupport
         (n,) = struct.unpack("<Q", raw[:8])
         header = json.loads(raw[8:8 + n])
         data = raw[8 + n:]
-        T = {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype="<f4").reshape(v["shape"])
+        dtypes = {"F32": "<f4", "I64": "<i8"}
+        T = {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=dtypes[v["dtype"]]).reshape(v["shape"])
              for k, v in header.items() if k != "__metadata__"}
         c, h, w = map(int, shape.split("x"))
         x = np.fromfile(inputs, dtype="<f4").reshape(-1, c, h, w).astype(np.float64)
@@ -41,6 +42,15 @@ import MimicTestSupport
                     out = np.maximum(out, x[:, :, i:i + stride * ho:stride, j:j + stride * wo:stride])
             return out
 
+        def channels(v, x):
+            return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+        def batch_norm(x, index):
+            # Evaluation mode: the running statistics, as torch's BatchNorm1d/2d in eval().
+            mean, var = T[f"{index}.running_mean"], T[f"{index}.running_var"]
+            gamma, beta = T[f"{index}.weight"], T[f"{index}.bias"]
+            return (x - channels(mean, x)) / np.sqrt(channels(var, x) + 1e-5) * channels(gamma, x) + channels(beta, x)
+
         for index, layer in enumerate(layers):
             kind = layer[0]
             if kind == "conv":
@@ -49,6 +59,10 @@ import MimicTestSupport
                 x = np.maximum(x, 0)
             elif kind == "pool":
                 x = pool(x, layer[1], layer[2])
+            elif kind == "bn":
+                x = batch_norm(x, index)
+            elif kind == "gap":
+                x = x.mean(axis=(2, 3), keepdims=True)
             elif kind == "flatten":
                 x = x.reshape(x.shape[0], -1)
             elif kind == "dense":
@@ -64,6 +78,8 @@ import MimicTestSupport
             case is ReLU: ["relu"]
             case let pool as MaxPool2D: ["pool", pool.size, pool.stride]
             case is Flatten: ["flatten"]
+            case is BatchNorm: ["bn"]
+            case is GlobalAveragePool: ["gap"]
             case is Dense: ["dense"]
             default: ["identity"]
             }
@@ -71,7 +87,8 @@ import MimicTestSupport
     }
 
     @Test(.enabled(if: NumpyReferenceMode.here.runsTests, "python3 with numpy is not installed"),
-          arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear"])
+          arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear",
+                      "conv4-bn-pool-conv3k3s2p1-bn-gap-fc8-bn", "fc7-bn-drop0.5"])
     func logitsMatchNumpy(spec: String) throws {
         try NumpyReferenceMode.here.requireNumpy()
         let input = SampleShape(channels: 2, height: 9, width: 9)
@@ -80,6 +97,14 @@ import MimicTestSupport
         var random = SeededRandom(seed: 9)
         for parameter in network.parameters where parameter.name == "bias" {
             for i in 0..<parameter.count { parameter.value[i] = random.nextGaussian() * 0.1 }
+        }
+        // So are batch norm's scale and running statistics (1, 0 and 1).
+        for case let norm as BatchNorm in network.layers {
+            for c in 0..<norm.inputShape.channels {
+                norm.weight.value[c] = 0.5 + random.nextUnitFloat()
+                norm.runningMean.floats[c] = random.nextGaussian() * 0.3
+                norm.runningVar.floats[c] = 0.2 + random.nextUnitFloat()
+            }
         }
         let batch = 3
         let x = randomInput(count: batch * input.count, seed: 12)
@@ -99,5 +124,96 @@ import MimicTestSupport
         for (ours, theirs) in zip(logits, expected) {
             #expect(abs(Double(ours) - theirs) < 1e-4 * max(1, abs(theirs)), "\(ours) vs \(theirs)")
         }
+    }
+
+    /// Batch norm as torch.nn.BatchNorm1d/2d defines it, written out in numpy: batch
+    /// statistics (biased variance) in training, running statistics moved by momentum
+    /// 0.1 toward the batch's mean and unbiased variance, and those in evaluation.
+    static let batchNormReference = """
+        import json, sys
+        import numpy as np
+        setup = json.loads(sys.argv[1])
+        c, h, w, steps, batch = setup["channels"], setup["height"], setup["width"], setup["steps"], setup["batch"]
+        xs = np.fromfile(sys.argv[2], dtype="<f4").astype(np.float64).reshape(steps, batch, c, h, w)
+        later = np.fromfile(sys.argv[3], dtype="<f4").astype(np.float64).reshape(-1, c, h, w)
+        gamma = np.array(setup["gamma"]).reshape(1, c, 1, 1)
+        beta = np.array(setup["beta"]).reshape(1, c, 1, 1)
+        relu = (lambda v: np.maximum(v, 0)) if setup["relu"] else (lambda v: v)
+        running_mean, running_var = np.zeros(c), np.ones(c)
+        for x in xs:
+            mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+            n = x.size // c
+            y = relu((x - mean.reshape(1, c, 1, 1)) / np.sqrt(var.reshape(1, c, 1, 1) + 1e-5) * gamma + beta)
+            running_mean = 0.9 * running_mean + 0.1 * mean
+            running_var = 0.9 * running_var + 0.1 * var * n / (n - 1)
+        evaluated = relu((later - running_mean.reshape(1, c, 1, 1)) / np.sqrt(running_var.reshape(1, c, 1, 1) + 1e-5) * gamma + beta)
+        print(json.dumps({"train": y.reshape(-1).tolist(), "mean": running_mean.tolist(), "var": running_var.tolist(),
+                          "eval": evaluated.reshape(-1).tolist()}))
+        """
+
+    struct BatchNormReference: Decodable {
+        var train: [Double]
+        var mean: [Double]
+        var `var`: [Double]
+        var eval: [Double]
+    }
+
+    /// Three training steps on batches of different statistics, then an evaluation:
+    /// the last step's output, the running statistics, the count and the evaluation
+    /// output all as numpy has them, after a convolution (2d) and a dense layer (1d).
+    @Test(.enabled(if: NumpyReferenceMode.here.runsTests, "python3 with numpy is not installed"),
+          arguments: [(SampleShape(channels: 3, height: 5, width: 4), false), (SampleShape(channels: 3, height: 5, width: 4), true),
+                      (SampleShape.vector(21), false), (SampleShape.vector(21), true)])
+    func batchNormMatchesNumpy(shape: SampleShape, relu: Bool) throws {
+        try NumpyReferenceMode.here.requireNumpy()
+        let layer = BatchNorm(shape: shape)
+        layer.appliesReLU = relu
+        var random = SeededRandom(seed: 21)
+        for c in 0..<shape.channels {
+            layer.weight.value[c] = 0.5 + random.nextUnitFloat()
+            layer.bias.value[c] = random.nextGaussian() * 0.5
+        }
+        let steps = 3, batch = 4
+        // Each step's batch shifted and scaled differently, so the running statistics
+        // are a real mixture; the evaluation's batch is another one again.
+        let batches: [[Float]] = (0..<steps).map { step in
+            let spread = Float(1 + step), offset = Float(step) - 1
+            return randomInput(count: batch * shape.count, seed: 30 + UInt64(step)).map { (value: Float) -> Float in value * spread + offset }
+        }
+        let later = randomInput(count: 5 * shape.count, seed: 40).map { $0 * 2 + 0.5 }
+        var trained: [Float] = []
+        for x in batches {
+            trained = x.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: batch, training: true), count: x.count))
+            }
+        }
+        let evaluated = later.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: 5, training: false), count: later.count))
+        }
+        #expect(layer.batchesTracked.integers[0] == Int64(steps))
+
+        let folder = try TemporaryFolder()
+        try batches.flatMap { $0 }.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: folder.file("x.f32"))) }
+        try later.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: folder.file("later.f32"))) }
+        let setup: [String: Any] = [
+            "channels": shape.channels, "height": shape.height, "width": shape.width, "steps": steps, "batch": batch,
+            "gamma": (0..<shape.channels).map { Double(layer.weight.value[$0]) },
+            "beta": (0..<shape.channels).map { Double(layer.bias.value[$0]) }, "relu": relu,
+        ]
+        let printed = try runPython(Self.batchNormReference, arguments: [
+            String(decoding: try JSONSerialization.data(withJSONObject: setup), as: UTF8.self),
+            folder.file("x.f32"), folder.file("later.f32"),
+        ])
+        let expected = try JSONDecoder().decode(BatchNormReference.self, from: printed)
+        func compare(_ ours: [Float], _ theirs: [Double], _ what: String) {
+            #expect(ours.count == theirs.count, "\(what)")
+            for (index, (a, b)) in zip(ours, theirs).enumerated() {
+                #expect(abs(Double(a) - b) < 1e-4 * max(1, abs(b)), "\(what)[\(index)]: \(a) vs \(b)")
+            }
+        }
+        compare(trained, expected.train, "training output")
+        compare(Array(UnsafeBufferPointer(start: layer.runningMean.floats, count: shape.channels)), expected.mean, "running_mean")
+        compare(Array(UnsafeBufferPointer(start: layer.runningVar.floats, count: shape.channels)), expected.var, "running_var")
+        compare(evaluated, expected.eval, "evaluation output")
     }
 }

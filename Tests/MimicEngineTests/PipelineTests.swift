@@ -221,4 +221,73 @@ import MimicTestSupport
             #expect("\(error)".contains("pass --seed 1 --labeled 0.2"))
         }
     }
+
+    /// The whole pipeline with batch norm: a conv-bn mentor teaches a conv-bn student
+    /// and an fc-bn one. (Global pooling is left out here: these images' classes are
+    /// patterns of pixels in place, which a channel's mean over the image cannot tell
+    /// apart; `ResumeTests` trains it.) Evaluations and the
+    /// mentor's annotation run in evaluation mode: they leave the running statistics and
+    /// the count of batches alone, so the saved mentor counts its training steps only,
+    /// and evaluating it from its file gives the accuracy the run reported.
+    @Test func batchNormNetworksTrainAsMentorAndStudents() throws {
+        let folder = try TemporaryFolder("bn-pipeline")
+        var config = Self.learningConfig()
+        config.mentor = "conv8-bn-pool-conv16-bn-fc32-bn"
+        config.students = ["conv8-bn-pool-fc16-bn", "fc16-bn"]
+        config.epochs = 6
+        config.studentEpochs = 5
+        config.saveDirectory = folder.path
+        let dataSet = SyntheticData.make()
+        let report = try Experiment(config: config, dataSet: dataSet).run { _ in }
+
+        #expect(report.allFinished)
+        let mentor = try #require(report.mentor?.test)
+        #expect(mentor.accuracy > 0.8)
+        for student in report.results where student.id.role == .student {
+            let test = try #require(student.test)
+            #expect(test.accuracy > 0.6, "\(student.id): \(test.accuracy)")
+        }
+
+        let (saved, _) = try Network.load(from: try #require(report.mentor?.checkpoint))
+        // 200 labeled samples at batch 32: 7 steps an epoch.
+        let counts = saved.namedBuffers.filter { $0.name.hasSuffix("num_batches_tracked") }.map { $0.buffer.integers[0] }
+        #expect(counts == [42, 42, 42])
+        let runningMeans = saved.namedBuffers.filter { $0.name.hasSuffix("running_mean") }
+        #expect(runningMeans.allSatisfy { _, buffer in (0..<buffer.count).contains { buffer.floats[$0] != 0 } })
+
+        let test = dataSet.test
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: test.count * test.shape.count)
+        defer { x.deallocate() }
+        test.fill(x, rows: (0..<Int32(test.count)).map { $0 }[...])
+        let logits = saved.forward(x, batch: test.count, training: false)
+        let correct = (0..<test.count).filter { sample in
+            let row = UnsafeBufferPointer(start: logits + sample * 10, count: 10)
+            return row.firstIndex(of: row.max()!) == Int(dataSet.testLabels[sample])
+        }.count
+        #expect(Double(correct) / Double(test.count) == mentor.accuracy)
+    }
+
+    /// A batch of one sample gives a batch norm after a dense layer one value per unit,
+    /// of which there is no variance: refused in one sentence before anything trains.
+    /// After a convolution each channel still has a whole image of values, so it trains.
+    @Test func batchOfOneIsRefusedForBatchNormOverOneValue() throws {
+        var config = Self.learningConfig()
+        config.batchSize = 1
+        config.mentor = "fc16"
+        config.students = ["conv4-bn-pool", "fc8-bn"]
+        do {
+            _ = try Experiment(config: config, dataSet: SyntheticData.make())
+            Issue.record("a batch of 1 was accepted for fc8-bn")
+        } catch let error as ConfigError {
+            #expect(error.message == "A student \"fc8-bn\" has a batch norm over one value per channel, which needs training batches of at least 2 samples, but --batch 1 gives it 1; pass --batch 2 or more.")
+        }
+        config.students = ["conv4-bn-pool"]
+        config.mentor = "fc16-bn"
+        #expect(throws: ConfigError.self) { try Experiment(config: config, dataSet: SyntheticData.make()) }
+        config.mentor = "conv4-bn-pool"
+        config.epochs = 1
+        config.studentEpochs = 1
+        let report = try Experiment(config: config, dataSet: SyntheticData.make(train: 100, test: 20)).run { _ in }
+        #expect(report.allFinished)
+    }
 }

@@ -16,8 +16,14 @@ private struct Outcome: Equatable, CustomStringConvertible {
             if let folder, result.epochsCompleted > 0 {
                 let name = result.id.name.replacingOccurrences(of: " ", with: "-") + "-\(result.id.spec).safetensors"
                 let path = (folder as NSString).appendingPathComponent(name)
-                weights[result.id.name] = try Network.load(from: path).network.parameters.flatMap {
+                let network = try Network.load(from: path).network
+                // Batch norm's running statistics and count too: they decide its outputs.
+                weights[result.id.name] = network.parameters.flatMap {
                     Array(UnsafeBufferPointer(start: $0.value, count: $0.count))
+                } + network.namedBuffers.flatMap { _, buffer in
+                    buffer.dtype == .int64
+                        ? (0..<buffer.count).map { Float(buffer.integers[$0]) }
+                        : Array(UnsafeBufferPointer(start: buffer.floats, count: buffer.count))
                 }
             }
         }
@@ -406,6 +412,58 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
             Issue.record("a run was resumed with another mentor")
         } catch {
             #expect("\(error)".contains("was started with another mentor"), "\(error)")
+        }
+    }
+
+    /// A mentor and students with batch norm after convolutions and dense layers (and a
+    /// student with global pooling), at a batch that leaves the students' pool one
+    /// sample over each epoch (800 = 47·17 + 1), which their batch norm after fc leaves out.
+    static func batchNormConfig(_ optimizer: OptimizerKind) -> ExperimentConfig {
+        var config = config(optimizer)
+        config.mentor = "conv4-bn-pool-fc16-bn-drop0.2"
+        config.students = ["conv4-bn-gap", "fc8-bn"]
+        config.batchSize = 17
+        config.weightDecay = 0.001
+        return config
+    }
+
+    /// Killed (as a copy of the folder taken then stands for) at the end of an epoch or
+    /// in the middle of one, a run with batch norm resumes to the same bits as one that
+    /// never stopped: weights, running statistics, counts, test losses and accuracies.
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    func resumedRunWithBatchNormEndsAsAnUninterruptedOne(_ optimizer: OptimizerKind) throws {
+        let root = try TemporaryFolder("resume")
+        let config = Self.batchNormConfig(optimizer)
+        let reference = try Self.experiment(config, folder: root.file("whole")).run { _ in }
+        let expected = try Outcome(reference, folder: root.file("whole"))
+        #expect(reference.allFinished, "\(expected)")
+        #expect(expected.weights.count == 5)
+
+        let live = root.file("live")
+        var snapshots: [String] = []
+        var studentEpochEnds: [TrainingProgress] = []
+        _ = try Self.experiment(config, folder: live).run { event in
+            guard case .progress(let point) = event else { return }
+            let name: String? = switch (point.model.name, point.epoch, point.isEpochEnd) {
+            case ("mentor", 2, true): "mentor-epoch-2"
+            case ("student 1", 2, false): "student-1-mid-epoch-2"
+            case ("student 2", 1, true): "student-2-epoch-1"
+            case ("baseline 2", 2, true): "baseline-2-epoch-2"
+            default: nil
+            }
+            if point.model.name == "student 2" && point.isEpochEnd { studentEpochEnds.append(point) }
+            guard let name, !snapshots.contains(name) else { return }
+            snapshots.append(name)
+            Self.copy(live, to: root.file(name))
+        }
+        #expect(snapshots.count == 4)
+        // The pool's last sample of each epoch's shuffle is left out, never trained on alone.
+        #expect(studentEpochEnds.map(\.samplesSeen) == [799, 1598, 2397])
+        #expect(studentEpochEnds.map(\.step) == [47, 94, 141])
+
+        for name in snapshots {
+            let resumed = try Self.experiment(config, folder: root.file(name), resuming: true).run { _ in }
+            #expect(try Outcome(resumed, folder: root.file(name)) == expected, "resumed from \(name)")
         }
     }
 }

@@ -245,7 +245,7 @@ private struct PythonView: Decodable {
                 == .malformedTensor(path: "model.safetensors", tensor: "w", problem: problem))
     }
 
-    @Test(arguments: ["F16", "BF16", "F64", "I64"])
+    @Test(arguments: ["F16", "BF16", "F64", "I32", "U8"])
     func dtypeOtherThanF32IsNamed(dtype: String) {
         let header = #"{"w": {"dtype": "\#(dtype)", "shape": [2], "data_offsets": [0, 8]}}"#
         #expect(decodeError(file(header: header, dataBytes: 8))
@@ -258,7 +258,7 @@ private struct PythonView: Decodable {
     @Test func controlCharactersInADtypeOrNameAreShownAsEscapes() throws {
         let dtype = #"{"w": {"dtype": "F32\u0000", "shape": [2], "data_offsets": [0, 8]}}"#
         let message = try #require(decodeError(file(header: dtype, dataBytes: 8))).description
-        #expect(message.hasPrefix(#"Tensor "w" in checkpoint model.safetensors is stored as F32\0 but mimic reads only F32;"#), "\(message)")
+        #expect(message.hasPrefix(#"Tensor "w" in checkpoint model.safetensors is stored as F32\0 but mimic reads only F32 (and I64 for counts such as num_batches_tracked);"#), "\(message)")
         #expect(!message.unicodeScalars.contains { $0.value < 0x20 }, "\(message)")
         let name = #"{"w\u001b[31m\n": {"dtype": "F16", "shape": [2], "data_offsets": [0, 8]}}"#
         let named = try #require(decodeError(file(header: name, dataBytes: 8))).description
@@ -290,5 +290,62 @@ private struct PythonView: Decodable {
         let contents = try SafeTensors.decode(file(header: header, dataBytes: 0), path: "x")
         #expect(contents.tensors["e"] == SafeTensors.Tensor(shape: [0, 3], values: []))
         #expect(contents.metadata.isEmpty)
+    }
+
+    /// Counts PyTorch keeps as int64 (batch norm's num_batches_tracked, a 0-dimensional
+    /// tensor) are written as I64, 8 bytes each, beside F32 tensors, and read back so.
+    @Test func int64TensorsRoundTrip() throws {
+        let counts: [Int64] = [3, -1, Int64.max]
+        let scalar: [Int64] = [42]
+        let bytes = bias.withUnsafeBufferPointer { b in
+            counts.withUnsafeBufferPointer { c in
+                scalar.withUnsafeBufferPointer { s in
+                    SafeTensors.encode(tensors: [
+                        .init(name: "0.bias", shape: [2], values: b), .init(name: "c", shape: [3], integers: c),
+                        .init(name: "1.num_batches_tracked", shape: [], integers: s),
+                    ], metadata: [:])
+                }
+            }
+        }
+        let contents = try SafeTensors.decode(bytes, path: "x")
+        #expect(contents.tensors["c"] == SafeTensors.Tensor(shape: [3], integers: counts))
+        #expect(contents.tensors["1.num_batches_tracked"] == SafeTensors.Tensor(shape: [], integers: scalar))
+        #expect(contents.tensors["1.num_batches_tracked"]?.dtype == .int64)
+        #expect(contents.tensors["0.bias"] == SafeTensors.Tensor(shape: [2], values: bias))
+        let length = Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
+        let tracked = try #require(header["1.num_batches_tracked"] as? [String: Any])
+        #expect(tracked["dtype"] as? String == "I64")
+        #expect(tracked["shape"] as? [Int] == [])
+        #expect(tracked["data_offsets"] as? [Int] == [32, 40])
+        #expect(bytes.count == 8 + length + 8 + 24 + 8)
+    }
+
+    @Test func int64SizesAreCheckedByTheirWidth() {
+        let header = #"{"n": {"dtype": "I64", "shape": [2], "data_offsets": [0, 8]}}"#
+        #expect(decodeError(file(header: header, dataBytes: 8))
+                == .badOffsets(path: "model.safetensors", tensor: "n", problem: "it spans 8 bytes but shape [2] of I64 needs 16"))
+    }
+
+    @Test(.enabled(if: NumpyReferenceMode.here.runsTests, "python3 with numpy is not installed"))
+    func numpyReadsInt64AsInt64() throws {
+        try NumpyReferenceMode.here.requireNumpy()
+        let folder = try TemporaryFolder()
+        let path = folder.file("counts.safetensors")
+        let scalar: [Int64] = [1 << 40]
+        try scalar.withUnsafeBufferPointer { s in
+            try SafeTensors.write(tensors: [.init(name: "n", shape: [], integers: s)], metadata: [:], to: path)
+        }
+        let printed = try runPython("""
+            import json, struct, sys
+            import numpy as np
+            raw = open(sys.argv[1], "rb").read()
+            (length,) = struct.unpack("<Q", raw[:8])
+            entry = json.loads(raw[8:8 + length])["n"]
+            begin, end = entry["data_offsets"]
+            array = np.frombuffer(raw[8 + length + begin:8 + length + end], dtype="<i8").reshape(entry["shape"])
+            print(json.dumps([entry["dtype"], list(array.shape), int(array)]))
+            """, arguments: [path])
+        #expect(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == #"["I64", [], 1099511627776]"#)
     }
 }

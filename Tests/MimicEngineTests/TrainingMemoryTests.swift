@@ -18,6 +18,20 @@ import MimicEngine
         #expect(memory.bytes == max(memory.trainingBytes, memory.inferenceBytes))
     }
 
+    /// A batch norm keeps its output (its gradient doubles it in training), a global
+    /// pool its one value per channel; their few floats per channel are not per sample.
+    @Test func batchNormAndGlobalPoolCountTheirOutputs() throws {
+        let conv = try NetworkSize(spec: ArchitectureSpec("conv8-fc20"), input: Self.input, classes: 10)
+        let normalized = try NetworkSize(spec: ArchitectureSpec("conv8-bn-fc20-bn"), input: Self.input, classes: 10)
+        #expect(normalized.activationValuesPerSample - conv.activationValuesPerSample == 8 * 8 * 8 + 20)
+        #expect(normalized.parameters - conv.parameters == 2 * 8 + 2 * 20)
+        let pooled = try NetworkSize(spec: ArchitectureSpec("conv8-gap-fc20"), input: Self.input, classes: 10)
+        // 64 inputs, conv8 and its ReLU, 8 means, fc20 and its ReLU, 10 logits.
+        #expect(pooled.activationValuesPerSample == 64 + 2 * 512 + 8 + 2 * 20 + 10)
+        let memory = TrainingMemory(normalized, batch: 32, inferenceBatch: 256, optimizerSlots: 2, threads: 2)
+        #expect(memory.bytesPerSample == normalized.activationValuesPerSample * 4 * 2)
+    }
+
     @Test func aTrainingPastTheBudgetIsRefusedWithTheBatchThatFits() throws {
         let size = try NetworkSize(spec: ArchitectureSpec("conv4096"), input: Self.input, classes: 10)
         let memory = TrainingMemory(size, batch: 128, inferenceBatch: 16, optimizerSlots: 2, threads: 1)

@@ -9,8 +9,11 @@ import MimicEngine
 public func fuzzSafeTensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let contents = try? SafeTensors.decode(FuzzInput.bytes(data, size), path: "fuzz.safetensors") else { return 0 }
     for (name, tensor) in contents.tensors {
-        // Every tensor the decoder accepts holds exactly the values its shape promises.
-        precondition(tensor.shape.reduce(1, *) == tensor.values.count, "tensor \(name)")
+        // Every tensor the decoder accepts holds exactly the values its shape promises,
+        // in the array of its dtype, and none in the other.
+        let (held, other) = tensor.dtype == .int64 ? (tensor.integers.count, tensor.values.count)
+                                                   : (tensor.values.count, tensor.integers.count)
+        precondition(tensor.shape.reduce(1, *) == held && other == 0, "tensor \(name)")
     }
     if let spec = contents.metadata[Network.CheckpointKey.spec] {
         _ = try? ArchitectureSpec(spec)

@@ -9,6 +9,9 @@ public protocol Layer: AnyObject {
     var inputShape: SampleShape { get }
     var outputShape: SampleShape { get }
     var parameters: [Parameter] { get }
+    /// Tensors kept besides the parameters and saved with them (batch norm's running
+    /// statistics), in the order PyTorch's `state_dict` lists them.
+    var buffers: [LayerBuffer] { get }
     /// Floating-point operations of one forward pass for one sample (a multiply-add is two).
     var forwardFLOPsPerSample: Int { get }
 
@@ -22,6 +25,7 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    public var buffers: [LayerBuffer] { [] }
     public var forwardFLOPsPerSample: Int { 0 }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -9,6 +9,10 @@ import Foundation
 /// - `pool[K][sS]`: K x K max pooling (default 2), stride S (default K).
 /// - `fcN`: a dense layer of N units, followed by ReLU.
 /// - `dropR`: dropout with rate R in [0, 1), e.g. `drop0.5`.
+/// - `bn`: batch normalization of the conv or fc layer just before it (torch's
+///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU.
+/// - `gap`: global average pooling, each channel's mean (AdaptiveAvgPool2d(1) and a
+///   flatten); the image part of the network ends there.
 ///
 /// The final dense layer to the classes is implied, so `linear` (or an empty spec)
 /// is softmax regression. A preset name stands for its whole spec.
@@ -18,6 +22,9 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         case pool(size: Int, stride: Int)
         case dense(units: Int)
         case dropout(rate: Float)
+        /// Normalizes the layer before it, which must be a conv or a dense layer.
+        case batchNorm
+        case globalAveragePool
     }
 
     /// What the user typed (a preset name stays a preset name).
@@ -67,8 +74,33 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
                 throw SpecError(spec: name, tokenIndex: index, token: token, problem: refusal.problem)
             }
         }
+        if let (index, problem) = Self.misplaced(layers) {
+            throw SpecError(spec: name, tokenIndex: index, token: tokens[index], problem: problem)
+        }
         self.layers = layers
         self.tokens = tokens
+    }
+
+    /// The first layer that cannot stand where it is whatever the input: a `bn` that
+    /// follows no conv or fc layer, or an image layer after `gap`. (An image layer after
+    /// an fc layer is found when the network is sized, as it always was.)
+    private static func misplaced(_ layers: [LayerSpec]) -> (Int, SpecError.Problem)? {
+        var pooledGlobally = false
+        for (index, layer) in layers.enumerated() {
+            switch layer {
+            case .batchNorm:
+                switch index > 0 ? layers[index - 1] : nil {
+                case .conv?, .dense?: break
+                default: return (index, .batchNormWithoutLayer)
+                }
+            case .conv, .pool, .globalAveragePool:
+                if pooledGlobally { return (index, .imageLayerAfterGlobalPool) }
+                if layer == .globalAveragePool { pooledGlobally = true }
+            case .dense, .dropout:
+                break
+            }
+        }
+        return nil
     }
 
     /// Why a token is not a layer; an Error only so that `parse` can return a `Result`.
@@ -112,6 +144,8 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         } catch {
             return .failure(error)
         }
+        if token == "bn" { return .success(.batchNorm) }
+        if token == "gap" { return .success(.globalAveragePool) }
         if let rest = token.dropPrefix("drop") {
             guard let rate = Float(rest), rate >= 0, rate < 1, rest.first?.isNumber == true else { return notALayer }
             return .success(.dropout(rate: rate))
@@ -150,6 +184,10 @@ public struct SpecError: ReportableError, Equatable {
     public enum Problem: Equatable, Sendable {
         case unknownToken
         case convAfterDense
+        /// A `bn` that does not come right after a conv or fc layer.
+        case batchNormWithoutLayer
+        /// A conv, pool or gap layer after `gap`, where no image is left.
+        case imageLayerAfterGlobalPool
         case doesNotFit(input: SampleShape)
         /// A number in the token above `NetworkLimits` (the field names which).
         case numberTooLarge(field: String, limit: Int)
@@ -183,9 +221,13 @@ public struct SpecError: ReportableError, Equatable {
         switch problem {
         case .unknownToken:
             let names = ArchitectureSpec.presets.map(\.name).joined(separator: ", ")
-            return "\(place) is not a layer; write layers as convN[kK][sS][pP], pool[K][sS], fcN or dropR joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
+            return "\(place) is not a layer; write layers as convN[kK][sS][pP], pool[K][sS], fcN, dropR, bn or gap joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
         case .convAfterDense:
             return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv and pool layers before the fc layers."
+        case .batchNormWithoutLayer:
+            return "\(place) does not follow a conv or fc layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool or fc128-bn)."
+        case .imageLayerAfterGlobalPool:
+            return "\(place) comes after gap, where each channel is already pooled to one value and no image is left; put conv and pool layers before gap, and only fc or drop layers after it."
         case .doesNotFit(let input):
             return "\(place) does not fit its \(input.height)x\(input.width) input; remove a pool or conv layer, or use a smaller kernel or stride."
         case .numberTooLarge(let field, let limit):

@@ -18,6 +18,8 @@ public enum CheckpointError: ReportableError, Equatable {
     case missingTensor(path: String, tensor: String)
     case unexpectedTensors(path: String, tensors: [String])
     case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
+    /// A tensor of a dtype mimic reads, but not the one the model keeps there.
+    case dtypeMismatch(path: String, tensor: String, expected: String, found: String)
     case nonFiniteValues(path: String, tensor: String, count: Int)
 
     public var description: String {
@@ -39,7 +41,7 @@ public enum CheckpointError: ReportableError, Equatable {
         case .malformedTensor(let path, let tensor, let problem):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is malformed: \(problem); the file is corrupt, so save it again."
         case .unsupportedDType(let path, let tensor, let dtype):
-            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is stored as \(dtype.escapingControlCharacters) but mimic reads only F32; convert it to float32 (in PyTorch, .float() before saving)."
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is stored as \(dtype.escapingControlCharacters) but mimic reads only F32 (and I64 for counts such as num_batches_tracked); convert it to float32 (in PyTorch, .float() before saving)."
         case .badOffsets(let path, let tensor, let problem):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) has bad data offsets: \(problem); the file is corrupt, so save it again."
         case .malformedMetadata(let path):
@@ -54,6 +56,8 @@ public enum CheckpointError: ReportableError, Equatable {
             "The checkpoint \(path) holds tensors the model lacks (\(tensors.map(\.escapingControlCharacters).joined(separator: ", "))); it was saved from another architecture, so load it into the model it was trained as."
         case .shapeMismatch(let path, let tensor, let expected, let found):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
+        case .dtypeMismatch(let path, let tensor, let expected, let found):
+            "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is stored as \(found) but the model keeps it as \(expected); load it into the architecture it was saved from, or save it again with the tensor as \(expected)."
         case .nonFiniteValues(let path, let tensor, let count):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
                 + "it was saved from a training that diverged, so train the model again with a lower learning rate."

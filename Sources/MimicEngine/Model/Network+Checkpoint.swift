@@ -7,16 +7,18 @@ extension Network {
         public static let classes = "classes"
     }
 
-    /// Writes the parameters and `extra` metadata, plus the spec, input shape and class count.
+    /// Writes the parameters, the buffers (batch norm's running statistics and count, so
+    /// the model evaluates the same once loaded) and `extra` metadata, plus the spec,
+    /// input shape and class count.
     public func save(to path: String, metadata extra: [String: String] = [:]) throws {
         var metadata = extra
         metadata[CheckpointKey.spec] = spec.text
         metadata[CheckpointKey.inputShape] = inputShape.description
         metadata[CheckpointKey.classes] = String(classes)
-        try Checkpoint.save(namedParameters, metadata: metadata, to: path)
+        try Checkpoint.save(namedParameters, buffers: namedBuffers, metadata: metadata, to: path)
     }
 
-    /// Rebuilds the network a checkpoint was saved from, with its weights.
+    /// Rebuilds the network a checkpoint was saved from, with its weights and buffers.
     public static func load(from path: String) throws -> (network: Network, metadata: [String: String]) {
         let checkpoint = try Checkpoint(path: path)
         let specText = try checkpoint.requiredMetadata(CheckpointKey.spec)
@@ -40,7 +42,7 @@ extension Network {
         } catch {
             throw CheckpointError.invalidMetadata(path: path, key: CheckpointKey.spec, value: specText, problem: "cannot be built on \(shape) input (\(error.description))")
         }
-        try checkpoint.restore(into: network.namedParameters)
+        try checkpoint.restore(into: network.namedParameters, buffers: network.namedBuffers)
         return (network, checkpoint.metadata)
     }
 }

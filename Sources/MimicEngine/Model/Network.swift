@@ -2,8 +2,10 @@
 /// class count: the layers of the spec, then the implied dense layer to the classes.
 ///
 /// Layers are laid out like the PyTorch `nn.Sequential` of the same spec (conv,
-/// ReLU, pool, ..., flatten, linear, ReLU, ..., linear), and parameters are named
-/// as in its `state_dict` ("0.weight", "3.bias"), so checkpoints load there as is.
+/// ReLU, pool, ..., flatten, linear, ReLU, ..., linear; conv, BatchNorm2d, ReLU for
+/// `conv-bn`; AdaptiveAvgPool2d(1), flatten for `gap`), and parameters and buffers are
+/// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"), so
+/// checkpoints load there as is.
 public final class Network {
     public let spec: ArchitectureSpec
     public let inputShape: SampleShape
@@ -11,13 +13,18 @@ public final class Network {
     public let layers: [Layer]
     /// Parameters with their `state_dict` names, in layer order.
     public let namedParameters: [(name: String, parameter: Parameter)]
+    /// Buffers (batch norm's running statistics and count) with their `state_dict` names.
+    public let namedBuffers: [(name: String, buffer: LayerBuffer)]
     /// The first layer with parameters: no layer before it needs a gradient, so backward
     /// stops there. A flatten before the first dense layer would otherwise cost that
     /// layer an input-gradient product nobody reads (a seventh of mlp-1024's step).
     private let firstTrainable: Int
     /// What `forward` runs when not training: the layers, but each convolution with
-    /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`).
+    /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`),
+    /// and a convolution with the batch norm after it as one folded convolution.
     private let inferenceSteps: [Step<ConvPoolInference>]
+    /// The folded convolutions of `inferenceSteps`, made again before each inference pass.
+    private let foldings: [BatchNormFolding]
     /// What `forward` and `backward` run when training, fused likewise (see
     /// `ConvPoolTraining`), each step with the index of its first layer.
     private let trainingSteps: [(index: Int, step: Step<ConvPoolTraining>)]
@@ -48,6 +55,9 @@ public final class Network {
             let fail = { (problem: SpecError.Problem) in
                 SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
             }
+            // A conv or dense layer normalized by the `bn` after it leaves its ReLU to
+            // the batch norm: conv, batch norm, ReLU.
+            let normalized = index + 1 < spec.layers.count && spec.layers[index + 1] == .batchNorm
             switch layer {
             case let .conv(filters, kernel, stride, padding):
                 if dense { throw fail(.convAfterDense) }
@@ -55,7 +65,7 @@ public final class Network {
                                         padding: padding, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(conv)
-                append(ReLU(fusedInto: conv))
+                if !normalized { append(ReLU(fusedInto: conv)) }
             case let .pool(size, stride):
                 if dense { throw fail(.convAfterDense) }
                 guard let pool = MaxPool2D(input: shape, size: size, stride: stride)
@@ -65,9 +75,19 @@ public final class Network {
                 flattenIfNeeded()
                 let dense = Dense(input: shape, outputs: units, random: &initRandom)
                 append(dense)
-                append(ReLU(fusedInto: dense))
+                if !normalized { append(ReLU(fusedInto: dense)) }
             case let .dropout(rate):
                 append(Dropout(shape: shape, rate: rate, random: SeededRandom(seed: dropoutRandom.next())))
+            case .batchNorm:
+                // The spec puts it right after a conv or dense layer (`ArchitectureSpec`).
+                let norm = BatchNorm(shape: shape)
+                append(norm)
+                append(ReLU(fusedInto: norm))
+            case .globalAveragePool:
+                if dense { throw fail(.convAfterDense) }
+                append(GlobalAveragePool(input: shape))
+                append(Flatten(shape: shape))
+                dense = true
             }
         }
         flattenIfNeeded()
@@ -80,9 +100,31 @@ public final class Network {
         namedParameters = layers.enumerated().flatMap { index, layer in
             layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
         }
+        namedBuffers = layers.enumerated().flatMap { index, layer in
+            layer.buffers.map { (name: "\(index).\($0.name)", buffer: $0) }
+        }
+        batchNorms = layers.compactMap { $0 as? BatchNorm }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
-        inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init).map(\.step)
+        var foldings: [BatchNormFolding] = []
+        inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init) { convolution, norm in
+            let folding = BatchNormFolding(convolution, norm)
+            foldings.append(folding)
+            return folding.folded
+        }.map(\.step)
+        self.foldings = foldings
         trainingSteps = Step.plan(layers, fuse: ConvPoolTraining.init)
+    }
+
+    /// Its batch norm layers, for the batches they cannot train on.
+    private let batchNorms: [BatchNorm]
+
+    /// The smallest batch training can use: 2 when a batch norm would otherwise see a
+    /// single value per channel (after a dense layer, or a 1x1 image), of which no
+    /// variance can be had; PyTorch refuses such a batch too. The trainer leaves out
+    /// an epoch's last batch when it is smaller than this, and the experiment refuses a
+    /// run whose every batch would be.
+    public var smallestTrainingBatch: Int {
+        batchNorms.contains { $0.isTooSmall(batch: 1) } ? 2 : 1
     }
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
@@ -107,6 +149,7 @@ public final class Network {
             }
             return activation
         }
+        for folding in foldings { folding.refresh() }
         for step in inferenceSteps {
             switch step {
             case .layer(let layer): activation = layer.forward(activation, batch: batch, training: false)
@@ -147,16 +190,32 @@ private enum Step<Fused> {
 
     /// The layers as steps, each with the index of its first layer: a convolution, its
     /// fused ReLU and the pool after it become one step wherever `fuse` makes one of them.
-    static func plan(_ layers: [Layer], fuse: (Conv2D, MaxPool2D) -> Fused?) -> [(index: Int, step: Step)] {
+    /// With `folding`, a convolution and the batch norm after it become the convolution
+    /// `folding` makes of the two, which takes the batch norm's fused ReLU along, and is
+    /// fused with a pool after it in turn.
+    static func plan(_ layers: [Layer], fuse: (Conv2D, MaxPool2D) -> Fused?,
+                     folding: ((Conv2D, BatchNorm) -> Conv2D)? = nil) -> [(index: Int, step: Step)] {
         var steps: [(index: Int, step: Step)] = []
         var index = 0
         while index < layers.count {
-            if let conv = layers[index] as? Conv2D {
-                // The ReLU a convolution applies itself stays in the list as a pass-through.
-                let next = index + 1 < layers.count && (layers[index + 1] as? ReLU)?.isFused == true ? index + 2 : index + 1
+            if var conv = layers[index] as? Conv2D {
+                var next = index + 1
+                let folded = folding != nil && next < layers.count && layers[next] is BatchNorm
+                if folded, let folding, let norm = layers[next] as? BatchNorm {
+                    conv = folding(conv, norm)
+                    next += 1
+                }
+                // The ReLU a convolution (or its batch norm) applies itself stays in the
+                // list as a pass-through.
+                if next < layers.count && (layers[next] as? ReLU)?.isFused == true { next += 1 }
                 if next < layers.count, let pool = layers[next] as? MaxPool2D, let fused = fuse(conv, pool) {
                     steps.append((index, .convPool(fused)))
                     index = next + 1
+                    continue
+                }
+                if folded {
+                    steps.append((index, .layer(conv)))
+                    index = next
                     continue
                 }
             }

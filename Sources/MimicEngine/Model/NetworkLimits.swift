@@ -3,6 +3,10 @@
 /// overflow checks, wraps around and trains nonsense). The limits sit far above any
 /// network that trains in reasonable time on the CPU, and low enough that one network,
 /// its gradients and Adam's two moments fit in a few gigabytes.
+///
+/// Batch norm and global average pooling need no limit of their own: a batch norm has
+/// as many channels as the layer before it, whose width is bounded, and its values per
+/// sample are that layer's; a global pool only makes fewer values.
 public enum NetworkLimits {
     /// Units of a dense layer, filters of a convolution.
     public static let width = 65_536

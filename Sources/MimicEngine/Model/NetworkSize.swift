@@ -11,8 +11,10 @@ public struct NetworkSize: Equatable, Sendable {
     /// limits hold: per layer at most 2 x 10^8 weights x 2^22 pixels, times 1,001 layers.
     public let forwardFLOPsPerSample: Int
     /// Floats one sample's pass keeps in the layers' buffers: the input and each layer's
-    /// output, a convolution's and a dense layer's twice (their ReLU's own output).
-    /// Training keeps as many again for the gradients (`TrainingMemory`).
+    /// output, a convolution's and a dense layer's twice (their ReLU's own output), a
+    /// batch norm's once (its ReLU is counted with the layer it normalizes). Training
+    /// keeps as many again for the gradients (`TrainingMemory`); a batch norm's
+    /// statistics are a few floats per channel, not per sample, and are not counted.
     public let activationValuesPerSample: Int
 
     public init(spec: ArchitectureSpec, input: SampleShape, classes: Int) throws(SpecError) {
@@ -74,6 +76,20 @@ public struct NetworkSize: Equatable, Sendable {
                 activations += 2 * units
                 shape = .vector(units)
             case .dropout:
+                activations += shape.count
+            case .batchNorm:
+                // γ and β per channel; the running statistics are buffers, not parameters,
+                // as in PyTorch's count. Its FLOPs as `BatchNorm.forwardFLOPsPerSample`.
+                guard let total = added(outputs: shape.channels, inputsPerOutput: 1)
+                else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
+                parameters = total
+                flops += 2 * shape.count
+                activations += shape.count
+            case .globalAveragePool:
+                if dense { throw fail(index, .convAfterDense) }
+                dense = true
+                flops += shape.count
+                shape = .vector(shape.channels)
                 activations += shape.count
             }
         }

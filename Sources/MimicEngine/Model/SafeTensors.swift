@@ -1,33 +1,85 @@
 import Foundation
 
-/// The safetensors file format (Hugging Face), F32 tensors only: an 8-byte little-endian
-/// header length N, N bytes of JSON header, then the raw little-endian tensor data. The
-/// header maps each tensor name to {"dtype", "shape", "data_offsets": [begin, end]}, with
-/// offsets counted from the first data byte, plus an optional "__metadata__" object of
-/// strings. Chosen because PyTorch, NumPy and JAX all read it without running any code
-/// from the file, so a mimic model can be inspected or loaded into a torch module.
+/// The safetensors file format (Hugging Face), with F32 tensors and I64 ones (the counts
+/// PyTorch keeps as int64, such as batch norm's `num_batches_tracked`): an 8-byte
+/// little-endian header length N, N bytes of JSON header, then the raw little-endian
+/// tensor data. The header maps each tensor name to {"dtype", "shape", "data_offsets":
+/// [begin, end]}, with offsets counted from the first data byte, plus an optional
+/// "__metadata__" object of strings. Chosen because PyTorch, NumPy and JAX all read it
+/// without running any code from the file, so a mimic model can be inspected or loaded
+/// into a torch module.
 public enum SafeTensors {
+    /// The element types mimic reads and writes, named as the format names them.
+    public enum DType: String, Sendable {
+        case float32 = "F32"
+        case int64 = "I64"
+
+        public var byteWidth: Int {
+            switch self {
+            case .float32: 4
+            case .int64: 8
+            }
+        }
+    }
+
     /// A tensor to write, borrowed from the memory that holds it for the length of the call.
     public struct TensorView {
+        public enum Values {
+            case float32(UnsafeBufferPointer<Float>)
+            case int64(UnsafeBufferPointer<Int64>)
+        }
+
         public var name: String
         public var shape: [Int]
-        public var values: UnsafeBufferPointer<Float>
+        public var contents: Values
 
         public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
             self.name = name
             self.shape = shape
-            self.values = values
+            contents = .float32(values)
+        }
+
+        public init(name: String, shape: [Int], integers: UnsafeBufferPointer<Int64>) {
+            self.name = name
+            self.shape = shape
+            contents = .int64(integers)
+        }
+
+        public var dtype: DType {
+            switch contents {
+            case .float32: .float32
+            case .int64: .int64
+            }
+        }
+
+        var count: Int {
+            switch contents {
+            case .float32(let values): values.count
+            case .int64(let values): values.count
+            }
         }
     }
 
-    /// A tensor read back from a file.
+    /// A tensor read back from a file: its F32 values in `values`, or its I64 values in
+    /// `integers`, as `dtype` says; the other array is empty.
     public struct Tensor: Equatable, Sendable {
         public var shape: [Int]
+        public var dtype: DType
         public var values: [Float]
+        public var integers: [Int64]
 
         public init(shape: [Int], values: [Float]) {
             self.shape = shape
+            dtype = .float32
             self.values = values
+            integers = []
+        }
+
+        public init(shape: [Int], integers: [Int64]) {
+            self.shape = shape
+            dtype = .int64
+            values = []
+            self.integers = integers
         }
     }
 
@@ -75,10 +127,10 @@ public enum SafeTensors {
         for tensor in tensors {
             precondition(tensor.name != metadataKey, "\(metadataKey) is reserved and cannot name a tensor")
             precondition(header[tensor.name] == nil, "two tensors are both named \(tensor.name)")
-            precondition(tensor.shape.allSatisfy { $0 >= 0 } && tensor.shape.reduce(1, *) == tensor.values.count,
-                         "tensor \(tensor.name) has \(tensor.values.count) values, which do not fill shape \(tensor.shape)")
-            let end = dataBytes + 4 * tensor.values.count
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [dataBytes, end]] as [String: Any]
+            precondition(tensor.shape.allSatisfy { $0 >= 0 } && tensor.shape.reduce(1, *) == tensor.count,
+                         "tensor \(tensor.name) has \(tensor.count) values, which do not fill shape \(tensor.shape)")
+            let end = dataBytes + tensor.dtype.byteWidth * tensor.count
+            header[tensor.name] = ["dtype": tensor.dtype.rawValue, "shape": tensor.shape, "data_offsets": [dataBytes, end]] as [String: Any]
             dataBytes = end
         }
         // Sorted keys make the same model give the same file, byte for byte.
@@ -91,9 +143,17 @@ public enum SafeTensors {
             json.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: raw[8..<(8 + json.count)]))
             var offset = 8 + json.count
             for tensor in tensors {
-                for value in tensor.values {
-                    raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
-                    offset += 4
+                switch tensor.contents {
+                case .float32(let values):
+                    for value in values {
+                        raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
+                        offset += 4
+                    }
+                case .int64(let values):
+                    for value in values {
+                        raw.storeBytes(of: value.littleEndian, toByteOffset: offset, as: Int64.self)
+                        offset += 8
+                    }
                 }
             }
         }
@@ -113,9 +173,9 @@ public enum SafeTensors {
         let header = try parseHeader(Data(bytes[8..<dataStart]), path: path)
         let dataBytes = bytes.count - dataStart
 
-        var placed: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+        var placed: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
         for (name, entry) in header.tensors.sorted(by: { $0.name < $1.name }) {
-            guard entry.dtype == "F32" else {
+            guard let dtype = DType(rawValue: entry.dtype) else {
                 throw CheckpointError.unsupportedDType(path: path, tensor: name, dtype: entry.dtype)
             }
             guard entry.shape.allSatisfy({ $0 >= 0 }) else {
@@ -132,7 +192,7 @@ public enum SafeTensors {
             guard end <= dataBytes else {
                 throw CheckpointError.badOffsets(path: path, tensor: name, problem: "it ends at byte \(end) but the file holds only \(dataBytes) bytes of data")
             }
-            let needed = entry.shape.reduce(Optional(4)) { product, dimension in
+            let needed = entry.shape.reduce(Optional(dtype.byteWidth)) { product, dimension in
                 product.flatMap { p -> Int? in
                     let (result, overflow) = p.multipliedReportingOverflow(by: dimension)
                     return overflow ? nil : result
@@ -141,9 +201,9 @@ public enum SafeTensors {
             guard let needed, needed == end - begin else {
                 throw CheckpointError.badOffsets(
                     path: path, tensor: name,
-                    problem: "it spans \(end - begin) bytes but shape \(entry.shape) of F32 needs \(needed.map(String.init) ?? "more than fits in memory")")
+                    problem: "it spans \(end - begin) bytes but shape \(entry.shape) of \(dtype.rawValue) needs \(needed.map(String.init) ?? "more than fits in memory")")
             }
-            placed.append((name, entry.shape, begin, end))
+            placed.append((name, dtype, entry.shape, begin, end))
         }
 
         placed.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
@@ -154,17 +214,28 @@ public enum SafeTensors {
 
         var tensors: [String: Tensor] = [:]
         bytes.withUnsafeBytes { raw in
-            for (name, shape, begin, end) in placed {
-                let count = (end - begin) / 4
+            for (name, dtype, shape, begin, end) in placed {
+                let count = (end - begin) / dtype.byteWidth
                 let first = dataStart + begin
-                let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    for i in 0..<count {
-                        let bits = raw.loadUnaligned(fromByteOffset: first + 4 * i, as: UInt32.self)
-                        buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                switch dtype {
+                case .float32:
+                    let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                        for i in 0..<count {
+                            let bits = raw.loadUnaligned(fromByteOffset: first + 4 * i, as: UInt32.self)
+                            buffer[i] = Float(bitPattern: UInt32(littleEndian: bits))
+                        }
+                        initialized = count
                     }
-                    initialized = count
+                    tensors[name] = Tensor(shape: shape, values: values)
+                case .int64:
+                    let integers = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                        for i in 0..<count {
+                            buffer[i] = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: first + 8 * i, as: Int64.self))
+                        }
+                        initialized = count
+                    }
+                    tensors[name] = Tensor(shape: shape, integers: integers)
                 }
-                tensors[name] = Tensor(shape: shape, values: values)
             }
         }
         return Contents(tensors: tensors, metadata: header.metadata)

@@ -24,8 +24,9 @@ struct TrainingPosition: Codable, Equatable {
     var timeToParity: Double?
 }
 
-/// A model's training at the end of an epoch, as one safetensors file: the weights
-/// under the names of a plain checkpoint ("0.weight"), the optimizer's buffers under
+/// A model's training at the end of an epoch, as one safetensors file: the weights and
+/// the layers' buffers under the names of a plain checkpoint ("0.weight",
+/// "1.running_mean"), the optimizer's buffers under
 /// "optimizer.<buffer>.<parameter>" ("optimizer.exp_avg.0.weight"), and the position
 /// as JSON in the metadata. One file, written to a temporary name and renamed, so a
 /// process killed at any instant leaves the previous epoch's file or this one whole.
@@ -43,6 +44,7 @@ struct EpochCheckpoint {
             SafeTensors.TensorView(name: name, shape: parameter.shape,
                                    values: UnsafeBufferPointer(start: parameter.value, count: parameter.count))
         }
+        views += network.namedBuffers.map { $0.buffer.view(named: $0.name) }
         for (name, shape, range, buffer) in optimizerTensors(network, optimizer) {
             views.append(SafeTensors.TensorView(name: name, shape: shape,
                                                 values: UnsafeBufferPointer(rebasing: buffer.values[range])))
@@ -106,20 +108,23 @@ struct EpochCheckpoint {
         }
         let weights = Set(network.namedParameters.map(\.name))
         for (name, shape, _) in wanted {
-            guard let tensor = contents.tensors[name] else { throw CheckpointError.missingTensor(path: path, tensor: name) }
-            guard tensor.shape == shape else {
-                throw CheckpointError.shapeMismatch(path: path, tensor: name, expected: shape, found: tensor.shape)
-            }
             // The weights only: the optimizer's state may hold an inf it recovers from.
-            if weights.contains(name) { try Checkpoint.checkFinite(tensor, name: name, path: path) }
+            _ = try Checkpoint.tensor(name, shape: shape, dtype: .float32, in: contents.tensors, path: path,
+                                      checkingFinite: weights.contains(name))
         }
-        let names = Set(wanted.map(\.name))
+        for (name, buffer) in network.namedBuffers {
+            _ = try Checkpoint.tensor(name, shape: buffer.shape, dtype: buffer.dtype, in: contents.tensors, path: path)
+        }
+        let names = Set(wanted.map(\.name) + network.namedBuffers.map(\.name))
         let unexpected = contents.tensors.keys.filter { !names.contains($0) }.sorted()
         guard unexpected.isEmpty else { throw CheckpointError.unexpectedTensors(path: path, tensors: unexpected) }
 
         withExtendedLifetime((network, optimizer)) {
             for (name, _, destination) in wanted {
                 _ = destination.update(fromContentsOf: contents.tensors[name]!.values)
+            }
+            for (name, buffer) in network.namedBuffers {
+                buffer.load(contents.tensors[name]!)
             }
         }
         optimizer.steps = position.optimizerSteps

@@ -57,9 +57,16 @@ public final class Experiment {
         }
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
         try Self.checkMemory(of: [mentorSpec] + studentSpecs, config: config, dataSet: dataSet, split: split)
+        var smallestBatches: [ArchitectureSpec: Int] = [:]
         for spec in [mentorSpec] + studentSpecs {
-            _ = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount, random: SeededRandom(seed: 0))
+            smallestBatches[spec] = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount,
+                                                random: SeededRandom(seed: 0)).smallestTrainingBatch
         }
+        try Self.checkSmallestBatches(
+            (loadedMentor == nil ? [(spec: mentorSpec, role: "The mentor", samples: split.labeled.count)] : [])
+                + studentSpecs.map { (spec: $0, role: "A student", samples: split.unlabeled.count) }
+                + (config.baselines ? studentSpecs.map { (spec: $0, role: "A baseline", samples: split.labeled.count) } : []),
+            smallest: smallestBatches, batchSize: config.batchSize)
         if let folder = config.saveDirectory {
             try Self.prepareSaveDirectory(folder)
         }
@@ -71,6 +78,8 @@ public final class Experiment {
                 for parameter in mentor.parameters {
                     hash.add(UnsafeBufferPointer(start: parameter.value, count: parameter.count))
                 }
+                // Batch norm's running statistics decide its outputs as much as its weights.
+                for (_, buffer) in mentor.namedBuffers { hash.add(buffer.bytes) }
                 return hash.hex
             }))
         if folder.holdsRun { try loadSavedModels(from: folder) }
@@ -92,6 +101,25 @@ public final class Experiment {
             let size = try NetworkSize(spec: spec, input: input, classes: dataSet.classCount)
             try TrainingMemory(size, batch: trainingBatch, inferenceBatch: evaluationBatch, optimizerSlots: slots, threads: threads)
                 .check(against: budget, model: spec.text, input: input)
+        }
+    }
+
+    /// Refuses a model whose every training batch would be too small for its batch norm:
+    /// one value per channel has no variance (PyTorch raises "Expected more than 1 value
+    /// per channel when training"). Only an epoch's last batch can be smaller than the
+    /// rest, and the trainer leaves out such a batch; a batch size, or a set, of 1 is
+    /// refused here, before anything trains. `models` are each spec with the words that
+    /// name its model and the samples it trains on; `smallest` is each spec's
+    /// `Network.smallestTrainingBatch`.
+    static func checkSmallestBatches(_ models: [(spec: ArchitectureSpec, role: String, samples: Int)],
+                                     smallest: [ArchitectureSpec: Int], batchSize: Int) throws(ConfigError) {
+        for (spec, role, samples) in models where samples > 0 {
+            let smallest = smallest[spec] ?? 1
+            let batch = min(batchSize, samples)
+            guard batch < smallest else { continue }
+            let cause = batchSize < smallest ? "--batch \(batchSize) gives it" : "its \(samples) training sample gives it"
+            let fix = batchSize < smallest ? "pass --batch \(smallest) or more" : "give it more training samples (a larger --labeled)"
+            throw ConfigError(message: "\(role) \"\(spec.text)\" has a batch norm over one value per channel, which needs training batches of at least \(smallest) samples, but \(cause) \(batch); \(fix).")
         }
     }
 

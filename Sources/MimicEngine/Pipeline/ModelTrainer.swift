@@ -39,6 +39,11 @@ package final class ModelTrainer {
     /// What a run fixes before its first step: the batch, the optimizer, the buffers.
     private struct Setup {
         let batchSize: Int
+        /// Samples each epoch trains on: all of them, but for a last batch too small for
+        /// the network's batch norm (`Network.smallestTrainingBatch`), which is left out,
+        /// as PyTorch's DataLoader(drop_last=True) would. The shuffle changes every epoch,
+        /// so the sample left out does too.
+        let samplesPerEpoch: Int
         let optimizer: any Optimizer
         let totalSteps: Int
         /// Steps between the train-metric points sent mid-epoch.
@@ -68,6 +73,12 @@ package final class ModelTrainer {
             state.result.status = .skipped("it has no training samples")
             return state.result
         }
+        // The experiment refuses such a run before it starts; this keeps the trainer from
+        // ever handing a batch norm a batch it cannot normalize.
+        guard min(settings.batchSize, batches.count) >= network.smallestTrainingBatch else {
+            state.result.status = .skipped("its batch norm needs batches of at least \(network.smallestTrainingBatch) samples")
+            return state.result
+        }
         let setup = makeSetup()
         state.order = Self.order(count: batches.count, afterEpochs: 0, random: &random)
         if let resumeFrom { restore(resumeFrom, setup, &state) }
@@ -87,10 +98,13 @@ package final class ModelTrainer {
         let count = batches.count
         let batchSize = min(settings.batchSize, count)
         let classes = network.classes
-        let stepsPerEpoch = (count + batchSize - 1) / batchSize
+        let remainder = count % batchSize
+        let samplesPerEpoch = remainder > 0 && remainder < network.smallestTrainingBatch ? count - remainder : count
+        let stepsPerEpoch = (samplesPerEpoch + batchSize - 1) / batchSize
         let gradient = FloatBuffer(capacity: batchSize * classes)
         return Setup(
             batchSize: batchSize,
+            samplesPerEpoch: samplesPerEpoch,
             optimizer: settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
                                                weightDecay: settings.weightDecay),
             totalSteps: stepsPerEpoch * settings.epochs,
@@ -125,7 +139,7 @@ package final class ModelTrainer {
     /// its loss is no number (the result says which).
     private func trainEpoch(_ epoch: Int, _ setup: Setup, _ state: inout State, control: TrainingControl,
                             emit: (TrainingEvent) -> Void) -> Accumulator? {
-        let count = batches.count, classes = network.classes
+        let count = setup.samplesPerEpoch, classes = network.classes
         let clock = ContinuousClock()
         state.order.shuffle(using: &random)
         var wholeEpoch = Accumulator()
