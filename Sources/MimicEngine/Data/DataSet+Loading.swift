@@ -1,7 +1,7 @@
 import Foundation
 
 /// Finding and reading a data set in a folder: the IDX files of MNIST or Fashion-MNIST,
-/// or CIFAR-10's binary batches.
+/// CIFAR-10's binary batches, or image folders (train/<class>/*, test/<class>/*).
 extension DataSet {
     /// Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
@@ -36,11 +36,15 @@ extension DataSet {
         }
     }
 
-    /// Reads the data set in `directory`, IDX first, then CIFAR-10.
-    public static func load(from directory: String) throws -> DataSet {
+    /// Reads the data set in `directory`, IDX first, then CIFAR-10, then image folders,
+    /// which are kept decoded in `imageCache` for the next run.
+    public static func load(from directory: String, imageCache: ImageFolderCache = .standard()) throws -> DataSet {
         try checkFolder(directory)
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
+        if ImageFolderListing.isImageFolder(directory) {
+            return try ImageFolderReader.read(from: directory, cache: imageCache)
+        }
         throw DataError.noDataFound(folder: directory)
     }
 
