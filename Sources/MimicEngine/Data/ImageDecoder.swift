@@ -27,6 +27,12 @@ public enum ImageDecoder {
         public var height: Int
         public var channels: Int
 
+        public init(width: Int, height: Int, channels: Int) {
+            self.width = width
+            self.height = height
+            self.channels = channels
+        }
+
         public var shape: SampleShape { SampleShape(channels: channels, height: height, width: width) }
         /// "28x28 gray", "32x32 RGB".
         public var description: String { "\(width)x\(height) \(channels == 1 ? "gray" : "RGB")" }
