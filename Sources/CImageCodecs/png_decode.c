@@ -59,7 +59,11 @@ mimic_image_status mimic_png_decode(const uint8_t *data, size_t size, uint64_t m
         return status;
     }
     png_set_read_fn(png, &memory, read_from_memory);
-    // A text or ICC chunk inflating to more than this is refused, whatever the image.
+    // Every ancillary chunk but tRNS is skipped unread: libpng allocates a text or ICC
+    // chunk's declared length before reading it (FuzzImage found an iTXt chunk claiming
+    // 1.3 GB), and mimic uses none of them.
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    // What a chunk may still inflate to, should one be read.
     png_set_chunk_malloc_max(png, 8u << 20);
     png_read_info(png, info);
 
