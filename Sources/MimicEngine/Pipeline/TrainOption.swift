@@ -57,7 +57,7 @@ extension TrainOption {
     /// Every option, in the order --help lists them. A reused mentor comes before the
     /// mentor's spec, which it makes unused: a run's first difference names it.
     public static let all: [TrainOption] = [
-        text("data", "folder", "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches.",
+        text("data", "folder", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG).",
              \.dataDirectory),
         number("labeled", "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.", \.labeledFraction),
         number("validation", "Fraction of the labeled part held out for validation, in [0, 1).", \.validationFraction,
