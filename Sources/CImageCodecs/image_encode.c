@@ -105,7 +105,7 @@ static void encode_error(j_common_ptr info) {
 
 int mimic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                       int components, int quality, uint8_t **out, size_t *out_size) {
-    if (components != 1 && components != 3) return -1;
+    if (components != 1 && components != 3 && components != 4) return -1;
     struct jpeg_compress_struct info;
     encode_failure failure;
     unsigned char *volatile buffer = NULL;
@@ -122,7 +122,7 @@ int mimic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
     info.image_width = width;
     info.image_height = height;
     info.input_components = components;
-    info.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    info.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
     jpeg_set_defaults(&info);
     jpeg_set_quality(&info, quality, TRUE);
     jpeg_start_compress(&info, TRUE);

@@ -138,6 +138,28 @@ import Testing
         expectSentence(error, mentions: ["JPEG file \(path) is damaged (libjpeg: Premature end of JPEG file)"])
     }
 
+    @Test func aCMYKJPEGIsRefusedAsUnsupported() throws {
+        let fixture = try ImageFolderFixture.good()
+        try fixture.add(ImageFile.jpeg([UInt8](repeating: 60, count: 48), width: 4, height: 3, components: 4), "train/dog/3.jpg")
+        let error = try loadError(fixture.path)
+        let path = fixture.folder.file("train/dog/3.jpg")
+        #expect(error == .unsupportedImage(path: path, format: "JPEG", reason: "CMYK colour"))
+        expectSentence(error, mentions: ["JPEG file \(path) uses CMYK colour", "convert it to RGB or grayscale"])
+    }
+
+    @Test func aNameThatIsNotUTF8IsRefused() throws {
+        let fixture = try ImageFolderFixture.good()
+        let name = Array(fixture.folder.file("train/dog/").utf8) + [0xff, 0xfe, 0x2e, 0x70, 0x6e, 0x67, 0]
+        let descriptor = name.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) }
+        }
+        #expect(descriptor >= 0)
+        close(descriptor)
+        let error = try loadError(fixture.path)
+        #expect(error == .nameNotUTF8(folder: fixture.folder.file("train/dog")))
+        expectSentence(error, mentions: ["not UTF-8", "rename it"])
+    }
+
     @Test func aFileOfNoImageIsRefusedButHiddenFilesAreSkipped() throws {
         let fixture = try ImageFolderFixture.good()
         try fixture.add(Array("labels".utf8), "train/dog/.hidden")

@@ -51,7 +51,8 @@ int mimic_png_encode(const uint16_t *samples, uint32_t width, uint32_t height,
                      int color_type, int bit_depth, const uint8_t *palette, int palette_count,
                      int interlaced, uint8_t **out, size_t *out_size);
 
-/// `pixels` holds width*height*components bytes, interleaved; components is 1 or 3.
+/// `pixels` holds width*height*components bytes, interleaved; components is 1 (gray),
+/// 3 (RGB) or 4 (CMYK, which the decoder refuses).
 int mimic_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                       int components, int quality, uint8_t **out, size_t *out_size);
 
