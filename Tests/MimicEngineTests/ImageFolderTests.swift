@@ -255,6 +255,13 @@ import Testing
         expectSentence(error, mentions: ["has train/ but no test/"])
     }
 
+    @Test func aTrainFileWhereTheFolderShouldBeIsNamed() throws {
+        let fixture = try ImageFolderFixture()
+        try fixture.add([1], "train")
+        try fixture.add(ImageFolderFixture.uniform(1), "test/a/1.png")
+        #expect(try loadError(fixture.path) == .notAFolder(path: fixture.folder.file("train")))
+    }
+
     @Test func filesAndFoldersOutOfPlaceAreRefused() throws {
         let loose = try ImageFolderFixture.good()
         try loose.add(ImageFolderFixture.uniform(1), "train/stray.png")

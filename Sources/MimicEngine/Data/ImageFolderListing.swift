@@ -99,7 +99,7 @@ struct ImageFolderListing: Equatable {
     private static func visibleNames(in folder: String) throws(DataError) -> [String] {
         guard let stream = opendir(folder) else {
             let failure = FileBytes.Failure.fromErrno()
-            if errno == ENOTDIR { throw .notAFolder(path: folder) }
+            if failure.code == ENOTDIR { throw .notAFolder(path: folder) }
             throw .folderUnreadable(path: folder, reason: failure.words, permission: failure.isPermission)
         }
         defer { closedir(stream) }
