@@ -57,7 +57,7 @@ extension TrainOption {
     /// Every option, in the order --help lists them. A reused mentor comes before the
     /// mentor's spec, which it makes unused: a run's first difference names it.
     public static let all: [TrainOption] = [
-        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches, or a NumPy .npz file with x_train, y_train, x_test and y_test.",
+        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test.",
              \.dataDirectory),
         number("labeled", "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.", \.labeledFraction),
         number("validation", "Fraction of the labeled part held out for validation, in [0, 1).", \.validationFraction,
