@@ -369,20 +369,6 @@ import Testing
         return folder
     }
 
-    private func loadError(_ path: String) throws -> DataError {
-        try #require(throws: DataError.self) { try DataSet.load(from: path) }
-    }
-
-    private func expectSentence(_ error: DataError, mentions fragments: [String],
-                                sourceLocation: SourceLocation = #_sourceLocation) {
-        let text = error.description
-        for fragment in fragments {
-            #expect(text.contains(fragment), "\"\(text)\" should mention \(fragment)", sourceLocation: sourceLocation)
-        }
-        #expect(text.hasSuffix("."), sourceLocation: sourceLocation)
-        #expect(!text.dropLast().contains(". "), "one sentence: \(text)", sourceLocation: sourceLocation)
-    }
-
     /// CIFAR records cycling labels 0, 1, 2 with patterned pixels.
     private func cifarRecords(_ count: Int, salt: Int) -> [UInt8] {
         let pixels = patternPixels(images: count, size: 3072, salt: salt)

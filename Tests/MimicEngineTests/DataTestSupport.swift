@@ -1,5 +1,21 @@
 import Foundation
 import MimicEngine
+import Testing
+
+/// The error loading `path` gives; an image folder is decoded afresh, never cached.
+func loadError(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> DataError {
+    try #require(throws: DataError.self, sourceLocation: sourceLocation) { try DataSet.load(from: path, imageCache: .disabled) }
+}
+
+/// `error` is one sentence, ending in a full stop, that mentions each of `fragments`.
+func expectSentence(_ error: DataError, mentions fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+    let text = error.description
+    for fragment in fragments {
+        #expect(text.contains(fragment), "\"\(text)\" should mention \(fragment)", sourceLocation: sourceLocation)
+    }
+    #expect(text.hasSuffix("."), sourceLocation: sourceLocation)
+    #expect(!text.dropLast().contains(". "), "one sentence: \(text)", sourceLocation: sourceLocation)
+}
 
 /// Pixels that differ from image to image and position to position, so a reader that
 /// swaps, shifts or drops bytes cannot pass a round trip.

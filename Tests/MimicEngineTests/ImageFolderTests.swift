@@ -316,20 +316,4 @@ import Testing
         let error = try loadError(folder.path)
         expectSentence(error, mentions: ["train/<class>/ and test/<class>/"])
     }
-
-    // MARK: Helpers
-
-    private func loadError(_ path: String) throws -> DataError {
-        try #require(throws: DataError.self) { try DataSet.load(from: path, imageCache: .disabled) }
-    }
-
-    private func expectSentence(_ error: DataError, mentions fragments: [String],
-                                sourceLocation: SourceLocation = #_sourceLocation) {
-        let text = error.description
-        for fragment in fragments {
-            #expect(text.contains(fragment), "\"\(text)\" should mention \(fragment)", sourceLocation: sourceLocation)
-        }
-        #expect(text.hasSuffix("."), sourceLocation: sourceLocation)
-        #expect(!text.dropLast().contains(". "), "one sentence: \(text)", sourceLocation: sourceLocation)
-    }
 }
