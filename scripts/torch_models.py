@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""The PyTorch classes mimic's ResNet presets reproduce, for counting their parameters
+and loading mimic's checkpoints into them. Not run in CI (it needs torch).
+
+The classes follow RepDistiller's models/resnet.py (github.com/HobbitLong/RepDistiller):
+the CIFAR ResNet of depth 6n+2 with basic blocks, whose state_dict names mimic's
+checkpoints of the resnet-* presets use. Written here from that layout, trimmed to what
+mimic needs (no feature outputs, no Bottleneck).
+
+    python3 scripts/torch_models.py count
+        prints each preset's parameter count on 3x32x32 input, 10 and 100 classes: the
+        numbers Tests/MimicEngineTests/ResNetPresetTests.swift holds
+    python3 scripts/torch_models.py check MODEL.safetensors INPUTS.f32
+        loads a mimic checkpoint with load_state_dict(strict=True) into the class its
+        preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON
+"""
+import json
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv3x3(in_planes, out_planes, stride=1):
+    return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        residual = x if self.downsample is None else self.downsample(x)
+        return F.relu(out + residual)
+
+
+class ResNet(nn.Module):
+    def __init__(self, depth, num_filters, num_classes=10):
+        super().__init__()
+        assert (depth - 2) % 6 == 0
+        n = (depth - 2) // 6
+        self.inplanes = num_filters[0]
+        self.conv1 = nn.Conv2d(3, num_filters[0], kernel_size=3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(num_filters[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = self._make_layer(num_filters[1], n)
+        self.layer2 = self._make_layer(num_filters[2], n, stride=2)
+        self.layer3 = self._make_layer(num_filters[3], n, stride=2)
+        # RepDistiller's AvgPool2d(8): the global average on 32x32 input, whose last
+        # stage is 8x8. mimic's gap is AdaptiveAvgPool2d(1), the same there.
+        self.avgpool = nn.AvgPool2d(8)
+        self.fc = nn.Linear(num_filters[3], num_classes)
+
+    def _make_layer(self, planes, blocks, stride=1):
+        downsample = None
+        if stride != 1 or self.inplanes != planes:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes),
+            )
+        layers = [BasicBlock(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes
+        layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        x = self.avgpool(x)
+        return self.fc(x.view(x.size(0), -1))
+
+
+# mimic's preset name -> (RepDistiller's function name, depth, num_filters)
+PRESETS = {
+    "resnet-8": ("resnet8", 8, [16, 16, 32, 64]),
+    "resnet-14": ("resnet14", 14, [16, 16, 32, 64]),
+    "resnet-20": ("resnet20", 20, [16, 16, 32, 64]),
+    "resnet-32": ("resnet32", 32, [16, 16, 32, 64]),
+    "resnet-56": ("resnet56", 56, [16, 16, 32, 64]),
+    "resnet8x4": ("resnet8x4", 8, [32, 64, 128, 256]),
+    "resnet32x4": ("resnet32x4", 32, [32, 64, 128, 256]),
+}
+
+
+def build(preset, num_classes):
+    _, depth, filters = PRESETS[preset]
+    return ResNet(depth, filters, num_classes=num_classes)
+
+
+def count():
+    for preset, (name, _, _) in PRESETS.items():
+        counts = [sum(p.numel() for p in build(preset, classes).parameters()) for classes in (10, 100)]
+        print(f"{preset:11} {name:11} {counts[0]:>10} {counts[1]:>10}")
+
+
+def check(checkpoint, inputs):
+    from safetensors.torch import load_file
+    from safetensors import safe_open
+    with safe_open(checkpoint, framework="pt") as f:
+        metadata = f.metadata()
+    state = load_file(checkpoint)
+    model = build(metadata["spec"], int(metadata["classes"]))
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    c, h, w = map(int, metadata["input_shape"].split("x"))
+    x = torch.frombuffer(bytearray(open(inputs, "rb").read()), dtype=torch.float32).reshape(-1, c, h, w)
+    with torch.no_grad():
+        logits = model(x)
+    print(json.dumps(logits.reshape(-1).tolist()))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["count"]:
+        count()
+    elif sys.argv[1:2] == ["check"] and len(sys.argv) == 4:
+        check(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
