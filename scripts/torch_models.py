@@ -12,7 +12,9 @@ mimic needs (no feature outputs, no Bottleneck).
         numbers Tests/MimicEngineTests/ResNetPresetTests.swift holds
     python3 scripts/torch_models.py check MODEL.safetensors INPUTS.f32
         loads a mimic checkpoint with load_state_dict(strict=True) into the class its
-        preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON
+        preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON;
+        a checkpoint of other images (Fashion-MNIST's 1x28x28) gets a stem of their
+        channels and a global average pool (AvgPool2d(8) is that only on 32x32)
 """
 import json
 import sys
@@ -46,12 +48,12 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, depth, num_filters, num_classes=10):
+    def __init__(self, depth, num_filters, num_classes=10, in_channels=3):
         super().__init__()
         assert (depth - 2) % 6 == 0
         n = (depth - 2) // 6
         self.inplanes = num_filters[0]
-        self.conv1 = nn.Conv2d(3, num_filters[0], kernel_size=3, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, num_filters[0], kernel_size=3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(num_filters[0])
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(num_filters[1], n)
@@ -93,9 +95,9 @@ PRESETS = {
 }
 
 
-def build(preset, num_classes):
+def build(preset, num_classes, in_channels=3):
     _, depth, filters = PRESETS[preset]
-    return ResNet(depth, filters, num_classes=num_classes)
+    return ResNet(depth, filters, num_classes=num_classes, in_channels=in_channels)
 
 
 def count():
@@ -110,10 +112,12 @@ def check(checkpoint, inputs):
     with safe_open(checkpoint, framework="pt") as f:
         metadata = f.metadata()
     state = load_file(checkpoint)
-    model = build(metadata["spec"], int(metadata["classes"]))
-    model.load_state_dict(state, strict=True)
-    model.eval()
     c, h, w = map(int, metadata["input_shape"].split("x"))
+    model = build(metadata["spec"], int(metadata["classes"]), in_channels=c)
+    model.load_state_dict(state, strict=True)
+    if (h, w) != (32, 32):
+        model.avgpool = nn.AdaptiveAvgPool2d(1)
+    model.eval()
     x = torch.frombuffer(bytearray(open(inputs, "rb").read()), dtype=torch.float32).reshape(-1, c, h, w)
     with torch.no_grad():
         logits = model(x)
