@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""The PyTorch classes mimic's ResNet presets reproduce, for counting their parameters
-and loading mimic's checkpoints into them. Not run in CI (it needs torch).
+"""The PyTorch classes mimic's ResNet presets and cnn5-bn reproduce, for counting their
+parameters and loading mimic's checkpoints into them. Not run in CI (it needs torch).
 
 The classes follow RepDistiller's models/resnet.py (github.com/HobbitLong/RepDistiller):
 the CIFAR ResNet of depth 6n+2 with basic blocks, whose state_dict names mimic's
 checkpoints of the resnet-* presets use. Written here from that layout, trimmed to what
-mimic needs (no feature outputs, no Bottleneck).
+mimic needs (no feature outputs, no Bottleneck). FiveLayerCNN follows `Net` of
+knowledge-distillation-pytorch's model/net.py (github.com/haitongli/knowledge-distillation-pytorch)
+with num_channels 32 and dropout_rate 0.5, as its cnn_distill experiment; its fc2 has
+num_classes outputs where that class fixes 10.
 
     python3 scripts/torch_models.py count
         prints each preset's parameter count on 3x32x32 input, 10 and 100 classes: the
-        numbers Tests/MimicEngineTests/ResNetPresetTests.swift holds
+        numbers Tests/MimicEngineTests/TorchPresetTests.swift holds
     python3 scripts/torch_models.py check MODEL.safetensors INPUTS.f32
         loads a mimic checkpoint with load_state_dict(strict=True) into the class its
         preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON;
@@ -83,6 +86,32 @@ class ResNet(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class FiveLayerCNN(nn.Module):
+    def __init__(self, num_classes=10, in_channels=3, num_channels=32, dropout_rate=0.5, side=4):
+        super().__init__()
+        c = num_channels
+        self.side = side
+        self.conv1 = nn.Conv2d(in_channels, c, 3, stride=1, padding=1)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c * 2, 3, stride=1, padding=1)
+        self.bn2 = nn.BatchNorm2d(c * 2)
+        self.conv3 = nn.Conv2d(c * 2, c * 4, 3, stride=1, padding=1)
+        self.bn3 = nn.BatchNorm2d(c * 4)
+        # side x side after three 2x2 pools: 4 on 32x32 input, 3 on 28x28.
+        self.fc1 = nn.Linear(side * side * c * 4, c * 4)
+        self.fcbn1 = nn.BatchNorm1d(c * 4)
+        self.fc2 = nn.Linear(c * 4, num_classes)
+        self.dropout_rate = dropout_rate
+
+    def forward(self, s):
+        s = F.relu(F.max_pool2d(self.bn1(self.conv1(s)), 2))
+        s = F.relu(F.max_pool2d(self.bn2(self.conv2(s)), 2))
+        s = F.relu(F.max_pool2d(self.bn3(self.conv3(s)), 2))
+        s = s.reshape(s.size(0), -1)
+        s = F.dropout(F.relu(self.fcbn1(self.fc1(s))), p=self.dropout_rate, training=self.training)
+        return self.fc2(s)
+
+
 # mimic's preset name -> (RepDistiller's function name, depth, num_filters)
 PRESETS = {
     "resnet-8": ("resnet8", 8, [16, 16, 32, 64]),
@@ -95,13 +124,17 @@ PRESETS = {
 }
 
 
-def build(preset, num_classes, in_channels=3):
+def build(preset, num_classes, in_channels=3, side=32):
+    if preset == "cnn5-bn":
+        return FiveLayerCNN(num_classes=num_classes, in_channels=in_channels, side=side // 8)
     _, depth, filters = PRESETS[preset]
     return ResNet(depth, filters, num_classes=num_classes, in_channels=in_channels)
 
 
 def count():
-    for preset, (name, _, _) in PRESETS.items():
+    names = {preset: name for preset, (name, _, _) in PRESETS.items()}
+    names["cnn5-bn"] = "net.Net"
+    for preset, name in names.items():
         counts = [sum(p.numel() for p in build(preset, classes).parameters()) for classes in (10, 100)]
         print(f"{preset:11} {name:11} {counts[0]:>10} {counts[1]:>10}")
 
@@ -113,9 +146,9 @@ def check(checkpoint, inputs):
         metadata = f.metadata()
     state = load_file(checkpoint)
     c, h, w = map(int, metadata["input_shape"].split("x"))
-    model = build(metadata["spec"], int(metadata["classes"]), in_channels=c)
+    model = build(metadata["spec"], int(metadata["classes"]), in_channels=c, side=h)
     model.load_state_dict(state, strict=True)
-    if (h, w) != (32, 32):
+    if (h, w) != (32, 32) and isinstance(model, ResNet):
         model.avgpool = nn.AdaptiveAvgPool2d(1)
     model.eval()
     x = torch.frombuffer(bytearray(open(inputs, "rb").read()), dtype=torch.float32).reshape(-1, c, h, w)

@@ -77,7 +77,8 @@ import MimicTestSupport
             elif kind == "flatten":
                 x = x.reshape(x.shape[0], -1)
             elif kind == "dense":
-                x = x @ T[f"{index}.weight"].T + T[f"{index}.bias"]
+                # A 1x1 image is already a vector to mimic, which puts no flatten before it.
+                x = x.reshape(x.shape[0], -1) @ T[f"{index}.weight"].T + T[f"{index}.bias"]
         print(json.dumps(x.reshape(-1).tolist()))
         """
 
@@ -103,7 +104,7 @@ import MimicTestSupport
           arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear",
                       "conv4-bn-pool-conv3k3s2p1-bn-gap-fc8-bn", "fc7-bn-drop0.5",
                       "conv4nobias-bn-res4-res6s2-res6-gap", "res5s2-pool-res5-fc6",
-                      "resnet-8"])
+                      "resnet-8", "cnn5-bn"])
     func logitsMatchNumpy(spec: String) throws {
         try NumpyReferenceMode.here.requireNumpy()
         // Three channels, as the ResNet presets' stem takes.

@@ -33,11 +33,13 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// How a network's tensors are named in checkpoints: as the `nn.Sequential` of its
-    /// modules ("0.weight"), or, for the ResNet presets, as the PyTorch class the preset
-    /// is named after (`ResNetNaming`: "conv1.weight", "layer2.0.downsample.0.weight").
+    /// modules ("0.weight"), or, for the presets that reproduce a PyTorch class, as that
+    /// class does (`ResNetNaming`: "conv1.weight", "layer2.0.downsample.0.weight";
+    /// `FiveLayerCNNNaming`: "conv3.bias", "fcbn1.running_mean").
     public enum ModuleNaming: Hashable, Sendable {
         case sequential
         case cifarResNet
+        case fiveLayerCNN
     }
 
     /// What the user typed (a preset name stays a preset name).
@@ -61,6 +63,11 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         ("resnet-56", cifarResNet(width: 16, blocks: 9)),
         ("resnet8x4", cifarResNet(width: 32, blocks: 1)),
         ("resnet32x4", cifarResNet(width: 32, blocks: 5)),
+        // knowledge-distillation-pytorch's 5-layer CNN (model/net.py, num_channels 32,
+        // dropout_rate 0.5): conv, batch norm, 2x2 max pool, ReLU, three times, then fc,
+        // batch norm, ReLU, dropout and fc. mimic applies each ReLU before the pool:
+        // max pooling and ReLU commute, so the outputs are the same.
+        ("cnn5-bn", "conv32-bn-pool-conv64-bn-pool-conv128-bn-pool-fc128-bn-drop0.5"),
     ]
 
     /// RepDistiller's `ResNet(depth, num_filters, 'basicblock')` (models/resnet.py), of
@@ -77,8 +84,11 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         return (["conv\(width)nobias", "bn"] + body + ["gap"]).joined(separator: "-")
     }
 
-    /// The presets whose checkpoints use the tensor names of RepDistiller's ResNet class.
-    static let cifarResNetPresets = Set(presets.map(\.name).filter { $0.hasPrefix("resnet") })
+    /// The presets whose checkpoints use the tensor names of the PyTorch class they reproduce.
+    static func naming(ofPreset name: String) -> ModuleNaming {
+        if name == "cnn5-bn" { return .fiveLayerCNN }
+        return presets.contains { $0.name == name } && name.hasPrefix("resnet") ? .cifarResNet : .sequential
+    }
 
     public var description: String { text }
 
@@ -91,7 +101,7 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let name = trimmed.isEmpty ? "linear" : trimmed
         self.text = name
-        naming = Self.cifarResNetPresets.contains(name) ? .cifarResNet : .sequential
+        naming = Self.naming(ofPreset: name)
         let body = Self.presets.first { $0.name == name }?.spec ?? name
         guard !body.isEmpty else {
             layers = []

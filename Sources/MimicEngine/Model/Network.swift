@@ -106,7 +106,11 @@ public final class Network {
         inputShape = input
         self.classes = classes
         self.layers = layers
-        let modules = spec.naming == .cifarResNet ? ResNetNaming.moduleNames(of: layers) : layers.indices.map { "\($0)" }
+        let modules = switch spec.naming {
+        case .sequential: layers.indices.map { "\($0)" }
+        case .cifarResNet: ResNetNaming.moduleNames(of: layers)
+        case .fiveLayerCNN: FiveLayerCNNNaming.moduleNames(of: layers)
+        }
         moduleNames = modules
         namedParameters = zip(modules, layers).flatMap { module, layer in
             layer.namedParameters.map { (name: "\(module).\($0.name)", parameter: $0.parameter) }

@@ -3,13 +3,15 @@ import MimicEngine
 import MimicTestSupport
 import Testing
 
-/// The ResNet presets are RepDistiller's CIFAR ResNets (models/resnet.py): the same
-/// parameter counts, and checkpoints PyTorch loads into those classes as they are.
-@Suite struct ResNetPresetTests {
-    /// Parameters of RepDistiller's resnet8 ... resnet32x4 on 3x32x32 input with 10 and
-    /// 100 classes, as PyTorch counts them: `python3 scripts/torch_models.py count`
-    /// (the script's classes have RepDistiller's state_dict names and shapes, checked
-    /// against its models/resnet.py).
+/// The presets that reproduce a PyTorch class: the ResNets are RepDistiller's CIFAR
+/// ResNets (models/resnet.py), cnn5-bn is knowledge-distillation-pytorch's 5-layer CNN
+/// (model/net.py). The same parameter counts, and checkpoints PyTorch loads into those
+/// classes as they are.
+@Suite struct TorchPresetTests {
+    /// Parameters of RepDistiller's resnet8 ... resnet32x4 and of the 5-layer CNN on
+    /// 3x32x32 input with 10 and 100 classes, as PyTorch counts them:
+    /// `python3 scripts/torch_models.py count` (the script's classes have the state_dict
+    /// names and shapes of RepDistiller's models/resnet.py and of that model/net.py).
     static let torchParameterCounts: [(preset: String, tenClasses: Int, hundredClasses: Int)] = [
         ("resnet-8", 78_042, 83_892),
         ("resnet-14", 175_258, 181_108),
@@ -18,6 +20,7 @@ import Testing
         ("resnet-56", 855_770, 861_620),
         ("resnet8x4", 1_210_410, 1_233_540),
         ("resnet32x4", 7_410_730, 7_433_860),
+        ("cnn5-bn", 357_514, 369_124),
     ]
 
     static let cifar = SampleShape(channels: 3, height: 32, width: 32)
@@ -131,6 +134,17 @@ import Testing
         #expect(names.count == 1 + 5 + 9 * (2 + 2 * 5) + 2 * (1 + 5) + 2)
     }
 
+    /// cnn5-bn's state_dict as PyTorch lists it; the ReLUs, pools and dropout are functions there.
+    @Test func fiveLayerCNNNamesAreTheTorchClasses() throws {
+        let network = try Network(spec: ArchitectureSpec("cnn5-bn"), input: Self.cifar, classes: 10, random: SeededRandom(seed: 1))
+        let statistics = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        var expected: [String] = []
+        for k in 1...3 { expected += ["conv\(k).weight", "conv\(k).bias"] + statistics.map { "bn\(k).\($0)" } }
+        expected += ["fc1.weight", "fc1.bias"] + statistics.map { "fcbn1.\($0)" } + ["fc2.weight", "fc2.bias"]
+        #expect(Set(network.namedParameters.map(\.name) + network.namedBuffers.map(\.name)) == Set(expected))
+        #expect(network.namedParameters.first { $0.name == "fc1.weight" }?.parameter.shape == [128, 2048])
+    }
+
     /// A spec written out names its tensors as the nn.Sequential of its modules, a
     /// block's inside it; only the presets take the ResNet class's names.
     @Test func writtenOutSpecKeepsSequentialNames() throws {
@@ -142,14 +156,15 @@ import Testing
         #expect(names.contains("3.conv1.weight") && names.contains("4.downsample.1.bias") && names.last == "7.bias")
     }
 
-    /// The check the README describes: a resnet-8 checkpoint loads into PyTorch's class
-    /// with load_state_dict(strict=True) and gives the same eval-mode logits. Runs only
-    /// where a Python with torch and safetensors is found (MIMIC_TORCH_PYTHON, or
-    /// python3); CI has none, and it skips there.
-    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors; set MIMIC_TORCH_PYTHON"))
-    func torchLoadsACheckpointStrictlyAndAgrees() throws {
+    /// The check TRAINING.md describes: a checkpoint loads into PyTorch's class with
+    /// load_state_dict(strict=True) and gives the same eval-mode logits. Runs only where
+    /// a Python with torch and safetensors is found (MIMIC_TORCH_PYTHON, or python3); CI
+    /// has none, and it skips there.
+    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors; set MIMIC_TORCH_PYTHON"),
+          arguments: ["resnet-8", "cnn5-bn"])
+    func torchLoadsACheckpointStrictlyAndAgrees(preset: String) throws {
         let python = try #require(torchPython)
-        let network = try Network(spec: ArchitectureSpec("resnet-8"), input: Self.cifar, classes: 10, random: SeededRandom(seed: 3))
+        let network = try Network(spec: ArchitectureSpec(preset), input: Self.cifar, classes: 10, random: SeededRandom(seed: 3))
         // A few training steps, so the running statistics and counts are not their start.
         let batch = 4
         let x = randomInput(count: batch * Self.cifar.count, seed: 5)
@@ -164,11 +179,11 @@ import Testing
             Array(UnsafeBufferPointer(start: network.forward($0.baseAddress!, batch: batch, training: false), count: batch * 10))
         }
         let folder = try TemporaryFolder()
-        try network.save(to: folder.file("resnet-8.safetensors"))
+        try network.save(to: folder.file("\(preset).safetensors"))
         try x.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: folder.file("x.f32"))) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/torch_models.py").path
-        let printed = try runProgram(python, [script, "check", folder.file("resnet-8.safetensors"), folder.file("x.f32")])
+        let printed = try runProgram(python, [script, "check", folder.file("\(preset).safetensors"), folder.file("x.f32")])
         let expected = try JSONDecoder().decode([Double].self, from: printed)
         try #require(expected.count == logits.count)
         for (ours, theirs) in zip(logits, expected) {
