@@ -5,15 +5,16 @@
 /// ReLU, pool, ..., flatten, linear, ReLU, ..., linear; conv, BatchNorm2d, ReLU for
 /// `conv-bn`; AdaptiveAvgPool2d(1), flatten for `gap`), and parameters and buffers are
 /// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"; a residual
-/// block's inside it, "3.conv1.weight"), so checkpoints load there as is. The ResNet
-/// presets name them as the PyTorch class they reproduce instead (`ResNetNaming`).
+/// block's inside it, "3.conv1.weight"), so checkpoints load there as is. The presets
+/// that reproduce a PyTorch class (the ResNets, cnn5-bn) name them as that class does
+/// instead (`ResNetNaming`, `FiveLayerCNNNaming`).
 public final class Network {
     public let spec: ArchitectureSpec
     public let inputShape: SampleShape
     public let classes: Int
     public let layers: [Layer]
     /// Each layer's module name, the prefix of its tensors' names: its index in the
-    /// `nn.Sequential`, or its attribute in the ResNet class for the ResNet presets.
+    /// `nn.Sequential`, or its attribute in the class a preset reproduces ("layer2.0", "fcbn1").
     public let moduleNames: [String]
     /// Parameters with their `state_dict` names, in layer order.
     public let namedParameters: [(name: String, parameter: Parameter)]
