@@ -56,6 +56,20 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // Image folders: PNG through libpng, JPEG through libjpeg-turbo.
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+        // Every call into libpng and libjpeg, whose errors longjmp out of their
+        // callbacks: in C, so that no longjmp crosses a Swift frame.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         // CPUID and XGETBV, which Swift cannot issue: which OpenBLAS kernels this CPU can run.
         .target(name: "CCPUFeatures"),
         // An engine loop compiled for AVX-512, which Swift cannot do one function at a
@@ -63,7 +77,8 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(
             name: "MimicEngine",
-            dependencies: ["CBLAS", "CZlibSystem", "CCPUFeatures", "CVectorKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["CBLAS", "CZlibSystem", "CCPUFeatures", "CVectorKernels", "CImageCodecs",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: engineSettings
         ),
         // Starting other programs (posix_spawn): the detached trainer, tmux for the
@@ -124,7 +139,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MimicEngineTests",
-            dependencies: ["MimicEngine", "MimicTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            // CImageCodecs: the tests write their PNG and JPEG files with libpng and libjpeg.
+            dependencies: ["MimicEngine", "MimicTestSupport", "CImageCodecs", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(
             name: "MimicTUITests",

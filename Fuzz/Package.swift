@@ -10,6 +10,8 @@ let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzIDXGzip", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzCIFAR", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzCIFARMeta", [.product(name: "MimicEngine", package: "mimic")]),
+    ("FuzzImage", [.product(name: "MimicEngine", package: "mimic")]),
+    ("FuzzNPZ", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzSafeTensors", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzArchitectureSpec", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzTheme", [.product(name: "MimicTUI", package: "mimic")]),

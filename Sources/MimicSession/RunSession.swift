@@ -65,7 +65,7 @@ public final class RunSession: @unchecked Sendable {
     public static func start(_ config: ExperimentConfig, dataSet: DataSet, split: DataSplit? = nil,
                              store: RunStore?, programVersion: String, partOf: String? = nil, slot: SweepSlot? = nil,
                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
-        let config = config.withAbsolutePaths()
+        let config = config.withAbsolutePaths().withMentorOfItsCheckpoint()
         guard let store else {
             return RunSession(experiment: try experiment(config, dataSet, split, nil), store: nil, runID: nil, folder: nil,
                               reportFailure: reportFailure)
@@ -177,7 +177,7 @@ public final class RunSession: @unchecked Sendable {
     /// `failed`, saying why.
     public static func detach(_ config: ExperimentConfig, store: RunStore, programVersion: String,
                               spawn: (_ runID: Int64, _ lockDescriptor: Int32, _ log: String) throws -> pid_t) throws -> (RunRecord, pid_t) {
-        let (record, folder) = try store.startRun(config: config.withAbsolutePaths(), programVersion: programVersion)
+        let (record, folder) = try store.startRun(config: config.withAbsolutePaths().withMentorOfItsCheckpoint(), programVersion: programVersion)
         let pid: pid_t
         do {
             pid = try folder.handingDownLock { lock in try spawn(record.id, lock, record.logPath!) }
@@ -237,7 +237,7 @@ public final class RunSession: @unchecked Sendable {
     public static func start(_ config: ExperimentConfig, dataSet: DataSet, store: RunStore, programVersion: String,
                              partOf: String? = nil, claim: SweepClaim,
                              reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
-        let config = config.withAbsolutePaths()
+        let config = config.withAbsolutePaths().withMentorOfItsCheckpoint()
         try checkSaveFolder(config, store: store)
         let (record, folder) = try store.startRun(config: config, programVersion: programVersion, partOf: partOf, claim: claim)
         do {

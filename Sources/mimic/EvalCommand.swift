@@ -8,25 +8,33 @@ struct EvalCommand: ParsableCommand {
         abstract: "Print the test accuracy and loss of a saved model.",
         discussion: """
             Rebuilds the network from the checkpoint's own metadata (spec, input shape,
-            classes), loads its weights and evaluates it on the data set's test part.
+            classes), loads its weights and evaluates it on the data set's test part. A
+            state_dict saved by PyTorch has no such metadata: --spec names its
+            architecture, built for the data set's images and classes.
 
             Examples:
               mimic eval --model runs/first/mentor-cnn-l.safetensors
               mimic eval --model runs/c10/student-1-cnn-s.safetensors --data ~/cifar10
+              mimic eval --model torch-mentor.safetensors --spec cnn-l
             """)
 
     @Option(help: ArgumentHelp("A safetensors checkpoint written by 'mimic train --save'.", valueName: "file"))
     var model: String
 
-    @Option(help: "Folder of the data set whose test part to evaluate on.")
+    @Option(help: "Folder (or .npz file) of the data set whose test part to evaluate on.")
     var data: String = DataSet.defaultDirectory
+
+    @Option(help: ArgumentHelp("The architecture of a state_dict saved elsewhere (PyTorch), which records none; see 'mimic presets --spec S --pytorch'.",
+                               valueName: "spec"))
+    var spec: String?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func run() throws {
-        let network = try Network.load(from: model).network
         let dataSet = try DataSet.load(from: data)
+        let network = try Network.load(from: model, otherwise: { try spec.map(ArchitectureSpec.init) }, input: dataSet.train.shape,
+                                       classes: dataSet.classCount).network
         guard dataSet.train.shape == network.inputShape, dataSet.classCount == network.classes else {
             throw UsageError(
                 "Model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "

@@ -36,7 +36,7 @@ struct ReproduceCommand: ParsableCommand {
               mimic reproduce --data ~/mnist --labeled 0.05
             """)
 
-    @Option(help: "Folder with the four IDX files or the CIFAR-10 binary batches.")
+    @Option(help: "Folder with the four IDX files, the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/.")
     var data: String = DataSet.defaultDirectory
 
     @Option(parsing: .unconditional, help: "Fraction of the training set that keeps its labels.")

@@ -25,6 +25,9 @@ struct ContentHash {
         add(UnsafeRawBufferPointer(floats))
     }
 
+    /// The hash as a number, for files that store it.
+    var value: UInt64 { state }
+
     /// Sixteen hex digits.
     var hex: String { String(state, radix: 16).leftPadded(to: 16) }
 

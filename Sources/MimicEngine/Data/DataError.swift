@@ -42,8 +42,30 @@ public enum DataError: ReportableError, Equatable {
     /// is wrong and how to save it right.
     case badArray(source: String, problem: String)
 
+    // Image folders (train/<class>/*, test/<class>/*).
+    /// The folder has one of train/ and test/ but not `missing`.
+    case imageFolderLacksSplit(folder: String, missing: String)
+    /// An entry of train/ or test/ that is not a folder.
+    case notAClassFolder(path: String)
+    /// A folder inside a class folder: image folders are one level deep.
+    case folderInClassFolder(path: String)
+    case classFolderEmpty(path: String)
+    /// `split` ("train" or "test") has class folder `className`, the other split has not.
+    case classFoldersDiffer(folder: String, className: String, onlyIn: String, other: String)
+    case classFolderCount(folder: String, count: Int)
+    case nameNotUTF8(folder: String)
+    case notAnImage(path: String)
+    case damagedImage(path: String, format: String, reason: String)
+    case unsupportedImage(path: String, format: String, reason: String)
+    case imageTooLarge(path: String, format: String, width: Int, height: Int, channels: Int, limit: Int)
+    /// `found` differs in size or channels from `expected`, the first image's (`firstPath`).
+    case imageShapeDiffers(path: String, found: String, firstPath: String, expected: String)
+    /// `count` images of `image` ("28x28 gray") need more bytes than `budget` (`source` bounds it).
+    case imagesNeedMoreMemory(folder: String, count: Int, image: String, budget: Int, source: String)
+
     static let idxLooksFor = "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte "
         + "and t10k-labels-idx1-ubyte (each optionally .gz, or with a dot before idx)"
+    static let imageFoldersLookFor = "the image folders train/<class>/ and test/<class>/ (PNG or JPEG files)"
     static let cifarLooksFor = "data_batch_1.bin to data_batch_5.bin and test_batch.bin "
         + "(in the folder or in cifar-10-batches-bin/)"
 
@@ -60,7 +82,8 @@ public enum DataError: ReportableError, Equatable {
                     : "name the data set's folder itself with --data DIR.")
         case .noDataFound(let folder):
             return "Data folder \(folder) holds neither the IDX files \(Self.idxLooksFor) "
-                + "nor the CIFAR-10 batches \(Self.cifarLooksFor); put one of these sets there or name another folder with --data DIR."
+                + "nor the CIFAR-10 batches \(Self.cifarLooksFor) nor \(Self.imageFoldersLookFor); "
+                + "put one of these sets there or name another folder with --data DIR."
         case .missingFiles(let folder, let names):
             return "Data folder \(folder) lacks \(names.joined(separator: ", ")); "
                 + "copy the missing file\(names.count == 1 ? "" : "s") from the same data set into it."
@@ -129,6 +152,45 @@ public enum DataError: ReportableError, Equatable {
             return "NumPy data set \(path) \(problem)."
         case .badArray(let source, let problem):
             return "NumPy array \(source) \(problem)."
+        case .imageFolderLacksSplit(let folder, let missing):
+            let present = missing == "test" ? "train" : "test"
+            return "Image folder \(folder) has \(present)/ but no \(missing)/; put the \(missing == "test" ? "test" : "training") images "
+                + "in \(missing)/<class>/ beside \(present)/, one folder per class with the same names."
+        case .notAClassFolder(let path):
+            return "\(path) is a file, but train/ and test/ hold only class folders; move it out "
+                + "(names starting with a dot are skipped)."
+        case .folderInClassFolder(let path):
+            return "Class folder entry \(path) is a folder, but a class folder holds only image files; "
+                + "move its images up into the class folder or move it out."
+        case .classFolderEmpty(let path):
+            return "Class folder \(path) holds no image; put the class's PNG or JPEG files in it or remove it from both train/ and test/."
+        case .classFoldersDiffer(let folder, let className, let onlyIn, let other):
+            return "Image folder \(folder) has class '\(className)' in \(onlyIn)/ but not in \(other)/; "
+                + "train/ and test/ need the same class folders, so add \(other)/\(className)/ or remove \(onlyIn)/\(className)/."
+        case .classFolderCount(let folder, let count):
+            return count < 2
+                ? "\(folder) holds \(count) class folder\(count == 1 ? "" : "s"), but a classifier needs at least 2; "
+                    + "put each class's images in a folder of its own there."
+                : "\(folder) holds \(count) class folders, but mimic handles at most 256 classes; merge classes or use fewer."
+        case .nameNotUTF8(let folder):
+            return "Folder \(folder) holds a name that is not UTF-8 text; rename it (class and file names are read as UTF-8)."
+        case .notAnImage(let path):
+            return "File \(path) is neither a PNG nor a JPEG image, and class folders hold only images; "
+                + "remove it or move it out (names starting with a dot are skipped)."
+        case .damagedImage(let path, let format, let reason):
+            return "\(format) file \(path) is damaged (\(format == "PNG" ? "libpng" : "libjpeg"): \(reason)); "
+                + "replace it with a good copy or remove it."
+        case .unsupportedImage(let path, let format, let reason):
+            return "\(format) file \(path) uses \(reason), which mimic does not read; convert it to RGB or grayscale."
+        case .imageTooLarge(let path, let format, let width, let height, let channels, let limit):
+            return "\(format) file \(path) declares \(width)x\(height) pixels of \(channels) channel\(channels == 1 ? "" : "s"), "
+                + "more than the \(limit) values a sample may hold; shrink the images, or replace the file if its header is damaged."
+        case .imageShapeDiffers(let path, let found, let firstPath, let expected):
+            return "Image \(path) is \(found) but \(firstPath), the first image, is \(expected); "
+                + "every image of a data set needs one size and one channel count, so resize or convert the odd ones."
+        case .imagesNeedMoreMemory(let folder, let count, let image, let budget, let source):
+            return "Image folder \(folder) holds \(count) images of \(image), more than the "
+                + "\(TrainingMemory.format(budget)) \(source) leaves; use fewer or smaller images."
         }
     }
 }

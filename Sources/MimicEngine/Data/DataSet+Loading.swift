@@ -1,7 +1,8 @@
 import Foundation
 
 /// Finding and reading a data set in a folder: the IDX files of MNIST or Fashion-MNIST,
-/// or CIFAR-10's binary batches; or in a NumPy `.npz` file (`DataSet+NPZ.swift`).
+/// CIFAR-10's binary batches, or image folders (train/<class>/*, test/<class>/*); or
+/// in a NumPy `.npz` file (`DataSet+NPZ.swift`).
 extension DataSet {
     /// Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
@@ -47,13 +48,17 @@ extension DataSet {
         }
     }
 
-    /// Reads the data set in `directory`, IDX first, then CIFAR-10; or, for a path
-    /// ending in `.npz`, the NumPy arrays in that file.
-    public static func load(from directory: String) throws -> DataSet {
+    /// Reads the data set in `directory`, IDX first, then CIFAR-10, then image folders,
+    /// which are kept decoded in `imageCache` for the next run; or, for a path ending in
+    /// `.npz`, the NumPy arrays in that file.
+    public static func load(from directory: String, imageCache: ImageFolderCache = .standard()) throws -> DataSet {
         try checkSource(directory)
         if directory.lowercased().hasSuffix(".npz") { return try loadNPZ(from: directory) }
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
+        if ImageFolderListing.isImageFolder(directory) {
+            return try ImageFolderReader.read(from: directory, cache: imageCache)
+        }
         throw DataError.noDataFound(folder: directory)
     }
 

@@ -8,13 +8,17 @@ import ZIPFoundation
 enum NPZReader {
     /// The arrays named `names` ("x_train"): nil for a name the archive lacks.
     static func arrays(in path: String, named names: [String]) throws -> [String: NPYArray] {
+        // Opened by path: ZIPFoundation's archive in memory traps on some damaged
+        // archives (a read past the end of its buffer), where a file reads short.
+        do {
+            close(try FileBytes.openRegularFile(path))
+        } catch {
+            throw error.missing ? DataError.fileMissing(path: path) : DataError.cannotOpen(path: path, reason: error.words)
+        }
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            if let failure = FileBytes.problemReaching(path) {
-                throw DataError.cannotOpen(path: path, reason: failure.words)
-            }
             throw DataError.badArchive(path: path, problem: "is not a zip archive, as numpy.savez writes one")
         }
         var found: [String: NPYArray] = [:]
@@ -26,7 +30,9 @@ enum NPZReader {
                 throw DataError.badArray(source: member, problem: "claims \(claimed) bytes, more than half this machine's memory; save a smaller set")
             }
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(claimed))
+            // What the entry claims is not trusted for an allocation: the bytes grow as
+            // they come, reserved up front only as far as a stored member can hold.
+            bytes.reserveCapacity(Int(min(claimed, entry.compressedSize, 1 << 26)))
             do {
                 _ = try archive.extract(entry) { chunk in
                     guard UInt64(bytes.count + chunk.count) <= claimed else { throw Overrun() }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A model's parameters, its buffers (batch norm's running statistics) and the facts
 /// needed to rebuild it (architecture, input shape, classes...), as one safetensors
 /// file. Tensors are named as torch names a module's state_dict ("0.weight", "3.bias",
@@ -12,6 +14,8 @@ public struct Checkpoint: Sendable {
     public let metadata: [String: String]
 
     public init(path: String) throws {
+        let suffix = (path as NSString).pathExtension.lowercased()
+        guard suffix != "pt" && suffix != "pth" else { throw CheckpointError.pytorchPickle(path: path) }
         let contents = try SafeTensors.read(path: path)
         self.path = path
         tensors = contents.tensors

@@ -21,6 +21,10 @@ public enum CheckpointError: ReportableError, Equatable {
     /// A tensor of a dtype mimic reads, but not the one the model keeps there.
     case dtypeMismatch(path: String, tensor: String, expected: String, found: String)
     case nonFiniteValues(path: String, tensor: String, count: Int)
+    /// A state_dict with no architecture of mimic's, and none named for it.
+    case stateDictWithoutSpec(path: String)
+    /// A pickle (`torch.save`), which mimic never unpickles: loading one can run any code.
+    case pytorchPickle(path: String)
 
     public var description: String {
         switch self {
@@ -58,6 +62,13 @@ public enum CheckpointError: ReportableError, Equatable {
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) has shape \(found) but the model expects \(expected); load it into the architecture it was saved from."
         case .dtypeMismatch(let path, let tensor, let expected, let found):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) is stored as \(found) but the model keeps it as \(expected); load it into the architecture it was saved from, or save it again with the tensor as \(expected)."
+        case .stateDictWithoutSpec(let path):
+            "The checkpoint \(path) is a state_dict without mimic's metadata (saved by PyTorch, say), so its architecture is unknown; "
+                + "name it with --spec (mimic eval) or --mentor (with --mentor-checkpoint)."
+        case .pytorchPickle(let path):
+            "The checkpoint \(path) is a PyTorch pickle, which mimic does not read (loading one can run any code); save its state_dict as safetensors: "
+                + "python3 -c \"import torch; from safetensors.torch import save_file; save_file(torch.load('\(path)', map_location='cpu'), '\(path).safetensors')\" "
+                + "(for a whole pickled model, add .state_dict() after the load)."
         case .nonFiniteValues(let path, let tensor, let count):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
                 + "it was saved from a training that diverged, so train the model again with a lower learning rate."

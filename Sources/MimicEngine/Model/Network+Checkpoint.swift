@@ -18,9 +18,32 @@ extension Network {
         try Checkpoint.save(namedParameters, buffers: namedBuffers, metadata: metadata, to: path)
     }
 
+    /// A network from `path`: one mimic saved rebuilds itself from its metadata; a
+    /// state_dict saved elsewhere (PyTorch's `save_file(model.state_dict(), path)`,
+    /// with no "spec" in its metadata) is loaded into the architecture `spec` gives
+    /// (read only then), built for `input` images in `classes` classes, and must hold
+    /// exactly its tensors, by the names, shapes and types `pytorchSequential` gives
+    /// (the first that differs is named).
+    public static func load(from path: String, otherwise spec: () throws -> ArchitectureSpec?, input: SampleShape,
+                            classes: Int) throws -> (network: Network, metadata: [String: String], imported: Bool) {
+        let checkpoint = try Checkpoint(path: path)
+        if checkpoint.metadata[CheckpointKey.spec] != nil {
+            let (network, metadata) = try load(checkpoint)
+            return (network, metadata, false)
+        }
+        guard let spec = try spec() else { throw CheckpointError.stateDictWithoutSpec(path: path) }
+        let network = try Network(spec: spec, input: input, classes: classes, random: SeededRandom(seed: 0))
+        try checkpoint.restore(into: network.namedParameters, buffers: network.namedBuffers)
+        return (network, checkpoint.metadata, true)
+    }
+
     /// Rebuilds the network a checkpoint was saved from, with its weights and buffers.
     public static func load(from path: String) throws -> (network: Network, metadata: [String: String]) {
-        let checkpoint = try Checkpoint(path: path)
+        try load(Checkpoint(path: path))
+    }
+
+    private static func load(_ checkpoint: Checkpoint) throws -> (network: Network, metadata: [String: String]) {
+        let path = checkpoint.path
         let specText = try checkpoint.requiredMetadata(CheckpointKey.spec)
         let shapeText = try checkpoint.requiredMetadata(CheckpointKey.inputShape)
         let classesText = try checkpoint.requiredMetadata(CheckpointKey.classes)

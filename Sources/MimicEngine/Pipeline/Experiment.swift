@@ -47,8 +47,11 @@ public final class Experiment {
         self.split = split
         self.folder = folder
         if let path = config.mentorCheckpoint {
-            let (network, metadata) = try Network.load(from: path)
-            try Self.checkMentor(network, metadata: metadata, path: path, config: config, dataSet: dataSet)
+            // A mentor trained elsewhere was trained on what mimic cannot know; one mimic
+            // saved must have learned from this run's labeled part only.
+            let (network, metadata, imported) = try Network.load(
+                from: path, otherwise: { try ArchitectureSpec(config.mentor) }, input: dataSet.train.shape, classes: dataSet.classCount)
+            if !imported { try Self.checkMentor(network, metadata: metadata, path: path, config: config, dataSet: dataSet) }
             loadedMentor = network
             mentorSpec = network.spec
         } else {

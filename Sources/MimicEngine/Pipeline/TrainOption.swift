@@ -57,20 +57,20 @@ extension TrainOption {
     /// Every option, in the order --help lists them. A reused mentor comes before the
     /// mentor's spec, which it makes unused: a run's first difference names it.
     public static let all: [TrainOption] = [
-        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST) or the CIFAR-10 binary batches, or a NumPy .npz file with x_train, y_train, x_test and y_test.",
+        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test.",
              \.dataDirectory),
         number("labeled", "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.", \.labeledFraction),
         number("validation", "Fraction of the labeled part held out for validation, in [0, 1).", \.validationFraction,
                shownWhen: { $0 > 0 }),
         TrainOption(name: "mentor-checkpoint", kind: .value, valueName: "file",
-                    summary: "Reuse a mentor saved by an earlier run with --save on the same split (seed and --labeled) instead of training one.",
+                    summary: "Use this mentor instead of training one: saved by an earlier run with --save on the same split (seed and --labeled), or trained elsewhere, as a state_dict of the --mentor architecture saved as safetensors ('mimic presets --spec S --pytorch' prints its PyTorch module).",
                     describesRun: true,
                     values: { $0.mentorCheckpoint.map { [$0] } ?? [] },
                     read: { config, given throws(ConfigError) in config.mentorCheckpoint = try single("mentor-checkpoint", given) }),
         TrainOption(name: "mentor", kind: .value, valueName: "spec",
                     summary: "Mentor architecture: a preset (see 'mimic presets') or a spec like conv32-pool-fc128.",
                     describesRun: true,
-                    values: { $0.mentorCheckpoint == nil ? [$0.mentor] : [] },
+                    values: { [$0.mentor] },
                     read: { config, given throws(ConfigError) in config.mentor = try single("mentor", given) }),
         TrainOption(name: "student", kind: .repeated, valueName: "spec",
                     summary: "Student architecture; repeat for several.", describesRun: true,
