@@ -18,6 +18,11 @@ num_classes outputs where that class fixes 10.
         preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON;
         a checkpoint of other images (Fashion-MNIST's 1x28x28) gets a stem of their
         channels and a global average pool (AvgPool2d(8) is that only on 32x32)
+    python3 scripts/torch_models.py export PRESET CLASSES INPUTS.f32 OUT.safetensors
+        the other way: saves the state_dict of the class (freshly initialised, batch
+        norm statistics moved by three training passes over the 3x32x32 inputs) as a
+        mentor for --mentor PRESET --mentor-checkpoint OUT.safetensors, and prints its
+        eval-mode logits of the inputs as JSON
 """
 import json
 import sys
@@ -157,10 +162,29 @@ def check(checkpoint, inputs):
     print(json.dumps(logits.reshape(-1).tolist()))
 
 
+def export(preset, classes, inputs, out):
+    from safetensors.torch import save_file
+    torch.manual_seed(0)
+    model = build(preset, classes)
+    x = torch.frombuffer(bytearray(open(inputs, "rb").read()), dtype=torch.float32).reshape(-1, 3, 32, 32)
+    with torch.no_grad():
+        for _ in range(3):
+            model.train()(x)
+        for name, tensor in model.state_dict().items():
+            if name.endswith(".bias") and tensor.is_floating_point():
+                tensor.normal_(0, 0.1)
+        model.eval()
+        logits = model(x)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out)
+    print(json.dumps(logits.reshape(-1).tolist()))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["count"]:
         count()
     elif sys.argv[1:2] == ["check"] and len(sys.argv) == 4:
         check(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["export"] and len(sys.argv) == 6:
+        export(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     else:
         sys.exit(__doc__)

@@ -67,6 +67,10 @@ struct PresetsCommand: ParsableCommand {
     /// The module as Python a user pastes into a training script.
     private func printPyTorch(_ network: Network) throws {
         guard let module = network.pytorchSequential else {
+            if network.spec.naming != .sequential {
+                throw UsageError("Preset \(network.spec.text) is the layout of a PyTorch class of its own, not an nn.Sequential, "
+                    + "and its checkpoints use that class's names; scripts/torch_models.py has the class to train it in PyTorch.")
+            }
             throw UsageError("Spec \(network.spec.text) has a layer with no torch.nn module of the same parameters; "
                 + "see scripts/torch_models.py for the preset networks' PyTorch classes.")
         }

@@ -145,6 +145,18 @@ import Testing
         #expect(network.namedParameters.first { $0.name == "fc1.weight" }?.parameter.shape == [128, 2048])
     }
 
+    /// `mimic presets --pytorch` prints an nn.Sequential only where the checkpoint is
+    /// one: not for the presets of a class of their own, nor for residual blocks; a
+    /// bias-free convolution is printed with bias=False.
+    @Test func pytorchSequentialOnlyWhereTheCheckpointIsOne() throws {
+        let small = SampleShape(channels: 1, height: 8, width: 8)
+        for spec in ["resnet-8", "cnn5-bn", "conv4-res4"] {
+            #expect(try Network(spec: ArchitectureSpec(spec), input: small, classes: 3, random: SeededRandom(seed: 1)).pytorchSequential == nil)
+        }
+        let plain = try Network(spec: ArchitectureSpec("conv4nobias-bn"), input: small, classes: 3, random: SeededRandom(seed: 1))
+        #expect(plain.pytorchSequential?.contains("nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1, bias=False),  # 0\n") == true)
+    }
+
     /// A spec written out names its tensors as the nn.Sequential of its modules, a
     /// block's inside it; only the presets take the ResNet class's names.
     @Test func writtenOutSpecKeepsSequentialNames() throws {
@@ -181,15 +193,41 @@ import Testing
         let folder = try TemporaryFolder()
         try network.save(to: folder.file("\(preset).safetensors"))
         try x.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: folder.file("x.f32"))) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/torch_models.py").path
-        let printed = try runProgram(python, [script, "check", folder.file("\(preset).safetensors"), folder.file("x.f32")])
+        let printed = try runProgram(python, [Self.script, "check", folder.file("\(preset).safetensors"), folder.file("x.f32")])
         let expected = try JSONDecoder().decode([Double].self, from: printed)
         try #require(expected.count == logits.count)
         for (ours, theirs) in zip(logits, expected) {
             #expect(abs(Double(ours) - theirs) < 1e-4 * max(1, abs(theirs)), "\(ours) vs \(theirs)")
         }
     }
+
+    /// The other way: a state_dict saved by PyTorch from the class (no mimic metadata)
+    /// loads as a mentor of the preset (`--mentor resnet-8 --mentor-checkpoint FILE`)
+    /// and gives PyTorch's eval-mode logits.
+    @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors; set MIMIC_TORCH_PYTHON"),
+          arguments: ["resnet-8", "cnn5-bn"])
+    func aStateDictFromTorchLoadsAsTheMentor(preset: String) throws {
+        let python = try #require(torchPython)
+        let batch = 3
+        let x = randomInput(count: batch * Self.cifar.count, seed: 7)
+        let folder = try TemporaryFolder()
+        try x.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: folder.file("x.f32"))) }
+        let printed = try runProgram(python, [Self.script, "export", preset, "10", folder.file("x.f32"), folder.file("torch.safetensors")])
+        let expected = try JSONDecoder().decode([Double].self, from: printed)
+        let (network, _, imported) = try Network.load(from: folder.file("torch.safetensors"), otherwise: { try ArchitectureSpec(preset) },
+                                                      input: Self.cifar, classes: 10)
+        #expect(imported)
+        let logits = x.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: network.forward($0.baseAddress!, batch: batch, training: false), count: batch * 10))
+        }
+        try #require(expected.count == logits.count)
+        for (ours, theirs) in zip(logits, expected) {
+            #expect(abs(Double(ours) - theirs) < 1e-4 * max(1, abs(theirs)), "\(ours) vs \(theirs)")
+        }
+    }
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/torch_models.py").path
 }
 
 /// A Python that imports torch and safetensors: MIMIC_TORCH_PYTHON, or python3.
