@@ -7,16 +7,20 @@ struct PresetsCommand: ParsableCommand {
         commandName: "presets",
         abstract: "List the preset architectures, or show the layers of any spec.",
         discussion: """
-            Specs are layers joined by dashes: convN[kK][sS][pP] (N filters of K x K,
-            stride S, padding P, then ReLU; default k3 s1 p=K/2), pool[K][sS] (max
-            pooling, default 2x2), fcN (dense + ReLU), dropR (dropout rate R), bn
-            (batch norm of the conv or fc just before, ahead of its ReLU), gap (global
-            average pooling). The last dense layer to the classes is implied.
+            Specs are layers joined by dashes: convN[kK][sS][pP][nobias] (N filters of
+            K x K, stride S, padding P, then ReLU; default k3 s1 p=K/2; nobias: without
+            bias), pool[K][sS] (max pooling, default 2x2), fcN (dense + ReLU), dropR
+            (dropout rate R), bn (batch norm of the conv or fc just before, ahead of its
+            ReLU), gap (global average pooling), resN[sS] (a ResNet basic block of N
+            channels, stride S). The last dense layer to the classes is implied. The
+            resnet presets are RepDistiller's CIFAR ResNets and cnn5-bn the 5-layer CNN
+            of knowledge-distillation-pytorch, with those classes' checkpoint names.
 
             Examples:
               mimic presets
               mimic presets --spec conv16k5-pool-fc64 --input 3x32x32
               mimic presets --spec conv16-bn-pool-conv32-bn-gap --input 3x32x32
+              mimic presets --spec resnet-20 --input 3x32x32 --classes 100
               mimic presets --spec cnn-l --pytorch    # the same network in PyTorch
             """)
 
@@ -50,11 +54,11 @@ struct PresetsCommand: ParsableCommand {
         let networks = try ArchitectureSpec.presets.map { name, _ in
             try Network(spec: ArchitectureSpec(name), input: shape, classes: classes, random: SeededRandom(seed: 0))
         }
-        print("preset     parameters  FLOPs/sample  layers   (on \(shape) input, \(classes) classes)")
+        print("preset       parameters  FLOPs/sample  layers   (on \(shape) input, \(classes) classes)")
         for ((name, _), network) in zip(ArchitectureSpec.presets, networks) {
             let params = ReportTable.grouped(network.parameterCount)
             let flops = ReportTable.grouped(network.forwardFLOPsPerSample)
-            print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+            print(name.padding(toLength: 11, withPad: " ", startingAt: 0) + " "
                 + String(repeating: " ", count: max(0, 11 - params.count)) + params + " "
                 + String(repeating: " ", count: max(0, 13 - flops.count)) + flops + "  " + network.spec.expanded)
         }
@@ -63,6 +67,10 @@ struct PresetsCommand: ParsableCommand {
     /// The module as Python a user pastes into a training script.
     private func printPyTorch(_ network: Network) throws {
         guard let module = network.pytorchSequential else {
+            if network.spec.naming != .sequential {
+                throw UsageError("Preset \(network.spec.text) is the layout of a PyTorch class of its own, not an nn.Sequential, "
+                    + "and its checkpoints use that class's names; scripts/torch_models.py has the class to train it in PyTorch.")
+            }
             throw UsageError("Spec \(network.spec.text) has a layer with no torch.nn module of the same parameters; "
                 + "see scripts/torch_models.py for the preset networks' PyTorch classes.")
         }

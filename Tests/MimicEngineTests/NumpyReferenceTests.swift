@@ -31,7 +31,7 @@ import MimicTestSupport
                 for j in range(k):
                     patch = xp[:, :, i:i + stride * ho:stride, j:j + stride * wo:stride]
                     out += np.einsum("nchw,fc->nfhw", patch, weight[:, :, i, j])
-            return out + bias[None, :, None, None]
+            return out if bias is None else out + bias[None, :, None, None]
 
         def pool(x, size, stride):
             n, c, h, w = x.shape
@@ -51,14 +51,25 @@ import MimicTestSupport
             gamma, beta = T[f"{index}.weight"], T[f"{index}.bias"]
             return (x - channels(mean, x)) / np.sqrt(channels(var, x) + 1e-5) * channels(gamma, x) + channels(beta, x)
 
-        for index, layer in enumerate(layers):
-            kind = layer[0]
+        def basic_block(x, name, stride, downsample):
+            # RepDistiller's BasicBlock: bias-free 3x3 convolutions, the shortcut a 1x1
+            # convolution and batch norm where the shape changes.
+            out = np.maximum(batch_norm(conv(x, T[f"{name}.conv1.weight"], None, stride, 1), f"{name}.bn1"), 0)
+            out = batch_norm(conv(out, T[f"{name}.conv2.weight"], None, 1, 1), f"{name}.bn2")
+            if downsample:
+                x = batch_norm(conv(x, T[f"{name}.downsample.0.weight"], None, stride, 0), f"{name}.downsample.1")
+            return np.maximum(out + x, 0)
+
+        for layer in layers:
+            kind, index = layer[0], layer[1]
             if kind == "conv":
-                x = conv(x, T[f"{index}.weight"], T[f"{index}.bias"], layer[1], layer[2])
+                x = conv(x, T[f"{index}.weight"], T.get(f"{index}.bias"), layer[2], layer[3])
             elif kind == "relu":
                 x = np.maximum(x, 0)
             elif kind == "pool":
-                x = pool(x, layer[1], layer[2])
+                x = pool(x, layer[2], layer[3])
+            elif kind == "res":
+                x = basic_block(x, index, layer[2], layer[3])
             elif kind == "bn":
                 x = batch_norm(x, index)
             elif kind == "gap":
@@ -66,32 +77,38 @@ import MimicTestSupport
             elif kind == "flatten":
                 x = x.reshape(x.shape[0], -1)
             elif kind == "dense":
-                x = x @ T[f"{index}.weight"].T + T[f"{index}.bias"]
+                # A 1x1 image is already a vector to mimic, which puts no flatten before it.
+                x = x.reshape(x.shape[0], -1) @ T[f"{index}.weight"].T + T[f"{index}.bias"]
         print(json.dumps(x.reshape(-1).tolist()))
         """
 
-    /// The torch.nn.Sequential modules of a network, as the reference script reads them.
+    /// The torch modules of a network, each with the name its tensors have in the
+    /// checkpoint, as the reference script reads them.
     static func modules(of network: Network) -> [[Any]] {
-        network.layers.map { layer -> [Any] in
+        zip(network.layers, network.moduleNames).map { layer, name -> [Any] in
             switch layer {
-            case let conv as Conv2D: ["conv", conv.stride, conv.padding]
-            case is ReLU: ["relu"]
-            case let pool as MaxPool2D: ["pool", pool.size, pool.stride]
-            case is Flatten: ["flatten"]
-            case is BatchNorm: ["bn"]
-            case is GlobalAveragePool: ["gap"]
-            case is Dense: ["dense"]
-            default: ["identity"]
+            case let conv as Conv2D: ["conv", name, conv.stride, conv.padding]
+            case is ReLU: ["relu", name]
+            case let pool as MaxPool2D: ["pool", name, pool.size, pool.stride]
+            case is Flatten: ["flatten", name]
+            case is BatchNorm: ["bn", name]
+            case is GlobalAveragePool: ["gap", name]
+            case is Dense: ["dense", name]
+            case let block as ResidualBlock: ["res", name, block.stride, block.downsample != nil]
+            default: ["identity", name]
             }
         }
     }
 
     @Test(.enabled(if: NumpyReferenceMode.here.runsTests, "python3 with numpy is not installed"),
           arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear",
-                      "conv4-bn-pool-conv3k3s2p1-bn-gap-fc8-bn", "fc7-bn-drop0.5"])
+                      "conv4-bn-pool-conv3k3s2p1-bn-gap-fc8-bn", "fc7-bn-drop0.5",
+                      "conv4nobias-bn-res4-res6s2-res6-gap", "res5s2-pool-res5-fc6",
+                      "resnet-8", "cnn5-bn"])
     func logitsMatchNumpy(spec: String) throws {
         try NumpyReferenceMode.here.requireNumpy()
-        let input = SampleShape(channels: 2, height: 9, width: 9)
+        // Three channels, as the ResNet presets' stem takes.
+        let input = SampleShape(channels: spec.hasPrefix("resnet") ? 3 : 2, height: 9, width: 9)
         let network = try Network(spec: ArchitectureSpec(spec), input: input, classes: 4, random: SeededRandom(seed: 4))
         // Biases are zero at initialisation; make them count.
         var random = SeededRandom(seed: 9)
@@ -99,7 +116,10 @@ import MimicTestSupport
             for i in 0..<parameter.count { parameter.value[i] = random.nextGaussian() * 0.1 }
         }
         // So are batch norm's scale and running statistics (1, 0 and 1).
-        for case let norm as BatchNorm in network.layers {
+        let norms = network.layers.flatMap { layer -> [BatchNorm] in
+            (layer as? ResidualBlock)?.norms ?? [layer as? BatchNorm].compactMap { $0 }
+        }
+        for norm in norms {
             for c in 0..<norm.inputShape.channels {
                 norm.weight.value[c] = 0.5 + random.nextUnitFloat()
                 norm.runningMean.floats[c] = random.nextGaussian() * 0.3

@@ -17,9 +17,14 @@ let numpyAvailable: Bool = {
 
 /// Runs a Python script and returns what it printed; fails the test if it failed.
 func runPython(_ script: String, arguments: [String]) throws -> Data {
+    try runProgram("python3", ["-c", script] + arguments)
+}
+
+/// Runs `program` (found on PATH, or a path) and returns what it printed; fails the test if it failed.
+func runProgram(_ program: String, _ arguments: [String]) throws -> Data {
     let python = Process()
     python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    python.arguments = ["python3", "-c", script] + arguments
+    python.arguments = [program] + arguments
     let output = Pipe(), errors = Pipe()
     python.standardOutput = output
     python.standardError = errors

@@ -418,10 +418,12 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// A mentor and students with batch norm after convolutions and dense layers (and a
     /// student with global pooling), at a batch that leaves the students' pool one
     /// sample over each epoch (800 = 47·17 + 1), which their batch norm after fc leaves out.
-    static func batchNormConfig(_ optimizer: OptimizerKind) -> ExperimentConfig {
+    /// With `residual`, the mentor and the first student are residual networks instead
+    /// (bias-free stem, blocks with an identity shortcut and with a downsample).
+    static func batchNormConfig(_ optimizer: OptimizerKind, residual: Bool = false) -> ExperimentConfig {
         var config = config(optimizer)
-        config.mentor = "conv4-bn-pool-fc16-bn-drop0.2"
-        config.students = ["conv4-bn-gap", "fc8-bn"]
+        config.mentor = residual ? "conv4nobias-bn-res4-res8s2-gap-fc16-bn-drop0.2" : "conv4-bn-pool-fc16-bn-drop0.2"
+        config.students = [residual ? "res4s2-gap" : "conv4-bn-gap", "fc8-bn"]
         config.batchSize = 17
         config.weightDecay = 0.001
         return config
@@ -430,10 +432,10 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// Killed (as a copy of the folder taken then stands for) at the end of an epoch or
     /// in the middle of one, a run with batch norm resumes to the same bits as one that
     /// never stopped: weights, running statistics, counts, test losses and accuracies.
-    @Test(arguments: [OptimizerKind.sgd, .adam])
-    func resumedRunWithBatchNormEndsAsAnUninterruptedOne(_ optimizer: OptimizerKind) throws {
+    @Test(arguments: [OptimizerKind.sgd, .adam], [false, true])
+    func resumedRunWithBatchNormEndsAsAnUninterruptedOne(_ optimizer: OptimizerKind, residual: Bool) throws {
         let root = try TemporaryFolder("resume")
-        let config = Self.batchNormConfig(optimizer)
+        let config = Self.batchNormConfig(optimizer, residual: residual)
         let reference = try Self.experiment(config, folder: root.file("whole")).run { _ in }
         let expected = try Outcome(reference, folder: root.file("whole"))
         #expect(reference.allFinished, "\(expected)")

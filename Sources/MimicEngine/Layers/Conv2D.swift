@@ -9,6 +9,10 @@
 /// Backward redoes im2col per sample rather than keeping the forward's columns: from
 /// cache that is cheaper than reading them back from memory, and keeps memory flat.
 /// Weights are [Cout, Cin, k, k], as in PyTorch's `nn.Conv2d`.
+///
+/// Without a bias (`nn.Conv2d(..., bias=False)`, as ResNets build a convolution that a
+/// batch norm follows) the bias stays in memory at zero, so every path that starts from
+/// it runs unchanged, but it is no parameter: never trained, saved or counted.
 public final class Conv2D: ReLUFusing {
     public let inputShape: SampleShape
     public let outputShape: SampleShape
@@ -18,7 +22,9 @@ public final class Conv2D: ReLUFusing {
     public let padding: Int
     public let weight: Parameter
     public let bias: Parameter
-    public var parameters: [Parameter] { [weight, bias] }
+    /// False for a bias-free convolution, whose `bias` stays zero.
+    public let hasBias: Bool
+    public var parameters: [Parameter] { hasBias ? [weight, bias] : [weight] }
     public var appliesReLU = false
 
     /// Default upper bound on each thread's column buffer, in floats (512 KiB, a Zen
@@ -46,7 +52,7 @@ public final class Conv2D: ReLUFusing {
     }
 
     /// Returns nil when the kernel does not fit the padded input.
-    public init?(input: SampleShape, filters: Int, kernel: Int, stride: Int, padding: Int,
+    public init?(input: SampleShape, filters: Int, kernel: Int, stride: Int, padding: Int, hasBias: Bool = true,
                  columnBudget: Int = Conv2D.defaultColumnBudget, random: inout SeededRandom) {
         guard filters >= 1, kernel >= 1, stride >= 1, padding >= 0,
               input.height + 2 * padding >= kernel, input.width + 2 * padding >= kernel
@@ -56,6 +62,7 @@ public final class Conv2D: ReLUFusing {
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
+        self.hasBias = hasBias
         outputShape = SampleShape(
             channels: filters,
             height: (input.height + 2 * padding - kernel) / stride + 1,
@@ -69,7 +76,7 @@ public final class Conv2D: ReLUFusing {
     }
 
     public var summary: String {
-        "conv2d \(inputShape.channels)->\(filters) k\(kernel) s\(stride) p\(padding)"
+        "conv2d \(inputShape.channels)->\(filters) k\(kernel) s\(stride) p\(padding)" + (hasBias ? "" : " no bias")
     }
 
     public var forwardFLOPsPerSample: Int { 2 * filters * patch * pixels }

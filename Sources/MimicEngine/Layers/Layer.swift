@@ -12,6 +12,11 @@ public protocol Layer: AnyObject {
     /// Tensors kept besides the parameters and saved with them (batch norm's running
     /// statistics), in the order PyTorch's `state_dict` lists them.
     var buffers: [LayerBuffer] { get }
+    /// The parameters under their names inside the layer's module: "weight", or
+    /// "conv1.weight" in a block of several modules. A network prefixes the layer's own.
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+    /// The buffers likewise: "running_mean", or "bn1.running_mean" in a block.
+    var namedBuffers: [(name: String, buffer: LayerBuffer)] { get }
     /// Floating-point operations of one forward pass for one sample (a multiply-add is two).
     var forwardFLOPsPerSample: Int { get }
 
@@ -26,6 +31,8 @@ public protocol Layer: AnyObject {
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [LayerBuffer] { [] }
+    public var namedParameters: [(name: String, parameter: Parameter)] { parameters.map { ($0.name, $0) } }
+    public var namedBuffers: [(name: String, buffer: LayerBuffer)] { buffers.map { ($0.name, $0) } }
     public var forwardFLOPsPerSample: Int { 0 }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 }

@@ -4,8 +4,9 @@ import Foundation
 ///
 ///     conv32-pool-conv64-pool-fc128
 ///
-/// - `convN[kK][sS][pP]`: N filters of K x K (default 3), stride S (default 1),
-///   padding P (default K/2), followed by ReLU.
+/// - `convN[kK][sS][pP][nobias]`: N filters of K x K (default 3), stride S (default 1),
+///   padding P (default K/2), followed by ReLU; `nobias` leaves out its bias
+///   (`nn.Conv2d(..., bias=False)`), as ResNets do before a batch norm.
 /// - `pool[K][sS]`: K x K max pooling (default 2), stride S (default K).
 /// - `fcN`: a dense layer of N units, followed by ReLU.
 /// - `dropR`: dropout with rate R in [0, 1), e.g. `drop0.5`.
@@ -13,18 +14,32 @@ import Foundation
 ///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU.
 /// - `gap`: global average pooling, each channel's mean (AdaptiveAvgPool2d(1) and a
 ///   flatten); the image part of the network ends there.
+/// - `resN[sS]`: the CIFAR ResNets' basic residual block (`ResidualBlock`) with N
+///   channels and stride S (default 1), e.g. `res32s2`; its shortcut gets a 1x1
+///   convolution and batch norm where the shape changes.
 ///
 /// The final dense layer to the classes is implied, so `linear` (or an empty spec)
 /// is softmax regression. A preset name stands for its whole spec.
 public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
     public enum LayerSpec: Hashable, Sendable {
-        case conv(filters: Int, kernel: Int, stride: Int, padding: Int)
+        case conv(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool = true)
         case pool(size: Int, stride: Int)
         case dense(units: Int)
         case dropout(rate: Float)
         /// Normalizes the layer before it, which must be a conv or a dense layer.
         case batchNorm
         case globalAveragePool
+        case residual(channels: Int, stride: Int)
+    }
+
+    /// How a network's tensors are named in checkpoints: as the `nn.Sequential` of its
+    /// modules ("0.weight"), or, for the presets that reproduce a PyTorch class, as that
+    /// class does (`ResNetNaming`: "conv1.weight", "layer2.0.downsample.0.weight";
+    /// `FiveLayerCNNNaming`: "conv3.bias", "fcbn1.running_mean").
+    public enum ModuleNaming: Hashable, Sendable {
+        case sequential
+        case cifarResNet
+        case fiveLayerCNN
     }
 
     /// What the user typed (a preset name stays a preset name).
@@ -32,6 +47,7 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
     public let layers: [LayerSpec]
     /// Each layer's token as written, for error messages that point at it.
     let tokens: [String]
+    public let naming: ModuleNaming
 
     public static let presets: [(name: String, spec: String)] = [
         ("cnn-l", "conv32-pool-conv64-pool-fc128"),
@@ -40,7 +56,39 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         ("mlp-256", "fc256"),
         ("mlp-64", "fc64"),
         ("linear", ""),
+        ("resnet-8", cifarResNet(width: 16, blocks: 1)),
+        ("resnet-14", cifarResNet(width: 16, blocks: 2)),
+        ("resnet-20", cifarResNet(width: 16, blocks: 3)),
+        ("resnet-32", cifarResNet(width: 16, blocks: 5)),
+        ("resnet-56", cifarResNet(width: 16, blocks: 9)),
+        ("resnet8x4", cifarResNet(width: 32, blocks: 1)),
+        ("resnet32x4", cifarResNet(width: 32, blocks: 5)),
+        // knowledge-distillation-pytorch's 5-layer CNN (model/net.py, num_channels 32,
+        // dropout_rate 0.5): conv, batch norm, 2x2 max pool, ReLU, three times, then fc,
+        // batch norm, ReLU, dropout and fc. mimic applies each ReLU before the pool:
+        // max pooling and ReLU commute, so the outputs are the same.
+        ("cnn5-bn", "conv32-bn-pool-conv64-bn-pool-conv128-bn-pool-fc128-bn-drop0.5"),
     ]
+
+    /// RepDistiller's `ResNet(depth, num_filters, 'basicblock')` (models/resnet.py), of
+    /// depth 6·blocks + 2: a bias-free 3x3 stem convolution of `width` channels, batch
+    /// norm and ReLU, three stages of `blocks` basic blocks (stride 2 in the second and
+    /// third), global average pooling and the dense layer to the classes. The stages have
+    /// 16, 32, 64 channels when the stem has 16 (resnet8 ... resnet56), and 64, 128, 256
+    /// when it has 32 (resnet8x4, resnet32x4: num_filters [32, 64, 128, 256]).
+    private static func cifarResNet(width: Int, blocks: Int) -> String {
+        let stages = width == 16 ? [16, 32, 64] : [2 * width, 4 * width, 8 * width]
+        let body = stages.enumerated().flatMap { stage, channels in
+            (0..<blocks).map { block in "res\(channels)" + (stage > 0 && block == 0 ? "s2" : "") }
+        }
+        return (["conv\(width)nobias", "bn"] + body + ["gap"]).joined(separator: "-")
+    }
+
+    /// The presets whose checkpoints use the tensor names of the PyTorch class they reproduce.
+    static func naming(ofPreset name: String) -> ModuleNaming {
+        if name == "cnn5-bn" { return .fiveLayerCNN }
+        return presets.contains { $0.name == name } && name.hasPrefix("resnet") ? .cifarResNet : .sequential
+    }
 
     public var description: String { text }
 
@@ -53,6 +101,7 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let name = trimmed.isEmpty ? "linear" : trimmed
         self.text = name
+        naming = Self.naming(ofPreset: name)
         let body = Self.presets.first { $0.name == name }?.spec ?? name
         guard !body.isEmpty else {
             layers = []
@@ -93,7 +142,7 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
                 case .conv?, .dense?: break
                 default: return (index, .batchNormWithoutLayer)
                 }
-            case .conv, .pool, .globalAveragePool:
+            case .conv, .pool, .globalAveragePool, .residual:
                 if pooledGlobally { return (index, .imageLayerAfterGlobalPool) }
                 if layer == .globalAveragePool { pooledGlobally = true }
             case .dense, .dropout:
@@ -118,7 +167,8 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         }
         do throws(Refusal) {
             if let rest = token.dropPrefix("conv") {
-                guard let fields = numberedFields(rest, leading: true, allowed: "ksp"),
+                let withoutBias = rest.hasSuffix("nobias")
+                guard let fields = numberedFields(withoutBias ? rest.dropLast(6) : rest, leading: true, allowed: "ksp"),
                       let filters = fields[""], filters > 0 else { return notALayer }
                 let kernel = try limited(fields["k"] ?? 3, "kernel size", NetworkLimits.window)
                 guard kernel > 0 else { return notALayer }
@@ -126,7 +176,16 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
                 guard stride > 0 else { return notALayer }
                 return .success(.conv(filters: try limited(filters, "number of filters", NetworkLimits.width),
                                       kernel: kernel, stride: stride,
-                                      padding: try limited(fields["p"] ?? kernel / 2, "padding", NetworkLimits.window)))
+                                      padding: try limited(fields["p"] ?? kernel / 2, "padding", NetworkLimits.window),
+                                      bias: !withoutBias))
+            }
+            if let rest = token.dropPrefix("res") {
+                guard let fields = numberedFields(rest, leading: true, allowed: "s"),
+                      let channels = fields[""], channels > 0 else { return notALayer }
+                let stride = try limited(fields["s"] ?? 1, "stride", NetworkLimits.window)
+                guard stride > 0 else { return notALayer }
+                return .success(.residual(channels: try limited(channels, "number of channels", NetworkLimits.width),
+                                          stride: stride))
             }
             if let rest = token.dropPrefix("pool") {
                 guard let fields = numberedFields(rest, leading: false, allowed: "s") else { return notALayer }
@@ -221,13 +280,13 @@ public struct SpecError: ReportableError, Equatable {
         switch problem {
         case .unknownToken:
             let names = ArchitectureSpec.presets.map(\.name).joined(separator: ", ")
-            return "\(place) is not a layer; write layers as convN[kK][sS][pP], pool[K][sS], fcN, dropR, bn or gap joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
+            return "\(place) is not a layer; write layers as convN[kK][sS][pP][nobias], pool[K][sS], fcN, dropR, bn, gap or resN[sS] joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
         case .convAfterDense:
-            return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv and pool layers before the fc layers."
+            return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv, pool and res layers before the fc layers."
         case .batchNormWithoutLayer:
             return "\(place) does not follow a conv or fc layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool or fc128-bn)."
         case .imageLayerAfterGlobalPool:
-            return "\(place) comes after gap, where each channel is already pooled to one value and no image is left; put conv and pool layers before gap, and only fc or drop layers after it."
+            return "\(place) comes after gap, where each channel is already pooled to one value and no image is left; put conv, pool and res layers before gap, and only fc or drop layers after it."
         case .doesNotFit(let input):
             return "\(place) does not fit its \(input.height)x\(input.width) input; remove a pool or conv layer, or use a smaller kernel or stride."
         case .numberTooLarge(let field, let limit):

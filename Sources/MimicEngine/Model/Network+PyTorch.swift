@@ -4,8 +4,11 @@
 /// loads into mimic (`--mentor-checkpoint`), and a mimic checkpoint into PyTorch.
 extension Network {
     /// The module's Python source, `torch.nn` imported as `nn`, one layer a line with
-    /// its index; nil when a layer has no such module (`unmatchedLayer` names it).
+    /// its index; nil when a layer has no such module (a residual block), or when the
+    /// network is a preset named as a PyTorch class of its own (the ResNets, cnn5-bn:
+    /// scripts/torch_models.py has those classes).
     public var pytorchSequential: String? {
+        guard spec.naming == .sequential else { return nil }
         var lines: [String] = []
         for (index, layer) in layers.enumerated() {
             let afterDense = index > 0 && layers[index - 1] is Dense
@@ -21,7 +24,8 @@ extension Network {
     static func pytorchModule(_ layer: Layer, afterDense: Bool) -> String? {
         switch layer {
         case let conv as Conv2D:
-            "nn.Conv2d(\(conv.inputShape.channels), \(conv.filters), kernel_size=\(conv.kernel), stride=\(conv.stride), padding=\(conv.padding))"
+            "nn.Conv2d(\(conv.inputShape.channels), \(conv.filters), kernel_size=\(conv.kernel), stride=\(conv.stride), padding=\(conv.padding)"
+                + (conv.hasBias ? ")" : ", bias=False)")
         case is ReLU:
             "nn.ReLU()"
         case let pool as MaxPool2D:

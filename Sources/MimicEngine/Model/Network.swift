@@ -4,13 +4,18 @@
 /// Layers are laid out like the PyTorch `nn.Sequential` of the same spec (conv,
 /// ReLU, pool, ..., flatten, linear, ReLU, ..., linear; conv, BatchNorm2d, ReLU for
 /// `conv-bn`; AdaptiveAvgPool2d(1), flatten for `gap`), and parameters and buffers are
-/// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"), so
-/// checkpoints load there as is.
+/// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"; a residual
+/// block's inside it, "3.conv1.weight"), so checkpoints load there as is. The presets
+/// that reproduce a PyTorch class (the ResNets, cnn5-bn) name them as that class does
+/// instead (`ResNetNaming`, `FiveLayerCNNNaming`).
 public final class Network {
     public let spec: ArchitectureSpec
     public let inputShape: SampleShape
     public let classes: Int
     public let layers: [Layer]
+    /// Each layer's module name, the prefix of its tensors' names: its index in the
+    /// `nn.Sequential`, or its attribute in the class a preset reproduces ("layer2.0", "fcbn1").
+    public let moduleNames: [String]
     /// Parameters with their `state_dict` names, in layer order.
     public let namedParameters: [(name: String, parameter: Parameter)]
     /// Buffers (batch norm's running statistics and count) with their `state_dict` names.
@@ -59,10 +64,10 @@ public final class Network {
             // the batch norm: conv, batch norm, ReLU.
             let normalized = index + 1 < spec.layers.count && spec.layers[index + 1] == .batchNorm
             switch layer {
-            case let .conv(filters, kernel, stride, padding):
+            case let .conv(filters, kernel, stride, padding, bias):
                 if dense { throw fail(.convAfterDense) }
                 guard let conv = Conv2D(input: shape, filters: filters, kernel: kernel, stride: stride,
-                                        padding: padding, random: &initRandom)
+                                        padding: padding, hasBias: bias, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(conv)
                 if !normalized { append(ReLU(fusedInto: conv)) }
@@ -88,6 +93,11 @@ public final class Network {
                 append(GlobalAveragePool(input: shape))
                 append(Flatten(shape: shape))
                 dense = true
+            case let .residual(channels, stride):
+                if dense { throw fail(.convAfterDense) }
+                guard let block = ResidualBlock(input: shape, channels: channels, stride: stride, random: &initRandom)
+                else { throw fail(.doesNotFit(input: shape)) }
+                append(block)
             }
         }
         flattenIfNeeded()
@@ -97,13 +107,23 @@ public final class Network {
         inputShape = input
         self.classes = classes
         self.layers = layers
-        namedParameters = layers.enumerated().flatMap { index, layer in
-            layer.parameters.map { (name: "\(index).\($0.name)", parameter: $0) }
+        let modules = switch spec.naming {
+        case .sequential: layers.indices.map { "\($0)" }
+        case .cifarResNet: ResNetNaming.moduleNames(of: layers)
+        case .fiveLayerCNN: FiveLayerCNNNaming.moduleNames(of: layers)
         }
-        namedBuffers = layers.enumerated().flatMap { index, layer in
-            layer.buffers.map { (name: "\(index).\($0.name)", buffer: $0) }
+        moduleNames = modules
+        namedParameters = zip(modules, layers).flatMap { module, layer in
+            layer.namedParameters.map { (name: "\(module).\($0.name)", parameter: $0.parameter) }
         }
-        batchNorms = layers.compactMap { $0 as? BatchNorm }
+        namedBuffers = zip(modules, layers).flatMap { module, layer in
+            layer.namedBuffers.map { (name: "\(module).\($0.name)", buffer: $0.buffer) }
+        }
+        batchNorms = layers.flatMap { layer -> [BatchNorm] in
+            if let norm = layer as? BatchNorm { return [norm] }
+            if let block = layer as? ResidualBlock { return block.norms }
+            return []
+        }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
         var foldings: [BatchNormFolding] = []
         inferenceSteps = Step.plan(layers, fuse: ConvPoolInference.init) { convolution, norm in

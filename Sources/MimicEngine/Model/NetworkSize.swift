@@ -33,34 +33,52 @@ public struct NetworkSize: Equatable, Sendable {
             SpecError(spec: spec.text, tokenIndex: index, token: spec.tokens[index], problem: problem)
         }
         /// Adds a layer's weights and biases, or nil when that passes the limit.
-        func added(outputs: Int, inputsPerOutput: Int) -> Int? {
-            guard let layer = checkedProduct(outputs, inputsPerOutput + 1) else { return nil }
+        func added(outputs: Int, inputsPerOutput: Int, bias: Bool = true) -> Int? {
+            guard let layer = checkedProduct(outputs, inputsPerOutput + (bias ? 1 : 0)) else { return nil }
             let (total, overflow) = parameters.addingReportingOverflow(layer)
             return !overflow && total <= NetworkLimits.parameters ? total : nil
+        }
+        /// Adds a convolution of `from` (the layer at `index`, or part of it) and returns
+        /// its output shape; its ReLU's output is counted when `rectified`, as a buffer of
+        /// its own (`Conv2D` keeps one output, `ReLU` the other).
+        func convolution(_ index: Int, from shape: SampleShape, filters: Int, kernel: Int, stride: Int, padding: Int,
+                         bias: Bool, rectified: Bool) throws(SpecError) -> SampleShape {
+            // The parser bounds kernel, stride and padding, and the input is bounded
+            // above, so these sums cannot overflow.
+            guard shape.height + 2 * padding >= kernel, shape.width + 2 * padding >= kernel
+            else { throw fail(index, .doesNotFit(input: shape)) }
+            let output = SampleShape(channels: filters,
+                                     height: (shape.height + 2 * padding - kernel) / stride + 1,
+                                     width: (shape.width + 2 * padding - kernel) / stride + 1)
+            let patch = checkedProduct(shape.channels, kernel, kernel)
+            // One output row's im2col columns: the least Conv2D's scratch holds.
+            guard let outputValues = checkedProduct(filters, output.height, output.width), outputValues <= limit,
+                  let patch, let columns = checkedProduct(patch, output.width), columns <= limit
+            else { throw fail(index, .tooManyValues(limit: limit, input: input)) }
+            guard let total = added(outputs: filters, inputsPerOutput: patch, bias: bias)
+            else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
+            parameters = total
+            flops += 2 * filters * patch * output.height * output.width
+            activations += (rectified ? 2 : 1) * outputValues
+            return output
+        }
+        /// Adds a batch norm of `shape`: γ and β per channel (the running statistics are
+        /// buffers, not parameters, as in PyTorch's count), its FLOPs as
+        /// `BatchNorm.forwardFLOPsPerSample` counts them, and its output.
+        func batchNorm(_ index: Int, of shape: SampleShape) throws(SpecError) {
+            guard let total = added(outputs: shape.channels, inputsPerOutput: 1)
+            else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
+            parameters = total
+            flops += 2 * shape.count
+            activations += shape.count
         }
 
         for (index, layer) in spec.layers.enumerated() {
             switch layer {
-            case let .conv(filters, kernel, stride, padding):
+            case let .conv(filters, kernel, stride, padding, bias):
                 if dense { throw fail(index, .convAfterDense) }
-                // The parser bounds kernel, stride and padding, and the input is bounded
-                // above, so these sums cannot overflow.
-                guard shape.height + 2 * padding >= kernel, shape.width + 2 * padding >= kernel
-                else { throw fail(index, .doesNotFit(input: shape)) }
-                let output = SampleShape(channels: filters,
-                                         height: (shape.height + 2 * padding - kernel) / stride + 1,
-                                         width: (shape.width + 2 * padding - kernel) / stride + 1)
-                let patch = checkedProduct(shape.channels, kernel, kernel)
-                // One output row's im2col columns: the least Conv2D's scratch holds.
-                guard let outputValues = checkedProduct(filters, output.height, output.width), outputValues <= limit,
-                      let patch, let columns = checkedProduct(patch, output.width), columns <= limit
-                else { throw fail(index, .tooManyValues(limit: limit, input: input)) }
-                guard let total = added(outputs: filters, inputsPerOutput: patch)
-                else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
-                parameters = total
-                flops += 2 * filters * patch * output.height * output.width
-                activations += 2 * outputValues
-                shape = output
+                shape = try convolution(index, from: shape, filters: filters, kernel: kernel, stride: stride,
+                                        padding: padding, bias: bias, rectified: true)
             case let .pool(size, stride):
                 if dense { throw fail(index, .convAfterDense) }
                 guard shape.height >= size, shape.width >= size else { throw fail(index, .doesNotFit(input: shape)) }
@@ -78,19 +96,33 @@ public struct NetworkSize: Equatable, Sendable {
             case .dropout:
                 activations += shape.count
             case .batchNorm:
-                // γ and β per channel; the running statistics are buffers, not parameters,
-                // as in PyTorch's count. Its FLOPs as `BatchNorm.forwardFLOPsPerSample`.
-                guard let total = added(outputs: shape.channels, inputsPerOutput: 1)
-                else { throw fail(index, .tooManyParameters(limit: NetworkLimits.parameters, input: input)) }
-                parameters = total
-                flops += 2 * shape.count
-                activations += shape.count
+                try batchNorm(index, of: shape)
             case .globalAveragePool:
                 if dense { throw fail(index, .convAfterDense) }
                 dense = true
                 flops += shape.count
                 shape = .vector(shape.channels)
                 activations += shape.count
+            case let .residual(channels, stride):
+                // As `ResidualBlock` holds them: two bias-free 3x3 convolutions each with
+                // its batch norm (the first one's ReLU fused in it), the downsample's 1x1
+                // convolution and batch norm where the shape changes, then the sum with
+                // its ReLU: one addition per output value, and one output buffer.
+                if dense { throw fail(index, .convAfterDense) }
+                let inner = try convolution(index, from: shape, filters: channels, kernel: 3, stride: stride,
+                                            padding: 1, bias: false, rectified: false)
+                try batchNorm(index, of: inner)
+                let output = try convolution(index, from: inner, filters: channels, kernel: 3, stride: 1,
+                                             padding: 1, bias: false, rectified: false)
+                try batchNorm(index, of: output)
+                if stride != 1 || shape.channels != channels {
+                    _ = try convolution(index, from: shape, filters: channels, kernel: 1, stride: stride,
+                                        padding: 0, bias: false, rectified: false)
+                    try batchNorm(index, of: output)
+                }
+                flops += output.count
+                activations += output.count
+                shape = output
             }
         }
         guard let total = added(outputs: classes, inputsPerOutput: shape.count) else {

@@ -57,7 +57,9 @@ public struct DashboardRenderer: Sendable {
     func drawDialogs(_ state: DashboardState, into grid: inout CellGrid) {
         if let picker = state.picker {
             let items = ArchitectureSpec.presets.map { preset in
-                TextWrap.padRight(preset.name, 9) + (preset.spec.isEmpty ? "softmax regression" : preset.spec)
+                TextWrap.padRight(preset.name, 11)
+                    // The deep ResNets' specs run to hundreds of characters: their start says enough.
+                    + (preset.spec.isEmpty ? "softmax regression" : TextWrap.truncate(preset.spec, width: 48, ellipsis: glyphs.ellipsis))
             }
             Dialog.list("Presets", items: items, selected: picker.index, into: &grid, glyphs: glyphs)
         }

@@ -53,7 +53,8 @@ enum FieldValidation {
     /// preset name, whose tokens are not on screen.
     static func tokenRange(_ index: Int, in text: String) -> Range<Int> {
         let tokens = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard index < tokens.count, tokens.count > 1 || ArchitectureSpec.presets.allSatisfy({ $0.name != text }) else {
+        // Preset names have dashes of their own (resnet-20): not tokens of a spec.
+        guard index < tokens.count, ArchitectureSpec.presets.allSatisfy({ $0.name != text }) else {
             return 0..<text.count
         }
         let start = tokens[..<index].reduce(0) { $0 + $1.count + 1 }

@@ -1,0 +1,127 @@
+/// The basic residual block of the CIFAR ResNets (He et al. 2016; RepDistiller's and
+/// torchdistill's `BasicBlock`): two 3x3 convolutions without bias, each followed by a
+/// batch norm, the first with its ReLU, the sum with the shortcut, then a ReLU:
+///
+///     out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))
+///
+/// The shortcut is `x` itself, or, where the block changes the shape (a stride above 1
+/// or another channel count), the "downsample": a 1x1 convolution with the block's
+/// stride, without bias, and a batch norm. A 3x3 convolution with padding 1 and the 1x1
+/// one with padding 0 give the same output size at any stride, so the two paths always add.
+///
+/// The block is one layer of a network, holding its modules as PyTorch's does, so its
+/// tensors are named as that module's `state_dict` names them ("conv1.weight",
+/// "bn2.running_var", "downsample.0.weight", "downsample.1.bias"). Training and
+/// evaluation run the modules one by one (no batch norm folded into its convolution).
+public final class ResidualBlock: Layer {
+    public let inputShape: SampleShape
+    public var outputShape: SampleShape { conv1.outputShape }
+    public let stride: Int
+    public let conv1: Conv2D
+    public let bn1: BatchNorm
+    public let conv2: Conv2D
+    public let bn2: BatchNorm
+    /// The 1x1 convolution and batch norm of the shortcut, when the shape changes.
+    public let downsample: (conv: Conv2D, norm: BatchNorm)?
+
+    private let output = FloatBuffer()
+    private let inputGradient = FloatBuffer()
+    /// The output gradient masked by the final ReLU: what both paths receive.
+    private let maskedGradient = FloatBuffer()
+
+    /// Returns nil when a 3x3 convolution does not fit the input (it always does with padding 1).
+    public init?(input: SampleShape, channels: Int, stride: Int, random: inout SeededRandom) {
+        guard let conv1 = Conv2D(input: input, filters: channels, kernel: 3, stride: stride, padding: 1,
+                                 hasBias: false, random: &random),
+              let conv2 = Conv2D(input: conv1.outputShape, filters: channels, kernel: 3, stride: 1, padding: 1,
+                                 hasBias: false, random: &random)
+        else { return nil }
+        inputShape = input
+        self.stride = stride
+        self.conv1 = conv1
+        self.conv2 = conv2
+        bn1 = BatchNorm(shape: conv1.outputShape)
+        bn1.appliesReLU = true
+        bn2 = BatchNorm(shape: conv2.outputShape)
+        if stride != 1 || input.channels != channels {
+            guard let conv = Conv2D(input: input, filters: channels, kernel: 1, stride: stride, padding: 0,
+                                    hasBias: false, random: &random),
+                  conv.outputShape == conv2.outputShape
+            else { return nil }
+            downsample = (conv, BatchNorm(shape: conv.outputShape))
+        } else {
+            downsample = nil
+        }
+    }
+
+    public var summary: String {
+        "basic block \(inputShape.channels)->\(outputShape.channels) s\(stride)"
+            + (downsample == nil ? "" : " (1x1 conv shortcut)")
+    }
+
+    /// The modules with their names in the block, in `state_dict` order.
+    private var modules: [(name: String, layer: Layer)] {
+        var modules: [(name: String, layer: Layer)] = [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)]
+        if let downsample { modules += [("downsample.0", downsample.conv), ("downsample.1", downsample.norm)] }
+        return modules
+    }
+
+    /// Its batch norms, for the batches they cannot train on (`Network.smallestTrainingBatch`).
+    public var norms: [BatchNorm] { [bn1, bn2] + (downsample.map { [$0.norm] } ?? []) }
+
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+    public var buffers: [LayerBuffer] { namedBuffers.map(\.buffer) }
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        modules.flatMap { module in module.layer.namedParameters.map { ("\(module.name).\($0.name)", $0.parameter) } }
+    }
+    public var namedBuffers: [(name: String, buffer: LayerBuffer)] {
+        modules.flatMap { module in module.layer.namedBuffers.map { ("\(module.name).\($0.name)", $0.buffer) } }
+    }
+
+    /// The modules' own (convolutions' products, batch norms' affine maps) and one
+    /// addition per output value for the sum with the shortcut; the ReLUs are not
+    /// counted, as nowhere else.
+    public var forwardFLOPsPerSample: Int {
+        modules.reduce(0) { $0 + $1.layer.forwardFLOPsPerSample } + outputShape.count
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        var main = conv1.forward(input, batch: batch, training: training)
+        main = bn1.forward(main, batch: batch, training: training)
+        main = conv2.forward(main, batch: batch, training: training)
+        main = bn2.forward(main, batch: batch, training: training)
+        var shortcut = input
+        if let downsample {
+            shortcut = downsample.conv.forward(input, batch: batch, training: training)
+            shortcut = downsample.norm.forward(shortcut, batch: batch, training: training)
+        }
+        let count = batch * outputShape.count
+        let y = output.reserve(count)
+        for i in 0..<count { y[i] = max(main[i] + shortcut[i], 0) }
+        return UnsafePointer(y)
+    }
+
+    /// The sum passes the masked gradient to both paths unchanged; the input gradient
+    /// is the sum of what comes back along each.
+    public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        let count = batch * outputShape.count
+        let masked = maskedGradient.reserve(count)
+        ReLU.mask(outputGradient, by: output.pointer, count: count, into: masked)
+        var main = bn2.backward(masked, batch: batch, needsInputGradient: true)!
+        main = conv2.backward(main, batch: batch, needsInputGradient: true)!
+        main = bn1.backward(main, batch: batch, needsInputGradient: true)!
+        let throughMain = conv1.backward(main, batch: batch, needsInputGradient: needsInputGradient)
+        var throughShortcut = UnsafePointer(masked)
+        if let downsample {
+            let normalized = downsample.norm.backward(masked, batch: batch, needsInputGradient: true)!
+            guard let back = downsample.conv.backward(normalized, batch: batch, needsInputGradient: needsInputGradient)
+            else { return nil }
+            throughShortcut = back
+        }
+        guard needsInputGradient, let throughMain else { return nil }
+        let inputCount = batch * inputShape.count
+        let dx = inputGradient.reserve(inputCount)
+        for i in 0..<inputCount { dx[i] = throughMain[i] + throughShortcut[i] }
+        return UnsafePointer(dx)
+    }
+}
