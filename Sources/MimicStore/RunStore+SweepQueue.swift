@@ -138,15 +138,22 @@ extension RunStore {
             // The run's own generation counts too: a resume outside the queue
             // (`claimForResume`) counted it up, and the new claim must be above both.
             let runGeneration: StoreQuery = "COALESCE((SELECT claim_generation FROM runs WHERE runs.id = sweep_queue.run_id), 0)"
-            // A training this agent failed waits for a live agent that has not tried it
-            // (one seen within the grace period, or holding a claim), while there is one.
+            // A training an agent on this agent's machine failed (its data missing there,
+            // say) waits for a live agent on another machine where none has failed it,
+            // while there is one: an agent seen within the grace period, or training now
+            // (a claim whose run is running, or not yet started). A claim whose run ended
+            // keeps its agent's id, but says nothing of whether that agent still lives.
             let leftToOthers: StoreQuery = """
-                EXISTS (SELECT 1 FROM sweep_failures f WHERE f.sweep_id = q.sweep_id AND f.training = q.training AND f.agent_id = \(agent)
-                    AND EXISTS (SELECT 1 FROM sweep_agents a WHERE a.sweep_id = q.sweep_id AND a.id <> \(agent)
+                EXISTS (SELECT 1 FROM sweep_failures f JOIN sweep_agents fa ON fa.id = f.agent_id
+                        WHERE f.sweep_id = q.sweep_id AND f.training = q.training
+                          AND fa.host = (SELECT host FROM sweep_agents WHERE id = \(agent))
+                    AND EXISTS (SELECT 1 FROM sweep_agents a WHERE a.sweep_id = q.sweep_id AND a.host <> fa.host
                         AND (a.seen_at >= \(cutoff)
-                             OR EXISTS (SELECT 1 FROM sweep_queue h WHERE h.sweep_id = a.sweep_id AND h.agent_id = a.id AND h.claimed_at IS NOT NULL))
-                        AND NOT EXISTS (SELECT 1 FROM sweep_failures g
-                                        WHERE g.sweep_id = q.sweep_id AND g.training = q.training AND g.agent_id = a.id)))
+                             OR EXISTS (SELECT 1 FROM sweep_queue h LEFT JOIN runs hr ON hr.id = h.run_id
+                                        WHERE h.sweep_id = a.sweep_id AND h.agent_id = a.id AND h.claimed_at IS NOT NULL
+                                          AND (h.run_id IS NULL OR hr.status = \(running))))
+                        AND NOT EXISTS (SELECT 1 FROM sweep_failures g JOIN sweep_agents ga ON ga.id = g.agent_id
+                                        WHERE g.sweep_id = q.sweep_id AND g.training = q.training AND ga.host = a.host)))
                 """
             guard let row = try db.row("""
                 UPDATE sweep_queue
@@ -199,9 +206,10 @@ extension RunStore {
     /// Counts a failed attempt at training `slot` under claim `generation`: the
     /// training could not start (its data missing on this machine, an option this
     /// version refuses) or stopped with an error. It is offered again after a
-    /// growing wait (2 s, 4 s, ...), to another agent that may have what this one lacks
-    /// (this one takes it again only once every live agent has failed it); after
-    /// `max_attempts` it ends failed, with `reason`, and no agent takes it again. Nothing is counted once the claim went to another agent.
+    /// growing wait (2 s, 4 s, ...), to an agent on another machine that may have what
+    /// this one lacks (agents on this machine take it again only once every machine
+    /// with a live agent has failed it); after `max_attempts` it ends failed, with
+    /// `reason`, and no agent takes it again. Nothing is counted once the claim went to another agent.
     public func failSweepTraining(_ slot: SweepSlot, generation: Int64, reason: String, now: Date = Date()) throws(StoreError) {
         try write("recording why training \(slot.training + 1) of sweep \(slot.sweep) failed") { db in
             guard let row = try db.row("""

@@ -65,24 +65,28 @@ import MimicTestSupport
     }
 
     /// A training one agent could not start (its data missing on that machine) is left
-    /// to a live agent that has not tried it: it took all three attempts from the first
-    /// agent alone while the other was busy, and ended failed though the other could
-    /// train it. Once every live agent failed it, anyone tries again.
+    /// to a live agent on another machine that has not tried it: it took all three
+    /// attempts from the first agent alone while the other was busy, and ended failed
+    /// though the other could train it. Once every machine failed it, anyone tries again.
     @Test(arguments: StoreKind.tested) func aTrainingOneAgentFailedWaitsForAnotherAgent(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
         let store = try test.open()
         let sweep = try store.createSweep(name: nil, source: "test", trainings: [quickConfig(), quickConfig()])
         let lacking = try store.registerAgent(sweep: sweep.id), busy = try store.registerAgent(sweep: sweep.id)
+        let neighbour = try store.registerAgent(sweep: sweep.id)
+        try store.backend.write { db in try db.execute("UPDATE sweep_agents SET host = 'other-machine' WHERE id = \(busy)") }
         var now = Date()
         let first = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: busy, grace: 60, now: now))
         let failing = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now))
         try store.failSweepTraining(failing.slot, generation: failing.generation, reason: "Data folder /x does not exist", now: now)
         now = now.addingTimeInterval(30)
         #expect(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now) == nil,
-                "left to the busy agent, which holds a claim")
+                "left to the busy agent, on another machine, which holds a claim")
+        #expect(try store.claimSweepTraining(sweep: sweep.id, agent: neighbour, grace: 60, now: now) == nil,
+                "an agent on the same machine lacks the same data")
         #expect(try store.sweepTrainingsLeft(sweep.id) == 2)
 
-        // The busy agent fails it too: now both have, and the first may try again.
+        // The busy agent fails it too: now both machines have, and the first may try again.
         let second = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: busy, grace: 60, now: now))
         #expect(second.slot == failing.slot && first.slot != failing.slot)
         try store.failSweepTraining(second.slot, generation: second.generation, reason: "Data folder /x does not exist", now: now)
@@ -90,11 +94,27 @@ import MimicTestSupport
         let third = try #require(try store.claimSweepTraining(sweep: sweep.id, agent: lacking, grace: 60, now: now))
         #expect(third.slot == failing.slot)
 
+        // An agent whose training ended (a sweep stopped, then resumed: the resume's
+        // worker is a new agent) holds no claim in progress, and is not waited for once
+        // the grace period has passed since it was last seen.
+        let resumed = try store.createSweep(name: nil, source: "test", trainings: [quickConfig(), quickConfig()])
+        let stopped = try store.registerAgent(sweep: resumed.id)
+        try store.backend.write { db in try db.execute("UPDATE sweep_agents SET host = 'other-machine' WHERE id = \(stopped)") }
+        let ended = try #require(try store.claimSweepTraining(sweep: resumed.id, agent: stopped, grace: 60, now: now))
+        let (endedRun, _) = try store.startRun(config: quickConfig(), programVersion: "1", claim: ended)
+        try store.backend.write { db in try db.execute("UPDATE runs SET status = 'done' WHERE id = \(endedRun.id)") }
+        let worker = try store.registerAgent(sweep: resumed.id)
+        let missing = try #require(try store.claimSweepTraining(sweep: resumed.id, agent: worker, grace: 60, now: now))
+        try store.failSweepTraining(missing.slot, generation: missing.generation, reason: "no data", now: now)
+        #expect(try store.claimSweepTraining(sweep: resumed.id, agent: worker, grace: 60, now: now.addingTimeInterval(120))?.slot
+                == missing.slot, "the stopped agent's ended claim is no sign of life")
+
         // An agent gone for longer than the grace period is not waited for.
         let other = try store.createSweep(name: nil, source: "test", trainings: [quickConfig()])
         let registered = Date()
         let alone = try store.registerAgent(sweep: other.id)
-        _ = try store.registerAgent(sweep: other.id)
+        let away = try store.registerAgent(sweep: other.id)
+        try store.backend.write { db in try db.execute("UPDATE sweep_agents SET host = 'other-machine' WHERE id = \(away)") }
         let claim = try #require(try store.claimSweepTraining(sweep: other.id, agent: alone, grace: 60, now: registered))
         try store.failSweepTraining(claim.slot, generation: claim.generation, reason: "no data", now: registered)
         #expect(try store.claimSweepTraining(sweep: other.id, agent: alone, grace: 60, now: registered.addingTimeInterval(10)) == nil)

@@ -132,10 +132,10 @@ struct FaultInjectionTests {
         #expect(points == expected, "\(points.count) points against \(expected.count)")
     }
 
-    /// One of two agents cannot see the sweep's data folder (a tmpfs over its parent, in
-    /// a mount namespace of its own): it fails the training it claims once, and leaves
-    /// it to the other agent, which is held busy meanwhile, rather than spend the
-    /// training's three attempts on itself.
+    /// One of two agents, on a machine of its own (a mount and a UTS namespace), cannot
+    /// see the sweep's data folder (a tmpfs over its parent): it fails the training it
+    /// claims once, and leaves it to the other agent, which is held busy meanwhile,
+    /// rather than spend the training's three attempts on itself.
     @Test(.enabled(if: canMountTmpfs, "hiding a folder from one agent takes a mount namespace, which only root may make (CI runs as root)"))
     func aDataFolderMissingOnOneAgentIsTrainedByTheOther() throws {
         let folder = try TemporaryFolder()
@@ -158,9 +158,10 @@ struct FaultInjectionTests {
         try #require(eventually(60) { ((try? reader.runs()) ?? []).contains { $0.status == .running } }, "the first agent never trained")
         ProcessTree.signal(seeing.pid, SIGSTOP)
 
-        let blind = try MimicProcess.start(["--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                                            "mount -t tmpfs none \"$1\" && shift && exec \"$@\"", "sh", hidden,
-                                            MimicProcess.binary!] + agent,
+        // Another machine: a host name of its own (a UTS namespace) and no data folder.
+        let blind = try MimicProcess.start(["--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c",
+                                            "hostname blind-machine && mount -t tmpfs none \"$1\" && shift && exec \"$@\"",
+                                            "sh", hidden, MimicProcess.binary!] + agent,
                                            in: folder, executable: "/usr/bin/unshare")
         let blindWatchdog = Self.watchdog(blind)
         defer { blindWatchdog.perform() }
