@@ -93,6 +93,23 @@ import MimicTestSupport
         #expect(data.trainLabels == [3, 0] && data.classNames.count == 4)
     }
 
+    /// Flat rows are vectors, which no augmentation can shift or mirror: refused in one
+    /// sentence rather than trapping (a shift past the image's width) or blanking them.
+    @Test func augmentingVectorsIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let labels = Self.npy("|u1", [4], [0, 1, 0, 1])
+        let x = Self.npy("|u1", [4, 6], Array(0..<24))
+        let data = try DataSet.load(from: Self.npz(["x_train": x, "y_train": labels, "x_test": x, "y_test": labels], in: folder))
+        var config = quickConfig()
+        config.labeledFraction = 0.5
+        config.mentor = "fc8"
+        config.students = ["fc4"]
+        config.augmentation = Augmentation(shift: 2, flip: false)
+        #expect(throws: ConfigError(message: "--augment shift2 shifts and mirrors images, but the data set's samples are vectors of 6 values; leave --augment out (or pass --augment none).")) {
+            try Experiment(config: config, dataSet: data)
+        }
+    }
+
     /// What numpy itself writes (savez_compressed, Keras's shapes and types) is read as numpy reads it.
     @Test(.enabled(if: NumpyReferenceMode.here.runsTests)) func numpysOwnFileReadsAsNumpyReadsIt() throws {
         try NumpyReferenceMode.here.requireNumpy()
@@ -149,6 +166,9 @@ import MimicTestSupport
                 .hasPrefix("NumPy array x_train.npy in F has shape [4, 3, 2, 3], which reads as channels first or last alike"))
         #expect(try refusal(Self.gray(y: Self.npy("<i8", [4], Self.int64([0, 1, 256, 1]))))
                 == "NumPy array y_train.npy in F holds label 256 at element 2; labels are class numbers from 0 to 255.")
+        let largest = [UInt8](repeating: 0xFF, count: 8)
+        #expect(try refusal(Self.gray(y: Self.npy("<u8", [4], [0, 0, 0, 0, 0, 0, 0, 0] + largest + largest + largest)))
+                == "NumPy array y_train.npy in F holds label 1.8446744073709552e+19 at element 1; labels are class numbers from 0 to 255.")
         #expect(try refusal(Self.gray(y: Self.npy("<f4", [4], Self.float32([0, 1, 1, 1]))))
                 == "NumPy array y_train.npy in F has shape [4] of float32; labels are whole numbers shaped (N) or (N, 1).")
         #expect(try refusal(Self.gray(y: Self.npy("|u1", [3], [0, 1, 1])))

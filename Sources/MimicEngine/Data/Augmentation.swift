@@ -79,6 +79,13 @@ public struct Augmentation: Sendable, Codable, Hashable, CustomStringConvertible
 }
 
 extension ImageTable {
+    /// The positions of a row (or column) of `length` pixels moved by `shift` whose
+    /// source lies inside it.
+    static func inside(shift: Int, length: Int) -> Range<Int> {
+        let start = min(length, max(0, shift))
+        return start..<max(start, min(length, length + shift))
+    }
+
     /// As `fill`, each image moved and mirrored as `augmentation` draws it for `epoch`:
     /// output pixel (y, x) is source pixel (y − dy, c) with c = x − dx, or width − 1 − c
     /// when mirrored; pixels from outside the image are 0.
@@ -88,10 +95,12 @@ extension ImageTable {
         forEachImage(rows, into: destination) { row, image, output in
             let draw = augmentation.draw(seed: seed, epoch: epoch, row: row)
             output.update(repeating: 0, count: size)
-            // Destination columns whose source column lies inside the image.
-            let columns = max(0, draw.dx)..<min(width, width + draw.dx)
+            // Destination columns and rows whose source lies inside the image: none when
+            // the shift is as large as the image.
+            let columns = Self.inside(shift: draw.dx, length: width)
+            let lines = Self.inside(shift: draw.dy, length: height)
             for channel in 0..<shape.channels {
-                for y in max(0, draw.dy)..<min(height, height + draw.dy) {
+                for y in lines {
                     let input = image + (channel * height + y - draw.dy) * width
                     let line = output + (channel * height + y) * width
                     for x in columns {

@@ -93,7 +93,9 @@ extension DataSet {
         for index in 0..<array.count {
             let value = array.value(index) * scale
             guard value >= 0 && value <= 255, array.kind == .float || value == value.rounded() else {
-                throw bad("holds \(array.value(index)) at element \(index); \(array.typeName) pixels must be whole numbers from 0 to 255")
+                throw bad("holds \(array.value(index)) at element \(index); " + (array.kind == .float
+                    ? "\(array.typeName) pixels must be from 0 to 1 or from 0 to 255"
+                    : "\(array.typeName) pixels must be whole numbers from 0 to 255"))
             }
             bytes[index] = UInt8(value.rounded())
         }
@@ -112,7 +114,9 @@ extension DataSet {
         for index in 0..<count {
             let value = array.value(index)
             guard value >= 0 && value <= 255 else {
-                throw DataError.badArray(source: source, problem: "holds label \(Int(value)) at element \(index); labels are class numbers from 0 to 255")
+                // Printed as a Double: a label past Int's range (2^64 - 1 as uint64) must not trap.
+                let shown = value.magnitude < 1e15 ? String(Int(value)) : String(value)
+                throw DataError.badArray(source: source, problem: "holds label \(shown) at element \(index); labels are class numbers from 0 to 255")
             }
             labels[index] = UInt8(value)
         }

@@ -69,8 +69,8 @@ public struct NPYArray: Sendable, Equatable {
         guard !header.fortranOrder else {
             throw bad("is in Fortran order; save it in C order (numpy.ascontiguousarray(x))")
         }
-        var count = 1
-        for dimension in header.shape {
+        var count = header.shape.contains(0) ? 0 : 1
+        for dimension in header.shape where count > 0 {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard !overflow else { throw bad("has a shape \(header.shape) too large to hold in memory") }
             count = product
@@ -109,8 +109,8 @@ public struct NPYArray: Sendable, Equatable {
         }
     }
 
-    /// The elements as bytes, when they are uint8 (or int8/bool with no negative value):
-    /// the common case of images, copied without conversion.
+    /// The elements as bytes, when they are uint8 or bool: the common case of images,
+    /// copied without conversion.
     public var bytesIfByteSized: [UInt8]? { itemSize == 1 && kind != .signed ? Array(body) : nil }
 }
 

@@ -42,6 +42,9 @@ public final class Experiment {
     /// From here on only the split is read: `dataSet` gives the shape, classes and name.
     public init(config: ExperimentConfig, dataSet: DataSet, split: DataSplit, folder: RunFolder? = nil) throws {
         try config.validate()
+        if let augmentation = config.augmentation, dataSet.train.shape.isVector {
+            throw ConfigError(message: "--augment \(augmentation) shifts and mirrors images, but the data set's samples are vectors of \(dataSet.train.shape.count) values; leave --augment out (or pass --augment none).")
+        }
         self.config = config
         self.dataSet = dataSet
         self.split = split
