@@ -57,6 +57,29 @@ import Testing
         #expect(throws: CheckpointError.missingMetadata(path: path, key: "spec")) { try Network.load(from: path) }
     }
 
+    /// A run with an imported mentor resumes only with the architecture it was loaded
+    /// into: two specs whose tensors have the same names and shapes (a stride apart)
+    /// would annotate differently.
+    @Test func aResumeKeepsTheArchitectureOfAnImportedMentor() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("torch.safetensors")
+        let data = ResumeTests.data
+        let mentor = try Network(spec: ArchitectureSpec("conv4-gap"), input: data.train.shape, classes: data.classCount,
+                                 random: SeededRandom(seed: 3))
+        try Self.saveStateDict(mentor, to: path)
+        var config = ResumeTests.config()
+        config.mentorCheckpoint = path
+        config.mentor = "conv4-gap"
+        config.students = ["linear"]
+        config.studentEpochs = 1
+        config.baselines = false
+        _ = try ResumeTests.experiment(config, folder: folder.file("run")).run { _ in }
+        _ = try ResumeTests.experiment(config, folder: folder.file("run"), resuming: true)
+        var strided = config
+        strided.mentor = "conv4s2-gap"
+        #expect(throws: ConfigError.self) { try ResumeTests.experiment(strided, folder: folder.file("run"), resuming: true) }
+    }
+
     /// A pickle is never opened: loading one runs whatever code it holds.
     @Test(arguments: ["mentor.pt", "mentor.PTH"]) func aPickleIsRefusedWithTheLineThatConvertsIt(_ name: String) throws {
         let folder = try TemporaryFolder()

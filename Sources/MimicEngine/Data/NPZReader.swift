@@ -22,13 +22,18 @@ enum NPZReader {
             throw DataError.badArchive(path: path, problem: "is not a zip archive, as numpy.savez writes one")
         }
         var found: [String: NPYArray] = [:]
+        // The arrays together, as their entries claim them, within half the machine's
+        // memory: a zip bomb of several members is refused before any is inflated.
+        let budget = ProcessInfo.processInfo.physicalMemory / 2
+        let claims = names.compactMap { archive[$0 + ".npy"]?.uncompressedSize }
+        let total = claims.reduce(UInt64(0)) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 }
+        guard total <= budget else {
+            throw DataError.badArchive(path: path, problem: "claims \(total) bytes of arrays, more than half this machine's memory; save a smaller set")
+        }
         for name in names {
             guard let entry = archive[name + ".npy"] else { continue }
             let member = "\(name).npy in \(path)"
             let claimed = entry.uncompressedSize
-            guard claimed <= UInt64(ProcessInfo.processInfo.physicalMemory / 2) else {
-                throw DataError.badArray(source: member, problem: "claims \(claimed) bytes, more than half this machine's memory; save a smaller set")
-            }
             var bytes: [UInt8] = []
             // What the entry claims is not trusted for an allocation: the bytes grow as
             // they come, reserved up front only as far as a stored member can hold.

@@ -16,6 +16,8 @@ public final class Experiment {
     let studentSpecs: [ArchitectureSpec]
     /// A mentor trained earlier (`config.mentorCheckpoint`), used instead of training one.
     let loadedMentor: Network?
+    /// Whether that mentor is a state_dict saved elsewhere, built as `config.mentor`.
+    let mentorImported: Bool
     /// Where the run keeps its progress; nil keeps none.
     let folder: RunFolder?
     /// What a resumed run's folder holds of each model.
@@ -56,9 +58,11 @@ public final class Experiment {
                 from: path, otherwise: { try ArchitectureSpec(config.mentor) }, input: dataSet.train.shape, classes: dataSet.classCount)
             if !imported { try Self.checkMentor(network, metadata: metadata, path: path, config: config, dataSet: dataSet) }
             loadedMentor = network
+            mentorImported = imported
             mentorSpec = network.spec
         } else {
             loadedMentor = nil
+            mentorImported = false
             mentorSpec = try ArchitectureSpec(config.mentor)
         }
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
@@ -86,6 +90,9 @@ public final class Experiment {
                 }
                 // Batch norm's running statistics decide its outputs as much as its weights.
                 for (_, buffer) in mentor.namedBuffers { hash.add(buffer.bytes) }
+                // So does the architecture a state_dict is loaded into (a conv's stride,
+                // a pool), which its tensors' names and shapes may not tell apart.
+                if mentorImported { hash.add(Array(mentor.spec.text.utf8)) }
                 return hash.hex
             }))
         if folder.holdsRun { try loadSavedModels(from: folder) }

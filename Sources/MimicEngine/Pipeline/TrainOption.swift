@@ -55,7 +55,8 @@ public struct TrainOption: Sendable {
 
 extension TrainOption {
     /// Every option, in the order --help lists them. A reused mentor comes before the
-    /// mentor's spec, which it makes unused: a run's first difference names it.
+    /// mentor's spec (which only a state_dict saved elsewhere needs): a run's first
+    /// difference names it.
     public static let all: [TrainOption] = [
         text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test.",
              \.dataDirectory),
