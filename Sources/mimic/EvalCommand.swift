@@ -33,8 +33,11 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let dataSet = try DataSet.load(from: data)
-        let network = try Network.load(from: model, otherwise: { try spec.map(ArchitectureSpec.init) }, input: dataSet.train.shape,
-                                       classes: dataSet.classCount).network
+        let (network, _, imported) = try Network.load(from: model, otherwise: { try spec.map(ArchitectureSpec.init) },
+                                                      input: dataSet.train.shape, classes: dataSet.classCount)
+        if let spec, !imported, try ArchitectureSpec(spec).text != network.spec.text {
+            throw UsageError("Model \(model) was saved by mimic as \(network.spec.text), not \(spec); leave --spec out (it names the architecture of a state_dict saved elsewhere).")
+        }
         guard dataSet.train.shape == network.inputShape, dataSet.classCount == network.classes else {
             throw UsageError(
                 "Model \(model) takes \(network.inputShape) images in \(network.classes) classes, but the data set at "

@@ -88,6 +88,8 @@ import Testing
         #expect(throws: CheckpointError.pytorchPickle(path: path)) { try Checkpoint(path: path) }
         let sentence = CheckpointError.pytorchPickle(path: path).description
         #expect(sentence.contains("save_file(torch.load('\(path)', map_location='cpu'), '\(path).safetensors')") && sentence.hasSuffix("."))
+        // A quote in the path is escaped for Python, inside the shell's double quotes.
+        #expect(CheckpointError.pytorchPickle(path: "/m/it's $x.pt").description.contains(#"torch.load('/m/it\'s \$x.pt'"#))
     }
 
     /// Each line of the module is the layer of mimic's with the same index, so the

@@ -67,11 +67,26 @@ public enum CheckpointError: ReportableError, Equatable {
                 + "name it with --spec (mimic eval) or --mentor (with --mentor-checkpoint)."
         case .pytorchPickle(let path):
             "The checkpoint \(path) is a PyTorch pickle, which mimic does not read (loading one can run any code); save its state_dict as safetensors: "
-                + "python3 -c \"import torch; from safetensors.torch import save_file; save_file(torch.load('\(path)', map_location='cpu'), '\(path).safetensors')\" "
+                + "python3 -c \"import torch; from safetensors.torch import save_file; save_file(torch.load(\(Self.python(path)), map_location='cpu'), \(Self.python(path + ".safetensors")))\" "
                 + "(for a whole pickled model, add .state_dict() after the load)."
         case .nonFiniteValues(let path, let tensor, let count):
             "Tensor \"\(tensor.escapingControlCharacters)\" in checkpoint \(path) holds \(count) \(count == 1 ? "value that is" : "values that are") NaN or infinite, so the model cannot predict; "
                 + "it was saved from a training that diverged, so train the model again with a lower learning rate."
         }
+    }
+
+    /// `text` as a Python string literal inside a double-quoted shell word: single
+    /// quotes, with the characters either language would read otherwise escaped.
+    static func python(_ text: String) -> String {
+        var literal = "'"
+        for character in text {
+            switch character {
+            case "\\": literal += "\\\\\\\\"
+            case "'": literal += "\\'"
+            case "\"", "$", "`": literal += "\\" + String(character)
+            default: literal.append(character)
+            }
+        }
+        return literal + "'"
     }
 }
