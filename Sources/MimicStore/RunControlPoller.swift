@@ -10,6 +10,8 @@ import MimicEngine
 /// the recorder writes, then tell every watcher that the request took effect.
 public final class RunControlPoller {
     private let timer: DispatchSourceTimer
+    /// The serial queue the polls run on.
+    private let queue = DispatchQueue(label: "mimic control poller")
 
     /// Starts polling at once. `reportFailure` gets one sentence the first time the
     /// store cannot be read; polling goes on, and training is never stopped by it.
@@ -18,7 +20,6 @@ public final class RunControlPoller {
                 generation: Int64? = nil,
                 reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError,
                 onClaimLost: @escaping @Sendable () -> Void = {}) {
-        let queue = DispatchQueue(label: "mimic control poller")
         timer = DispatchSource.makeTimerSource(queue: queue)
         let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
         // Touched only on the timer's serial queue.
@@ -53,8 +54,15 @@ public final class RunControlPoller {
         timer.resume()
     }
 
-    /// Stops polling; requests made later stay unhandled in the store.
-    public func cancel() { timer.cancel() }
+    /// Stops polling, once a poll under way has finished (whoever cancels may close the
+    /// store, or drop its database, next), or after 5 s: a poll that hangs on a cut link
+    /// must not hold the run's end. Requests made later stay unhandled in the store.
+    public func cancel() {
+        timer.cancel()
+        let finished = DispatchSemaphore(value: 0)
+        queue.async { finished.signal() }
+        _ = finished.wait(timeout: .now() + 5)
+    }
 
     deinit { timer.cancel() }
 }
