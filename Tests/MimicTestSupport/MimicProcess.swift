@@ -24,14 +24,39 @@ public enum MimicProcess {
         public let pid: pid_t
         public let stdoutPath: String
         public let stderrPath: String
+        private let reaped = Reaped()
 
-        /// Waits for it to exit and returns what it printed.
+        init(pid: pid_t, stdoutPath: String, stderrPath: String) {
+            self.pid = pid
+            self.stdoutPath = stdoutPath
+            self.stderrPath = stderrPath
+        }
+
+        /// Waits for it to exit and returns what it printed. Its pid is free from then
+        /// on, for any process of the machine to take.
         public func wait() -> Output {
             let status = ChildProcess(pid: pid).wait()
+            reaped.set()
             return Output(status: status,
                           stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
                           stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")
         }
+
+        /// Sends `signal` to it and, with `descendants`, to every process it started
+        /// (`ProcessTree`), unless it was waited for: a watchdog at a test's end must not
+        /// kill the unrelated process (a PostgreSQL backend, say) that took its pid since.
+        public func signalUnlessWaited(_ signal: Int32, descendants: Bool = false) {
+            guard !reaped.isSet else { return }
+            if descendants { ProcessTree.signal(pid, signal) } else { kill(pid, signal) }
+        }
+    }
+
+    /// Whether a process was waited for.
+    final class Reaped: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 
     /// Starts `mimic arguments...` without waiting. `input` is the file standard input reads.

@@ -29,9 +29,10 @@ struct FaultInjectionTests {
         return points
     }
 
-    /// Kills `process` and what it started once the test ends, whatever it meets.
+    /// Kills `process` and what it started once the test ends, whatever it meets, unless
+    /// it was waited for (its pid may belong to another process by then).
     static func watchdog(_ process: MimicProcess.Running) -> DispatchWorkItem {
-        let item = DispatchWorkItem { ProcessTree.signal(process.pid, SIGKILL) }
+        let item = DispatchWorkItem { process.signalUnlessWaited(SIGKILL, descendants: true) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 240, execute: item)
         return item
     }

@@ -26,7 +26,7 @@ struct FullDiskTests {
         let trainer = try MimicProcess.start(["train", "--store", store, "--data", data, "--mentor", "fc32", "--student", "fc16",
                                               "--labeled", "0.9", "--epochs", "1000000", "--batch", "16", "--threads", "1"],
                                              in: folder)
-        defer { kill(trainer.pid, SIGKILL) }
+        defer { trainer.signalUnlessWaited(SIGKILL) }
         var written = 0
         try #require(eventually(120) {
             if FileManager.default.fileExists(atPath: store), let reader = try? RunStore.openForReading(path: store) {
