@@ -18,10 +18,13 @@ extension DataSet {
         "dog", "frog", "horse", "ship", "truck",
     ]
 
+    /// Whether `path` names a NumPy data set, by its suffix, rather than a folder.
+    static func isNPZ(_ path: String) -> Bool { path.lowercased().hasSuffix(".npz") }
+
     /// Refuses a data source that cannot be read, before anything else is done: a
     /// `.npz` file that is not there or cannot be opened, or a folder (`checkFolder`).
     public static func checkSource(_ path: String) throws(DataError) {
-        guard path.lowercased().hasSuffix(".npz") else { return try checkFolder(path) }
+        guard isNPZ(path) else { return try checkFolder(path) }
         do {
             close(try FileBytes.openRegularFile(path))
         } catch {
@@ -53,7 +56,7 @@ extension DataSet {
     /// `.npz`, the NumPy arrays in that file.
     public static func load(from directory: String, imageCache: ImageFolderCache = .standard()) throws -> DataSet {
         try checkSource(directory)
-        if directory.lowercased().hasSuffix(".npz") { return try loadNPZ(from: directory) }
+        if isNPZ(directory) { return try loadNPZ(from: directory) }
         if let dataSet = try loadIDX(from: directory) { return dataSet }
         if let dataSet = try loadCIFAR(from: directory) { return dataSet }
         if ImageFolderListing.isImageFolder(directory) {

@@ -7,31 +7,29 @@ import ZIPFoundation
 /// or the machine's memory (a zip bomb is refused, not inflated).
 enum NPZReader {
     /// The arrays named `names` ("x_train"): nil for a name the archive lacks.
+    /// `path` is a regular file that can be opened (`DataSet.checkSource`).
     static func arrays(in path: String, named names: [String]) throws -> [String: NPYArray] {
         // Opened by path: ZIPFoundation's archive in memory traps on some damaged
         // archives (a read past the end of its buffer), where a file reads short.
-        do {
-            close(try FileBytes.openRegularFile(path))
-        } catch {
-            throw error.missing ? DataError.fileMissing(path: path) : DataError.cannotOpen(path: path, reason: error.words)
-        }
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
             throw DataError.badArchive(path: path, problem: "is not a zip archive, as numpy.savez writes one")
         }
-        var found: [String: NPYArray] = [:]
+        let entries = names.compactMap { name in archive[name + ".npy"].map { (name: name, entry: $0) } }
         // The arrays together, as their entries claim them, within half the machine's
         // memory: a zip bomb of several members is refused before any is inflated.
         let budget = ProcessInfo.processInfo.physicalMemory / 2
-        let claims = names.compactMap { archive[$0 + ".npy"]?.uncompressedSize }
-        let total = claims.reduce(UInt64(0)) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 }
+        let total = entries.reduce(UInt64(0)) { sum, member in
+            let (next, overflow) = sum.addingReportingOverflow(member.entry.uncompressedSize)
+            return overflow ? .max : next
+        }
         guard total <= budget else {
             throw DataError.badArchive(path: path, problem: "claims \(total) bytes of arrays, more than half this machine's memory; save a smaller set")
         }
-        for name in names {
-            guard let entry = archive[name + ".npy"] else { continue }
+        var found: [String: NPYArray] = [:]
+        for (name, entry) in entries {
             let member = "\(name).npy in \(path)"
             let claimed = entry.uncompressedSize
             var bytes: [UInt8] = []
