@@ -68,7 +68,8 @@ public final class Experiment {
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
         try Self.checkMemory(of: [mentorSpec] + studentSpecs, config: config, dataSet: dataSet, split: split)
         var smallestBatches: [ArchitectureSpec: Int] = [:]
-        for spec in [mentorSpec] + studentSpecs {
+        // A loaded mentor is built already, and trains no more.
+        for spec in (loadedMentor == nil ? [mentorSpec] : []) + studentSpecs {
             smallestBatches[spec] = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount,
                                                 random: SeededRandom(seed: 0)).smallestTrainingBatch
         }
