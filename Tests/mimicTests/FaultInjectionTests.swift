@@ -137,7 +137,13 @@ struct FaultInjectionTests {
     /// see the sweep's data folder (a tmpfs over its parent): it fails the training it
     /// claims once, and leaves it to the other agent, which is held busy meanwhile,
     /// rather than spend the training's three attempts on itself.
-    @Test(.enabled(if: canMountTmpfs, "hiding a folder from one agent takes a mount namespace, which only root may make (CI runs as root)"))
+    ///
+    /// On a PostgreSQL server of the test's own: the agent held still may be in the
+    /// middle of a transaction, which on SQLite holds the one write lock, and the other
+    /// agent could not even register.
+    @Test(.enabled(if: canMountTmpfs, "hiding a folder from one agent takes a mount namespace, which only root may make (CI runs as root)"),
+          .enabled(if: OwnPostgresServer.binaries != nil || TestPostgres.underCI,
+                   "a PostgreSQL server of the test's own needs root and the server's programs (apt-get install postgresql)"))
     func aDataFolderMissingOnOneAgentIsTrainedByTheOther() throws {
         let folder = try TemporaryFolder()
         let hidden = folder.file("datasets")
@@ -146,7 +152,8 @@ struct FaultInjectionTests {
         try IDXWriter.write(SyntheticData.make(train: 600, test: 200), to: data, compressed: false)
         let grid = Self.grid(data: data, epochs: 300)
         let expected = try Self.uninterrupted(grid, in: folder)
-        let store = folder.file("agents/runs.sqlite")
+        let server = try OwnPostgresServer(in: folder)
+        let store = server.url
         let recorded = try MimicProcess.run(["sweep", "--record-only", "--store", store] + grid, in: folder)
         try #require(recorded.status == 0, "\(recorded.stderr)")
         let artifacts = folder.file("artifacts")
@@ -155,7 +162,7 @@ struct FaultInjectionTests {
         let seeing = try MimicProcess.start(agent, in: folder)
         let seeingWatchdog = Self.watchdog(seeing)
         defer { seeingWatchdog.perform() }
-        let reader = try RunStore(path: store, create: false)
+        let reader = try RunStore(.postgres(PostgresAddress(parsing: store)), create: false, folder: folder.file("reader"))
         try #require(eventually(60) { ((try? reader.runs()) ?? []).contains { $0.status == .running } }, "the first agent never trained")
         ProcessTree.signal(seeing.pid, SIGSTOP)
 
