@@ -98,7 +98,7 @@ public final class RunSession: @unchecked Sendable {
         let folder = try adoptFolder(of: try store.run(id), lockDescriptor: lockDescriptor)
         do {
             let record = try store.claimRun(id)
-            let dataSet = try DataSet.load(from: record.config.dataDirectory)
+            let dataSet = try DataSet.load(for: record.config)
             let experiment = try experiment(record.config, dataSet, nil, folder.files)
             return RunSession(experiment: experiment, store: store, runID: id, folder: folder, reportFailure: reportFailure)
         } catch {
@@ -149,7 +149,7 @@ public final class RunSession: @unchecked Sendable {
         var config = record.config
         if let threads { config.threads = threads }
         try config.validate()
-        let experiment = try experiment(config, dataSet ?? DataSet.load(from: config.dataDirectory), nil, folder)
+        let experiment = try experiment(config, dataSet ?? DataSet.load(for: config), nil, folder)
         let gaps = try store.modelsMissingPoints(ofRun: record.id, plan: experiment.plan)
         if !gaps.isEmpty {
             experiment.trainFromTheStart(gaps.map(\.model))
@@ -166,7 +166,7 @@ public final class RunSession: @unchecked Sendable {
                               reportFailure: @escaping @Sendable (String) -> Void = RunRecorder.printToStandardError) throws -> RunSession {
         let record = try store.run(id)
         let folder = try RunFolder.inspect(at: try folderPath(of: record))
-        let experiment = try experiment(record.config, dataSet ?? DataSet.load(from: record.config.dataDirectory), nil, folder)
+        let experiment = try experiment(record.config, dataSet ?? DataSet.load(for: record.config), nil, folder)
         return RunSession(experiment: experiment, store: nil, runID: id, folder: nil, reportFailure: reportFailure)
     }
 

@@ -122,8 +122,9 @@ public struct SweepQueueWorker {
         let k = claim.slot.training
         let config = sweep.trainings[k]
         do {
-            if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
-            let dataSet = dataSets[config.dataDirectory]!
+            let key = config.dataDirectory + "\u{0}" + (config.unlabeledDirectory ?? "")
+            if dataSets[key] == nil { dataSets[key] = try DataSet.load(for: config) }
+            let dataSet = dataSets[key]!
             let session = try claim.runID == nil
                 ? RunSession.start(config, dataSet: dataSet, store: store, programVersion: programVersion,
                                    partOf: sweep.name, claim: claim)

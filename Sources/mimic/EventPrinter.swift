@@ -13,7 +13,7 @@ struct ProgressPrinter: EventPrinter {
         case let .runStarted(plan):
             let s = plan.split
             writeLine("\(plan.dataSet): \(plan.inputShape) images, \(plan.classes) classes; "
-                + "\(s.labeled) labeled, \(s.validation) validation, \(s.unlabeled) unlabeled, \(s.test) test")
+                + "\(s.labeled) labeled, \(s.validation) validation, \(s.unlabeledText), \(s.test) test")
         case let .phaseStarted(phase):
             guard phase != .done else { return }
             writeLine("== \(phase)")

@@ -13,6 +13,7 @@ import MimicEngine
 /// value such as `--labeled -0.1` as an option and says only "Missing value".
 struct ExperimentOptions: ParsableArguments {
     @Option(help: .train("data")) var data: String?
+    @Option(help: .train("unlabeled")) var unlabeled: String?
     @Option(parsing: .unconditional, help: .train("labeled")) var labeled: String?
     @Option(parsing: .unconditional, help: .train("validation")) var validation: String?
     @Option(help: .train("mentor-checkpoint")) var mentorCheckpoint: String?

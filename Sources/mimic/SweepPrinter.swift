@@ -17,8 +17,9 @@ enum SweepPrinter {
         let configs = plan.trainings.map(\.config)
         for (k, training) in plan.trainings.enumerated() {
             let config = training.config
-            if dataSets[config.dataDirectory] == nil { dataSets[config.dataDirectory] = try DataSet.load(from: config.dataDirectory) }
-            let seconds = try estimate.seconds(config, dataSet: dataSets[config.dataDirectory]!)
+            let key = config.dataDirectory + "\u{0}" + (config.unlabeledDirectory ?? "")
+            if dataSets[key] == nil { dataSets[key] = try DataSet.load(for: config) }
+            let seconds = try estimate.seconds(config, dataSet: dataSets[key]!)
             total += seconds
             rows.append([String(k + 1), SweepField.describe(config, among: configs), config.students.joined(separator: ", "),
                          config.baselines ? "yes" : "no", String(SweepPlan.modelCount(config)), duration(seconds)])

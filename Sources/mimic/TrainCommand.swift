@@ -64,7 +64,7 @@ struct TrainCommand: ParsableCommand {
         if let store, let runID, let lockFD {
             session = try RunSession.adopt(runID, lockDescriptor: lockFD, store: store)
         } else {
-            let dataSet = try DataSet.load(from: config.dataDirectory)
+            let dataSet = try DataSet.load(for: config)
             session = try RunSession.start(config, dataSet: dataSet, store: store, programVersion: MimicVersion.current)
         }
         if let runID = session.runID, let store {
@@ -82,6 +82,7 @@ struct TrainCommand: ParsableCommand {
     /// the store, the data folder); anything later is in the run's log and status.
     private func startDetached(_ config: ExperimentConfig) throws {
         try DataSet.checkSource(config.dataDirectory)
+        if let unlabeled = config.unlabeledDirectory { try DataSet.checkFolder(unlabeled) }
         let store = try storeOptions.open()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let (run, pid): (RunRecord, pid_t)

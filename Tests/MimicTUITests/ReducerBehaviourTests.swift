@@ -218,6 +218,29 @@ import Testing
         #expect(state.next.baselines)
     }
 
+    /// Images without a class join the pool: every training image may then be labeled,
+    /// and the pane names the pool's two parts.
+    @Test func unlabeledImagesLetEveryTrainingImageBeLabeled() throws {
+        var state = DashboardState(config: RecordedRun.config, width: 80, height: 30, themeNames: ["dark"])
+        let data = RecordedRun.dataSet
+        let extra = ImageTable(shape: data.train.shape, pixels: [UInt8](repeating: 9, count: 70 * data.train.shape.count))
+        let withExtra = try data.adding(unlabeled: .init(images: extra, source: "folder /data/street", name: "street/"))
+        _ = DashboardReducer.reduce(&state, .dataLoaded(withExtra))
+        press(.character("3"), in: &state)
+        for _ in 0..<8 { press(.right, in: &state) }
+        #expect(state.next.labeledFraction == 1)
+        guard case .counts(let counts) = state.splitPreview else {
+            Issue.record("the split should have counts")
+            return
+        }
+        #expect(counts.labeled == data.train.count && counts.unlabeled == 70 && counts.unlabeledFromElsewhere == 70)
+        press(.left, in: &state)
+        let screen = DashboardRenderer(glyphs: .unicode).render(state).text
+        #expect(screen.contains("unlabeled 130"), "\(screen)")
+        #expect(screen.contains("60 train + 70 street/"), "\(screen)")
+        #expect(screen.contains("3 Data split · \(data.name)"), "\(screen)")
+    }
+
     @Test func labeledFractionStepsAndTypedValues() {
         var state = Scene.idle()
         press(.character("3"), in: &state)
@@ -232,7 +255,7 @@ import Testing
         #expect(counts.labeled == 60 && counts.unlabeled == 540 && counts.labeledPerClass == [15, 15, 15, 15])
         press(.enter, .control("u"), in: &state)
         type("150", in: &state)
-        #expect(state.editor?.error?.contains("less than 100%") == true)
+        #expect(state.editor?.error?.contains("at most 100%") == true)
         press(.control("u"), in: &state)
         type("25%", in: &state)
         press(.enter, in: &state)

@@ -185,6 +185,7 @@ struct EditableFieldTests {
         #expect(EditTarget.seed.reading("7", into: config)?.seed == 7)
         #expect(EditTarget.seed.reading("-1", into: config) == nil)
         #expect(EditTarget.temperature.reading("0", into: config) == nil, "the table's check of the whole config refuses it")
-        #expect(EditTarget.labeledPercent.reading("100", into: config) == nil)
+        #expect(EditTarget.labeledPercent.reading("100.5", into: config) == nil)
+        #expect(EditTarget.labeledPercent.reading("100", into: config)?.labeledFraction == 1, "with images without a class, all may be labeled")
     }
 }

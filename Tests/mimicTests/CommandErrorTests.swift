@@ -33,7 +33,7 @@ struct CommandErrorTests {
         let store = folder + "/runs.sqlite"
         try "parameters:\n  help: true\n".write(toFile: folder + "/help.yaml", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
-            (["train", "--no-store", "--labeled", "2"], "Labeled fraction 2.0 is outside (0, 1); pass --labeled with a value such as 0.1 for 10%."),
+            (["train", "--no-store", "--labeled", "2"], "Labeled fraction 2.0 is outside (0, 1]; pass --labeled with a value such as 0.1 for 10%."),
             (["train", "--no-store", "--data", folder + "/none"],
              DataError.folderMissing(path: folder + "/none").description),
             (["show", "1", "--store", store],

@@ -11,7 +11,7 @@ import Testing
 struct ExperimentOptionsTests {
     /// A value of each option that differs from its default and passes validation.
     static let samples: [String: [String]] = [
-        "data": ["/tmp/some-data"], "labeled": ["0.25"], "validation": ["0.1"], "mentor-checkpoint": ["/tmp/mentor.safetensors"],
+        "data": ["/tmp/some-data"], "unlabeled": ["/tmp/street"], "labeled": ["0.25"], "validation": ["0.1"], "mentor-checkpoint": ["/tmp/mentor.safetensors"],
         "mentor": ["fc64"], "student": ["fc16", "linear"], "loss": ["mse"], "temperature": ["2.5"], "epochs": ["7"],
         "student-epochs": ["5"], "batch": ["64"], "seed": ["9"], "optimizer": ["sgd"], "lr": ["0.05"], "student-lr": ["0.02"],
         "momentum": ["0.8"], "weight-decay": ["0.0005"], "schedule": ["constant"], "augment": ["shift2-flip"], "baselines": ["true"],
@@ -63,7 +63,7 @@ struct ExperimentOptionsTests {
         (["--labeled", "x"], "--labeled 'x' is not a number; pass a number, such as 0.1."),
         (["--epochs", "2.5"], "--epochs '2.5' is not a whole number; pass a whole number, such as 15."),
         (["--loss", "kl"], "--loss 'kl' is not one of kd, mse, hard; pass one of them."),
-        (["--labeled", "1.5"], "Labeled fraction 1.5 is outside (0, 1); pass --labeled with a value such as 0.1 for 10%."),
+        (["--labeled", "1.5"], "Labeled fraction 1.5 is outside (0, 1]; pass --labeled with a value such as 0.1 for 10%."),
         (["--augment", "shift1-shift2"], "\"shift1-shift2\" names shift twice; name each part once, e.g. --augment shift1-flip."),
     ])
     func aBadValueIsTheTablesSentence(_ arguments: [String], _ sentence: String) throws {

@@ -32,6 +32,10 @@ public enum DataError: ReportableError, Equatable {
     case labeledFractionTooSmall(fraction: Double, className: String, classSize: Int, smallestWorking: Double)
     case validationTooLarge(fraction: Double, className: String, labeledInClass: Int, limit: Double)
     case noUnlabeledExamples(fraction: Double)
+    /// A folder two levels inside a folder of images without a class.
+    case folderTooDeepInUnlabeled(path: String, folder: String)
+    /// A source of images without a class that holds none.
+    case noUnlabeledImages(source: String)
     /// `source` holds no image: of the training set, or of the test set when `test`.
     case noImages(source: String, test: Bool)
     case tooFewClasses(source: String, count: Int)
@@ -127,7 +131,7 @@ public enum DataError: ReportableError, Equatable {
             return "A data set needs between 2 and 256 class names but was given \(count); "
                 + "pass one name per class."
         case .labeledFractionOutOfRange(let fraction):
-            return "Labeled fraction \(decimalText(fraction)) is outside (0, 1); use a value in between, such as --labeled 0.01."
+            return "Labeled fraction \(decimalText(fraction)) is outside (0, 1]; use a value such as --labeled 0.01 (1 only with images without a class for the students)."
         case .validationFractionOutOfRange(let fraction):
             return "Validation fraction \(decimalText(fraction)) is outside [0, 1); use a value in that range, such as --validation 0.1."
         case .labeledFractionTooSmall(let fraction, let className, let classSize, let smallest):
@@ -139,7 +143,11 @@ public enum DataError: ReportableError, Equatable {
                 + "use --validation below \(decimalText(limit)) or a larger --labeled."
         case .noUnlabeledExamples(let fraction):
             return "Labeled fraction \(decimalText(fraction)) leaves no unlabeled training example for the students; "
-                + "use a smaller --labeled."
+                + "use a smaller --labeled, or give them images without a class with --unlabeled DIR."
+        case .folderTooDeepInUnlabeled(let path, let folder):
+            return "Folder \(path) is two levels inside the unlabeled folder \(folder), but mimic reads images only in it and in its folders one level down; move its images up a level or move it out."
+        case .noUnlabeledImages(let source):
+            return "\(source.prefix(1).uppercased() + source.dropFirst()) holds no image without a class; put images in it, or leave it out."
         case .noImages(let source, let test):
             return test
                 ? "\(source) holds no test image, so no model's accuracy or loss could be measured; replace it with the data set's file of test images."

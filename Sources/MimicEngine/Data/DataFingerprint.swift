@@ -6,6 +6,9 @@ struct DataFingerprint: Codable, Equatable {
     var shape: String
     var trainCount: Int
     var testCount: Int
+    /// Images without a class; nil when there are none, so a data set without them has
+    /// the fingerprint it always had.
+    var unlabeledCount: Int?
     /// A hash of every pixel and label, training and test, in order.
     var contents: String
 
@@ -15,16 +18,19 @@ struct DataFingerprint: Codable, Equatable {
         shape = dataSet.train.shape.description
         trainCount = dataSet.train.count
         testCount = dataSet.test.count
+        unlabeledCount = dataSet.unlabeled?.images.count
         var hash = ContentHash()
         hash.add(dataSet.train.pixels)
         hash.add(dataSet.trainLabels)
         hash.add(dataSet.test.pixels)
         hash.add(dataSet.testLabels)
+        if let unlabeled = dataSet.unlabeled { hash.add(unlabeled.images.pixels) }
         contents = hash.hex
     }
 
     /// "fashion-mnist (60000 training and 10000 test images of 1x28x28, 10 classes)".
     var summary: String {
-        "\(name) (\(trainCount) training and \(testCount) test images of \(shape), \(classes) classes)"
+        let unlabeled = unlabeledCount.map { ", \($0) without a class" } ?? ""
+        return "\(name) (\(trainCount) training and \(testCount) test images\(unlabeled) of \(shape), \(classes) classes)"
     }
 }

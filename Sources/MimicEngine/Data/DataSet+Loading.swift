@@ -51,6 +51,21 @@ extension DataSet {
         }
     }
 
+    /// The data set `config` names: its `--data`, with the images of its `--unlabeled`
+    /// folder, if it has one, added to the pool.
+    public static func load(for config: ExperimentConfig, imageCache: ImageFolderCache = .standard()) throws -> DataSet {
+        try load(from: config.dataDirectory, unlabeled: config.unlabeledDirectory, imageCache: imageCache)
+    }
+
+    /// The data set in `directory` with the images without a class in `unlabeledFolder`.
+    public static func load(from directory: String, unlabeled unlabeledFolder: String?,
+                            imageCache: ImageFolderCache = .standard()) throws -> DataSet {
+        if let unlabeledFolder { try checkFolder(unlabeledFolder) }
+        let dataSet = try load(from: directory, imageCache: imageCache)
+        guard let unlabeledFolder else { return dataSet }
+        return try dataSet.adding(unlabeled: ImageFolderReader.readUnlabeled(from: unlabeledFolder, cache: imageCache))
+    }
+
     /// Reads the data set in `directory`, IDX first, then CIFAR-10, then image folders,
     /// which are kept decoded in `imageCache` for the next run; or, for a path ending in
     /// `.npz`, the NumPy arrays in that file.

@@ -4,14 +4,17 @@ import Foundation
 /// save with `numpy.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)`.
 extension DataSet {
     static let npzArrays = ["x_train", "y_train", "x_test", "y_test"]
+    /// Images without a class for the students' pool, if the archive has them.
+    static let npzUnlabeled = "x_unlabeled"
 
     /// Images as uint8 (or any integers from 0 to 255, or floats from 0 to 1 or 0 to
     /// 255, rounded to the nearest of the 256 levels mimic keeps); shaped (N, H, W) for
     /// gray, (N, H, W, C) or (N, C, H, W) for channels (whichever side has at most 4,
     /// where the other has more), or (N, D) for flat vectors. Labels are integers,
-    /// (N) or (N, 1); the classes are 0 to the largest label, named by number.
+    /// (N) or (N, 1); the classes are 0 to the largest label, named by number. An array
+    /// `x_unlabeled`, shaped as the images, joins the students' pool.
     static func loadNPZ(from path: String) throws -> DataSet {
-        let arrays = try NPZReader.arrays(in: path, named: npzArrays)
+        let arrays = try NPZReader.arrays(in: path, named: npzArrays + [npzUnlabeled])
         let missing = npzArrays.filter { arrays[$0] == nil }
         guard missing.isEmpty else {
             throw DataError.badArchive(path: path, problem: "lacks the array\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); "
@@ -29,9 +32,19 @@ extension DataSet {
         guard classes >= 2 else {
             throw DataError.badArchive(path: path, problem: "labels every image 0, a single class; a classifier needs at least 2")
         }
+        var unlabeled: UnlabeledImages?
+        if let array = arrays[npzUnlabeled] {
+            let images = try images(array, source: source(npzUnlabeled))
+            guard images.shape == train.shape else {
+                throw DataError.shapeMismatch(trainSource: source("x_train"), train: train.shape,
+                                              testSource: source(npzUnlabeled), test: images.shape)
+            }
+            unlabeled = UnlabeledImages(images: images, source: source(npzUnlabeled), name: npzUnlabeled)
+        }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         return try DataSet(name: name, classNames: (0..<classes).map(String.init),
-                           train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
+                           train: train, trainLabels: trainLabels, test: test, testLabels: testLabels,
+                           unlabeled: unlabeled)
     }
 
     /// An image array as an `ImageTable`, channels first.

@@ -2,7 +2,9 @@ import Foundation
 
 /// The training set cut in two for a DeepMimic experiment: a small labeled part for
 /// the mentor (itself cut into training and validation) and the unlabeled rest for
-/// the students, plus the whole test set.
+/// the students, plus the whole test set. The data set's images without a class, if
+/// it has any, join the unlabeled rest whole, after it; then the labeled part may be
+/// the whole training set (a fraction of 1).
 ///
 /// The cut is stratified: each class gives `round(labeledFraction * classSize)` of its
 /// training examples (halves round away from zero), so a 1% split of a balanced set is
@@ -20,8 +22,12 @@ public struct DataSplit: Sendable {
     public let labeled: LabeledSubset
     /// Held out of the labeled fraction; empty when `validationFraction` is 0.
     public let validation: LabeledSubset
-    /// The rest of the training set, without labels.
+    /// The rest of the training set, without labels, then the images without a class.
     public let unlabeled: UnlabeledPool
+    /// How many of `unlabeled` are training images whose labels were left out.
+    public let unlabeledFromTraining: Int
+    /// How many of `unlabeled` are images without a class (`DataSet.unlabeled`).
+    public var unlabeledFromElsewhere: Int { unlabeled.count - unlabeledFromTraining }
     /// The whole test set.
     public let test: LabeledSubset
     /// Examples per class in `labeled`, for the dashboard's bar chart.
@@ -32,7 +38,8 @@ public struct DataSplit: Sendable {
     public var classCount: Int { classNames.count }
 
     public init(dataSet: DataSet, labeledFraction: Double, validationFraction: Double = 0, seed: UInt64) throws {
-        guard labeledFraction > 0 && labeledFraction < 1 else {
+        let elsewhere = dataSet.unlabeled?.images.count ?? 0
+        guard labeledFraction > 0 && labeledFraction <= 1 else {
             throw DataError.labeledFractionOutOfRange(labeledFraction)
         }
         guard validationFraction >= 0 && validationFraction < 1 else {
@@ -62,7 +69,7 @@ public struct DataSplit: Sendable {
                 fraction: validationFraction, className: dataSet.classNames[smallest],
                 labeledInClass: labeledCount, limit: Self.validationLimit(labeledInClass: labeledCount))
         }
-        guard labeledPerClass.reduce(0, +) < dataSet.train.count else {
+        guard labeledPerClass.reduce(0, +) < dataSet.train.count || elsewhere > 0 else {
             throw DataError.noUnlabeledExamples(fraction: labeledFraction)
         }
 
@@ -88,7 +95,10 @@ public struct DataSplit: Sendable {
         self.labeled = LabeledSubset(images: dataSet.train, rows: trainRows, labels: trainRows.map { labels[Int($0)] })
         self.validation = LabeledSubset(
             images: dataSet.train, rows: validationRows, labels: validationRows.map { labels[Int($0)] })
-        self.unlabeled = UnlabeledPool(images: dataSet.train, rows: poolRows)
+        self.unlabeledFromTraining = poolRows.count
+        let firstElsewhere = Int32(dataSet.train.count)
+        self.unlabeled = UnlabeledPool(images: dataSet.poolImages,
+                                       rows: poolRows + (0..<Int32(elsewhere)).map { firstElsewhere + $0 })
         self.test = dataSet.testSubset
         self.labeledCountsPerClass = zip(labeledPerClass, validationPerClass).map { $0 - $1 }
         self.validationCountsPerClass = validationPerClass

@@ -13,6 +13,10 @@ import Darwin
 /// refused, so a link that loops back can never be followed round), and a file that is
 /// not a PNG or a JPEG is refused rather than skipped; names starting with a dot
 /// (.DS_Store, ._*, editors' files) are skipped.
+///
+/// Images without a class are in `unlabeled/` beside train/, or in a folder of their
+/// own (`unlabeledFiles(in:)`): its files, and the files of its folders one level
+/// down (a torchvision ImageFolder of one dummy class reads too), in the same order.
 struct ImageFolderListing: Equatable {
     struct File: Equatable {
         /// "train/<class>/<file>", relative to the data folder.
@@ -28,8 +32,11 @@ struct ImageFolderListing: Equatable {
     var classNames: [String]
     var train: [File]
     var test: [File]
+    /// The files of `unlabeled/`, if the folder has one; their label is 0 and unused.
+    var unlabeled: [File] = []
 
     static let splits = ["train", "test"]
+    static let unlabeledFolder = "unlabeled"
 
     /// Whether `directory` looks like an image folder: it has train/ or test/.
     static func isImageFolder(_ directory: String) -> Bool {
@@ -60,7 +67,33 @@ struct ImageFolderListing: Equatable {
         for (label, className) in trainClasses.enumerated() {
             listing.test += try files(in: "test", className, label: label, of: directory)
         }
+        if DataSet.isPresent(directory + "/" + unlabeledFolder) {
+            listing.unlabeled = try unlabeledFiles(in: directory + "/" + unlabeledFolder, namedFrom: directory)
+        }
         return listing
+    }
+
+    /// The images without a class in `folder` and its folders one level down, named
+    /// from `base` ("unlabeled/<file>" beside train/, "<file>" for a folder of its own).
+    static func unlabeledFiles(in folder: String, namedFrom base: String) throws(DataError) -> [File] {
+        let prefix = folder == base ? "" : String(folder.dropFirst(base.count + 1)) + "/"
+        var files: [File] = []
+        for name in try visibleNames(in: folder) {
+            let path = folder + "/" + name
+            let entry = try status(of: path, folder: false)
+            guard entry.st_mode & S_IFMT == S_IFDIR else {
+                files.append(try file(path, named: prefix + name, label: 0, entry))
+                continue
+            }
+            for inner in try visibleNames(in: path) {
+                let innerPath = path + "/" + inner
+                let innerStatus = try status(of: innerPath, folder: false)
+                if innerStatus.st_mode & S_IFMT == S_IFDIR { throw .folderTooDeepInUnlabeled(path: innerPath, folder: folder) }
+                files.append(try file(innerPath, named: prefix + name + "/" + inner, label: 0, innerStatus))
+            }
+        }
+        guard !files.isEmpty else { throw .noUnlabeledImages(source: "folder \(folder)") }
+        return files
     }
 
     /// The class folders of a split, sorted; anything else in it but hidden names is refused.
@@ -82,17 +115,23 @@ struct ImageFolderListing: Equatable {
         for name in try visibleNames(in: folder) {
             let path = folder + "/" + name
             let status = try status(of: path, folder: false)
-            switch status.st_mode & S_IFMT {
-            case S_IFREG: break
-            case S_IFDIR: throw .folderInClassFolder(path: path)
-            default: throw .notARegularFile(path: path, kind: kindName(status.st_mode & S_IFMT))
-            }
-            files.append(File(name: split + "/" + className + "/" + name, path: path, label: UInt8(label),
-                              size: Int(status.st_size), modified: Int64(modificationTime(status).tv_sec),
-                              modifiedNanoseconds: Int64(modificationTime(status).tv_nsec)))
+            if status.st_mode & S_IFMT == S_IFDIR { throw .folderInClassFolder(path: path) }
+            files.append(try file(path, named: split + "/" + className + "/" + name, label: label, status))
         }
         guard !files.isEmpty else { throw .classFolderEmpty(path: folder) }
         return files
+    }
+
+    /// The entry at `path` as a file of the listing; anything but a regular file is refused.
+    private static func file(_ path: String, named name: String, label: Int, _ status: stat) throws(DataError) -> File {
+        let kind = status.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            if kind == S_IFDIR { throw .folderInClassFolder(path: path) }
+            throw .notARegularFile(path: path, kind: kindName(kind))
+        }
+        return File(name: name, path: path, label: UInt8(label),
+                    size: Int(status.st_size), modified: Int64(modificationTime(status).tv_sec),
+                    modifiedNanoseconds: Int64(modificationTime(status).tv_nsec))
     }
 
     /// The names in `folder` that do not start with a dot, sorted by their bytes.

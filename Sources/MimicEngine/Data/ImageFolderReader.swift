@@ -1,7 +1,7 @@
 import Foundation
 
-/// Reads an image folder (train/<class>/*, test/<class>/*; see `ImageFolderListing`)
-/// into a data set named after the folder. The first training image fixes the size and
+/// Reads an image folder (train/<class>/*, test/<class>/*, and unlabeled/* if it is
+/// there; see `ImageFolderListing`) into a data set named after the folder. The first training image fixes the size and
 /// the channels (1 when gray, 3 when colour) every other image must have. Images are
 /// decoded on all the engine's threads straight into the table, and the result is kept
 /// in an `ImageFolderCache` for the next run.
@@ -9,28 +9,45 @@ enum ImageFolderReader {
     static func read(from directory: String, cache: ImageFolderCache) throws -> DataSet {
         let listing = try ImageFolderListing.list(directory)
         let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
-        func dataSet(_ shape: SampleShape, _ train: [UInt8], _ test: [UInt8]) throws -> DataSet {
-            try DataSet(name: name, classNames: listing.classNames,
-                        train: ImageTable(shape: shape, pixels: train), trainLabels: listing.train.map(\.label),
-                        test: ImageTable(shape: shape, pixels: test), testLabels: listing.test.map(\.label))
-        }
-        if let entry = cache.load(for: directory, listing: listing) {
-            return try dataSet(entry.shape, entry.train, entry.test)
-        }
+        let entry = try cache.load(for: directory, listing: listing) ?? decode(listing, of: directory, cache: cache)
+        let unlabeled = listing.unlabeled.isEmpty ? nil : DataSet.UnlabeledImages(
+            images: ImageTable(shape: entry.shape, pixels: entry.unlabeled),
+            source: "folder " + directory + "/" + ImageFolderListing.unlabeledFolder,
+            name: ImageFolderListing.unlabeledFolder + "/")
+        return try DataSet(name: name, classNames: listing.classNames,
+                           train: ImageTable(shape: entry.shape, pixels: entry.train), trainLabels: listing.train.map(\.label),
+                           test: ImageTable(shape: entry.shape, pixels: entry.test), testLabels: listing.test.map(\.label),
+                           unlabeled: unlabeled)
+    }
 
-        let first = listing.train[0]
+    /// The images of a folder without classes (`--unlabeled DIR`): its files and those of
+    /// its folders one level down, sized as its first image.
+    static func readUnlabeled(from folder: String, cache: ImageFolderCache) throws -> DataSet.UnlabeledImages {
+        let files = try ImageFolderListing.unlabeledFiles(in: folder, namedFrom: folder)
+        let listing = ImageFolderListing(classNames: [], train: [], test: [], unlabeled: files)
+        let entry = try cache.load(for: folder, listing: listing, unlabeledOnly: true)
+            ?? decode(listing, of: folder, cache: cache, unlabeledOnly: true)
+        return .init(images: ImageTable(shape: entry.shape, pixels: entry.unlabeled), source: "folder " + folder,
+                     name: URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent + "/")
+    }
+
+    /// Decodes every file of `listing`, sized as its first, and keeps the result in `cache`.
+    private static func decode(_ listing: ImageFolderListing, of directory: String, cache: ImageFolderCache,
+                               unlabeledOnly: Bool = false) throws -> ImageFolderCache.Entry {
+        let first = (listing.train + listing.unlabeled)[0]
         let header = try readHeader(of: first.path)
-        let count = listing.train.count + listing.test.count
+        let count = listing.train.count + listing.test.count + listing.unlabeled.count
         let budget = TrainingMemory.Budget.current()
         guard let bytes = checkedProduct(count, header.shape.count), bytes <= budget.bytes else {
             throw DataError.imagesNeedMoreMemory(folder: directory, count: count, image: header.description,
                                                  budget: budget.bytes, source: budget.source)
         }
         let expected = Expected(header: header, firstPath: first.path)
-        let train = try decode(listing.train, expected)
-        let test = try decode(listing.test, expected)
-        cache.store(.init(shape: header.shape, train: train, test: test), for: directory, listing: listing)
-        return try dataSet(header.shape, train, test)
+        let entry = ImageFolderCache.Entry(shape: header.shape, train: try decode(listing.train, expected),
+                                           test: try decode(listing.test, expected),
+                                           unlabeled: try decode(listing.unlabeled, expected))
+        cache.store(entry, for: directory, listing: listing, unlabeledOnly: unlabeledOnly)
+        return entry
     }
 
     /// What every image must be: the first training image's size and channels.

@@ -259,7 +259,8 @@ public final class Experiment {
     public var splitSizes: SplitSizes {
         SplitSizes(labeled: split.labeled.count, validation: split.validation.count,
                    unlabeled: split.unlabeled.count, test: split.test.count,
-                   labeledPerClass: split.labeledCountsPerClass)
+                   labeledPerClass: split.labeledCountsPerClass,
+                   unlabeledFromElsewhere: split.unlabeledFromElsewhere, elsewhereName: dataSet.unlabeled?.name)
     }
 
     func makeNetwork(_ spec: ArchitectureSpec, stream: String) -> Network {

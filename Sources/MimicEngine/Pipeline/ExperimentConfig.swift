@@ -2,7 +2,10 @@
 /// whole and a run can be repeated from it.
 public struct ExperimentConfig: Sendable, Codable, Hashable {
     public var dataDirectory: String = DataSet.defaultDirectory
-    /// Fraction of the training set that keeps its labels, in (0, 1).
+    /// A folder of images without a class that joins the students' pool; nil for none.
+    public var unlabeledDirectory: String?
+    /// Fraction of the training set that keeps its labels, in (0, 1]; 1 needs images
+    /// without a class (`unlabeledDirectory`, or the data set's own) for the students.
     public var labeledFraction: Double = 0.1
     /// Fraction of the labeled part held out for validation, in [0, 1).
     public var validationFraction: Double = 0
@@ -46,8 +49,8 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
     /// Checks what can be checked without data: one sentence per problem.
     public func validate() throws(ConfigError) {
         func fail(_ message: String) -> ConfigError { ConfigError(message: message) }
-        guard labeledFraction > 0, labeledFraction < 1 else {
-            throw fail("Labeled fraction \(labeledFraction) is outside (0, 1); pass --labeled with a value such as 0.1 for 10%.")
+        guard labeledFraction > 0, labeledFraction <= 1 else {
+            throw fail("Labeled fraction \(labeledFraction) is outside (0, 1]; pass --labeled with a value such as 0.1 for 10%.")
         }
         guard validationFraction >= 0, validationFraction < 1 else {
             throw fail("Validation fraction \(validationFraction) is outside [0, 1); pass --validation with a value such as 0.1, or 0 for none.")

@@ -58,9 +58,14 @@ extension TrainOption {
     /// mentor's spec (which only a state_dict saved elsewhere needs): a run's first
     /// difference names it.
     public static let all: [TrainOption] = [
-        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test.",
+        text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test (and x_unlabeled, images without a class).",
              \.dataDirectory),
-        number("labeled", "Fraction of the training set that keeps its labels, in (0, 1); stratified per class.", \.labeledFraction),
+        TrainOption(name: "unlabeled", kind: .value, valueName: "folder",
+                    summary: "A folder of images without a class (PNG, JPEG) that joins the students' unlabeled pool; an image folder's own unlabeled/ beside train/ joins it without this.",
+                    describesRun: true,
+                    values: { $0.unlabeledDirectory.map { [$0] } ?? [] },
+                    read: { config, given throws(ConfigError) in config.unlabeledDirectory = try single("unlabeled", given) }),
+        number("labeled", "Fraction of the training set that keeps its labels, in (0, 1], stratified per class; 1 when the students learn from images without a class alone.", \.labeledFraction),
         number("validation", "Fraction of the labeled part held out for validation, in [0, 1).", \.validationFraction,
                shownWhen: { $0 > 0 }),
         TrainOption(name: "mentor-checkpoint", kind: .value, valueName: "file",

@@ -12,7 +12,9 @@ enum SplitPaneReducer {
             let up = action == .right
             switch state.splitField {
             case .labeled:
-                state.next.labeledFraction = ValueStepping.step(state.next.labeledFraction, through: labeledSteps, up: up)
+                // All of the training set may be labeled when images without a class feed the students.
+                let steps = state.dataSet?.unlabeled == nil ? labeledSteps : labeledSteps + [1]
+                state.next.labeledFraction = ValueStepping.step(state.next.labeledFraction, through: steps, up: up)
             case .validation:
                 state.next.validationFraction = ValueStepping.step(state.next.validationFraction, through: validationSteps,
                                                                    up: up)

@@ -10,7 +10,9 @@ enum SplitPane {
     }
 
     static func draw(_ state: DashboardState, rect: Rect, glyphs: GlyphSet, into grid: inout CellGrid) {
-        let title = "3 Data split" + (differsFromRunning(state) ? " \(glyphs.middleDot) next run" : "")
+        // The data set by name, so the pane says what it splits; last, as the first to be cut.
+        let source = state.dataSet.map { " \(glyphs.middleDot) " + glyphs.displayable($0.name) } ?? ""
+        let title = "3 Data split" + (differsFromRunning(state) ? " \(glyphs.middleDot) next run" : "") + source
         let inside = BoxFrame.draw(rect, title: title, focused: state.focus == .split, glyphs: glyphs, into: &grid)
         guard inside.height > 0 else { return }
         let area = Rect(x: inside.x + 1, y: inside.y, width: inside.width - 2, height: inside.height)
@@ -60,11 +62,26 @@ enum SplitPane {
                 grid.write(line, x: below.x, y: below.y + n, style: .bad, limit: below.maxX)
             }
         case .counts(let counts):
-            let text = "unlabeled \(Formatting.count(counts.unlabeled))  test \(Formatting.count(counts.test))"
-            grid.write(text, x: below.x, y: below.y, style: .text, limit: below.maxX)
-            drawPerClass(counts, rect: Rect(x: below.x, y: below.y + 1, width: below.width, height: below.height - 1),
+            let lines = summary(counts, glyphs: glyphs)
+            for (n, (text, style)) in lines.prefix(below.height).enumerated() {
+                grid.write(text, x: below.x, y: below.y + n, style: style, limit: below.maxX)
+            }
+            drawPerClass(counts, rect: Rect(x: below.x, y: below.y + lines.count, width: below.width,
+                                            height: below.height - lines.count),
                          glyphs: glyphs, into: &grid)
         }
+    }
+
+    /// The pool and test sizes, and the pool's two parts when images without a class join it.
+    static func summary(_ counts: SplitCounts, glyphs: GlyphSet) -> [(String, CellStyle)] {
+        var lines: [(String, CellStyle)] = []
+        lines.append(("unlabeled \(Formatting.count(counts.unlabeled))  test \(Formatting.count(counts.test))", .text))
+        if counts.unlabeledFromElsewhere > 0 {
+            let fromTraining = counts.unlabeled - counts.unlabeledFromElsewhere
+            let name = glyphs.displayable(counts.elsewhereName ?? "elsewhere")
+            lines.append(("  \(Formatting.count(fromTraining)) train + \(Formatting.count(counts.unlabeledFromElsewhere)) \(name)", .dim))
+        }
+        return lines
     }
 
     /// One row per class with its name when there is room, else a strip of small bars.

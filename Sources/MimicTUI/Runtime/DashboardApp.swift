@@ -192,12 +192,12 @@ public final class DashboardApp {
     }
 
     private func startLoadingData() {
-        let directory = options.config.dataDirectory
+        let config = options.config
         let inbox = inbox
         let thread = Thread {
             SignalFlags.blockTerminalSignalsOnThisThread()
             do {
-                inbox.push(.dataLoaded(try DataSet.load(from: directory)))
+                inbox.push(.dataLoaded(try DataSet.load(for: config)))
             } catch {
                 inbox.push(.dataFailed("\(error)"))
             }

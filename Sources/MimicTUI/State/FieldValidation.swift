@@ -26,8 +26,8 @@ enum FieldValidation {
             guard let percent = percent(trimmed) else {
                 return Result(error: "Type a percentage, such as \(labeled ? "10" : "0 or 10").")
             }
-            guard labeled ? (percent > 0 && percent < 100) : (percent >= 0 && percent < 100) else {
-                return Result(error: labeled ? "The labeled part must be more than 0% and less than 100%, so students have unlabeled data."
+            guard labeled ? (percent > 0 && percent <= 100) : (percent >= 0 && percent < 100) else {
+                return Result(error: labeled ? "The labeled part must be more than 0% and at most 100% (100% only with images without a class for the students)."
                                              : "The validation part must be at least 0% and less than 100% of the labeled part.")
             }
             let preview = SplitPreview(

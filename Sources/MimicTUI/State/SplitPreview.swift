@@ -17,7 +17,9 @@ public enum SplitPreview: Equatable, Sendable {
                                       validationFraction: validationFraction, seed: seed)
             self = .counts(SplitCounts(labeled: split.labeled.count, validation: split.validation.count,
                                        unlabeled: split.unlabeled.count, test: split.test.count,
-                                       labeledPerClass: split.labeledCountsPerClass, classNames: split.classNames))
+                                       labeledPerClass: split.labeledCountsPerClass, classNames: split.classNames,
+                                       unlabeledFromElsewhere: split.unlabeledFromElsewhere,
+                                       elsewhereName: dataSet.unlabeled?.name))
         } catch {
             self = .invalid("\(error)")
         }
@@ -32,4 +34,7 @@ public struct SplitCounts: Equatable, Sendable {
     public let test: Int
     public let labeledPerClass: [Int]
     public let classNames: [String]
+    /// How many of `unlabeled` are images without a class, and what holds them.
+    public var unlabeledFromElsewhere = 0
+    public var elsewhereName: String?
 }
