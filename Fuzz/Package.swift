@@ -12,6 +12,7 @@ let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzCIFARMeta", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzImage", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzNPZ", [.product(name: "MimicEngine", package: "mimic")]),
+    ("FuzzMentorLogits", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzSafeTensors", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzArchitectureSpec", [.product(name: "MimicEngine", package: "mimic")]),
     ("FuzzTheme", [.product(name: "MimicTUI", package: "mimic")]),

@@ -444,6 +444,8 @@ extension ExperimentConfig {
         config.dataDirectory = absolute(dataDirectory)
         config.saveDirectory = saveDirectory.map(absolute)
         config.mentorCheckpoint = mentorCheckpoint.map(absolute)
+        config.mentorLogits = mentorLogits.map(absolute)
+        config.unlabeledDirectory = unlabeledDirectory.map(absolute)
         return config
     }
 }

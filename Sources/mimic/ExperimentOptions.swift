@@ -17,6 +17,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: .train("labeled")) var labeled: String?
     @Option(parsing: .unconditional, help: .train("validation")) var validation: String?
     @Option(help: .train("mentor-checkpoint")) var mentorCheckpoint: String?
+    @Option(help: .train("mentor-logits")) var mentorLogits: String?
     @Option(help: .train("mentor")) var mentor: String?
     @Option(help: .train("student")) var student: [String] = []
     @Option(help: .train("loss")) var loss: String?

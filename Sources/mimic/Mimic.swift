@@ -26,7 +26,7 @@ struct Mimic: ParsableCommand {
             """,
         version: MimicVersion.current,
         subcommands: [
-            DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self,
+            DashboardCommand.self, TrainCommand.self, ReproduceCommand.self, EvalCommand.self, DataCommand.self,
             PresetsCommand.self, BenchCommand.self, RunsCommand.self, ShowCommand.self, ExportCommand.self,
             CompareCommand.self, DeleteCommand.self, ResumeCommand.self,
             WatchCommand.self, SweepCommand.self, SweepsCommand.self, AgentCommand.self,

@@ -218,6 +218,28 @@ import Testing
         #expect(state.next.baselines)
     }
 
+    /// A mentor from a file is marked in the architectures pane, and its row takes no edit:
+    /// it does not train here, and a logits mentor has no architecture at all.
+    @Test func aMentorFromAFileIsMarkedAndNotEditable() {
+        for (logits, mark) in [(true, "outputs only"), (false, "file: cnn-l")] {
+            var config = RecordedRun.config
+            if logits { config.mentorLogits = "/data/mentor-logits.npy" } else { config.mentorCheckpoint = "/data/torch.safetensors" }
+            config.mentor = "cnn-l"
+            var state = DashboardState(config: config, width: 100, height: 30, themeNames: ["dark"])
+            _ = DashboardReducer.reduce(&state, .dataLoaded(RecordedRun.dataSet))
+            let before = state.next
+            press(.character("2"), .enter, in: &state)
+            #expect(state.editor == nil, "Enter opens no editor on the mentor's row")
+            #expect(state.status?.contains(logits ? "known only by its outputs" : "is loaded from /data/torch.safetensors") == true)
+            press(.right, .character("p"), in: &state)
+            #expect(state.picker == nil && state.next == before, "neither a preset step nor the picker changes it")
+            let screen = DashboardRenderer(glyphs: .unicode).render(state).text
+            #expect(screen.contains(mark), "\(screen)")
+            press(.down, .enter, in: &state)
+            #expect(state.editor != nil, "a student's row is edited as always")
+        }
+    }
+
     /// Images without a class join the pool: every training image may then be labeled,
     /// and the pane names the pool's two parts.
     @Test func unlabeledImagesLetEveryTrainingImageBeLabeled() throws {

@@ -12,6 +12,7 @@ struct ExperimentOptionsTests {
     /// A value of each option that differs from its default and passes validation.
     static let samples: [String: [String]] = [
         "data": ["/tmp/some-data"], "unlabeled": ["/tmp/street"], "labeled": ["0.25"], "validation": ["0.1"], "mentor-checkpoint": ["/tmp/mentor.safetensors"],
+        "mentor-logits": ["/tmp/logits.npy"],
         "mentor": ["fc64"], "student": ["fc16", "linear"], "loss": ["mse"], "temperature": ["2.5"], "epochs": ["7"],
         "student-epochs": ["5"], "batch": ["64"], "seed": ["9"], "optimizer": ["sgd"], "lr": ["0.05"], "student-lr": ["0.02"],
         "momentum": ["0.8"], "weight-decay": ["0.0005"], "schedule": ["constant"], "augment": ["shift2-flip"], "baselines": ["true"],
@@ -50,6 +51,7 @@ struct ExperimentOptionsTests {
 
     @Test func aRunIsRepeatedByTheCommandLineItsOptionsWrite() throws {
         var arguments: [String] = []
+        // Each names a mentor, and a run takes one: the other is repeated below.
         for option in TrainOption.all where option.describesRun && option.name != "mentor-checkpoint" {
             let values = try #require(Self.samples[option.name])
             arguments += option.kind == .flag ? [option.flag] : values.flatMap { [option.flag, $0] }
@@ -64,6 +66,8 @@ struct ExperimentOptionsTests {
         (["--epochs", "2.5"], "--epochs '2.5' is not a whole number; pass a whole number, such as 15."),
         (["--loss", "kl"], "--loss 'kl' is not one of kd, mse, hard; pass one of them."),
         (["--labeled", "1.5"], "Labeled fraction 1.5 is outside (0, 1]; pass --labeled with a value such as 0.1 for 10%."),
+        (["--mentor-logits", "a.npy", "--mentor-checkpoint", "b.safetensors"],
+         "--mentor-logits and --mentor-checkpoint both name a mentor; pass one of them."),
         (["--augment", "shift1-shift2"], "\"shift1-shift2\" names shift twice; name each part once, e.g. --augment shift1-flip."),
     ])
     func aBadValueIsTheTablesSentence(_ arguments: [String], _ sentence: String) throws {

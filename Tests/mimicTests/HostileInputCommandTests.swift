@@ -160,7 +160,7 @@ struct HostileInputCommandTests {
         let data = try MimicProcess.makeDataSet(in: folder)
         let store = folder.storePath
         try expectRefusal(["train", "--no-store", "--data", data, "--labeled", "-0.1"], in: folder,
-                          startsWith: "Labeled fraction -0.1 is outside (0, 1)")
+                          startsWith: "Labeled fraction -0.1 is outside (0, 1]")
         try expectRefusal(["presets", "--classes", "-5"], in: folder, startsWith: "--classes -5 is too few")
         for arguments in [["show", "-1"], ["show", "-1", "--store", store], ["export", "--store", store, "-2", "--json"]] {
             let id = arguments.first { $0.hasPrefix("-") && $0.count == 2 }!

@@ -116,7 +116,7 @@ import MimicTestSupport
         try "parameters:\n  labeled: {values: [0.1, 1.5]}\n".write(toFile: folder.file("bad.yaml"), atomically: true, encoding: .utf8)
         for (arguments, message) in [
             (["sweep", folder.file("bad.yaml")],
-             "Sweep file \(folder.file("bad.yaml")), line 2: labeled 1.5 is not a value 'mimic train' takes: Labeled fraction 1.5 is outside (0, 1)"),
+             "Sweep file \(folder.file("bad.yaml")), line 2: labeled 1.5 is not a value 'mimic train' takes: Labeled fraction 1.5 is outside (0, 1]"),
             (["sweep", folder.file("none.yaml")], "Sweep file \(folder.file("none.yaml")) does not exist"),
             (["sweep", "--labeled", "0.1,x"], "Option --labeled x is not a value 'mimic train' takes"),
             (["sweep", "resume", "4", "--store", folder.storePath], "There is no run store at \(folder.storePath)"),

@@ -32,6 +32,8 @@ public enum DataError: ReportableError, Equatable {
     case labeledFractionTooSmall(fraction: Double, className: String, classSize: Int, smallestWorking: Double)
     case validationTooLarge(fraction: Double, className: String, labeledInClass: Int, limit: Double)
     case noUnlabeledExamples(fraction: Double)
+    /// A mentor's logits file that cannot serve: `problem` says why and how to fix it.
+    case badLogits(path: String, problem: String)
     /// A folder two levels inside a folder of images without a class.
     case folderTooDeepInUnlabeled(path: String, folder: String)
     /// A source of images without a class that holds none.
@@ -144,6 +146,8 @@ public enum DataError: ReportableError, Equatable {
         case .noUnlabeledExamples(let fraction):
             return "Labeled fraction \(decimalText(fraction)) leaves no unlabeled training example for the students; "
                 + "use a smaller --labeled, or give them images without a class with --unlabeled DIR."
+        case .badLogits(let path, let problem):
+            return "Mentor logits file \(path) \(problem)."
         case .folderTooDeepInUnlabeled(let path, let folder):
             return "Folder \(path) is two levels inside the unlabeled folder \(folder), but mimic reads images only in it and in its folders one level down; move its images up a level or move it out."
         case .noUnlabeledImages(let source):

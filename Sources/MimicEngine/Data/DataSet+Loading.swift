@@ -80,6 +80,18 @@ extension DataSet {
         throw DataError.noDataFound(folder: directory)
     }
 
+    /// Whether `load` reads `directory` as an image folder: it has train/ or test/, and
+    /// neither the IDX files nor CIFAR-10's batches, which come first.
+    static func readsAsImageFolder(_ directory: String) -> Bool {
+        guard !isNPZ(directory), ImageFolderListing.isImageFolder(directory) else { return false }
+        if idxFiles.contains(where: { idxPath($0, in: directory) != nil }) { return false }
+        let cifarFolders = [directory, (directory as NSString).appendingPathComponent(CIFARReader.subfolder)]
+        let cifarNames = CIFARReader.trainingFiles + [CIFARReader.testFile]
+        return !cifarFolders.contains { folder in
+            cifarNames.contains { isPresent((folder as NSString).appendingPathComponent($0)) }
+        }
+    }
+
     /// The IDX roles under their canonical names; `idxPath` also finds the `.gz` and
     /// dotted (`train-images.idx3-ubyte`) spellings that mirrors use.
     static let idxFiles = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",

@@ -145,3 +145,20 @@ enum ImageFolderReader {
         }
     }
 }
+
+extension DataSet {
+    /// The file names of an image folder's images, relative to it, in the order the data
+    /// set holds them; nil for a data set of another kind, whose images have no names.
+    /// `unlabeledFolder`'s names are relative to that folder and prefixed with its path.
+    public static func imageNames(in directory: String, unlabeled unlabeledFolder: String?) throws
+        -> (train: [String], test: [String], unlabeled: [String])? {
+        guard readsAsImageFolder(directory) else { return nil }
+        let listing = try ImageFolderListing.list(directory)
+        var unlabeled = listing.unlabeled.map(\.name)
+        if let unlabeledFolder {
+            unlabeled += try ImageFolderListing.unlabeledFiles(in: unlabeledFolder, namedFrom: unlabeledFolder)
+                .map { unlabeledFolder + "/" + $0.name }
+        }
+        return (listing.train.map(\.name), listing.test.map(\.name), unlabeled)
+    }
+}

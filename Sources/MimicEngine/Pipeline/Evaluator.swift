@@ -35,20 +35,34 @@ package final class Evaluator {
 
     /// Evaluates `network`; when `mentorPredictions` is given, also the agreement with them.
     func evaluate(_ network: Network, mentorPredictions: [UInt8]? = nil) -> (Evaluation, predictions: [UInt8]) {
+        let x = input.reserve(batchSize * examples.images.shape.count)
+        return evaluate(classes: network.classes, mentorPredictions: mentorPredictions) { start, count in
+            for i in 0..<count { rows[i] = examples.rows[start + i] }
+            rows.withUnsafeBufferPointer { examples.images.fill(x, rows: UnsafeBufferPointer(rebasing: $0[0..<count])) }
+            return network.forward(x, batch: count, training: false)
+        }
+    }
+
+    /// Evaluates logits given for every sample, in order (a mentor known by its outputs),
+    /// batch by batch as a network's are, so the same logits give the same figures.
+    func evaluate(logits: [Float], classes: Int) -> (Evaluation, predictions: [UInt8]) {
+        precondition(logits.count == examples.count * classes, "one row of logits per sample")
+        return logits.withUnsafeBufferPointer { all in
+            evaluate(classes: classes, mentorPredictions: nil) { start, _ in all.baseAddress! + start * classes }
+        }
+    }
+
+    /// `logitsOf(start, count)` gives the logits of the samples from `start` on.
+    private func evaluate(classes: Int, mentorPredictions: [UInt8]?,
+                          logitsOf: (Int, Int) -> UnsafePointer<Float>) -> (Evaluation, predictions: [UInt8]) {
         var predictions = [UInt8](repeating: 0, count: examples.count)
         var lossSum = 0.0
         var correct = 0
-        let classes = network.classes
-        let x = input.reserve(batchSize * examples.images.shape.count)
         var start = 0
         while start < examples.count {
             let count = min(batchSize, examples.count - start)
-            for i in 0..<count {
-                rows[i] = examples.rows[start + i]
-                labels[i] = examples.labels[start + i]
-            }
-            rows.withUnsafeBufferPointer { examples.images.fill(x, rows: UnsafeBufferPointer(rebasing: $0[0..<count])) }
-            let logits = network.forward(x, batch: count, training: false)
+            for i in 0..<count { labels[i] = examples.labels[start + i] }
+            let logits = logitsOf(start, count)
             let result = labels.withUnsafeBufferPointer {
                 SoftmaxCrossEntropy.evaluate(logits: logits, labels: $0.baseAddress!, batch: count, classes: classes)
             }

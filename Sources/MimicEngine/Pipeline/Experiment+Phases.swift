@@ -15,11 +15,14 @@ extension Experiment {
 
     /// The mentor as the students and baselines after it need it.
     private struct Mentor {
-        let network: Network
+        /// nil for a mentor known only by its outputs.
+        let network: Network?
         let result: ModelResult
-        /// Its test predictions, for each later model's agreement with it.
+        /// Its test predictions, for each later model's agreement with it; empty when
+        /// they are not known (a mentor of logits without test rows).
         let predictions: [UInt8]
         var finished: Bool { result.status == .finished }
+        var knownPredictions: [UInt8]? { predictions.isEmpty ? nil : predictions }
     }
 
     /// Runs every phase; `listener` is called on this thread, in order. Never throws:
@@ -60,6 +63,17 @@ extension Experiment {
             return Mentor(network: network, result: saved, predictions: predictions)
         }
         pass.emit(.phaseStarted(.mentor))
+        if let mentorLogits {
+            var result = ModelResult(id: member.id, parameters: 0, forwardFLOPsPerSample: 0, status: .finished)
+            result.checkpoint = config.mentorLogits
+            var predictions: [UInt8] = []
+            if let test = mentorLogits.test {
+                (result.test, predictions) = pass.test.evaluate(logits: test, classes: mentorLogits.classes)
+            }
+            pass.results.append(result)
+            pass.emit(.modelFinished(result))
+            return Mentor(network: nil, result: result, predictions: predictions)
+        }
         if let loadedMentor {
             let (evaluation, predictions) = pass.test.evaluate(loadedMentor)
             var result = ModelResult(id: member.id, parameters: loadedMentor.parameterCount,
@@ -82,7 +96,7 @@ extension Experiment {
     /// 2. The mentor annotates the pool; 3. the students learn from that alone.
     private func trainStudents(after mentor: Mentor, _ pass: inout Pass) {
         let students = members(.student)
-        guard mentor.finished, let mentorAccuracy = mentor.result.test?.accuracy else {
+        guard mentor.finished else {
             let reason = pass.control.isStopped ? "the run was stopped" : "the mentor did not finish training"
             for member in students { finish(skipped(member, because: reason), network: nil, &pass) }
             return
@@ -96,7 +110,7 @@ extension Experiment {
             if annotation == nil {
                 pass.emit(.phaseStarted(.annotating))
                 let annotationStart = ContinuousClock.now
-                annotation = MentorAnnotation(mentor: mentor.network, pool: split.unlabeled)
+                annotation = mentorLogits?.annotation ?? MentorAnnotation(mentor: mentor.network!, pool: split.unlabeled)
                 pass.emit(.annotated(samples: split.unlabeled.count, seconds: (ContinuousClock.now - annotationStart).seconds))
             }
             pass.emit(.phaseStarted(phase))
@@ -106,7 +120,7 @@ extension Experiment {
                 batches: MimicBatches(pool: split.unlabeled, annotation: annotation!, loss: config.loss,
                                       temperature: config.temperature),
                 settings: settings(for: .student), test: pass.test, validation: nil,
-                mentorPredictions: mentor.predictions, parityTarget: mentorAccuracy,
+                mentorPredictions: mentor.knownPredictions, parityTarget: mentor.result.test?.accuracy,
                 random: shuffleRandom(member.id))
             finish(train(trainer, &pass), network: student, &pass)
         }
@@ -124,7 +138,7 @@ extension Experiment {
             let trainer = ModelTrainer(
                 id: member.id, network: baseline, batches: labeledBatches(split.labeled),
                 settings: settings(for: .baseline), test: pass.test, validation: pass.validation,
-                mentorPredictions: mentor.finished ? mentor.predictions : nil,
+                mentorPredictions: mentor.finished ? mentor.knownPredictions : nil,
                 parityTarget: mentor.finished ? mentor.result.test?.accuracy : nil,
                 random: shuffleRandom(member.id))
             finish(train(trainer, &pass), network: baseline, &pass)

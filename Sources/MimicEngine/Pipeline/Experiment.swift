@@ -12,12 +12,19 @@ public final class Experiment {
     public let config: ExperimentConfig
     public let dataSet: DataSet
     public let split: DataSplit
-    let mentorSpec: ArchitectureSpec
+    /// nil for a mentor known only by its outputs, whatever `config.mentor` says.
+    let mentorSpec: ArchitectureSpec?
     let studentSpecs: [ArchitectureSpec]
     /// A mentor trained earlier (`config.mentorCheckpoint`), used instead of training one.
     let loadedMentor: Network?
     /// Whether that mentor is a state_dict saved elsewhere, built as `config.mentor`.
     let mentorImported: Bool
+    /// A mentor known only by its outputs (`config.mentorLogits`): no network at all.
+    let mentorLogits: MentorLogits?
+    /// Whether the mentor trains in this run, rather than coming from a file.
+    var mentorTrains: Bool { loadedMentor == nil && mentorLogits == nil }
+    /// What the mentor's row calls it when it has no architecture.
+    public static let logitsMentorName = "logits"
     /// Where the run keeps its progress; nil keeps none.
     let folder: RunFolder?
     /// What a resumed run's folder holds of each model.
@@ -63,18 +70,25 @@ public final class Experiment {
         } else {
             loadedMentor = nil
             mentorImported = false
-            mentorSpec = try ArchitectureSpec(config.mentor)
+            mentorSpec = config.mentorLogits == nil ? try ArchitectureSpec(config.mentor) : nil
+        }
+        mentorLogits = try config.mentorLogits.map { path in
+            try MentorLogits.read(from: path, expected: .init(
+                poolCount: split.unlabeled.count, testCount: split.test.count, classes: dataSet.classCount,
+                seed: config.seed, labeledFraction: config.labeledFraction, listCommand: Self.listCommand(config)))
         }
         studentSpecs = try config.students.map { try ArchitectureSpec($0) }
-        try Self.checkMemory(of: [mentorSpec] + studentSpecs, config: config, dataSet: dataSet, split: split)
+        try Self.checkMemory(of: [mentorSpec].compactMap { $0 } + studentSpecs,
+                             config: config, dataSet: dataSet, split: split)
         var smallestBatches: [ArchitectureSpec: Int] = [:]
-        // A loaded mentor is built already, and trains no more.
-        for spec in (loadedMentor == nil ? [mentorSpec] : []) + studentSpecs {
+        // A loaded mentor is built already, and trains no more; a mentor of logits has no network.
+        let mentorTrains = loadedMentor == nil && mentorLogits == nil
+        for spec in (mentorTrains ? [mentorSpec!] : []) + studentSpecs {
             smallestBatches[spec] = try Network(spec: spec, input: dataSet.train.shape, classes: dataSet.classCount,
                                                 random: SeededRandom(seed: 0)).smallestTrainingBatch
         }
         try Self.checkSmallestBatches(
-            (loadedMentor == nil ? [(spec: mentorSpec, role: "The mentor", samples: split.labeled.count)] : [])
+            (mentorTrains ? [(spec: mentorSpec!, role: "The mentor", samples: split.labeled.count)] : [])
                 + studentSpecs.map { (spec: $0, role: "A student", samples: split.unlabeled.count) }
                 + (config.baselines ? studentSpecs.map { (spec: $0, role: "A baseline", samples: split.labeled.count) } : []),
             smallest: smallestBatches, batchSize: config.batchSize)
@@ -84,7 +98,7 @@ public final class Experiment {
         guard let folder else { return }
         try folder.begin(RunFolder.Identity(
             config: config, data: DataFingerprint(dataSet),
-            mentorWeights: loadedMentor.map { mentor in
+            mentorWeights: mentorLogits.map { "logits " + $0.contentHash } ?? loadedMentor.map { mentor in
                 var hash = ContentHash()
                 for parameter in mentor.parameters {
                     hash.add(UnsafeBufferPointer(start: parameter.value, count: parameter.count))
@@ -140,21 +154,29 @@ public final class Experiment {
     /// One model of the run: who it is, its architecture and the epochs it trains.
     struct Member {
         let id: ModelID
-        let spec: ArchitectureSpec
+        /// nil only for a mentor known by its outputs, which is never built.
+        let optionalSpec: ArchitectureSpec?
         let epochs: Int
+
+        /// The architecture of a model that is built: every one but a mentor of logits.
+        var spec: ArchitectureSpec {
+            guard let optionalSpec else { preconditionFailure("\(id.name) has no architecture to build") }
+            return optionalSpec
+        }
     }
 
     /// Every model of the run, in the order they train: the mentor, the students, then
     /// the baselines. The one place that list is made.
     var lineup: [Member] {
-        var members = [Member(id: ModelID(role: .mentor, index: 1, spec: mentorSpec.text), spec: mentorSpec,
-                              epochs: loadedMentor == nil ? config.epochs : 0)]
+        let mentorName = mentorSpec?.text ?? Self.logitsMentorName
+        var members = [Member(id: ModelID(role: .mentor, index: 1, spec: mentorName), optionalSpec: mentorSpec,
+                              epochs: mentorTrains ? config.epochs : 0)]
         for (k, spec) in studentSpecs.enumerated() {
-            members.append(Member(id: ModelID(role: .student, index: k + 1, spec: spec.text), spec: spec, epochs: config.studentEpochs))
+            members.append(Member(id: ModelID(role: .student, index: k + 1, spec: spec.text), optionalSpec: spec, epochs: config.studentEpochs))
         }
         if config.baselines {
             for (k, spec) in studentSpecs.enumerated() {
-                members.append(Member(id: ModelID(role: .baseline, index: k + 1, spec: spec.text), spec: spec, epochs: config.epochs))
+                members.append(Member(id: ModelID(role: .baseline, index: k + 1, spec: spec.text), optionalSpec: spec, epochs: config.epochs))
             }
         }
         return members
@@ -166,7 +188,7 @@ public final class Experiment {
     /// epoch checkpoint against the model it belongs to, so that nothing fails once
     /// training has started.
     private func loadSavedModels(from folder: RunFolder) throws {
-        for member in lineup where !(member.id.role == .mentor && loadedMentor != nil) {
+        for member in lineup where !(member.id.role == .mentor && !mentorTrains) {
             let id = member.id
             switch try folder.saved(id) {
             case nil:
@@ -281,6 +303,9 @@ public final class Experiment {
 
     public var plan: RunPlan {
         let models = lineup.map { member in
+            if member.id.role == .mentor && mentorLogits != nil {
+                return RunPlan.Model(id: member.id, parameters: 0, forwardFLOPsPerSample: 0, epochs: 0, epochsCompleted: 0)
+            }
             let network = makeNetwork(member.spec, stream: "plan")
             return RunPlan.Model(id: member.id, parameters: network.parameterCount,
                                  forwardFLOPsPerSample: network.forwardFLOPsPerSample, epochs: member.epochs,
@@ -289,6 +314,15 @@ public final class Experiment {
         }
         return RunPlan(dataSet: dataSet.name, inputShape: dataSet.train.shape, classes: dataSet.classCount,
                        split: splitSizes, models: models)
+    }
+
+    /// The command that prints the pool and test images of `config`'s split in the order
+    /// a mentor's logits file must follow.
+    public static func listCommand(_ config: ExperimentConfig) -> String {
+        var words = ["mimic", "data", "list", "--data", config.dataDirectory]
+        if let unlabeled = config.unlabeledDirectory { words += ["--unlabeled", unlabeled] }
+        words += ["--labeled", String(config.labeledFraction), "--seed", String(config.seed)]
+        return words.joined(separator: " ")
     }
 
     /// Checkpoint metadata that records which split a model was trained on.

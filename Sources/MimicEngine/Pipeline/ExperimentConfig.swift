@@ -12,6 +12,8 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
     public var mentor: String = "cnn-l"
     /// A mentor saved by an earlier run on the same split, used instead of training one.
     public var mentorCheckpoint: String?
+    /// A mentor known only by its outputs (`MentorLogits`), used instead of training one.
+    public var mentorLogits: String?
     public var students: [String] = ["cnn-s", "mlp-256"]
     public var loss: MimicLoss = .kd
     public var temperature: Float = 4
@@ -54,6 +56,9 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
         }
         guard validationFraction >= 0, validationFraction < 1 else {
             throw fail("Validation fraction \(validationFraction) is outside [0, 1); pass --validation with a value such as 0.1, or 0 for none.")
+        }
+        guard mentorLogits == nil || mentorCheckpoint == nil else {
+            throw fail("--mentor-logits and --mentor-checkpoint both name a mentor; pass one of them.")
         }
         guard !students.isEmpty else {
             throw fail("No student is given; pass at least one --student SPEC, e.g. --student cnn-s.")

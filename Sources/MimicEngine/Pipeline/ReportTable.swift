@@ -15,16 +15,22 @@ public struct ReportTable {
 
     public init(_ report: ExperimentReport) { self.report = report }
 
+    /// "unknown" for a mentor that finished without a test result (one known by its
+    /// pool logits alone), "-" for a model that has none because it did not finish.
+    private func unmeasured(_ result: ModelResult) -> String {
+        result.id.role == .mentor && result.status == .finished ? "unknown" : "-"
+    }
+
     /// One row of display strings per model; "-" where a value does not apply.
     public var rows: [[String]] {
         report.results.map { result in
             [
                 result.id.name,
                 result.id.spec,
-                Self.grouped(result.parameters),
+                result.parameters > 0 ? Self.grouped(result.parameters) : "-",
                 result.trainingTime > 0 ? String(format: "%.1fs", result.trainingTime) : "-",
-                result.test.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? "-",
-                result.test.map { String(format: "%.4f", $0.loss) } ?? "-",
+                result.test.map { String(format: "%.2f%%", $0.accuracy * 100) } ?? unmeasured(result),
+                result.test.map { String(format: "%.4f", $0.loss) } ?? unmeasured(result),
                 result.test?.agreement.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
                 parity(result),
                 report.accuracyDeltaToMentor(result).map(Self.points) ?? "-",

@@ -4,6 +4,11 @@ import MimicEngine
 /// temperature, augmentation and baselines settings.
 enum ArchitecturesPaneReducer {
     static func perform(_ action: DashboardAction, _ state: inout DashboardState) {
+        if [.activate, .left, .right, .pickPreset].contains(action), state.selectedSpecTarget == .mentor,
+           let reason = state.mentorFixedReason {
+            state.status = reason
+            return
+        }
         switch action {
         case .up: state.architectureRow = max(0, state.architectureRow - 1)
         case .down: state.architectureRow = min(state.architectureRowCount - 1, state.architectureRow + 1)

@@ -30,6 +30,16 @@ enum ArchitecturesPane {
         var lines: [(text: String, style: CellStyle)] = []
         for (index, entry) in state.architectures.enumerated() {
             let role = index == 0 ? "mentor" : "student \(index)"
+            // A mentor from a file is marked, and dimmed: it does not train, and its row takes no edits.
+            if index == 0, state.next.mentorLogits != nil {
+                lines.append((columns(role, "outputs only", "-", "-"), .dim))
+                continue
+            }
+            if index == 0, state.next.mentorCheckpoint != nil, case .valid(let size) = entry.check {
+                lines.append((columns(role, "file: " + entry.spec, Formatting.compact(size.parameters),
+                                      Formatting.compact(size.forwardFLOPsPerSample)), .dim))
+                continue
+            }
             switch entry.check {
             case .pending:
                 lines.append((columns(role, entry.spec, glyphs.ellipsis, glyphs.ellipsis), .text))

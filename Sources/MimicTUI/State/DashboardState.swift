@@ -119,6 +119,18 @@ public struct DashboardState: Sendable {
     /// The setting on `architectureRow`, if the row is past the models.
     var selectedSetting: SettingRow? { SettingRow(rawValue: architectureRow - 1 - studentCount) }
 
+    /// Why the mentor's row cannot be edited: it comes from a file and does not train
+    /// here; nil when the run trains its own.
+    var mentorFixedReason: String? {
+        if let logits = next.mentorLogits {
+            return "The mentor is known only by its outputs (\(logits)); it has no architecture to change."
+        }
+        if let checkpoint = next.mentorCheckpoint {
+            return "The mentor is loaded from \(checkpoint) and does not train; start without --mentor-checkpoint to choose one."
+        }
+        return nil
+    }
+
     /// Where the selected row's spec goes when edited: nil on a setting row.
     var selectedSpecTarget: EditTarget? {
         if architectureRow == 0 { return .mentor }
