@@ -96,7 +96,7 @@ extension TrainOption {
                \.schedule),
         TrainOption(name: "augment", kind: .value, valueName: "spec",
                     summary: "Shift (by up to N pixels) and mirror the labeled images the mentor and the baselines learn from, "
-                        + "drawn anew each epoch: shiftN, flip, shiftN-flip or none.",
+                        + "drawn anew each epoch: shiftN, flip, shiftN-flip, cropN-flip (torchvision's RandomCrop(padding=N) and flip) or none.",
                     describesRun: true,
                     values: { $0.augmentation.map { [$0.description] } ?? [] },
                     read: { config, given throws(ConfigError) in config.augmentation = try Augmentation.parse(single("augment", given)) }),
