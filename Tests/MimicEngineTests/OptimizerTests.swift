@@ -74,6 +74,47 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         expectClose(values(weight), [0.725566, -2.137217])
     }
 
+    /// With `decaysEveryParameter` (`--decay-all`) a bias decays as a weight does: the
+    /// numbers of `sgdWithMomentumAndWeightDecayStepsAsPyTorch`, which PyTorch gives any
+    /// parameter in a group with weight_decay 0.1.
+    @Test func everyParameterDecaysWhenAsked() {
+        let bias = parameter([1, -2], decays: false)
+        let sgd = SGD(parameters: [bias], momentum: 0.9, weightDecay: 0.1, decaysEveryParameter: true)
+        set(bias, gradient: [0.5, 0.5])
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.94, -2.03])
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.8266, -2.0867])
+
+        let adamBias = parameter([1], decays: false)
+        set(adamBias, gradient: [-0.05])
+        OptimizerKind.adam.make(parameters: [adamBias], weightDecay: 0.1, decaysEveryParameter: true).step(learningRate: 0.01)
+        expectClose(values(adamBias), [0.99], tolerance: 1e-6)
+    }
+
+    /// Which tensors of a network the decay reaches: with a zero gradient, a step moves a
+    /// parameter only by its decay. By default the conv and fc weights alone (not their
+    /// biases, nor batch norm's γ and β); with `decaysEveryParameter`, every one of them.
+    @Test(arguments: OptimizerKind.allCases, [false, true])
+    func decayReachesWeightsOrEveryParameter(_ kind: OptimizerKind, everyParameter: Bool) throws {
+        let network = try Network(spec: ArchitectureSpec("conv4-bn-res4-fc6-bn"), input: SampleShape(channels: 2, height: 5, width: 5),
+                                  classes: 3, random: SeededRandom(seed: 2))
+        var random = SeededRandom(seed: 3)
+        for parameter in network.parameters {
+            for i in 0..<parameter.count { parameter.value[i] = 0.5 + random.nextUnitFloat() }
+            parameter.gradient.update(repeating: 0, count: parameter.count)
+        }
+        let before = network.parameters.map(values)
+        let optimizer = kind.make(parameters: network.parameters, momentum: 0.9, weightDecay: 0.1,
+                                  decaysEveryParameter: everyParameter)
+        optimizer.step(learningRate: 0.1)
+        let moved = zip(network.namedParameters, before).filter { values($0.0.parameter) != $0.1 }.map(\.0.name)
+        let weights = ["0.weight", "3.conv1.weight", "3.conv2.weight", "5.weight", "8.weight"]
+        let all = network.namedParameters.map(\.name)
+        #expect(all.count == 16)
+        #expect(moved == (everyParameter ? all : weights), "\(kind)")
+    }
+
     @Test func adamStepsAsPyTorch() {
         let weight = parameter([1, -2])
         let adam = Adam(parameters: [weight])
@@ -121,6 +162,21 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         #expect(Array(UnsafeBufferPointer(start: weight.gradient, count: 2)) == [0.5, 0.5])
     }
 
+    /// `--optimizer nesterov` is torch.optim.SGD(nesterov=True), step for step: the
+    /// expected weights are what PyTorch 2.15 gives for w = [1, −2], g = [0.5, 0.5] each
+    /// step, lr 0.1, momentum 0.9, weight decay 0.1 (as `sgdWithNesterovLooksAhead` works out).
+    @Test func nesterovKindIsSGDWithNesterov() {
+        let weight = parameter([1, -2])
+        let optimizer = OptimizerKind.nesterov.make(parameters: [weight], momentum: 0.9, weightDecay: 0.1)
+        #expect((optimizer as? SGD)?.nesterov == true)
+        #expect((OptimizerKind.sgd.make(parameters: [parameter([1])]) as? SGD)?.nesterov == false)
+        set(weight, gradient: [0.5, 0.5])
+        optimizer.step(learningRate: 0.1)
+        optimizer.step(learningRate: 0.1)
+        expectClose(values(weight), [0.725566, -2.137217])
+        #expect(optimizer.stateBuffers.map(\.name) == ["momentum_buffer"])
+    }
+
     @Test func kindsMakeTheirOptimizer() {
         let weight = parameter([1])
         let sgd = OptimizerKind.sgd.make(parameters: [weight], momentum: 0.5, weightDecay: 0.01)
@@ -147,7 +203,7 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
             original.step(learningRate: 0.1)
         }
         #expect(original.steps == 2)
-        #expect(original.stateBuffers.map(\.name) == (kind == .sgd ? ["momentum_buffer"] : ["exp_avg", "exp_avg_sq"]))
+        #expect(original.stateBuffers.map(\.name) == (kind == .adam ? ["exp_avg", "exp_avg_sq"] : ["momentum_buffer"]))
         #expect(original.stateBuffers.allSatisfy { $0.values.count == 4 && $0.values.contains { $0 != 0 } })
 
         /// A copy of the parameters, with an optimizer given the original's state or not.
