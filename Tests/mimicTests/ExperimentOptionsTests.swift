@@ -14,7 +14,7 @@ struct ExperimentOptionsTests {
         "data": ["/tmp/some-data"], "labeled": ["0.25"], "validation": ["0.1"], "mentor-checkpoint": ["/tmp/mentor.safetensors"],
         "mentor": ["fc64"], "student": ["fc16", "linear"], "loss": ["mse"], "temperature": ["2.5"], "epochs": ["7"],
         "student-epochs": ["5"], "batch": ["64"], "seed": ["9"], "optimizer": ["sgd"], "lr": ["0.05"], "student-lr": ["0.02"],
-        "momentum": ["0.8"], "weight-decay": ["0.0005"], "decay-all": ["true"], "schedule": ["constant"], "augment": ["shift2-flip"], "baselines": ["true"],
+        "momentum": ["0.8"], "weight-decay": ["0.0005"], "decay-all": ["true"], "schedule": ["step:3/5"], "augment": ["shift2-flip"], "baselines": ["true"],
         "save": ["/tmp/saved"], "threads": ["3"],
     ]
 
@@ -68,6 +68,8 @@ struct ExperimentOptionsTests {
         (["--optimizer", "nesterov", "--momentum", "0"],
          "--optimizer nesterov needs a momentum to look ahead with, but --momentum is 0; pass --momentum 0.9, for example, or --optimizer sgd."),
         (["--optimizer", "rmsprop"], "--optimizer 'rmsprop' is not one of sgd, nesterov, adam; pass one of them."),
+        (["--schedule", "step:150,180"],
+         "--schedule 'step:150,180' separates its epochs with commas, which a sweep reads as separate values; separate them with slashes, e.g. --schedule step:150/180/210."),
     ])
     func aBadValueIsTheTablesSentence(_ arguments: [String], _ sentence: String) throws {
         let error = #expect(throws: ConfigError.self) { try ExperimentOptions.parse(arguments).config() }

@@ -105,4 +105,3 @@ public struct ConfigError: ReportableError, Equatable {
 
 extension MimicLoss: Codable {}
 extension OptimizerKind: Codable {}
-extension LearningRateSchedule: Codable {}

@@ -98,8 +98,11 @@ extension TrainOption {
                     describesRun: true,
                     values: { $0.decayAll == true ? ["true"] : [] },
                     read: { config, given throws(ConfigError) in config.decayAll = try switchedOn("decay-all", given) }),
-        choice("schedule", "Learning-rate schedule: " + LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ") + ".",
-               \.schedule),
+        TrainOption(name: "schedule", kind: .value, valueName: "schedule",
+                    summary: "Learning-rate schedule: constant, cosine, or step:E1/E2/... (a tenth of the rate after each of those epochs, as MultiStepLR).",
+                    describesRun: true,
+                    values: { [$0.schedule.description] },
+                    read: { config, given throws(ConfigError) in config.schedule = try LearningRateSchedule.parse(single("schedule", given)) }),
         TrainOption(name: "augment", kind: .value, valueName: "spec",
                     summary: "Shift (by up to N pixels) and mirror the labeled images the mentor and the baselines learn from, "
                         + "drawn anew each epoch: shiftN, flip, shiftN-flip, cropN-flip (torchvision's RandomCrop(padding=N) and flip) or none.",
