@@ -13,7 +13,8 @@ import Foundation
 /// - `fcN`: a dense layer of N units, followed by ReLU.
 /// - `dropR`: dropout with rate R in [0, 1), e.g. `drop0.5`.
 /// - `bn`: batch normalization of the conv or fc layer just before it (torch's
-///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU.
+///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU; after a
+///   `preres` block, batch norm and ReLU of the block's sum.
 /// - `gap`: global average pooling, each channel's mean (AdaptiveAvgPool2d(1) and a
 ///   flatten); the image part of the network ends there.
 /// - `resN[sS]`: the CIFAR ResNets' basic residual block (`ResidualBlock`) with N
