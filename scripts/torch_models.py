@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""The PyTorch classes mimic's ResNet presets and cnn5-bn reproduce, for counting their
-parameters and loading mimic's checkpoints into them. Not run in CI (it needs torch).
+"""The PyTorch classes mimic's ResNet and WRN presets and cnn5-bn reproduce, for counting
+their parameters and loading mimic's checkpoints into them. Not run in CI (it needs torch).
 
-The classes follow RepDistiller's models/resnet.py (github.com/HobbitLong/RepDistiller):
-the CIFAR ResNet of depth 6n+2 with basic blocks, whose state_dict names mimic's
-checkpoints of the resnet-* presets use. Written here from that layout, trimmed to what
-mimic needs (no feature outputs, no Bottleneck). FiveLayerCNN follows `Net` of
+The classes follow RepDistiller's models/resnet.py and models/wrn.py
+(github.com/HobbitLong/RepDistiller): the CIFAR ResNet of depth 6n+2 with basic blocks,
+and the wide ResNet of depth 6n+4 with pre-activation blocks, whose state_dict names
+mimic's checkpoints of the resnet-* and wrn-* presets use. Written here from those
+layouts, trimmed to what mimic needs (no feature outputs, no Bottleneck, no dropout,
+which RepDistiller's WRNs leave at 0). FiveLayerCNN follows `Net` of
 knowledge-distillation-pytorch's model/net.py (github.com/haitongli/knowledge-distillation-pytorch)
 with num_channels 32 and dropout_rate 0.5, as its cnn_distill experiment; its fc2 has
 num_classes outputs where that class fixes 10.
@@ -17,7 +19,8 @@ num_classes outputs where that class fixes 10.
         loads a mimic checkpoint with load_state_dict(strict=True) into the class its
         preset names and prints the eval-mode logits of the float32 NCHW inputs as JSON;
         a checkpoint of other images (Fashion-MNIST's 1x28x28) gets a stem of their
-        channels and a global average pool (AvgPool2d(8) is that only on 32x32)
+        channels and a global average pool (RepDistiller's average pool of 8 is that
+        only on 32x32)
     python3 scripts/torch_models.py export PRESET CLASSES INPUTS.f32 OUT.safetensors
         the other way: saves the state_dict of the class (freshly initialised, batch
         norm statistics moved by three training passes over the 3x32x32 inputs) as a
@@ -91,6 +94,66 @@ class ResNet(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class PreActBlock(nn.Module):
+    """RepDistiller's wrn.py BasicBlock: BN-ReLU-conv3x3-BN-ReLU-conv3x3, added to the
+    input (equal channels) or to a bias-free 1x1 convolution of the pre-activated input
+    (convShortcut) where the channels differ."""
+
+    def __init__(self, in_planes, out_planes, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(in_planes)
+        self.relu1 = nn.ReLU(inplace=True)
+        self.conv1 = nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_planes)
+        self.relu2 = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(out_planes, out_planes, kernel_size=3, stride=1, padding=1, bias=False)
+        self.equal_in_out = in_planes == out_planes
+        self.convShortcut = None if self.equal_in_out else nn.Conv2d(
+            in_planes, out_planes, kernel_size=1, stride=stride, padding=0, bias=False)
+
+    def forward(self, x):
+        activated = self.relu1(self.bn1(x))
+        out = self.conv2(self.relu2(self.bn2(self.conv1(activated))))
+        return out + (x if self.equal_in_out else self.convShortcut(activated))
+
+
+class NetworkBlock(nn.Module):
+    def __init__(self, blocks, in_planes, out_planes, stride):
+        super().__init__()
+        self.layer = nn.Sequential(*[PreActBlock(in_planes if i == 0 else out_planes, out_planes, stride if i == 0 else 1)
+                                     for i in range(blocks)])
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class WideResNet(nn.Module):
+    def __init__(self, depth, widen_factor, num_classes=10, in_channels=3):
+        super().__init__()
+        channels = [16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        assert (depth - 4) % 6 == 0
+        n = (depth - 4) // 6
+        self.conv1 = nn.Conv2d(in_channels, channels[0], kernel_size=3, stride=1, padding=1, bias=False)
+        self.block1 = NetworkBlock(n, channels[0], channels[1], 1)
+        self.block2 = NetworkBlock(n, channels[1], channels[2], 2)
+        self.block3 = NetworkBlock(n, channels[2], channels[3], 2)
+        self.bn1 = nn.BatchNorm2d(channels[3])
+        self.relu = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(channels[3], num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                m.weight.data.normal_(0, (2.0 / (m.kernel_size[0] * m.kernel_size[1] * m.out_channels)) ** 0.5)
+            elif isinstance(m, nn.Linear):
+                m.bias.data.zero_()
+
+    def forward(self, x):
+        out = self.block3(self.block2(self.block1(self.conv1(x))))
+        out = self.relu(self.bn1(out))
+        # RepDistiller's F.avg_pool2d(out, 8): the global average on 32x32 input.
+        out = F.adaptive_avg_pool2d(out, 1)
+        return self.fc(out.reshape(out.size(0), -1))
+
+
 class FiveLayerCNN(nn.Module):
     def __init__(self, num_classes=10, in_channels=3, num_channels=32, dropout_rate=0.5, side=4):
         super().__init__()
@@ -128,16 +191,25 @@ PRESETS = {
     "resnet32x4": ("resnet32x4", 32, [32, 64, 128, 256]),
 }
 
+# mimic's preset name -> (RepDistiller's function name, depth, widen_factor)
+WRN_PRESETS = {
+    "wrn-16-2": ("wrn_16_2", 16, 2),
+    "wrn-40-2": ("wrn_40_2", 40, 2),
+}
+
 
 def build(preset, num_classes, in_channels=3, side=32):
     if preset == "cnn5-bn":
         return FiveLayerCNN(num_classes=num_classes, in_channels=in_channels, side=side // 8)
+    if preset in WRN_PRESETS:
+        _, depth, widen = WRN_PRESETS[preset]
+        return WideResNet(depth, widen, num_classes=num_classes, in_channels=in_channels)
     _, depth, filters = PRESETS[preset]
     return ResNet(depth, filters, num_classes=num_classes, in_channels=in_channels)
 
 
 def count():
-    names = {preset: name for preset, (name, _, _) in PRESETS.items()}
+    names = {preset: name for preset, (name, _, _) in {**PRESETS, **WRN_PRESETS}.items()}
     names["cnn5-bn"] = "net.Net"
     for preset, name in names.items():
         counts = [sum(p.numel() for p in build(preset, classes).parameters()) for classes in (10, 100)]

@@ -22,7 +22,6 @@ enum CommandErrors {
 
 extension MimicLoss: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
-extension LearningRateSchedule: ExpressibleByArgument {}
 
 /// Writes one line to standard output at once, unbuffered: progress must show up
 /// while training runs, also when the output goes to a pipe or a file.

@@ -31,6 +31,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: .train("student-lr")) var studentLr: String?
     @Option(parsing: .unconditional, help: .train("momentum")) var momentum: String?
     @Option(parsing: .unconditional, help: .train("weight-decay")) var weightDecay: String?
+    @Flag(help: .train("decay-all")) var decayAll = false
     @Option(help: .train("schedule")) var schedule: String?
     @Option(help: .train("augment")) var augment: String?
     @Flag(help: .train("baselines")) var baselines = false

@@ -7,20 +7,23 @@ struct PresetsCommand: ParsableCommand {
         commandName: "presets",
         abstract: "List the preset architectures, or show the layers of any spec.",
         discussion: """
-            Specs are layers joined by dashes: convN[kK][sS][pP][nobias] (N filters of
-            K x K, stride S, padding P, then ReLU; default k3 s1 p=K/2; nobias: without
-            bias), pool[K][sS] (max pooling, default 2x2), fcN (dense + ReLU), dropR
-            (dropout rate R), bn (batch norm of the conv or fc just before, ahead of its
-            ReLU), gap (global average pooling), resN[sS] (a ResNet basic block of N
-            channels, stride S). The last dense layer to the classes is implied. The
-            resnet presets are RepDistiller's CIFAR ResNets and cnn5-bn the 5-layer CNN
-            of knowledge-distillation-pytorch, with those classes' checkpoint names.
+            Specs are layers joined by dashes: convN[kK][sS][pP][nobias][norelu] (N filters
+            of K x K, stride S, padding P, then ReLU; default k3 s1 p=K/2; nobias: without
+            bias; norelu: without the ReLU), pool[K][sS] (max pooling, default 2x2), fcN
+            (dense + ReLU), dropR (dropout rate R), bn (batch norm of the conv, fc or
+            preres just before, ahead of its ReLU), gap (global average pooling), resN[sS]
+            (a ResNet basic block of N channels, stride S), preresN[sS] (a wide ResNet's
+            pre-activation block). The last dense layer to the classes is implied. The
+            resnet presets are RepDistiller's CIFAR ResNets, the wrn presets its wide
+            ResNets and cnn5-bn the 5-layer CNN of knowledge-distillation-pytorch, with
+            those classes' checkpoint names.
 
             Examples:
               mimic presets
               mimic presets --spec conv16k5-pool-fc64 --input 3x32x32
               mimic presets --spec conv16-bn-pool-conv32-bn-gap --input 3x32x32
               mimic presets --spec resnet-20 --input 3x32x32 --classes 100
+              mimic presets --spec wrn-40-2 --input 3x32x32 --classes 100
               mimic presets --spec cnn-l --pytorch    # the same network in PyTorch
             """)
 

@@ -160,10 +160,10 @@ import MimicEngine
 
     @Test func sentencesForMisplacedLayersSayWhatToDo() throws {
         #expect(SpecError(spec: "conv8-pool-bn", tokenIndex: 2, token: "bn", problem: .batchNormWithoutLayer).description
-            == "Architecture \"conv8-pool-bn\": layer 3 \"bn\" does not follow a conv or fc layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool or fc128-bn).")
+            == "Architecture \"conv8-pool-bn\": layer 3 \"bn\" does not follow a conv, fc or preres layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool, fc128-bn or preres32-bn).")
         #expect(SpecError(spec: "conv8-gap-pool", tokenIndex: 2, token: "pool", problem: .imageLayerAfterGlobalPool).description
-            == "Architecture \"conv8-gap-pool\": layer 3 \"pool\" comes after gap, where each channel is already pooled to one value and no image is left; put conv, pool and res layers before gap, and only fc or drop layers after it.")
-        #expect(SpecError(spec: "x", tokenIndex: 0, token: "x", problem: .unknownToken).description.contains("fcN, dropR, bn, gap or resN[sS]"))
+            == "Architecture \"conv8-gap-pool\": layer 3 \"pool\" comes after gap, where each channel is already pooled to one value and no image is left; put conv, pool, res and preres layers before gap, and only fc or drop layers after it.")
+        #expect(SpecError(spec: "x", tokenIndex: 0, token: "x", problem: .unknownToken).description.contains("fcN, dropR, bn, gap, resN[sS] or preresN[sS]"))
     }
 
     /// gap after an fc layer has no image to pool, as conv and pool there.

@@ -60,6 +60,17 @@ import MimicTestSupport
                 x = batch_norm(conv(x, T[f"{name}.downsample.0.weight"], None, stride, 0), f"{name}.downsample.1")
             return np.maximum(out + x, 0)
 
+        def pre_activation_block(x, name, stride, shortcut):
+            # RepDistiller's wrn.py BasicBlock: BN-ReLU before each bias-free 3x3
+            # convolution, the shortcut a 1x1 convolution of the pre-activated input where
+            # the shape changes, no ReLU after the sum.
+            activated = np.maximum(batch_norm(x, f"{name}.bn1"), 0)
+            out = conv(activated, T[f"{name}.conv1.weight"], None, stride, 1)
+            out = conv(np.maximum(batch_norm(out, f"{name}.bn2"), 0), T[f"{name}.conv2.weight"], None, 1, 1)
+            if shortcut:
+                x = conv(activated, T[f"{name}.convShortcut.weight"], None, stride, 0)
+            return out + x
+
         for layer in layers:
             kind, index = layer[0], layer[1]
             if kind == "conv":
@@ -70,6 +81,8 @@ import MimicTestSupport
                 x = pool(x, layer[2], layer[3])
             elif kind == "res":
                 x = basic_block(x, index, layer[2], layer[3])
+            elif kind == "preres":
+                x = pre_activation_block(x, index, layer[2], layer[3])
             elif kind == "bn":
                 x = batch_norm(x, index)
             elif kind == "gap":
@@ -95,6 +108,7 @@ import MimicTestSupport
             case is GlobalAveragePool: ["gap", name]
             case is Dense: ["dense", name]
             case let block as ResidualBlock: ["res", name, block.stride, block.downsample != nil]
+            case let block as PreActivationBlock: ["preres", name, block.stride, block.convShortcut != nil]
             default: ["identity", name]
             }
         }
@@ -104,11 +118,12 @@ import MimicTestSupport
           arguments: ["conv4k3s1p1-pool-conv3k3s2p1-fc8", "conv5k2s1p0-pool3s2-fc6-drop0.5", "fc7", "linear",
                       "conv4-bn-pool-conv3k3s2p1-bn-gap-fc8-bn", "fc7-bn-drop0.5",
                       "conv4nobias-bn-res4-res6s2-res6-gap", "res5s2-pool-res5-fc6",
-                      "resnet-8", "cnn5-bn"])
+                      "conv4nobiasnorelu-preres4-preres6s2-preres6-bn-gap", "preres5s2-pool-preres5-fc6",
+                      "resnet-8", "wrn-16-2", "cnn5-bn"])
     func logitsMatchNumpy(spec: String) throws {
         try NumpyReferenceMode.here.requireNumpy()
         // Three channels, as the ResNet presets' stem takes.
-        let input = SampleShape(channels: spec.hasPrefix("resnet") ? 3 : 2, height: 9, width: 9)
+        let input = SampleShape(channels: spec.hasPrefix("resnet") || spec.hasPrefix("wrn") ? 3 : 2, height: 9, width: 9)
         let network = try Network(spec: ArchitectureSpec(spec), input: input, classes: 4, random: SeededRandom(seed: 4))
         // Biases are zero at initialisation; make them count.
         var random = SeededRandom(seed: 9)
@@ -117,7 +132,7 @@ import MimicTestSupport
         }
         // So are batch norm's scale and running statistics (1, 0 and 1).
         let norms = network.layers.flatMap { layer -> [BatchNorm] in
-            (layer as? ResidualBlock)?.norms ?? [layer as? BatchNorm].compactMap { $0 }
+            (layer as? ResidualBlock)?.norms ?? (layer as? PreActivationBlock)?.norms ?? [layer as? BatchNorm].compactMap { $0 }
         }
         for norm in norms {
             for c in 0..<norm.inputShape.channels {

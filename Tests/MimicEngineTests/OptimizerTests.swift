@@ -1,3 +1,4 @@
+import Foundation
 import MimicEngine
 import Testing
 
@@ -74,6 +75,47 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         expectClose(values(weight), [0.725566, -2.137217])
     }
 
+    /// With `decaysEveryParameter` (`--decay-all`) a bias decays as a weight does: the
+    /// numbers of `sgdWithMomentumAndWeightDecayStepsAsPyTorch`, which PyTorch gives any
+    /// parameter in a group with weight_decay 0.1.
+    @Test func everyParameterDecaysWhenAsked() {
+        let bias = parameter([1, -2], decays: false)
+        let sgd = SGD(parameters: [bias], momentum: 0.9, weightDecay: 0.1, decaysEveryParameter: true)
+        set(bias, gradient: [0.5, 0.5])
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.94, -2.03])
+        sgd.step(learningRate: 0.1)
+        expectClose(values(bias), [0.8266, -2.0867])
+
+        let adamBias = parameter([1], decays: false)
+        set(adamBias, gradient: [-0.05])
+        OptimizerKind.adam.make(parameters: [adamBias], weightDecay: 0.1, decaysEveryParameter: true).step(learningRate: 0.01)
+        expectClose(values(adamBias), [0.99], tolerance: 1e-6)
+    }
+
+    /// Which tensors of a network the decay reaches: with a zero gradient, a step moves a
+    /// parameter only by its decay. By default the conv and fc weights alone (not their
+    /// biases, nor batch norm's γ and β); with `decaysEveryParameter`, every one of them.
+    @Test(arguments: OptimizerKind.allCases, [false, true])
+    func decayReachesWeightsOrEveryParameter(_ kind: OptimizerKind, everyParameter: Bool) throws {
+        let network = try Network(spec: ArchitectureSpec("conv4-bn-res4-fc6-bn"), input: SampleShape(channels: 2, height: 5, width: 5),
+                                  classes: 3, random: SeededRandom(seed: 2))
+        var random = SeededRandom(seed: 3)
+        for parameter in network.parameters {
+            for i in 0..<parameter.count { parameter.value[i] = 0.5 + random.nextUnitFloat() }
+            parameter.gradient.update(repeating: 0, count: parameter.count)
+        }
+        let before = network.parameters.map(values)
+        let optimizer = kind.make(parameters: network.parameters, momentum: 0.9, weightDecay: 0.1,
+                                  decaysEveryParameter: everyParameter)
+        optimizer.step(learningRate: 0.1)
+        let moved = zip(network.namedParameters, before).filter { values($0.0.parameter) != $0.1 }.map(\.0.name)
+        let weights = ["0.weight", "3.conv1.weight", "3.conv2.weight", "5.weight", "8.weight"]
+        let all = network.namedParameters.map(\.name)
+        #expect(all.count == 16)
+        #expect(moved == (everyParameter ? all : weights), "\(kind)")
+    }
+
     @Test func adamStepsAsPyTorch() {
         let weight = parameter([1, -2])
         let adam = Adam(parameters: [weight])
@@ -121,6 +163,21 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
         #expect(Array(UnsafeBufferPointer(start: weight.gradient, count: 2)) == [0.5, 0.5])
     }
 
+    /// `--optimizer nesterov` is torch.optim.SGD(nesterov=True), step for step: the
+    /// expected weights are what PyTorch 2.15 gives for w = [1, −2], g = [0.5, 0.5] each
+    /// step, lr 0.1, momentum 0.9, weight decay 0.1 (as `sgdWithNesterovLooksAhead` works out).
+    @Test func nesterovKindIsSGDWithNesterov() {
+        let weight = parameter([1, -2])
+        let optimizer = OptimizerKind.nesterov.make(parameters: [weight], momentum: 0.9, weightDecay: 0.1)
+        #expect((optimizer as? SGD)?.nesterov == true)
+        #expect((OptimizerKind.sgd.make(parameters: [parameter([1])]) as? SGD)?.nesterov == false)
+        set(weight, gradient: [0.5, 0.5])
+        optimizer.step(learningRate: 0.1)
+        optimizer.step(learningRate: 0.1)
+        expectClose(values(weight), [0.725566, -2.137217])
+        #expect(optimizer.stateBuffers.map(\.name) == ["momentum_buffer"])
+    }
+
     @Test func kindsMakeTheirOptimizer() {
         let weight = parameter([1])
         let sgd = OptimizerKind.sgd.make(parameters: [weight], momentum: 0.5, weightDecay: 0.01)
@@ -147,7 +204,7 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
             original.step(learningRate: 0.1)
         }
         #expect(original.steps == 2)
-        #expect(original.stateBuffers.map(\.name) == (kind == .sgd ? ["momentum_buffer"] : ["exp_avg", "exp_avg_sq"]))
+        #expect(original.stateBuffers.map(\.name) == (kind == .adam ? ["exp_avg", "exp_avg_sq"] : ["momentum_buffer"]))
         #expect(original.stateBuffers.allSatisfy { $0.values.count == 4 && $0.values.contains { $0 != 0 } })
 
         /// A copy of the parameters, with an optimizer given the original's state or not.
@@ -237,18 +294,91 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
 
     @Test func constantScheduleKeepsTheBaseRate() {
         for step in [0, 50, 100, 150] {
-            #expect(LearningRateSchedule.constant.rate(base: 0.1, step: step, totalSteps: 100) == 0.1)
+            #expect(LearningRateSchedule.constant.rate(base: 0.1, step: step, totalSteps: 100, stepsPerEpoch: 10) == 0.1)
         }
     }
 
     @Test func cosineScheduleFallsFromBaseToZero() {
-        let cosine = LearningRateSchedule.cosine
-        #expect(cosine.rate(base: 0.1, step: 0, totalSteps: 100) == 0.1)
-        #expect(abs(cosine.rate(base: 0.1, step: 50, totalSteps: 100) - 0.05) < 1e-7)
+        func rate(_ step: Int, of totalSteps: Int) -> Float {
+            LearningRateSchedule.cosine.rate(base: 0.1, step: step, totalSteps: totalSteps, stepsPerEpoch: 10)
+        }
+        #expect(rate(0, of: 100) == 0.1)
+        #expect(abs(rate(50, of: 100) - 0.05) < 1e-7)
         // A quarter of the way: (1 + cos(π/4)) / 2 = 0.853553...
-        #expect(abs(cosine.rate(base: 0.1, step: 25, totalSteps: 100) - 0.0853553) < 1e-6)
-        #expect(abs(cosine.rate(base: 0.1, step: 100, totalSteps: 100)) < 1e-9)
-        #expect(abs(cosine.rate(base: 0.1, step: 180, totalSteps: 100)) < 1e-9)
-        #expect(cosine.rate(base: 0.1, step: 3, totalSteps: 0) == 0.1)
+        #expect(abs(rate(25, of: 100) - 0.0853553) < 1e-6)
+        #expect(abs(rate(100, of: 100)) < 1e-9)
+        #expect(abs(rate(180, of: 100)) < 1e-9)
+        #expect(rate(3, of: 0) == 0.1)
+    }
+
+    /// The rates torch.optim.lr_scheduler.MultiStepLR(gamma=0.1) gives, stepped once an
+    /// epoch, as the float32 the optimizer then uses (PyTorch 2.15; the bits of
+    /// numpy.float32(optimizer.param_groups[0]["lr"]) at the start of each epoch):
+    /// RepDistiller's 0.05 with milestones 150, 180, 210 of 240 epochs gives 0.05 in
+    /// epochs 0-149 (counted from 0, as PyTorch does), then 0.005000000000000001,
+    /// 0.0005000000000000001 and 5.0000000000000016e-05; 0.1 with milestones 2 and 4 of
+    /// 6 gives 0.1, 0.1, 0.010000000000000002 twice, 0.0010000000000000002 twice.
+    /// A rate taken as Double(Float(0.05)) · 0.1³ would round to another float32.
+    @Test(arguments: [
+        (base: Float(0.05), schedule: "step:150/180/210", epochs: 240, stepsPerEpoch: 391,
+         bits: [0: UInt32(1_028_443_341), 149: 1_028_443_341, 150: 1_000_593_162, 179: 1_000_593_162, 180: 973_279_855,
+                209: 973_279_855, 210: 944_879_383, 239: 944_879_383]),
+        (base: 0.1, schedule: "step:2/4", epochs: 6, stepsPerEpoch: 5,
+         bits: [0: 1_036_831_949, 1: 1_036_831_949, 2: 1_008_981_770, 3: 1_008_981_770, 4: 981_668_463, 5: 981_668_463]),
+    ])
+    func stepScheduleGivesMultiStepLRsRates(base: Float, schedule: String, epochs: Int, stepsPerEpoch: Int,
+                                            bits: [Int: UInt32]) throws {
+        let parsed = try LearningRateSchedule.parse(schedule)
+        let totalSteps = epochs * stepsPerEpoch
+        for (epoch, expected) in bits {
+            // Every step of the epoch, its first and its last, takes the epoch's rate.
+            for step in [epoch * stepsPerEpoch, epoch * stepsPerEpoch + stepsPerEpoch / 2, (epoch + 1) * stepsPerEpoch - 1] {
+                let rate = parsed.rate(base: base, step: step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
+                #expect(rate.bitPattern == expected, "epoch \(epoch), step \(step): \(rate)")
+            }
+        }
+        // Past the last epoch the rate stays where it ended.
+        let last = try #require(bits[epochs - 1])
+        #expect(parsed.rate(base: base, step: totalSteps + 7, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch).bitPattern == last)
+    }
+
+    @Test(arguments: [("cosine", LearningRateSchedule.cosine), (" Constant ", .constant), ("step:150/180/210", .step(epochs: [150, 180, 210])),
+                      ("STEP:5", .step(epochs: [5]))])
+    func schedulesParseAndReadBack(text: String, expected: LearningRateSchedule) throws {
+        let parsed = try LearningRateSchedule.parse(text)
+        #expect(parsed == expected)
+        #expect(try LearningRateSchedule.parse(parsed.description) == parsed)
+    }
+
+    /// Each refusal names the value, what is wrong with it and what to pass.
+    @Test(arguments: [
+        ("linear", "--schedule 'linear' is not constant, cosine or step:E1/E2/...; pass one of them, e.g. --schedule step:150/180/210."),
+        ("steps:5", "--schedule 'steps:5' is not constant, cosine or step:E1/E2/...; pass one of them, e.g. --schedule step:150/180/210."),
+        ("step", "--schedule 'step' names no epochs; put the epochs after which the rate falls tenfold after a colon, e.g. --schedule step:150/180/210."),
+        ("step:", "--schedule 'step:' names no epochs; give the epochs after which the rate falls tenfold, e.g. --schedule step:150/180/210."),
+        ("step:150,180,210", "--schedule 'step:150,180,210' separates its epochs with commas, which a sweep reads as separate values; separate them with slashes, e.g. --schedule step:150/180/210."),
+        ("step:150/x", "--schedule 'step:150/x' has 'x' where an epoch should be; give whole numbers of epochs, e.g. --schedule step:150/180/210."),
+        ("step:150//180", "--schedule 'step:150//180' has '' where an epoch should be; give whole numbers of epochs, e.g. --schedule step:150/180/210."),
+        ("step:-5", "--schedule 'step:-5' has '-5' where an epoch should be; give whole numbers of epochs, e.g. --schedule step:150/180/210."),
+        ("step:0/10", "--schedule 'step:0/10' has epoch 0; the rate can fall after epoch 1 at the earliest, e.g. --schedule step:150/180/210."),
+        ("step:180/150", "--schedule 'step:180/150' does not list its epochs in increasing order; give each once, from the first, e.g. --schedule step:150/180/210."),
+        ("step:150/150", "--schedule 'step:150/150' does not list its epochs in increasing order; give each once, from the first, e.g. --schedule step:150/180/210."),
+    ])
+    func badSchedulesGetOneSentence(text: String, sentence: String) {
+        let error = #expect(throws: ConfigError.self) { try LearningRateSchedule.parse(text) }
+        #expect(error?.message == sentence)
+    }
+
+    /// A stored config keeps the schedule as its text; one stored as "cosine" reads as before.
+    @Test func configsKeepTheScheduleAsText() throws {
+        var config = ExperimentConfig()
+        config.schedule = .step(epochs: [3, 7])
+        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        #expect(json.contains(#""schedule":"step:3\/7""#) || json.contains(#""schedule":"step:3/7""#))
+        #expect(try JSONDecoder().decode(ExperimentConfig.self, from: Data(json.utf8)) == config)
+        let cosine = json.replacingOccurrences(of: #"step:3\/7"#, with: "cosine").replacingOccurrences(of: "step:3/7", with: "cosine")
+        #expect(try JSONDecoder().decode(ExperimentConfig.self, from: Data(cosine.utf8)).schedule == .cosine)
+        let broken = cosine.replacingOccurrences(of: #""schedule":"cosine""#, with: #""schedule":"step:7/3""#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ExperimentConfig.self, from: Data(broken.utf8)) }
     }
 }

@@ -434,8 +434,36 @@ private func finished(_ events: [TrainingEvent]) -> [ModelResult] {
     /// never stopped: weights, running statistics, counts, test losses and accuracies.
     @Test(arguments: [OptimizerKind.sgd, .adam], [false, true])
     func resumedRunWithBatchNormEndsAsAnUninterruptedOne(_ optimizer: OptimizerKind, residual: Bool) throws {
+        try Self.expectResumesBitForBit(Self.batchNormConfig(optimizer, residual: residual))
+    }
+
+    /// The CIFAR recipe on wide-ResNet blocks: a mentor and a student of pre-activation
+    /// blocks (a bare stem convolution, blocks with a 1x1 shortcut and with the identity,
+    /// the final batch norm), images cropped as torchvision does, Nesterov momentum,
+    /// decay of every parameter and a step schedule falling within the run.
+    static func recipeConfig(_ optimizer: OptimizerKind) -> ExperimentConfig {
+        var config = batchNormConfig(optimizer)
+        config.mentor = "conv4nobiasnorelu-preres4-preres8s2-preres8-bn-gap-fc16-bn-drop0.2"
+        config.students = ["preres4s2-bn-gap", "fc8-bn"]
+        config.augmentation = Augmentation(crop: 2, flip: true)
+        config.decayAll = true
+        config.schedule = .step(epochs: [1, 2])
+        return config
+    }
+
+    /// Killed at the end of an epoch or in the middle of one, such a run resumes to the
+    /// same bits as one that never stopped.
+    @Test(arguments: [OptimizerKind.nesterov, .adam])
+    func resumedRecipeRunEndsAsAnUninterruptedOne(_ optimizer: OptimizerKind) throws {
+        try Self.expectResumesBitForBit(Self.recipeConfig(optimizer))
+    }
+
+    /// A run of `config` (batch norm after an fc layer in its second student, batch 17)
+    /// copied aside at four moments a kill could strike, each copy resumed: every one ends
+    /// with the weights, running statistics, counts, test losses and accuracies of the
+    /// run that never stopped.
+    static func expectResumesBitForBit(_ config: ExperimentConfig) throws {
         let root = try TemporaryFolder("resume")
-        let config = Self.batchNormConfig(optimizer, residual: residual)
         let reference = try Self.experiment(config, folder: root.file("whole")).run { _ in }
         let expected = try Outcome(reference, folder: root.file("whole"))
         #expect(reference.allFinished, "\(expected)")

@@ -4,14 +4,15 @@ import MimicTestSupport
 import Testing
 
 /// The presets that reproduce a PyTorch class: the ResNets are RepDistiller's CIFAR
-/// ResNets (models/resnet.py), cnn5-bn is knowledge-distillation-pytorch's 5-layer CNN
-/// (model/net.py). The same parameter counts, and checkpoints PyTorch loads into those
-/// classes as they are.
+/// ResNets (models/resnet.py), the WRNs its wide ResNets (models/wrn.py), cnn5-bn is
+/// knowledge-distillation-pytorch's 5-layer CNN (model/net.py). The same parameter
+/// counts, and checkpoints PyTorch loads into those classes as they are.
 @Suite struct TorchPresetTests {
-    /// Parameters of RepDistiller's resnet8 ... resnet32x4 and of the 5-layer CNN on
-    /// 3x32x32 input with 10 and 100 classes, as PyTorch counts them:
+    /// Parameters of RepDistiller's resnet8 ... resnet32x4, wrn_16_2 and wrn_40_2 and of
+    /// the 5-layer CNN on 3x32x32 input with 10 and 100 classes, as PyTorch counts them:
     /// `python3 scripts/torch_models.py count` (the script's classes have the state_dict
-    /// names and shapes of RepDistiller's models/resnet.py and of that model/net.py).
+    /// names and shapes of RepDistiller's models/resnet.py and models/wrn.py, and of
+    /// that model/net.py; the WRN counts are also those of wrn.py's own class).
     static let torchParameterCounts: [(preset: String, tenClasses: Int, hundredClasses: Int)] = [
         ("resnet-8", 78_042, 83_892),
         ("resnet-14", 175_258, 181_108),
@@ -20,6 +21,8 @@ import Testing
         ("resnet-56", 855_770, 861_620),
         ("resnet8x4", 1_210_410, 1_233_540),
         ("resnet32x4", 7_410_730, 7_433_860),
+        ("wrn-16-2", 691_674, 703_284),
+        ("wrn-40-2", 2_243_546, 2_255_156),
         ("cnn5-bn", 357_514, 369_124),
     ]
 
@@ -45,6 +48,46 @@ import Testing
             let blocks = try ArchitectureSpec(preset).layers.filter { if case .residual = $0 { true } else { false } }
             #expect(blocks.count * 2 + 2 == depth, "\(preset)")
         }
+    }
+
+    /// RepDistiller's WideResNet(depth, widen_factor): a bare stem convolution, three
+    /// stages of (depth − 4)/6 pre-activation blocks of 16k, 32k and 64k channels, the
+    /// final batch norm and ReLU, global pooling.
+    @Test func presetsAreTheWideResNetLayouts() throws {
+        #expect(try ArchitectureSpec("wrn-16-2").expanded
+                == "conv16nobiasnorelu-preres32-preres32-preres64s2-preres64-preres128s2-preres128-bn-gap")
+        let blocks = try ArchitectureSpec("wrn-40-2").layers.filter { if case .preActivation = $0 { true } else { false } }
+        #expect(blocks.count * 2 + 4 == 40)
+        #expect(try ArchitectureSpec("wrn-40-2").naming == .wideResNet)
+        #expect(try ArchitectureSpec("conv16nobiasnorelu-preres32-bn-gap").naming == .sequential)
+    }
+
+    /// wrn-16-2's state_dict as PyTorch lists it for RepDistiller's class: every stage
+    /// starts with a block whose convShortcut widens it, its second block adds the
+    /// identity; the final batch norm is the class's bn1.
+    @Test func wideResNetNamesAreTheTorchClass() throws {
+        let network = try Network(spec: ArchitectureSpec("wrn-16-2"), input: Self.cifar, classes: 100, random: SeededRandom(seed: 1))
+        let statistics = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        var expected: [String: [Int]] = ["conv1.weight": [16, 3, 3, 3], "fc.weight": [100, 128], "fc.bias": [100]]
+        for name in statistics { expected["bn1.\(name)"] = name == "num_batches_tracked" ? [] : [128] }
+        for (stage, (input, channels)) in [(16, 32), (32, 64), (64, 128)].enumerated() {
+            for block in 0..<2 {
+                let prefix = "block\(stage + 1).layer.\(block)", incoming = block == 0 ? input : channels
+                for name in statistics {
+                    expected["\(prefix).bn1.\(name)"] = name == "num_batches_tracked" ? [] : [incoming]
+                    expected["\(prefix).bn2.\(name)"] = name == "num_batches_tracked" ? [] : [channels]
+                }
+                expected["\(prefix).conv1.weight"] = [channels, incoming, 3, 3]
+                expected["\(prefix).conv2.weight"] = [channels, channels, 3, 3]
+                if block == 0 { expected["\(prefix).convShortcut.weight"] = [channels, input, 1, 1] }
+            }
+        }
+        var ours: [String: [Int]] = [:]
+        for (name, parameter) in network.namedParameters { ours[name] = parameter.shape }
+        for (name, buffer) in network.namedBuffers { ours[name] = buffer.shape }
+        #expect(ours == expected)
+        #expect(network.namedParameters.count + network.namedBuffers.count == expected.count)
+        #expect(network.namedParameters.first?.name == "conv1.weight" && network.namedParameters.last?.name == "fc.bias")
     }
 
     /// resnet8x4's state_dict as PyTorch lists it (every stage starts with a downsample,
@@ -150,11 +193,14 @@ import Testing
     /// bias-free convolution is printed with bias=False.
     @Test func pytorchSequentialOnlyWhereTheCheckpointIsOne() throws {
         let small = SampleShape(channels: 1, height: 8, width: 8)
-        for spec in ["resnet-8", "cnn5-bn", "conv4-res4"] {
+        for spec in ["resnet-8", "wrn-16-2", "cnn5-bn", "conv4-res4", "conv4-preres4"] {
             #expect(try Network(spec: ArchitectureSpec(spec), input: small, classes: 3, random: SeededRandom(seed: 1)).pytorchSequential == nil)
         }
         let plain = try Network(spec: ArchitectureSpec("conv4nobias-bn"), input: small, classes: 3, random: SeededRandom(seed: 1))
         #expect(plain.pytorchSequential?.contains("nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1, bias=False),  # 0\n") == true)
+        // A norelu convolution is a Conv2d with no ReLU after it.
+        let bare = try Network(spec: ArchitectureSpec("conv4norelu-pool"), input: small, classes: 3, random: SeededRandom(seed: 1))
+        #expect(bare.pytorchSequential?.contains("padding=1),  # 0\n    nn.MaxPool2d(kernel_size=2, stride=2),  # 1\n") == true)
     }
 
     /// A spec written out names its tensors as the nn.Sequential of its modules, a
@@ -173,7 +219,7 @@ import Testing
     /// a Python with torch and safetensors is found (MIMIC_TORCH_PYTHON, or python3); CI
     /// has none, and it skips there.
     @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors; set MIMIC_TORCH_PYTHON"),
-          arguments: ["resnet-8", "cnn5-bn"])
+          arguments: ["resnet-8", "wrn-16-2", "cnn5-bn"])
     func torchLoadsACheckpointStrictlyAndAgrees(preset: String) throws {
         let python = try #require(torchPython)
         let network = try Network(spec: ArchitectureSpec(preset), input: Self.cifar, classes: 10, random: SeededRandom(seed: 3))
@@ -205,7 +251,7 @@ import Testing
     /// loads as a mentor of the preset (`--mentor resnet-8 --mentor-checkpoint FILE`)
     /// and gives PyTorch's eval-mode logits.
     @Test(.enabled(if: torchPython != nil, "no Python with torch and safetensors; set MIMIC_TORCH_PYTHON"),
-          arguments: ["resnet-8", "cnn5-bn"])
+          arguments: ["resnet-8", "wrn-16-2", "cnn5-bn"])
     func aStateDictFromTorchLoadsAsTheMentor(preset: String) throws {
         let python = try #require(torchPython)
         let batch = 3

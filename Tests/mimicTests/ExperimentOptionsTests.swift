@@ -15,7 +15,7 @@ struct ExperimentOptionsTests {
         "mentor-logits": ["/tmp/logits.npy"],
         "mentor": ["fc64"], "student": ["fc16", "linear"], "loss": ["mse"], "temperature": ["2.5"], "epochs": ["7"],
         "student-epochs": ["5"], "batch": ["64"], "seed": ["9"], "optimizer": ["sgd"], "lr": ["0.05"], "student-lr": ["0.02"],
-        "momentum": ["0.8"], "weight-decay": ["0.0005"], "schedule": ["constant"], "augment": ["shift2-flip"], "baselines": ["true"],
+        "momentum": ["0.8"], "weight-decay": ["0.0005"], "decay-all": ["true"], "schedule": ["step:3/5"], "augment": ["shift2-flip"], "baselines": ["true"],
         "save": ["/tmp/saved"], "threads": ["3"],
     ]
 
@@ -69,6 +69,11 @@ struct ExperimentOptionsTests {
         (["--mentor-logits", "a.npy", "--mentor-checkpoint", "b.safetensors"],
          "--mentor-logits and --mentor-checkpoint both name a mentor; pass one of them."),
         (["--augment", "shift1-shift2"], "\"shift1-shift2\" names shift twice; name each part once, e.g. --augment shift1-flip."),
+        (["--optimizer", "nesterov", "--momentum", "0"],
+         "--optimizer nesterov needs a momentum to look ahead with, but --momentum is 0; pass --momentum 0.9, for example, or --optimizer sgd."),
+        (["--optimizer", "rmsprop"], "--optimizer 'rmsprop' is not one of sgd, nesterov, adam; pass one of them."),
+        (["--schedule", "step:150,180"],
+         "--schedule 'step:150,180' separates its epochs with commas, which a sweep reads as separate values; separate them with slashes, e.g. --schedule step:150/180/210."),
     ])
     func aBadValueIsTheTablesSentence(_ arguments: [String], _ sentence: String) throws {
         let error = #expect(throws: ConfigError.self) { try ExperimentOptions.parse(arguments).config() }

@@ -4,25 +4,32 @@ import Foundation
 ///
 ///     conv32-pool-conv64-pool-fc128
 ///
-/// - `convN[kK][sS][pP][nobias]`: N filters of K x K (default 3), stride S (default 1),
-///   padding P (default K/2), followed by ReLU; `nobias` leaves out its bias
-///   (`nn.Conv2d(..., bias=False)`), as ResNets do before a batch norm.
+/// - `convN[kK][sS][pP][nobias][norelu]`: N filters of K x K (default 3), stride S
+///   (default 1), padding P (default K/2), followed by ReLU; `nobias` leaves out its bias
+///   (`nn.Conv2d(..., bias=False)`), as ResNets do before a batch norm; `norelu` leaves
+///   out the ReLU (after its batch norm, if one follows), as a wide ResNet's stem does
+///   before its first pre-activation block.
 /// - `pool[K][sS]`: K x K max pooling (default 2), stride S (default K).
 /// - `fcN`: a dense layer of N units, followed by ReLU.
 /// - `dropR`: dropout with rate R in [0, 1), e.g. `drop0.5`.
 /// - `bn`: batch normalization of the conv or fc layer just before it (torch's
-///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU.
+///   BatchNorm2d or BatchNorm1d), placed between that layer and its ReLU; after a
+///   `preres` block, batch norm and ReLU of the block's sum.
 /// - `gap`: global average pooling, each channel's mean (AdaptiveAvgPool2d(1) and a
 ///   flatten); the image part of the network ends there.
 /// - `resN[sS]`: the CIFAR ResNets' basic residual block (`ResidualBlock`) with N
 ///   channels and stride S (default 1), e.g. `res32s2`; its shortcut gets a 1x1
 ///   convolution and batch norm where the shape changes.
+/// - `preresN[sS]`: the wide ResNets' pre-activation block (`PreActivationBlock`):
+///   BN-ReLU-conv3x3-BN-ReLU-conv3x3 added to the input, or to a 1x1 convolution of the
+///   pre-activated input where the shape changes; no ReLU after the sum, so a `bn` may
+///   follow it (BN and ReLU, as a WRN ends).
 ///
 /// The final dense layer to the classes is implied, so `linear` (or an empty spec)
 /// is softmax regression. A preset name stands for its whole spec.
 public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
     public enum LayerSpec: Hashable, Sendable {
-        case conv(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool = true)
+        case conv(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool = true, relu: Bool = true)
         case pool(size: Int, stride: Int)
         case dense(units: Int)
         case dropout(rate: Float)
@@ -30,15 +37,18 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         case batchNorm
         case globalAveragePool
         case residual(channels: Int, stride: Int)
+        case preActivation(channels: Int, stride: Int)
     }
 
     /// How a network's tensors are named in checkpoints: as the `nn.Sequential` of its
     /// modules ("0.weight"), or, for the presets that reproduce a PyTorch class, as that
     /// class does (`ResNetNaming`: "conv1.weight", "layer2.0.downsample.0.weight";
+    /// `WideResNetNaming`: "block1.layer.0.convShortcut.weight";
     /// `FiveLayerCNNNaming`: "conv3.bias", "fcbn1.running_mean").
     public enum ModuleNaming: Hashable, Sendable {
         case sequential
         case cifarResNet
+        case wideResNet
         case fiveLayerCNN
     }
 
@@ -63,6 +73,8 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         ("resnet-56", cifarResNet(width: 16, blocks: 9)),
         ("resnet8x4", cifarResNet(width: 32, blocks: 1)),
         ("resnet32x4", cifarResNet(width: 32, blocks: 5)),
+        ("wrn-16-2", wideResNet(depth: 16, widen: 2)),
+        ("wrn-40-2", wideResNet(depth: 40, widen: 2)),
         // knowledge-distillation-pytorch's 5-layer CNN (model/net.py, num_channels 32,
         // dropout_rate 0.5): conv, batch norm, 2x2 max pool, ReLU, three times, then fc,
         // batch norm, ReLU, dropout and fc. mimic applies each ReLU before the pool:
@@ -84,10 +96,26 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
         return (["conv\(width)nobias", "bn"] + body + ["gap"]).joined(separator: "-")
     }
 
+    /// RepDistiller's `WideResNet(depth, widen_factor)` (models/wrn.py), of depth 6n + 4:
+    /// a bias-free 3x3 stem convolution of 16 channels with nothing after it, three stages
+    /// of n pre-activation blocks of 16·k, 32·k and 64·k channels (stride 2 at the first
+    /// block of the second and third), the final batch norm and ReLU, global average
+    /// pooling and the dense layer to the classes.
+    private static func wideResNet(depth: Int, widen: Int) -> String {
+        let blocks = (depth - 4) / 6
+        let body = [16, 32, 64].enumerated().flatMap { stage, channels in
+            (0..<blocks).map { block in "preres\(channels * widen)" + (stage > 0 && block == 0 ? "s2" : "") }
+        }
+        return (["conv16nobiasnorelu"] + body + ["bn", "gap"]).joined(separator: "-")
+    }
+
     /// The presets whose checkpoints use the tensor names of the PyTorch class they reproduce.
     static func naming(ofPreset name: String) -> ModuleNaming {
         if name == "cnn5-bn" { return .fiveLayerCNN }
-        return presets.contains { $0.name == name } && name.hasPrefix("resnet") ? .cifarResNet : .sequential
+        guard presets.contains(where: { $0.name == name }) else { return .sequential }
+        if name.hasPrefix("resnet") { return .cifarResNet }
+        if name.hasPrefix("wrn") { return .wideResNet }
+        return .sequential
     }
 
     public var description: String { text }
@@ -131,18 +159,18 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The first layer that cannot stand where it is whatever the input: a `bn` that
-    /// follows no conv or fc layer, or an image layer after `gap`. (An image layer after
-    /// an fc layer is found when the network is sized, as it always was.)
+    /// follows no conv, fc or pre-activation layer, or an image layer after `gap`. (An
+    /// image layer after an fc layer is found when the network is sized.)
     private static func misplaced(_ layers: [LayerSpec]) -> (Int, SpecError.Problem)? {
         var pooledGlobally = false
         for (index, layer) in layers.enumerated() {
             switch layer {
             case .batchNorm:
                 switch index > 0 ? layers[index - 1] : nil {
-                case .conv?, .dense?: break
+                case .conv?, .dense?, .preActivation?: break
                 default: return (index, .batchNormWithoutLayer)
                 }
-            case .conv, .pool, .globalAveragePool, .residual:
+            case .conv, .pool, .globalAveragePool, .residual, .preActivation:
                 if pooledGlobally { return (index, .imageLayerAfterGlobalPool) }
                 if layer == .globalAveragePool { pooledGlobally = true }
             case .dense, .dropout:
@@ -166,9 +194,21 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
             return value
         }
         do throws(Refusal) {
-            if let rest = token.dropPrefix("conv") {
-                let withoutBias = rest.hasSuffix("nobias")
-                guard let fields = numberedFields(withoutBias ? rest.dropLast(6) : rest, leading: true, allowed: "ksp"),
+            if var rest = token.dropPrefix("conv") {
+                // "nobias" and "norelu", each at most once, in either order.
+                var withoutBias = false, withoutReLU = false
+                while true {
+                    if !withoutBias && rest.hasSuffix("nobias") {
+                        withoutBias = true
+                        rest = rest.dropLast(6)
+                    } else if !withoutReLU && rest.hasSuffix("norelu") {
+                        withoutReLU = true
+                        rest = rest.dropLast(6)
+                    } else {
+                        break
+                    }
+                }
+                guard let fields = numberedFields(rest, leading: true, allowed: "ksp"),
                       let filters = fields[""], filters > 0 else { return notALayer }
                 let kernel = try limited(fields["k"] ?? 3, "kernel size", NetworkLimits.window)
                 guard kernel > 0 else { return notALayer }
@@ -177,7 +217,15 @@ public struct ArchitectureSpec: Hashable, Sendable, CustomStringConvertible {
                 return .success(.conv(filters: try limited(filters, "number of filters", NetworkLimits.width),
                                       kernel: kernel, stride: stride,
                                       padding: try limited(fields["p"] ?? kernel / 2, "padding", NetworkLimits.window),
-                                      bias: !withoutBias))
+                                      bias: !withoutBias, relu: !withoutReLU))
+            }
+            if let rest = token.dropPrefix("preres") {
+                guard let fields = numberedFields(rest, leading: true, allowed: "s"),
+                      let channels = fields[""], channels > 0 else { return notALayer }
+                let stride = try limited(fields["s"] ?? 1, "stride", NetworkLimits.window)
+                guard stride > 0 else { return notALayer }
+                return .success(.preActivation(channels: try limited(channels, "number of channels", NetworkLimits.width),
+                                               stride: stride))
             }
             if let rest = token.dropPrefix("res") {
                 guard let fields = numberedFields(rest, leading: true, allowed: "s"),
@@ -243,7 +291,7 @@ public struct SpecError: ReportableError, Equatable {
     public enum Problem: Equatable, Sendable {
         case unknownToken
         case convAfterDense
-        /// A `bn` that does not come right after a conv or fc layer.
+        /// A `bn` that does not come right after a conv, fc or preres layer.
         case batchNormWithoutLayer
         /// A conv, pool or gap layer after `gap`, where no image is left.
         case imageLayerAfterGlobalPool
@@ -280,13 +328,13 @@ public struct SpecError: ReportableError, Equatable {
         switch problem {
         case .unknownToken:
             let names = ArchitectureSpec.presets.map(\.name).joined(separator: ", ")
-            return "\(place) is not a layer; write layers as convN[kK][sS][pP][nobias], pool[K][sS], fcN, dropR, bn, gap or resN[sS] joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
+            return "\(place) is not a layer; write layers as convN[kK][sS][pP][nobias][norelu], pool[K][sS], fcN, dropR, bn, gap, resN[sS] or preresN[sS] joined by dashes (e.g. conv32-pool-fc128), or use a preset (\(names))."
         case .convAfterDense:
-            return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv, pool and res layers before the fc layers."
+            return "\(place) comes after a dense layer, where no image is left to convolve or pool; put conv, pool, res and preres layers before the fc layers."
         case .batchNormWithoutLayer:
-            return "\(place) does not follow a conv or fc layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool or fc128-bn)."
+            return "\(place) does not follow a conv, fc or preres layer, the only layers batch norm normalizes; put bn right after one (e.g. conv32-bn-pool, fc128-bn or preres32-bn)."
         case .imageLayerAfterGlobalPool:
-            return "\(place) comes after gap, where each channel is already pooled to one value and no image is left; put conv, pool and res layers before gap, and only fc or drop layers after it."
+            return "\(place) comes after gap, where each channel is already pooled to one value and no image is left; put conv, pool, res and preres layers before gap, and only fc or drop layers after it."
         case .doesNotFit(let input):
             return "\(place) does not fit its \(input.height)x\(input.width) input; remove a pool or conv layer, or use a smaller kernel or stride."
         case .numberTooLarge(let field, let limit):

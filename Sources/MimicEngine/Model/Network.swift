@@ -7,7 +7,7 @@
 /// named as in its `state_dict` ("0.weight", "3.bias", "1.running_mean"; a residual
 /// block's inside it, "3.conv1.weight"), so checkpoints load there as is. The presets
 /// that reproduce a PyTorch class (the ResNets, cnn5-bn) name them as that class does
-/// instead (`ResNetNaming`, `FiveLayerCNNNaming`).
+/// instead (`ResNetNaming`, `WideResNetNaming`, `FiveLayerCNNNaming`).
 public final class Network {
     public let spec: ArchitectureSpec
     public let inputShape: SampleShape
@@ -64,13 +64,13 @@ public final class Network {
             // the batch norm: conv, batch norm, ReLU.
             let normalized = index + 1 < spec.layers.count && spec.layers[index + 1] == .batchNorm
             switch layer {
-            case let .conv(filters, kernel, stride, padding, bias):
+            case let .conv(filters, kernel, stride, padding, bias, relu):
                 if dense { throw fail(.convAfterDense) }
                 guard let conv = Conv2D(input: shape, filters: filters, kernel: kernel, stride: stride,
                                         padding: padding, hasBias: bias, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(conv)
-                if !normalized { append(ReLU(fusedInto: conv)) }
+                if !normalized && relu { append(ReLU(fusedInto: conv)) }
             case let .pool(size, stride):
                 if dense { throw fail(.convAfterDense) }
                 guard let pool = MaxPool2D(input: shape, size: size, stride: stride)
@@ -84,10 +84,14 @@ public final class Network {
             case let .dropout(rate):
                 append(Dropout(shape: shape, rate: rate, random: SeededRandom(seed: dropoutRandom.next())))
             case .batchNorm:
-                // The spec puts it right after a conv or dense layer (`ArchitectureSpec`).
+                // The spec puts it right after a conv, dense or pre-activation layer
+                // (`ArchitectureSpec`); it takes that layer's ReLU, unless a `norelu`
+                // conv has none.
                 let norm = BatchNorm(shape: shape)
                 append(norm)
-                append(ReLU(fusedInto: norm))
+                let previous = index > 0 ? spec.layers[index - 1] : nil
+                let rectified = if case .conv(_, _, _, _, _, relu: false)? = previous { false } else { true }
+                if rectified { append(ReLU(fusedInto: norm)) }
             case .globalAveragePool:
                 if dense { throw fail(.convAfterDense) }
                 append(GlobalAveragePool(input: shape))
@@ -96,6 +100,11 @@ public final class Network {
             case let .residual(channels, stride):
                 if dense { throw fail(.convAfterDense) }
                 guard let block = ResidualBlock(input: shape, channels: channels, stride: stride, random: &initRandom)
+                else { throw fail(.doesNotFit(input: shape)) }
+                append(block)
+            case let .preActivation(channels, stride):
+                if dense { throw fail(.convAfterDense) }
+                guard let block = PreActivationBlock(input: shape, channels: channels, stride: stride, random: &initRandom)
                 else { throw fail(.doesNotFit(input: shape)) }
                 append(block)
             }
@@ -110,6 +119,7 @@ public final class Network {
         let modules = switch spec.naming {
         case .sequential: layers.indices.map { "\($0)" }
         case .cifarResNet: ResNetNaming.moduleNames(of: layers)
+        case .wideResNet: WideResNetNaming.moduleNames(of: layers)
         case .fiveLayerCNN: FiveLayerCNNNaming.moduleNames(of: layers)
         }
         moduleNames = modules
@@ -122,6 +132,7 @@ public final class Network {
         batchNorms = layers.flatMap { layer -> [BatchNorm] in
             if let norm = layer as? BatchNorm { return [norm] }
             if let block = layer as? ResidualBlock { return block.norms }
+            if let block = layer as? PreActivationBlock { return block.norms }
             return []
         }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count

@@ -7,8 +7,8 @@
 /// Batch norm and global average pooling need no limit of their own: a batch norm has
 /// as many channels as the layer before it, whose width is bounded, and its values per
 /// sample are that layer's; a global pool only makes fewer values.
-/// A residual block is held to the limits of its convolutions, each checked as a conv
-/// layer is, and of its parameters added up.
+/// A residual or pre-activation block is held to the limits of its convolutions, each
+/// checked as a conv layer is, and of its parameters added up.
 public enum NetworkLimits {
     /// Units of a dense layer, filters of a convolution.
     public static let width = 65_536

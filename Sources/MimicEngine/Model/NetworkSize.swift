@@ -75,10 +75,10 @@ public struct NetworkSize: Equatable, Sendable {
 
         for (index, layer) in spec.layers.enumerated() {
             switch layer {
-            case let .conv(filters, kernel, stride, padding, bias):
+            case let .conv(filters, kernel, stride, padding, bias, relu):
                 if dense { throw fail(index, .convAfterDense) }
                 shape = try convolution(index, from: shape, filters: filters, kernel: kernel, stride: stride,
-                                        padding: padding, bias: bias, rectified: true)
+                                        padding: padding, bias: bias, rectified: relu)
             case let .pool(size, stride):
                 if dense { throw fail(index, .convAfterDense) }
                 guard shape.height >= size, shape.width >= size else { throw fail(index, .doesNotFit(input: shape)) }
@@ -119,6 +119,25 @@ public struct NetworkSize: Equatable, Sendable {
                     _ = try convolution(index, from: shape, filters: channels, kernel: 1, stride: stride,
                                         padding: 0, bias: false, rectified: false)
                     try batchNorm(index, of: output)
+                }
+                flops += output.count
+                activations += output.count
+                shape = output
+            case let .preActivation(channels, stride):
+                // As `PreActivationBlock` holds them: the input's batch norm (its ReLU
+                // fused in it), two bias-free 3x3 convolutions, the first followed by its
+                // batch norm, the shortcut's 1x1 convolution where the shape changes, then
+                // the sum: one addition per output value, and one output buffer.
+                if dense { throw fail(index, .convAfterDense) }
+                try batchNorm(index, of: shape)
+                let inner = try convolution(index, from: shape, filters: channels, kernel: 3, stride: stride,
+                                            padding: 1, bias: false, rectified: false)
+                try batchNorm(index, of: inner)
+                let output = try convolution(index, from: inner, filters: channels, kernel: 3, stride: 1,
+                                             padding: 1, bias: false, rectified: false)
+                if stride != 1 || shape.channels != channels {
+                    _ = try convolution(index, from: shape, filters: channels, kernel: 1, stride: stride,
+                                        padding: 0, bias: false, rectified: false)
                 }
                 flops += output.count
                 activations += output.count

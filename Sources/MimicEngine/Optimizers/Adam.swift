@@ -11,6 +11,8 @@ public final class Adam: Optimizer {
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: Float
+    /// Whether biases and batch norm's γ and β decay too (`Parameter.decays` otherwise).
+    public let decaysEveryParameter: Bool
     /// Steps taken so far: t in the bias corrections.
     public var steps = 0
 
@@ -21,7 +23,7 @@ public final class Adam: Optimizer {
 
     public init(
         parameters: [Parameter], beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-8, weightDecay: Float = 0
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decaysEveryParameter: Bool = false
     ) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam's betas must lie in [0, 1)")
         precondition(epsilon > 0 && weightDecay >= 0, "epsilon must be positive and weight decay not negative")
@@ -30,7 +32,9 @@ public final class Adam: Optimizer {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
-        (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay)
+        self.decaysEveryParameter = decaysEveryParameter
+        (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay,
+                                                   decayingEveryParameter: decaysEveryParameter)
         // Adam's second moment needs g itself: backward is to leave it in `gradient`.
         for parameter in parameters { parameter.dropRunningSum() }
         let capacity = max(stateCount, 1)

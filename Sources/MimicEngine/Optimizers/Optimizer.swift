@@ -27,8 +27,8 @@ struct OptimizerSlot {
     let value: UnsafeMutablePointer<Float>
     let gradient: UnsafeMutablePointer<Float>
     let count: Int
-    /// The weight-decay coefficient for this parameter: 0 for biases, so one loop serves
-    /// both without a branch per element.
+    /// The weight-decay coefficient for this parameter: 0 for biases and batch norm's γ
+    /// and β unless every parameter decays, so one loop serves both without a branch per element.
     let decay: Float
     /// Where this parameter's per-element state starts in the optimizer's state block.
     let stateOffset: Int
@@ -49,15 +49,19 @@ struct OptimizerSlot {
         }
     }
 
-    /// Slots for `parameters`, laid end to end in one state block of `total` floats.
-    static func layout(_ parameters: [Parameter], weightDecay: Float) -> (slots: [OptimizerSlot], total: Int) {
+    /// Slots for `parameters`, laid end to end in one state block of `total` floats. The
+    /// decay reaches the parameters that `decays` (convolution and dense weights), or
+    /// every one when `decayingEveryParameter`, as torch.optim does with all of a model's
+    /// parameters in one group.
+    static func layout(_ parameters: [Parameter], weightDecay: Float,
+                       decayingEveryParameter: Bool = false) -> (slots: [OptimizerSlot], total: Int) {
         var slots: [OptimizerSlot] = []
         slots.reserveCapacity(parameters.count)
         var offset = 0
         for parameter in parameters {
             slots.append(OptimizerSlot(
                 value: parameter.value, gradient: parameter.gradient, count: parameter.count,
-                decay: parameter.decays ? weightDecay : 0, stateOffset: offset))
+                decay: parameter.decays || decayingEveryParameter ? weightDecay : 0, stateOffset: offset))
             offset += parameter.count
         }
         return (slots, offset)

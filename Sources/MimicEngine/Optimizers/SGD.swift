@@ -14,6 +14,8 @@ public final class SGD: Optimizer {
     public let momentum: Float
     public let weightDecay: Float
     public let nesterov: Bool
+    /// Whether biases and batch norm's γ and β decay too (`Parameter.decays` otherwise).
+    public let decaysEveryParameter: Bool
     /// Steps taken so far; SGD's update does not depend on it.
     public var steps = 0
 
@@ -21,14 +23,17 @@ public final class SGD: Optimizer {
     private let velocity: UnsafeMutablePointer<Float>
     private let stateCount: Int
 
-    public init(parameters: [Parameter], momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(parameters: [Parameter], momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false,
+                decaysEveryParameter: Bool = false) {
         precondition(momentum >= 0 && weightDecay >= 0, "momentum and weight decay must not be negative")
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs a positive momentum")
         self.parameters = parameters
         self.momentum = momentum
         self.weightDecay = weightDecay
         self.nesterov = nesterov
-        (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay)
+        self.decaysEveryParameter = decaysEveryParameter
+        (slots, stateCount) = OptimizerSlot.layout(parameters, weightDecay: weightDecay,
+                                                   decayingEveryParameter: decaysEveryParameter)
         velocity = .allocate(capacity: max(stateCount, 1))
         velocity.initialize(repeating: 0, count: max(stateCount, 1))
         for (index, parameter) in parameters.enumerated() {

@@ -227,7 +227,8 @@ public final class Experiment {
         let position = checkpoint.position
         let network = makeNetwork(member.spec, stream: "plan")
         let optimizer = settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
-                                                weightDecay: settings.weightDecay)
+                                                weightDecay: settings.weightDecay,
+                                                decaysEveryParameter: settings.decaysEveryParameter)
         try checkpoint.restore(into: network, optimizer: optimizer)
         guard (1...settings.epochs).contains(position.epoch) else {
             throw CheckpointError.invalidMetadata(
@@ -298,7 +299,8 @@ public final class Experiment {
             optimizer: config.optimizer,
             learningRate: student ? config.studentLearningRate : config.learningRate,
             learningRateFlag: student ? "--student-lr" : "--lr",
-            momentum: config.momentum, weightDecay: config.weightDecay, schedule: config.schedule)
+            momentum: config.momentum, weightDecay: config.weightDecay, decaysEveryParameter: config.decayAll == true,
+            schedule: config.schedule)
     }
 
     public var plan: RunPlan {

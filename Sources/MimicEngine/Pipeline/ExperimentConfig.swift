@@ -30,6 +30,12 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
     public var studentLearningRate: Float = 0.003
     public var momentum: Float = 0.9
     public var weightDecay: Float = 0
+    /// Whether the weight decay reaches every parameter (biases, batch norm's γ and β)
+    /// rather than the conv and dense weights alone. Optional, so a run stored before it
+    /// existed still reads; assigning false stores nil, so that "off" has one spelling.
+    public var decayAll: Bool? {
+        didSet { if decayAll == false { decayAll = nil } }
+    }
     public var schedule: LearningRateSchedule = .cosine
     /// Shifts and mirror images of the labeled images for the mentor and the baselines;
     /// nil for none. (Optional, so a run stored before it existed still reads.) Assigning
@@ -78,6 +84,9 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
             throw fail("Student learning rate \(studentLearningRate) must be a positive number; pass --student-lr 0.003, for example.")
         }
         guard momentum >= 0, momentum < 1 else { throw fail("Momentum \(momentum) must be in [0, 1); pass --momentum 0.9, for example.") }
+        guard optimizer != .nesterov || momentum > 0 else {
+            throw fail("--optimizer nesterov needs a momentum to look ahead with, but --momentum is 0; pass --momentum 0.9, for example, or --optimizer sgd.")
+        }
         guard weightDecay >= 0, weightDecay.isFinite else { throw fail("Weight decay \(weightDecay) must be 0 or more; pass --weight-decay 0.0005, for example.") }
         if let threads, threads < 1 || threads > 256 {
             throw fail("--threads \(threads) is out of range; pass a thread count from 1 to 256.")
@@ -104,4 +113,3 @@ public struct ConfigError: ReportableError, Equatable {
 
 extension MimicLoss: Codable {}
 extension OptimizerKind: Codable {}
-extension LearningRateSchedule: Codable {}

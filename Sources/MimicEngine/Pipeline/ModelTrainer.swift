@@ -46,6 +46,7 @@ package final class ModelTrainer {
         let samplesPerEpoch: Int
         let optimizer: any Optimizer
         let totalSteps: Int
+        let stepsPerEpoch: Int
         /// Steps between the train-metric points sent mid-epoch.
         let pointEvery: Int
         let input: FloatBuffer
@@ -106,8 +107,10 @@ package final class ModelTrainer {
             batchSize: batchSize,
             samplesPerEpoch: samplesPerEpoch,
             optimizer: settings.optimizer.make(parameters: network.parameters, momentum: settings.momentum,
-                                               weightDecay: settings.weightDecay),
+                                               weightDecay: settings.weightDecay,
+                                               decaysEveryParameter: settings.decaysEveryParameter),
             totalSteps: stepsPerEpoch * settings.epochs,
+            stepsPerEpoch: stepsPerEpoch,
             pointEvery: max(1, stepsPerEpoch / max(1, settings.pointsPerEpoch)),
             input: FloatBuffer(capacity: batchSize * batches.sampleShape.count),
             gradient: gradient,
@@ -166,7 +169,8 @@ package final class ModelTrainer {
             }
             network.backward(setup.gradient.pointer, batch: batch)
             setup.optimizer.step(learningRate: settings.schedule.rate(base: settings.learningRate, step: state.step,
-                                                                      totalSteps: setup.totalSteps))
+                                                                      totalSteps: setup.totalSteps,
+                                                                      stepsPerEpoch: setup.stepsPerEpoch))
             let seconds = (clock.now - began).seconds
             state.step += 1
             start += batch

@@ -9,12 +9,15 @@ package struct TrainingSettings {
     var learningRateFlag: String
     var momentum: Float
     var weightDecay: Float
+    /// Whether the decay reaches biases and batch norm's γ and β too (`--decay-all`).
+    var decaysEveryParameter: Bool
     var schedule: LearningRateSchedule
     /// Train-metric points per epoch sent to listeners (test metrics come once per epoch).
     var pointsPerEpoch = 20
 
     package init(epochs: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Float, learningRateFlag: String,
-                 momentum: Float, weightDecay: Float, schedule: LearningRateSchedule, pointsPerEpoch: Int = 20) {
+                 momentum: Float, weightDecay: Float, decaysEveryParameter: Bool = false, schedule: LearningRateSchedule,
+                 pointsPerEpoch: Int = 20) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -22,6 +25,7 @@ package struct TrainingSettings {
         self.learningRateFlag = learningRateFlag
         self.momentum = momentum
         self.weightDecay = weightDecay
+        self.decaysEveryParameter = decaysEveryParameter
         self.schedule = schedule
         self.pointsPerEpoch = pointsPerEpoch
     }

@@ -1,0 +1,130 @@
+/// The pre-activation residual block of the wide ResNets (He et al. 2016, "Identity
+/// Mappings in Deep Residual Networks"; Zagoruyko & Komodakis 2016; RepDistiller's
+/// `BasicBlock` in models/wrn.py): batch norm and ReLU before each of two bias-free 3x3
+/// convolutions, and no ReLU after the sum:
+///
+///     a = relu(bn1(x))
+///     out = conv2(relu(bn2(conv1(a)))) + shortcut
+///
+/// The shortcut is `x` itself, or, where the block changes the shape (another channel
+/// count, or a stride above 1), a bias-free 1x1 convolution with the block's stride of
+/// the pre-activated `a` ("convShortcut", without a batch norm of its own), as that
+/// class computes it when its channels differ. (It compares channels only; a stride
+/// above 1 with the same channels, which no WRN has, would not add up there.) The
+/// dropout between the convolutions that class allows is 0 in every WRN preset, and
+/// left out.
+///
+/// The block is one layer of a network, holding its modules as PyTorch's does, so its
+/// tensors are named as that module's `state_dict` names them ("bn1.weight",
+/// "conv1.weight", "bn2.running_var", "conv2.weight", "convShortcut.weight"). Training
+/// and evaluation run the modules one by one (no batch norm folded).
+public final class PreActivationBlock: Layer {
+    public let inputShape: SampleShape
+    public var outputShape: SampleShape { conv2.outputShape }
+    public let stride: Int
+    public let bn1: BatchNorm
+    public let conv1: Conv2D
+    public let bn2: BatchNorm
+    public let conv2: Conv2D
+    /// The 1x1 convolution of the shortcut, when the shape changes.
+    public let convShortcut: Conv2D?
+
+    private let output = FloatBuffer()
+    private let inputGradient = FloatBuffer()
+    /// dLoss/d(a): what comes back through conv1, plus through the shortcut's convolution.
+    private let activatedGradient = FloatBuffer()
+
+    /// Returns nil when a 3x3 convolution does not fit the input (it always does with padding 1).
+    public init?(input: SampleShape, channels: Int, stride: Int, random: inout SeededRandom) {
+        guard let conv1 = Conv2D(input: input, filters: channels, kernel: 3, stride: stride, padding: 1,
+                                 hasBias: false, random: &random),
+              let conv2 = Conv2D(input: conv1.outputShape, filters: channels, kernel: 3, stride: 1, padding: 1,
+                                 hasBias: false, random: &random)
+        else { return nil }
+        inputShape = input
+        self.stride = stride
+        self.conv1 = conv1
+        self.conv2 = conv2
+        bn1 = BatchNorm(shape: input)
+        bn1.appliesReLU = true
+        bn2 = BatchNorm(shape: conv1.outputShape)
+        bn2.appliesReLU = true
+        if stride != 1 || input.channels != channels {
+            guard let conv = Conv2D(input: input, filters: channels, kernel: 1, stride: stride, padding: 0,
+                                    hasBias: false, random: &random),
+                  conv.outputShape == conv2.outputShape
+            else { return nil }
+            convShortcut = conv
+        } else {
+            convShortcut = nil
+        }
+    }
+
+    public var summary: String {
+        "pre-activation block \(inputShape.channels)->\(outputShape.channels) s\(stride)"
+            + (convShortcut == nil ? "" : " (1x1 conv shortcut)")
+    }
+
+    /// The modules with their names in the block, in `state_dict` order.
+    private var modules: [(name: String, layer: Layer)] {
+        var modules: [(name: String, layer: Layer)] = [("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2)]
+        if let convShortcut { modules.append(("convShortcut", convShortcut)) }
+        return modules
+    }
+
+    /// Its batch norms, for the batches they cannot train on (`Network.smallestTrainingBatch`).
+    public var norms: [BatchNorm] { [bn1, bn2] }
+
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+    public var buffers: [LayerBuffer] { namedBuffers.map(\.buffer) }
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        modules.flatMap { module in module.layer.namedParameters.map { ("\(module.name).\($0.name)", $0.parameter) } }
+    }
+    public var namedBuffers: [(name: String, buffer: LayerBuffer)] {
+        modules.flatMap { module in module.layer.namedBuffers.map { ("\(module.name).\($0.name)", $0.buffer) } }
+    }
+
+    /// The modules' own (convolutions' products, batch norms' affine maps) and one
+    /// addition per output value for the sum with the shortcut, as `ResidualBlock`
+    /// counts them; the ReLUs are not counted, as nowhere else.
+    public var forwardFLOPsPerSample: Int {
+        modules.reduce(0) { $0 + $1.layer.forwardFLOPsPerSample } + outputShape.count
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        let activated = bn1.forward(input, batch: batch, training: training)
+        var main = conv1.forward(activated, batch: batch, training: training)
+        main = bn2.forward(main, batch: batch, training: training)
+        main = conv2.forward(main, batch: batch, training: training)
+        let shortcut = convShortcut?.forward(activated, batch: batch, training: training) ?? input
+        let count = batch * outputShape.count
+        let y = output.reserve(count)
+        for i in 0..<count { y[i] = main[i] + shortcut[i] }
+        return UnsafePointer(y)
+    }
+
+    /// The sum passes the output gradient to both paths unchanged. With a shortcut
+    /// convolution both paths start at `a`, so their gradients add there before bn1
+    /// takes them back to the input; with the identity, the output gradient joins
+    /// bn1's input gradient at the input.
+    public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        var main = conv2.backward(outputGradient, batch: batch, needsInputGradient: true)!
+        main = bn2.backward(main, batch: batch, needsInputGradient: true)!
+        main = conv1.backward(main, batch: batch, needsInputGradient: true)!
+        var towardActivated = main
+        if let convShortcut {
+            let throughShortcut = convShortcut.backward(outputGradient, batch: batch, needsInputGradient: true)!
+            let count = batch * inputShape.count
+            let sum = activatedGradient.reserve(count)
+            for i in 0..<count { sum[i] = main[i] + throughShortcut[i] }
+            towardActivated = UnsafePointer(sum)
+        }
+        let throughNorm = bn1.backward(towardActivated, batch: batch, needsInputGradient: needsInputGradient)
+        guard needsInputGradient, let throughNorm else { return nil }
+        guard convShortcut == nil else { return throughNorm }
+        let count = batch * inputShape.count
+        let dx = inputGradient.reserve(count)
+        for i in 0..<count { dx[i] = throughNorm[i] + outputGradient[i] }
+        return UnsafePointer(dx)
+    }
+}
