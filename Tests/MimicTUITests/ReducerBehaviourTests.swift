@@ -211,7 +211,7 @@ import Testing
         press(.down, .right, in: &state)
         #expect(state.next.augmentation == Augmentation(shift: 0, flip: true))
         press(.left, .left, in: &state)
-        #expect(state.next.augmentation == Augmentation(shift: 2, flip: true), "← from none wraps to the last")
+        #expect(state.next.augmentation == Augmentation(crop: 4, flip: true), "← from none wraps to the last")
         press(.enter, in: &state)
         #expect(state.next.augmentation == nil, "Enter steps forward, wrapping to none")
         press(.down, .enter, in: &state)

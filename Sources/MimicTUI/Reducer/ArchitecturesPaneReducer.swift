@@ -100,6 +100,8 @@ enum ArchitecturesPaneReducer {
     static let augmentationSteps: [Augmentation?] = [
         nil, Augmentation(shift: 0, flip: true), Augmentation(shift: 1, flip: false),
         Augmentation(shift: 1, flip: true), Augmentation(shift: 2, flip: true),
+        // The CIFAR recipe's RandomCrop(padding=4) and flip, for the residual networks.
+        Augmentation(crop: 4, flip: true),
     ]
 
     static func stepAugmentation(_ state: inout DashboardState, forward: Bool) {
