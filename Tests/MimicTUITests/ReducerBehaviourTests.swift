@@ -235,6 +235,7 @@ import Testing
             #expect(state.picker == nil && state.next == before, "neither a preset step nor the picker changes it")
             let screen = DashboardRenderer(glyphs: .unicode).render(state).text
             #expect(screen.contains(mark), "\(screen)")
+            #expect(screen.contains(logits ? "mentor's logits are read" : "mentor is loaded from a"), "\(screen)")
             press(.down, .enter, in: &state)
             #expect(state.editor != nil, "a student's row is edited as always")
         }

@@ -93,7 +93,10 @@ enum CurvesPane {
         case .failed(let message): return message
         case .ready:
             if state.run != nil { return "Starting: the mentor's first points appear after a few steps." }
-            return "Space starts a run: the mentor \(state.next.mentor) learns from the labeled part, then "
+            let mentor = state.next.mentorLogits != nil ? "the mentor's logits are read from a file"
+                : state.next.mentorCheckpoint != nil ? "the mentor is loaded from a file"
+                : "the mentor \(state.next.mentor) learns from the labeled part"
+            return "Space starts a run: \(mentor), then "
                 + "\(state.next.students.count == 1 ? "the student learns" : "\(state.next.students.count) students learn") "
                 + "from its outputs on the unlabeled rest. Tab moves between panes; ? lists every key."
         }
