@@ -13,6 +13,17 @@ public enum Benchmark {
     /// their own training step.
     public static let studentSpecs = ["cnn-s", "mlp-256", "mlp-64"]
 
+    /// The residual networks the field distills, as they are compared with PyTorch:
+    /// resnet-20's training step at batch 128 and its evaluation (the annotation's path)
+    /// at batch 512, on Fashion-MNIST's and CIFAR's inputs, and resnet8x4's training.
+    public static let networkCases: [NetworkCase] = [
+        NetworkCase(spec: "resnet-20", input: SampleShape(channels: 1, height: 28, width: 28), training: true, batch: 128),
+        NetworkCase(spec: "resnet-20", input: SampleShape(channels: 3, height: 32, width: 32), training: true, batch: 128),
+        NetworkCase(spec: "resnet-20", input: SampleShape(channels: 1, height: 28, width: 28), training: false, batch: 512),
+        NetworkCase(spec: "resnet-20", input: SampleShape(channels: 3, height: 32, width: 32), training: false, batch: 512),
+        NetworkCase(spec: "resnet8x4", input: SampleShape(channels: 3, height: 32, width: 32), training: true, batch: 128),
+    ]
+
     /// The best GFLOPS of a 1024³ sgemm measured so far in this process, per thread
     /// count, whichever way it was threaded: the reference of every ratio on that many
     /// threads. The best, because every other reading was slowed by something else.
@@ -40,7 +51,7 @@ public enum Benchmark {
     }
 
     public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
-                           scaling: Bool = true, epochs: Bool = true) -> BenchmarkReport {
+                           scaling: Bool = true, epochs: Bool = true, networks: Bool = true) -> BenchmarkReport {
         if let threads { Parallel.threads = threads }
         let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
@@ -59,6 +70,13 @@ public enum Benchmark {
         ] + studentSpecs.map { spec in
             { studentTrainingSamplesPerSecond(spec: spec, input: fashion, batch: studentBatch, seconds: seconds) }
         })
+        // A residual network's step takes up to seconds, so these take fewer rounds.
+        let networkRates = networks ? interleaved(threads: threads, seconds: seconds, rounds: min(rounds, 3), sgemm: &sgemm,
+                                                  networkCases.map { item in {
+            item.training
+                ? trainingSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: seconds)
+                : inferenceSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: seconds)
+        } }) : []
         let openBLASThreaded = sgemm(threads: threads)
         let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0
         sgemm.note(split, threads: threads)
@@ -111,7 +129,12 @@ public enum Benchmark {
             studentTrain: studentSpecs.indices.map {
                 .init(spec: studentSpecs[$0], figure: figure(headline[3 + $0], flops: studentFLOPs[$0]))
             },
-            scaling: points, epochs: epochPoints)
+            scaling: points, epochs: epochPoints,
+            networks: zip(networkCases, networkRates).map { item, rate in
+                let model = network(item.spec, input: item.input)
+                let flops = Double(item.training ? model.trainingFLOPsPerSample : model.forwardFLOPsPerSample)
+                return .init(case: item, figure: figure(rate, flops: flops))
+            })
     }
 
     private static func network(_ spec: String, input: SampleShape) -> Network {

@@ -1,3 +1,5 @@
+import MimicEngine
+
 /// Throughput figures measured in one process, read as ratios to the same process's
 /// GEMM speed, on the same OpenBLAS kernels: on a shared machine only ratios are stable.
 ///
@@ -31,6 +33,13 @@ public struct BenchmarkReport: Sendable, Codable {
     public var scaling: [ScalingPoint]
     /// Wall time of whole training epochs of growing size; empty when skipped.
     public var epochs: [EpochPoint]
+    /// The residual networks' figures, in `Benchmark.networkCases` order; empty when skipped.
+    public var networks: [NetworkFigure] = []
+
+    public struct NetworkFigure: Sendable, Codable {
+        public var `case`: NetworkCase
+        public var figure: Figure
+    }
 
     public struct Figure: Sendable, Codable {
         public var samplesPerSecond: Double
@@ -92,4 +101,33 @@ extension BenchmarkReport.ScalingPoint {
         self.init(spec: spec, batch: batch, threads: threads, samplesPerSecond: samplesPerSecond, gflops: gflops,
                   ratio: sgemmGFLOPS > 0 ? gflops / sgemmGFLOPS : 0)
     }
+}
+
+/// One network's figure: its training step or its evaluation, on one input and batch.
+public struct NetworkCase: Sendable, Codable, Hashable {
+    public var spec: String
+    /// The input's channels, height and width.
+    public var channels, height, width: Int
+    public var training: Bool
+    public var batch: Int
+
+    public init(spec: String, input: SampleShape, training: Bool, batch: Int) {
+        self.spec = spec
+        (channels, height, width) = (input.channels, input.height, input.width)
+        self.training = training
+        self.batch = batch
+    }
+
+    public var input: SampleShape { SampleShape(channels: channels, height: height, width: width) }
+
+    /// "resnet_20_1x28x28_train": the figure's JSON key.
+    public var key: String {
+        String(spec.map { $0 == "-" ? "_" : $0 }) + "_\(input)_" + (training ? "train" : "eval")
+    }
+
+    /// "resnet-20:1x28x28:train:128", as scripts/torch_bench.py takes it.
+    public var torchName: String { "\(spec):\(input):\(training ? "train" : "eval"):\(batch)" }
+
+    /// "resnet-20 1x28x28 train, batch 128", for a table.
+    public var title: String { "\(spec) \(input) \(training ? "train" : "eval"), batch \(batch)" }
 }

@@ -27,10 +27,18 @@ struct BenchCommand: ParsableCommand {
             test: absolute numbers on a shared machine vary; the ratios are what to
             compare.
 
+            Unless --quick, it also times the residual networks the field distills:
+            resnet-20's training step (batch 128) and evaluation (batch 512, the
+            annotation's path) on 1x28x28 and 3x32x32 inputs, and resnet8x4's training on
+            3x32x32. With --pytorch PYTHON, PyTorch times the same networks, inputs,
+            batches and threads in the same run (scripts/torch_bench.py), and each figure
+            gets its ratio to PyTorch's.
+
             Examples:
               mimic bench
               mimic bench --json --threads 1
               mimic bench --quick
+              mimic bench --threads 2 --pytorch ~/torch-venv/bin/python
             """)
 
     @Flag(help: "Print one JSON object instead of a table.")
@@ -45,8 +53,11 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Rounds of the headline figures; each ratio is the best round's over the best sgemm.")
     var rounds: Int = 5
 
-    @Flag(help: "Only the headline figures: skip the batch and thread scaling and the epoch times.")
+    @Flag(help: "Only the headline figures: skip the residual networks, the batch and thread scaling and the epoch times.")
     var quick = false
+
+    @Option(help: ArgumentHelp("A Python with torch installed, to time the residual networks in PyTorch too.", valueName: "python"))
+    var pytorch: String?
 
     /// The issue's targets, as fractions of the same run's sgemm.
     static let targets: [(key: String, target: Double)] = [
@@ -89,9 +100,22 @@ struct BenchCommand: ParsableCommand {
     /// Every figure of one run: the benchmark's, then (unless --quick) the dashboard's
     /// cost and its first frame.
     private func measure() -> BenchResults {
-        let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick)
+        let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick,
+                                   networks: !quick)
         var results = BenchResults(report: report)
         guard !quick else { return results }
+        if let pytorch {
+            do {
+                let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+                guard let script = PyTorchBench.script(executable: executable) else {
+                    throw UsageError("scripts/torch_bench.py is neither beside this binary's repository nor in the current folder; run mimic bench from the repository.")
+                }
+                results.pytorch = try PyTorchBench.measure(python: pytorch, script: script, cases: Benchmark.networkCases,
+                                                           threads: report.threads, seconds: seconds, rounds: min(rounds, 3))
+            } catch {
+                results.notes.append("PyTorch was not measured: \(error)")
+            }
+        }
         let (config, dataSet) = Self.dashboardRun(threads: report.threads)
         do {
             results.dashboard = try DashboardOverhead.measure(config: config, dataSet: dataSet, pairs: 12)
@@ -135,6 +159,7 @@ struct BenchResults {
     var dashboard: DashboardOverhead?
     var firstFrames: [Double] = []
     var dataLoadSeconds: Double?
+    var pytorch: PyTorchBench?
     var notes: [String] = []
 
     /// Each headline figure as a ratio to the run's sgemm, by its JSON key.
@@ -145,6 +170,7 @@ struct BenchResults {
             "annotate_ratio": report.annotate.ratio,
         ]
         for student in report.studentTrain { ratios["\(student.key)_train_ratio"] = student.figure.ratio }
+        for network in report.networks { ratios["\(network.case.key)_ratio"] = network.figure.ratio }
         return ratios
     }
 

@@ -33,6 +33,16 @@ enum BenchPrinter {
             object["\(student.key)_train_samples_per_s"] = student.figure.samplesPerSecond
             object["\(student.key)_train_gflops"] = student.figure.gflops
         }
+        for network in report.networks {
+            object["\(network.case.key)_samples_per_s"] = network.figure.samplesPerSecond
+            object["\(network.case.key)_gflops"] = network.figure.gflops
+            object["\(network.case.key)_batch"] = network.case.batch
+            if let torch = results.pytorch?.rate(of: network.case) {
+                object["\(network.case.key)_pytorch_samples_per_s"] = torch
+                object["\(network.case.key)_vs_pytorch"] = network.figure.samplesPerSecond / torch
+            }
+        }
+        if let pytorch = results.pytorch { object["pytorch_version"] = pytorch.version }
         if let dashboard {
             object["dashboard_overhead_percent"] = dashboard.percent
             object["dashboard_overhead_percent_range"] = [dashboard.percentRange.lowerBound, dashboard.percentRange.upperBound]
@@ -97,6 +107,19 @@ enum BenchPrinter {
             + String(format: "%8.1f GFLOPS  %9.0f samples/s  %5.1f%% of sgemm (kd loss, %@%@)",
                      figure.gflops, figure.samplesPerSecond, 100 * figure.ratio, ExperimentConfig().optimizer.rawValue,
                      target ?? ""))
+    }
+    if !report.networks.isEmpty {
+        let torch = results.pytorch.map { " against PyTorch \($0.version)" } ?? ""
+        print("\nresidual networks (training counts 3x the forward FLOPs, batch norm and adds included)\(torch)")
+        for network in report.networks {
+            let figure = network.figure
+            let versus = results.pytorch?.rate(of: network.case).map {
+                String(format: "  PyTorch %7.0f samples/s: %.2fx", $0, figure.samplesPerSecond / $0)
+            } ?? ""
+            print(network.case.title.padding(toLength: 36, withPad: " ", startingAt: 0)
+                + String(format: "%7.1f GFLOPS %8.0f samples/s %5.1f%% of sgemm", figure.gflops, figure.samplesPerSecond,
+                         100 * figure.ratio) + versus)
+        }
     }
     if !report.scaling.isEmpty {
         print("\ntraining samples/s (ratio to sgemm on as many threads) by batch size")
