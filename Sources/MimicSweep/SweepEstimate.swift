@@ -17,7 +17,8 @@ public struct SweepEstimate: Sendable {
     /// test evaluation after each epoch, and the mentor's annotation of the pool.
     public func seconds(_ config: ExperimentConfig, dataSet: DataSet) throws -> Double {
         let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
-                                  validationFraction: config.validationFraction, seed: config.seed)
+                                  validationFraction: config.validationFraction, seed: config.seed,
+                                  needsPool: !config.students.isEmpty)
         func forward(_ spec: String) throws -> Double {
             Double(try Network(spec: ArchitectureSpec(spec), input: dataSet.train.shape, classes: dataSet.classCount,
                                random: SeededRandom(seed: 0)).forwardFLOPsPerSample)

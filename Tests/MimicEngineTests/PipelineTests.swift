@@ -193,6 +193,25 @@ import MimicTestSupport
         #expect(throws: SpecError.self) { try Experiment(config: config, dataSet: data) }
     }
 
+    /// `--student none --labeled 1`: the mentor alone, on every label, a supervised
+    /// reference; a pool is needed only when there are students to learn from it.
+    @Test func aRunWithoutStudentsTrainsItsMentorOnEveryLabel() throws {
+        let data = SyntheticData.make()
+        var config = Self.learningConfig()
+        config.labeledFraction = 1
+        config.students = []
+        config.baselines = true
+        let experiment = try Experiment(config: config, dataSet: data)
+        #expect(experiment.split.labeled.count == data.train.count && experiment.split.unlabeled.count == 0)
+        let report = experiment.run { _ in }
+        #expect(report.results.map(\.id.name) == ["mentor"] && report.allFinished)
+        #expect((report.mentor?.test?.accuracy ?? 0) > 0.5)
+        #expect(TrainOption.all.first { $0.name == "student" }?.written(config) == "--student none")
+
+        config.students = ["fc16"]
+        #expect(throws: DataError.noUnlabeledExamples(fraction: 1)) { try Experiment(config: config, dataSet: data) }
+    }
+
     /// A mentor saved by one run and reused by the next gives the students exactly
     /// what training it again would; a mentor from another split is refused.
     @Test func reusedMentorTeachesTheSame() throws {

@@ -37,7 +37,10 @@ public struct DataSplit: Sendable {
 
     public var classCount: Int { classNames.count }
 
-    public init(dataSet: DataSet, labeledFraction: Double, validationFraction: Double = 0, seed: UInt64) throws {
+    /// `needsPool` false allows a split with no unlabeled image: a run with no student,
+    /// which trains its mentor on every label as a supervised reference.
+    public init(dataSet: DataSet, labeledFraction: Double, validationFraction: Double = 0, seed: UInt64,
+                needsPool: Bool = true) throws {
         let elsewhere = dataSet.unlabeled?.images.count ?? 0
         guard labeledFraction > 0 && labeledFraction <= 1 else {
             throw DataError.labeledFractionOutOfRange(labeledFraction)
@@ -69,7 +72,7 @@ public struct DataSplit: Sendable {
                 fraction: validationFraction, className: dataSet.classNames[smallest],
                 labeledInClass: labeledCount, limit: Self.validationLimit(labeledInClass: labeledCount))
         }
-        guard labeledPerClass.reduce(0, +) < dataSet.train.count || elsewhere > 0 else {
+        guard labeledPerClass.reduce(0, +) < dataSet.train.count || elsewhere > 0 || !needsPool else {
             throw DataError.noUnlabeledExamples(fraction: labeledFraction)
         }
 

@@ -43,7 +43,8 @@ public final class Experiment {
     public convenience init(config: ExperimentConfig, dataSet: DataSet, folder: RunFolder? = nil) throws {
         try config.validate()
         let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
-                                  validationFraction: config.validationFraction, seed: config.seed)
+                                  validationFraction: config.validationFraction, seed: config.seed,
+                                  needsPool: !config.students.isEmpty)
         try self.init(config: config, dataSet: dataSet, split: split, folder: folder)
     }
 

@@ -66,8 +66,8 @@ public struct ExperimentConfig: Sendable, Codable, Hashable {
         guard mentorLogits == nil || mentorCheckpoint == nil else {
             throw fail("--mentor-logits and --mentor-checkpoint both name a mentor; pass one of them.")
         }
-        guard !students.isEmpty else {
-            throw fail("No student is given; pass at least one --student SPEC, e.g. --student cnn-s.")
+        guard !students.isEmpty || mentorCheckpoint == nil && mentorLogits == nil else {
+            throw fail("A run with --student none only trains its mentor, but the mentor comes from a file; give a --student SPEC, e.g. --student cnn-s.")
         }
         guard temperature > 0, temperature.isFinite else {
             throw fail("Temperature \(temperature) must be a positive number; pass --temperature 4, for example.")

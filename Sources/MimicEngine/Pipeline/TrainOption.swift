@@ -57,6 +57,9 @@ extension TrainOption {
     /// Every option, in the order --help lists them. A reused mentor comes before the
     /// mentor's spec (which only a state_dict saved elsewhere needs): a run's first
     /// difference names it.
+    /// `--student none`: no student at all.
+    public static let noStudent = "none"
+
     public static let all: [TrainOption] = [
         text("data", "path", "Folder with the four IDX files (MNIST, Fashion-MNIST), the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/ (PNG, JPEG); or a NumPy .npz file with x_train, y_train, x_test and y_test (and x_unlabeled, images without a class).",
              \.dataDirectory),
@@ -84,11 +87,19 @@ extension TrainOption {
                     values: { [$0.mentor] },
                     read: { config, given throws(ConfigError) in config.mentor = try single("mentor", given) }),
         TrainOption(name: "student", kind: .repeated, valueName: "spec",
-                    summary: "Student architecture; repeat for several.", describesRun: true,
-                    values: { $0.students },
+                    summary: "Student architecture; repeat for several. 'none' trains the mentor alone: with --labeled 1, a supervised reference on every label.",
+                    describesRun: true,
+                    values: { $0.students.isEmpty ? [noStudent] : $0.students },
                     read: { config, given throws(ConfigError) in
                         guard !given.isEmpty else { return }
-                        config.students = given
+                        if given.contains(noStudent) {
+                            guard given == [noStudent] else {
+                                throw ConfigError(message: "--student none is given with other students; give none alone, or only the students.")
+                            }
+                            config.students = []
+                        } else {
+                            config.students = given
+                        }
                     }),
         choice("loss", "How students learn from the mentor: "
                + MimicLoss.allCases.map { "\($0.rawValue) = \($0.summary)" }.joined(separator: "; ") + ".", \.loss),

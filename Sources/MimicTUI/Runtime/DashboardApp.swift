@@ -218,7 +218,7 @@ public final class DashboardApp {
             guard let dataSet = state.dataSet else { return }
             do {
                 let split = try DataSplit(dataSet: dataSet, labeledFraction: config.labeledFraction,
-                                          validationFraction: config.validationFraction, seed: config.seed)
+                                          validationFraction: config.validationFraction, seed: config.seed, needsPool: !config.students.isEmpty)
                 let inbox = inbox
                 func start(recordingIn store: RunStore?) throws -> RunSession {
                     // `R` runs a seed of the protocol: recorded as one, `mimic reproduce --resume` takes it up.
