@@ -34,6 +34,7 @@ struct ReproduceCommand: ParsableCommand {
               mimic reproduce --loss mse
               mimic reproduce --augment none
               mimic reproduce --data ~/mnist --labeled 0.05
+              mimic reproduce --mentor resnet-20 --student resnet-8 --student cnn-s --student mlp-256
             """)
 
     @Option(help: "Folder with the four IDX files, the CIFAR-10 binary batches, or image folders train/<class>/ and test/<class>/.")
@@ -52,6 +53,14 @@ struct ReproduceCommand: ParsableCommand {
         "How the mentor and the baselines see the labeled images: shiftN, flip, shiftN-flip or none.",
         valueName: "spec"), transform: { text in try Augmentation.parse(text) })
     var augment: Augmentation = ReproductionProtocol.augmentation
+
+    @Option(help: ArgumentHelp("The mentor's architecture, instead of the protocol's cnn-l.", valueName: "spec"))
+    var mentor: String = ReproductionProtocol.mentor
+
+    @Option(name: .customLong("student"),
+            help: ArgumentHelp("A student's architecture, instead of the protocol's cnn-s, mlp-256 and mlp-64; repeat for several. The first is held to the mentor's level.",
+                               valueName: "spec"))
+    var students: [String] = []
 
     @Option(help: ArgumentHelp("Seeds to run, comma-separated; each is a whole protocol run.", valueName: "n,n,..."))
     var seeds: String = "1"
@@ -80,7 +89,9 @@ struct ReproduceCommand: ParsableCommand {
         let seedList = try ReproductionProtocol.parseSeeds(seeds)
         let configs = seedList.map { seed in
             var config = ReproductionProtocol.config(dataDirectory: data, seed: seed, labeledFraction: labeled,
-                                                     loss: loss, temperature: temperature, augmentation: augment)
+                                                     loss: loss, temperature: temperature, augmentation: augment,
+                                                     mentor: mentor,
+                                                     students: students.isEmpty ? ReproductionProtocol.students : students)
             config.threads = threads
             return config.withAbsolutePaths()
         }
