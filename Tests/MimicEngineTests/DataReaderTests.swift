@@ -13,8 +13,8 @@ import Testing
         try IDXWriter.write(original, to: folder.path, compressed: compressed)
 
         let loaded = try DataSet.load(from: folder.path)
-        #expect(loaded.name == "fashion-mnist")
-        #expect(loaded.classNames == DataSet.fashionMNISTClassNames)
+        #expect(loaded.name == "fashion-small", "named after its folder")
+        #expect(loaded.classNames == DataSet.fashionMNISTClassNames, "a folder named fashion gets Fashion-MNIST's classes")
         #expect(loaded.train == original.train)
         #expect(loaded.trainLabels == original.trainLabels)
         #expect(loaded.test == original.test)
@@ -34,7 +34,7 @@ import Testing
         try IDXWriter.write(labels: data.testLabels, to: folder.file("t10k-labels-idx1-ubyte"))
 
         let loaded = try DataSet.load(from: folder.path)
-        #expect(loaded.name == "mnist")
+        #expect(loaded.name == "digits", "named after its folder")
         #expect(loaded.classNames == DataSet.mnistClassNames)
         #expect(loaded.train == data.train)
         #expect(loaded.testLabels == data.testLabels)

@@ -172,6 +172,14 @@ import Testing
         let older = try JSONDecoder().decode(DataFingerprint.self, from: Data(json.utf8))
         #expect(older == DataFingerprint(plain))
 
+        // A name is a label, not data: an IDX set once called "mnist" is the same data
+        // under its folder's name, and a run folder started then still resumes.
+        var renamed = DataFingerprint(plain)
+        renamed.name = "mnist"
+        #expect(renamed.sameData(as: DataFingerprint(plain)) && renamed != DataFingerprint(plain))
+        renamed.contents = "0"
+        #expect(!renamed.sameData(as: DataFingerprint(plain)))
+
         let moreFolder = try Self.folderWithUnlabeled()
         let more = try DataSet.load(from: moreFolder.path, imageCache: .disabled)
         #expect(DataFingerprint(more).unlabeledCount == 3)

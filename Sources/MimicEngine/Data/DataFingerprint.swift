@@ -28,6 +28,15 @@ struct DataFingerprint: Codable, Equatable {
         contents = hash.hex
     }
 
+    /// Whether `other` is the same data, whatever it is called: a data set's name is its
+    /// folder's, and a run folder started when IDX sets were all called "mnist" must
+    /// still take up the same images under their folder's name.
+    func sameData(as other: DataFingerprint) -> Bool {
+        var renamed = other
+        renamed.name = name
+        return renamed == self
+    }
+
     /// "fashion-mnist (60000 training and 10000 test images of 1x28x28, 10 classes)".
     var summary: String {
         let unlabeled = unlabeledCount.map { ", \($0) without a class" } ?? ""

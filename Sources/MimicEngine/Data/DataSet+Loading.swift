@@ -119,8 +119,8 @@ extension DataSet {
         guard missing.isEmpty else { throw DataError.missingFiles(folder: directory, names: missing) }
         let found = paths.map { $0! }
 
-        let folderName = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent.lowercased()
-        let isFashion = folderName.contains("fashion")
+        let folderName = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+        let isFashion = folderName.lowercased().contains("fashion")
         let classNames = isFashion ? fashionMNISTClassNames : mnistClassNames
 
         let train = try IDXReader.readImages(from: found[0])
@@ -135,7 +135,8 @@ extension DataSet {
             throw DataError.shapeMismatch(trainSource: "IDX file \(found[0])", train: train.shape,
                                           testSource: "IDX file \(found[2])", test: test.shape)
         }
-        return try DataSet(name: isFashion ? "fashion-mnist" : "mnist", classNames: classNames,
+        // Named after its folder, as every other kind is: Debian's is "fashion-mnist".
+        return try DataSet(name: folderName, classNames: classNames,
                            train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
     }
 

@@ -126,7 +126,7 @@ public final class RunFolder {
             }
             throw ConfigError(message: "Run folder \(path) was started with \(difference.saved), but this run has \(difference.given); resume it with the settings it was started with.")
         }
-        guard saved.data == identity.data else {
+        guard saved.data.sameData(as: identity.data) else {
             let what = saved.data.summary == identity.data.summary
                 ? "a data set of the same name and size with other images or labels"
                 : identity.data.summary
