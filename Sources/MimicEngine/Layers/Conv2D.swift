@@ -116,16 +116,19 @@ public final class Conv2D: ReLUFusing {
         return UnsafePointer(y)
     }
 
-    /// The samples of each thread in groups of `samplesPerProduct` (the last smaller).
+    /// The batch in groups of `samplesPerProduct` from its first sample (the last group
+    /// smaller), whole groups to a thread, so a sample's group, and with it its numbers,
+    /// do not depend on the thread count.
     private func forward(_ input: UnsafePointer<Float>, batch: Int, adding shortcut: UnsafePointer<Float>?,
                          rectify: Bool, into y: UnsafeMutablePointer<Float>) {
-        let parts = Parallel.partCount(batch)
-        scratch(parts: parts)
         let group = samplesPerProduct
+        let groups = (batch + group - 1) / group
+        let parts = Parallel.partCount(groups)
+        scratch(parts: parts)
         Parallel.run(parts: parts) { part in
-            let samples = Parallel.range(part, of: parts, count: batch)
-            for first in Swift.stride(from: samples.lowerBound, to: samples.upperBound, by: group) {
-                let count = min(group, samples.upperBound - first)
+            for index in Parallel.range(part, of: parts, count: groups) {
+                let first = index * group
+                let count = min(group, batch - first)
                 let offset = first * filters * pixels
                 if count == 1 {
                     forward(sample: input + first * inputShape.count, into: y + offset,
@@ -257,51 +260,56 @@ public final class Conv2D: ReLUFusing {
                   bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
                       -> (UnsafePointer<Float>, Int)) -> UnsafePointer<Float>? {
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
-        let parts = Parallel.partCount(batch)
+        let grouped = samplesPerProduct > 1
+        let parts = Parallel.partCount(grouped ? (batch + samplesPerProduct - 1) / samplesPerProduct : batch)
         scratch(parts: parts)
         for part in 0..<parts {
             scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
             scratch[part].weightGradient.reserve(weight.count)
             if part > 0 { scratch[part].biasGradient.reserve(filters) }
         }
-        Parallel.run(parts: parts) { part in
-            // Each thread sums its samples' weight gradient in its own scratch, added
-            // into the parameter afterwards in a fixed order; the first thread sums the
-            // bias gradient straight into the parameter.
-            let dWT = scratch[part].weightGradient.pointer
-            let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
-            dB.update(repeating: 0, count: filters)
-            let col = scratch[part].columns.pointer
-            var first = true
-            for sample in Parallel.range(part, of: parts, count: batch) {
-                let dxSample = dx.map { $0 + sample * inputShape.count }
-                dxSample?.update(repeating: 0, count: inputShape.count)
-                for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
-                    let rows = top..<min(top + bandRows, outputShape.height)
-                    let width = rows.count * outputShape.width
-                    let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
-                    for f in 0..<filters {
-                        dB[f] += FloatLoops.sum(band + f * ld, count: width)
+        if grouped {
+            backwardInGroups(input: x, batch: batch, parts: parts, dx: dx, bandGradient: bandGradient)
+        } else {
+            Parallel.run(parts: parts) { part in
+                // Each thread sums its samples' weight gradient in its own scratch, added
+                // into the parameter afterwards in a fixed order; the first thread sums the
+                // bias gradient straight into the parameter.
+                let dWT = scratch[part].weightGradient.pointer
+                let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
+                dB.update(repeating: 0, count: filters)
+                let col = scratch[part].columns.pointer
+                var first = true
+                for sample in Parallel.range(part, of: parts, count: batch) {
+                    let dxSample = dx.map { $0 + sample * inputShape.count }
+                    dxSample?.update(repeating: 0, count: inputShape.count)
+                    for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
+                        let rows = top..<min(top + bandRows, outputShape.height)
+                        let width = rows.count * outputShape.width
+                        let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
+                        for f in 0..<filters {
+                            dB[f] += FloatLoops.sum(band + f * ld, count: width)
+                        }
+                        im2col(x + sample * inputShape.count, rows: rows, into: col)
+                        // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
+                        // same dot products, but OpenBLAS's SkylakeX kernels run this
+                        // orientation faster (one thread, best of 15: cnn-s's second
+                        // convolution 32x144 from 196 pixels 67 GFLOPS, 144x32 85; its
+                        // first 16x9 89, 9x16 138; cnn-l's second 96 against 110).
+                        BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
+                                  a: col, lda: width, b: band, ldb: ld,
+                                  beta: first ? 0 : 1, c: dWT, ldc: filters)
+                        first = false
+                        guard let dxSample else { continue }
+                        // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
+                        BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
+                                  a: weight.value, lda: patch, b: band, ldb: ld,
+                                  c: col, ldc: width)
+                        col2im(col, rows: rows, into: dxSample)
                     }
-                    im2col(x + sample * inputShape.count, rows: rows, into: col)
-                    // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
-                    // same dot products, but OpenBLAS's SkylakeX kernels run this
-                    // orientation faster (one thread, best of 15: cnn-s's second
-                    // convolution 32x144 from 196 pixels 67 GFLOPS, 144x32 85; its
-                    // first 16x9 89, 9x16 138; cnn-l's second 96 against 110).
-                    BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
-                              a: col, lda: width, b: band, ldb: ld,
-                              beta: first ? 0 : 1, c: dWT, ldc: filters)
-                    first = false
-                    guard let dxSample else { continue }
-                    // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
-                    BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
-                              a: weight.value, lda: patch, b: band, ldb: ld,
-                              c: col, ldc: width)
-                    col2im(col, rows: rows, into: dxSample)
                 }
+                if first { dWT.update(repeating: 0, count: weight.count) }
             }
-            if first { dWT.update(repeating: 0, count: weight.count) }
         }
         for f in 0..<filters {
             let row = weight.gradient + f * patch
@@ -316,6 +324,54 @@ public final class Conv2D: ReLUFusing {
             for f in 0..<filters { bias.gradient[f] += dB[f] }
         }
         return dx.map { UnsafePointer($0) }
+    }
+
+    /// Backward with the samples in forward's groups: each group's output gradient
+    /// gathered side by side [Cout, count·P] and its columns [K, count·P], so the
+    /// weight gradient's product sums over count·P pixels at once (rather than reading
+    /// and writing its [K, Cout] sum for every 49-pixel sample) and the columns'
+    /// gradient packs the weights once per group. Leaves each thread's sums in its
+    /// scratch, as the sample-by-sample path does.
+    private func backwardInGroups(input x: UnsafePointer<Float>, batch: Int, parts: Int, dx: UnsafeMutablePointer<Float>?,
+                                  bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
+                                      -> (UnsafePointer<Float>, Int)) {
+        let group = samplesPerProduct
+        let groups = (batch + group - 1) / group
+        let allRows = 0..<outputShape.height
+        Parallel.run(parts: parts) { part in
+            let dWT = scratch[part].weightGradient.pointer
+            let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
+            dB.update(repeating: 0, count: filters)
+            let col = scratch[part].columns.pointer, gathered = scratch[part].product.pointer
+            var firstProduct = true
+            for index in Parallel.range(part, of: parts, count: groups) {
+                let first = index * group
+                let count = min(group, batch - first)
+                let width = count * pixels
+                for s in 0..<count {
+                    let (band, ld) = bandGradient(first + s, allRows, scratch[part].gradient.pointer)
+                    for f in 0..<filters {
+                        dB[f] += FloatLoops.sum(band + f * ld, count: pixels)
+                        (gathered + f * width + s * pixels).update(from: band + f * ld, count: pixels)
+                    }
+                    im2col(x + (first + s) * inputShape.count, rows: allRows, into: col + s * pixels, rowStride: width)
+                }
+                BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
+                          a: col, lda: width, b: gathered, ldb: width,
+                          beta: firstProduct ? 0 : 1, c: dWT, ldc: filters)
+                firstProduct = false
+                guard let dx else { continue }
+                BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
+                          a: weight.value, lda: patch, b: gathered, ldb: width,
+                          c: col, ldc: width)
+                for s in 0..<count {
+                    let dxSample = dx + (first + s) * inputShape.count
+                    dxSample.update(repeating: 0, count: inputShape.count)
+                    col2im(col + s * pixels, rows: allRows, into: dxSample, rowStride: width)
+                }
+            }
+            if firstProduct { dWT.update(repeating: 0, count: weight.count) }
+        }
     }
 
     /// The output columns [ow lo, ow hi) whose input column lies inside the image for
@@ -425,10 +481,11 @@ public final class Conv2D: ReLUFusing {
 
     /// The adjoint of im2col: every column entry adds back into the input pixel it came
     /// from. Overwrites the wrapped entries of `col` with zeros in the whole-row case.
-    private func col2im(_ col: UnsafeMutablePointer<Float>, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+    private func col2im(_ col: UnsafeMutablePointer<Float>, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>,
+                        rowStride: Int? = nil) {
         let inH = inputShape.height, inW = inputShape.width
         let outW = outputShape.width
-        let rowLength = rows.count * outW
+        let rowLength = rowStride ?? rows.count * outW
         for c in 0..<inputShape.channels {
             let plane = dx + c * inH * inW
             for ki in 0..<kernel {
