@@ -1,4 +1,4 @@
-import MimicEngine
+@testable import MimicEngine
 import Testing
 
 @Suite struct ResidualBlockTests {
@@ -72,6 +72,43 @@ import Testing
         #expect(ours == expected)
         #expect(block.norms.map { Array(UnsafeBufferPointer(start: $0.runningMean.floats, count: $0.inputShape.channels)) } == means)
         for norm in block.norms { #expect(norm.batchesTracked.integers[0] == 3) }
+    }
+
+    /// A block's convolutions put several small samples side by side in one product
+    /// (`Conv2D.groupsSamples`): output, weight gradient and input gradient agree with
+    /// the same convolution taking one sample at a time, over a batch that ends in a
+    /// part-filled group.
+    @Test(arguments: [(stride: 1, padding: 1, kernel: 3), (stride: 2, padding: 0, kernel: 1), (stride: 2, padding: 1, kernel: 3)])
+    func samplesSideBySideMatchOneByOne(stride: Int, padding: Int, kernel: Int) throws {
+        let input = SampleShape(channels: 3, height: 6, width: 5)
+        func convolution() throws -> Conv2D {
+            var random = SeededRandom(seed: 90)
+            return try #require(Conv2D(input: input, filters: 4, kernel: kernel, stride: stride, padding: padding,
+                                       random: &random))
+        }
+        let grouped = try convolution(), single = try convolution()
+        grouped.groupsSamples = true
+        #expect(grouped.samplesPerProduct > 1 && single.samplesPerProduct == 1)
+        let batch = 2 * grouped.samplesPerProduct + 1
+        let x = randomInput(count: batch * input.count, seed: 91)
+        let outputs = grouped.outputShape.count * batch
+        let dy = randomInput(count: outputs, seed: 92)
+        var results: [(y: [Float], dx: [Float], dW: [Float], dB: [Float])] = []
+        for layer in [grouped, single] {
+            let y = x.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: batch, training: true), count: outputs))
+            }
+            let dx = dy.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!, batch: batch, needsInputGradient: true)!,
+                                          count: batch * input.count))
+            }
+            results.append((y, dx, Array(UnsafeBufferPointer(start: layer.weight.gradient, count: layer.weight.count)),
+                            Array(UnsafeBufferPointer(start: layer.bias.gradient, count: layer.filters))))
+        }
+        for (a, b) in zip(results[0].y + results[0].dx + results[0].dW + results[0].dB,
+                          results[1].y + results[1].dx + results[1].dW + results[1].dB) {
+            #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(a) vs \(b)")
+        }
     }
 
     /// A bias-free convolution has only its weight as a parameter, and computes as one

@@ -107,11 +107,23 @@ public final class BatchNorm: ReLUFusing {
     public func isTooSmall(batch: Int) -> Bool { batch * plane < 2 }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        let y = output.reserve(batch * inputShape.count)
+        forward(input, batch: batch, training: training, adding: nil, into: y)
+        return UnsafePointer(y)
+    }
+
+    /// The end of a residual block: this batch norm's output plus `residual` (as many
+    /// values, the shortcut's), rectified, written into `y`, in the same pass over the
+    /// channels (on every thread) as the affine map. The same numbers as the batch
+    /// norm's output and the sum taken one after the other; backward is unchanged (its
+    /// caller masks the gradient by `y`).
+    func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool, adding residual: UnsafePointer<Float>?,
+                 into y: UnsafeMutablePointer<Float>) {
+        precondition(residual == nil || !isAfterDense, "a residual sum follows a convolution's batch norm")
         precondition(!training || !isTooSmall(batch: batch),
                      "batch norm in training needs more than one value per channel; the trainer leaves out such a batch")
         lastInput = input
         lastWasTraining = training
-        let y = output.reserve(batch * inputShape.count)
         if training {
             batchesTracked.integers[0] += 1
         } else {
@@ -123,9 +135,8 @@ public final class BatchNorm: ReLUFusing {
         if isAfterDense {
             forwardAfterDense(input, into: y, batch: batch, training: training)
         } else {
-            forwardPlanes(input, into: y, batch: batch, training: training)
+            forwardPlanes(input, into: y, batch: batch, training: training, residual: residual)
         }
-        return UnsafePointer(y)
     }
 
     @inline(__always)
@@ -152,7 +163,8 @@ public final class BatchNorm: ReLUFusing {
 
     /// Channels split across threads; each thread reads its channels' planes, sample by
     /// sample, for the mean, again for the variance, and once more to write the output.
-    private func forwardPlanes(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int, training: Bool) {
+    private func forwardPlanes(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int, training: Bool,
+                               residual: UnsafePointer<Float>?) {
         let stride = inputShape.count, n = batch * plane
         Parallel.split(channels, grain: grain(batch: batch)) { _, range in
             for c in range {
@@ -171,7 +183,11 @@ public final class BatchNorm: ReLUFusing {
                 let a = scale[c], b = shift[c]
                 for sample in 0..<batch {
                     let offset = sample * stride + c * plane
-                    Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
+                    if let residual {
+                        Self.affine(x + offset, adding: residual + offset, into: y + offset, count: plane, scale: a, shift: b)
+                    } else {
+                        Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
+                    }
                 }
             }
         }
@@ -352,6 +368,16 @@ public final class BatchNorm: ReLUFusing {
             for i in 0..<count { out[i] = max(x[i] * scale + shift, 0) }
         } else {
             for i in 0..<count { out[i] = x[i] * scale + shift }
+        }
+    }
+
+    /// out = max((x·scale + shift) + r, 0), rounded as the two steps taken apart.
+    @inline(__always)
+    static func affine(_ x: UnsafePointer<Float>, adding r: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                       count: Int, scale: Float, shift: Float) {
+        for i in 0..<count {
+            let normalized = x[i] * scale + shift
+            out[i] = max(normalized + r[i], 0)
         }
     }
 

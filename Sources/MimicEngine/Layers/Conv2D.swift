@@ -34,6 +34,17 @@ public final class Conv2D: ReLUFusing {
     /// then bands of rows, so a large image never needs a large buffer.
     private let bandRows: Int
 
+    /// Whether forward may put several samples' columns side by side in one product
+    /// where a sample's output is small (the 7x7 and 14x14 stages of a ResNet on 28x28
+    /// input), since a product per sample is then narrow (N = 49) and packs the weights
+    /// anew for little work. Off by default: OpenBLAS's edge kernels may round a value
+    /// differently at another column of the product, and a convolution that a pool
+    /// follows must give the fused training step's numbers (`ConvPoolTraining`), which
+    /// works sample by sample. Residual blocks, which have no such step, turn it on.
+    public var groupsSamples = false
+    private let widestGroup: Int
+    /// Samples per forward product.
+    var samplesPerProduct: Int { groupsSamples ? widestGroup : 1 }
     private let patch: Int  // K = Cin·k·k
     private let pixels: Int  // P = Ho·Wo
     private let output = FloatBuffer()
@@ -44,6 +55,8 @@ public final class Conv2D: ReLUFusing {
 
     private final class Scratch {
         let columns = FloatBuffer()
+        /// The product of several samples side by side, [Cout, samples·P] (`samplesPerProduct`).
+        let product = FloatBuffer()
         /// The output gradient of one band, masked by the fused ReLU.
         let gradient = FloatBuffer()
         /// This thread's sum of the weight gradient, transposed: [K, Cout].
@@ -70,6 +83,8 @@ public final class Conv2D: ReLUFusing {
         patch = input.channels * kernel * kernel
         pixels = outputShape.height * outputShape.width
         bandRows = max(1, min(outputShape.height, columnBudget / (patch * outputShape.width)))
+        let wideEnough = (Self.productWidth + pixels - 1) / pixels
+        widestGroup = bandRows >= outputShape.height ? max(1, min(wideEnough, columnBudget / (patch * pixels))) : 1
         weight = Parameter(name: "weight", shape: [filters, input.channels, kernel, kernel], decays: true)
         bias = Parameter(name: "bias", shape: [filters], decays: false)
         heInitialise(weight, fanIn: patch, random: &random)
@@ -81,32 +96,105 @@ public final class Conv2D: ReLUFusing {
 
     public var forwardFLOPsPerSample: Int { 2 * filters * patch * pixels }
 
+    /// Output pixels a forward product should have at least, when samples can be put
+    /// side by side to reach it.
+    static let productWidth = 192
+
     /// Scratch for `parts` threads, allocated outside the threaded region.
     private func scratch(parts: Int) {
         while scratch.count < parts { scratch.append(Scratch()) }
         for part in 0..<parts {
-            scratch[part].columns.reserve(columnCount)
+            scratch[part].columns.reserve(max(columnCount, samplesPerProduct * patch * pixels))
+            if samplesPerProduct > 1 { scratch[part].product.reserve(samplesPerProduct * filters * pixels) }
         }
     }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         lastInput = input
         let y = output.reserve(batch * filters * pixels)
-        let parts = Parallel.partCount(batch)
-        scratch(parts: parts)
-        Parallel.run(parts: parts) { part in
-            for sample in Parallel.range(part, of: parts, count: batch) {
-                forward(sample: input + sample * inputShape.count, into: y + sample * filters * pixels,
-                        columns: scratch[part].columns.pointer, rectify: appliesReLU)
-            }
-        }
+        forward(input, batch: batch, adding: nil, rectify: appliesReLU, into: y)
         return UnsafePointer(y)
     }
 
+    /// The batch in groups of `samplesPerProduct` from its first sample (the last group
+    /// smaller), whole groups to a thread, so a sample's group, and with it its numbers,
+    /// do not depend on the thread count.
+    private func forward(_ input: UnsafePointer<Float>, batch: Int, adding shortcut: UnsafePointer<Float>?,
+                         rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+        let group = samplesPerProduct
+        let groups = (batch + group - 1) / group
+        let parts = Parallel.partCount(groups)
+        scratch(parts: parts)
+        Parallel.run(parts: parts) { part in
+            for index in Parallel.range(part, of: parts, count: groups) {
+                let first = index * group
+                let count = min(group, batch - first)
+                let offset = first * filters * pixels
+                if count == 1 {
+                    forward(sample: input + first * inputShape.count, into: y + offset,
+                            columns: scratch[part].columns.pointer, rectify: rectify, adding: shortcut.map { $0 + offset })
+                } else {
+                    forward(samples: input + first * inputShape.count, count: count, into: y + offset,
+                            columns: scratch[part].columns.pointer, product: scratch[part].product.pointer,
+                            rectify: rectify, adding: shortcut.map { $0 + offset })
+                }
+            }
+        }
+    }
+
+    /// `count` whole samples in one product: their columns side by side [K, count·P],
+    /// the product [Cout, count·P] starting from the bias (and the shortcut), then
+    /// copied into each sample's NCHW output, rectified there. Each output value is
+    /// the same sum, in the same order, as the product of its sample alone makes.
+    private func forward(samples x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>,
+                         columns col: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
+                         rectify: Bool, adding: UnsafePointer<Float>?) {
+        let width = count * pixels
+        let sampleOutput = filters * pixels
+        for s in 0..<count {
+            im2col(x + s * inputShape.count, rows: 0..<outputShape.height, into: col + s * pixels, rowStride: width)
+        }
+        for f in 0..<filters {
+            let b = bias.value[f]
+            let line = product + f * width
+            if let adding {
+                for s in 0..<count {
+                    let target = line + s * pixels, source = adding + s * sampleOutput + f * pixels
+                    for p in 0..<pixels { target[p] = source[p] + b }
+                }
+            } else {
+                for p in 0..<width { line[p] = b }
+            }
+        }
+        BLAS.gemm(m: filters, n: width, k: patch,
+                  a: weight.value, lda: patch, b: col, ldb: width,
+                  beta: 1, c: product, ldc: width)
+        for s in 0..<count {
+            for f in 0..<filters {
+                let source = product + f * width + s * pixels, target = out + s * sampleOutput + f * pixels
+                if rectify {
+                    for p in 0..<pixels { target[p] = max(source[p], 0) }
+                } else {
+                    target.update(from: source, count: pixels)
+                }
+            }
+        }
+    }
+
+    /// Inference's last convolution of a residual block (batch norm folded in): each
+    /// sample's output starts from the bias plus the shortcut's, the product adds onto
+    /// it in cache and the ReLU follows there, so the sum with the shortcut and the
+    /// ReLU take no pass of their own over the block's output. Writes into `y`.
+    func forward(_ input: UnsafePointer<Float>, batch: Int, adding shortcut: UnsafePointer<Float>,
+                 into y: UnsafeMutablePointer<Float>) {
+        forward(input, batch: batch, adding: shortcut, rectify: true, into: y)
+    }
+
     /// One sample's output [Cout, Ho·Wo], band by band through `columns` (room for
-    /// `columnCount` floats), rectified when `rectify`.
+    /// `columnCount` floats), plus `adding` (a sample's worth of the output's shape)
+    /// when given, rectified when `rectify`.
     func forward(sample x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                 columns col: UnsafeMutablePointer<Float>, rectify: Bool) {
+                 columns col: UnsafeMutablePointer<Float>, rectify: Bool, adding: UnsafePointer<Float>? = nil) {
         for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
             let rows = top..<min(top + bandRows, outputShape.height)
             let width = rows.count * outputShape.width
@@ -114,10 +202,18 @@ public final class Conv2D: ReLUFusing {
             im2col(x, rows: rows, into: col)
             // Starting from the bias and accumulating (beta 1) spares OpenBLAS
             // its pass that zeroes C, and us the pass that adds the bias.
-            for f in 0..<filters {
-                let b = bias.value[f]
-                let line = out + f * pixels + first
-                for p in 0..<width { line[p] = b }
+            if let adding {
+                for f in 0..<filters {
+                    let b = bias.value[f]
+                    let line = out + f * pixels + first, source = adding + f * pixels + first
+                    for p in 0..<width { line[p] = source[p] + b }
+                }
+            } else {
+                for f in 0..<filters {
+                    let b = bias.value[f]
+                    let line = out + f * pixels + first
+                    for p in 0..<width { line[p] = b }
+                }
             }
             BLAS.gemm(m: filters, n: width, k: patch,
                       a: weight.value, lda: patch, b: col, ldb: width,
@@ -164,51 +260,56 @@ public final class Conv2D: ReLUFusing {
                   bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
                       -> (UnsafePointer<Float>, Int)) -> UnsafePointer<Float>? {
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
-        let parts = Parallel.partCount(batch)
+        let grouped = samplesPerProduct > 1
+        let parts = Parallel.partCount(grouped ? (batch + samplesPerProduct - 1) / samplesPerProduct : batch)
         scratch(parts: parts)
         for part in 0..<parts {
             scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
             scratch[part].weightGradient.reserve(weight.count)
             if part > 0 { scratch[part].biasGradient.reserve(filters) }
         }
-        Parallel.run(parts: parts) { part in
-            // Each thread sums its samples' weight gradient in its own scratch, added
-            // into the parameter afterwards in a fixed order; the first thread sums the
-            // bias gradient straight into the parameter.
-            let dWT = scratch[part].weightGradient.pointer
-            let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
-            dB.update(repeating: 0, count: filters)
-            let col = scratch[part].columns.pointer
-            var first = true
-            for sample in Parallel.range(part, of: parts, count: batch) {
-                let dxSample = dx.map { $0 + sample * inputShape.count }
-                dxSample?.update(repeating: 0, count: inputShape.count)
-                for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
-                    let rows = top..<min(top + bandRows, outputShape.height)
-                    let width = rows.count * outputShape.width
-                    let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
-                    for f in 0..<filters {
-                        dB[f] += FloatLoops.sum(band + f * ld, count: width)
+        if grouped {
+            backwardInGroups(input: x, batch: batch, parts: parts, dx: dx, bandGradient: bandGradient)
+        } else {
+            Parallel.run(parts: parts) { part in
+                // Each thread sums its samples' weight gradient in its own scratch, added
+                // into the parameter afterwards in a fixed order; the first thread sums the
+                // bias gradient straight into the parameter.
+                let dWT = scratch[part].weightGradient.pointer
+                let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
+                dB.update(repeating: 0, count: filters)
+                let col = scratch[part].columns.pointer
+                var first = true
+                for sample in Parallel.range(part, of: parts, count: batch) {
+                    let dxSample = dx.map { $0 + sample * inputShape.count }
+                    dxSample?.update(repeating: 0, count: inputShape.count)
+                    for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
+                        let rows = top..<min(top + bandRows, outputShape.height)
+                        let width = rows.count * outputShape.width
+                        let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
+                        for f in 0..<filters {
+                            dB[f] += FloatLoops.sum(band + f * ld, count: width)
+                        }
+                        im2col(x + sample * inputShape.count, rows: rows, into: col)
+                        // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
+                        // same dot products, but OpenBLAS's SkylakeX kernels run this
+                        // orientation faster (one thread, best of 15: cnn-s's second
+                        // convolution 32x144 from 196 pixels 67 GFLOPS, 144x32 85; its
+                        // first 16x9 89, 9x16 138; cnn-l's second 96 against 110).
+                        BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
+                                  a: col, lda: width, b: band, ldb: ld,
+                                  beta: first ? 0 : 1, c: dWT, ldc: filters)
+                        first = false
+                        guard let dxSample else { continue }
+                        // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
+                        BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
+                                  a: weight.value, lda: patch, b: band, ldb: ld,
+                                  c: col, ldc: width)
+                        col2im(col, rows: rows, into: dxSample)
                     }
-                    im2col(x + sample * inputShape.count, rows: rows, into: col)
-                    // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
-                    // same dot products, but OpenBLAS's SkylakeX kernels run this
-                    // orientation faster (one thread, best of 15: cnn-s's second
-                    // convolution 32x144 from 196 pixels 67 GFLOPS, 144x32 85; its
-                    // first 16x9 89, 9x16 138; cnn-l's second 96 against 110).
-                    BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
-                              a: col, lda: width, b: band, ldb: ld,
-                              beta: first ? 0 : 1, c: dWT, ldc: filters)
-                    first = false
-                    guard let dxSample else { continue }
-                    // dCols = Wᵀ · dY, written over the columns, which dW no longer needs.
-                    BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
-                              a: weight.value, lda: patch, b: band, ldb: ld,
-                              c: col, ldc: width)
-                    col2im(col, rows: rows, into: dxSample)
                 }
+                if first { dWT.update(repeating: 0, count: weight.count) }
             }
-            if first { dWT.update(repeating: 0, count: weight.count) }
         }
         for f in 0..<filters {
             let row = weight.gradient + f * patch
@@ -223,6 +324,54 @@ public final class Conv2D: ReLUFusing {
             for f in 0..<filters { bias.gradient[f] += dB[f] }
         }
         return dx.map { UnsafePointer($0) }
+    }
+
+    /// Backward with the samples in forward's groups: each group's output gradient
+    /// gathered side by side [Cout, count·P] and its columns [K, count·P], so the
+    /// weight gradient's product sums over count·P pixels at once (rather than reading
+    /// and writing its [K, Cout] sum for every 49-pixel sample) and the columns'
+    /// gradient packs the weights once per group. Leaves each thread's sums in its
+    /// scratch, as the sample-by-sample path does.
+    private func backwardInGroups(input x: UnsafePointer<Float>, batch: Int, parts: Int, dx: UnsafeMutablePointer<Float>?,
+                                  bandGradient: (_ sample: Int, _ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>)
+                                      -> (UnsafePointer<Float>, Int)) {
+        let group = samplesPerProduct
+        let groups = (batch + group - 1) / group
+        let allRows = 0..<outputShape.height
+        Parallel.run(parts: parts) { part in
+            let dWT = scratch[part].weightGradient.pointer
+            let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
+            dB.update(repeating: 0, count: filters)
+            let col = scratch[part].columns.pointer, gathered = scratch[part].product.pointer
+            var firstProduct = true
+            for index in Parallel.range(part, of: parts, count: groups) {
+                let first = index * group
+                let count = min(group, batch - first)
+                let width = count * pixels
+                for s in 0..<count {
+                    let (band, ld) = bandGradient(first + s, allRows, scratch[part].gradient.pointer)
+                    for f in 0..<filters {
+                        dB[f] += FloatLoops.sum(band + f * ld, count: pixels)
+                        (gathered + f * width + s * pixels).update(from: band + f * ld, count: pixels)
+                    }
+                    im2col(x + (first + s) * inputShape.count, rows: allRows, into: col + s * pixels, rowStride: width)
+                }
+                BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
+                          a: col, lda: width, b: gathered, ldb: width,
+                          beta: firstProduct ? 0 : 1, c: dWT, ldc: filters)
+                firstProduct = false
+                guard let dx else { continue }
+                BLAS.gemm(transposeA: true, m: patch, n: width, k: filters,
+                          a: weight.value, lda: patch, b: gathered, ldb: width,
+                          c: col, ldc: width)
+                for s in 0..<count {
+                    let dxSample = dx + (first + s) * inputShape.count
+                    dxSample.update(repeating: 0, count: inputShape.count)
+                    col2im(col + s * pixels, rows: allRows, into: dxSample, rowStride: width)
+                }
+            }
+            if firstProduct { dWT.update(repeating: 0, count: weight.count) }
+        }
     }
 
     /// The output columns [ow lo, ow hi) whose input column lies inside the image for
@@ -248,11 +397,13 @@ public final class Conv2D: ReLUFusing {
     /// passes `paddingZeroed` when the entries that read padding are still zero from a
     /// call with the same rows, and then only the pixels a shifted copy wrapped around
     /// an edge are zeroed again (the copy itself overwrites them).
+    /// `rowStride` is the distance between two rows of the columns when several samples'
+    /// columns lie side by side (by default one sample's row length).
     func im2col(_ input: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>,
-                paddingZeroed: Bool = false) {
+                paddingZeroed: Bool = false, rowStride: Int? = nil) {
         let inH = inputShape.height, inW = inputShape.width
         let outW = outputShape.width
-        let rowLength = rows.count * outW
+        let rowLength = rowStride ?? rows.count * outW
         for c in 0..<inputShape.channels {
             let plane = input + c * inH * inW
             for ki in 0..<kernel {
@@ -330,10 +481,11 @@ public final class Conv2D: ReLUFusing {
 
     /// The adjoint of im2col: every column entry adds back into the input pixel it came
     /// from. Overwrites the wrapped entries of `col` with zeros in the whole-row case.
-    private func col2im(_ col: UnsafeMutablePointer<Float>, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+    private func col2im(_ col: UnsafeMutablePointer<Float>, rows: Range<Int>, into dx: UnsafeMutablePointer<Float>,
+                        rowStride: Int? = nil) {
         let inH = inputShape.height, inW = inputShape.width
         let outW = outputShape.width
-        let rowLength = rows.count * outW
+        let rowLength = rowStride ?? rows.count * outW
         for c in 0..<inputShape.channels {
             let plane = dx + c * inH * inW
             for ki in 0..<kernel {

@@ -11,8 +11,11 @@
 ///
 /// The block is one layer of a network, holding its modules as PyTorch's does, so its
 /// tensors are named as that module's `state_dict` names them ("conv1.weight",
-/// "bn2.running_var", "downsample.0.weight", "downsample.1.bias"). Training and
-/// evaluation run the modules one by one (no batch norm folded into its convolution).
+/// "bn2.running_var", "downsample.0.weight", "downsample.1.bias"). Training runs the
+/// modules one by one, the sum with the shortcut and the last ReLU in the second batch
+/// norm's pass; so does `forward` in evaluation. A network's inference runs
+/// `foldedForward` instead: each batch norm folded into the convolution before it
+/// (`BatchNormFolding`), the sum and ReLU in the second convolution's output, in cache.
 public final class ResidualBlock: Layer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv1.outputShape }
@@ -25,6 +28,15 @@ public final class ResidualBlock: Layer {
     public let downsample: (conv: Conv2D, norm: BatchNorm)?
 
     private let output = FloatBuffer()
+    /// The block's convolutions with their batch norms folded in, for inference.
+    private lazy var foldings: (first: BatchNormFolding, second: BatchNormFolding, downsample: BatchNormFolding?) = {
+        let foldings = (first: BatchNormFolding(conv1, bn1), second: BatchNormFolding(conv2, bn2),
+                        downsample: downsample.map { BatchNormFolding($0.conv, $0.norm) })
+        for folding in [foldings.first, foldings.second] + (foldings.downsample.map { [$0] } ?? []) {
+            folding.folded.groupsSamples = true
+        }
+        return foldings
+    }()
     private let inputGradient = FloatBuffer()
     /// The output gradient masked by the final ReLU: what both paths receive.
     private let maskedGradient = FloatBuffer()
@@ -40,6 +52,8 @@ public final class ResidualBlock: Layer {
         self.stride = stride
         self.conv1 = conv1
         self.conv2 = conv2
+        conv1.groupsSamples = true
+        conv2.groupsSamples = true
         bn1 = BatchNorm(shape: conv1.outputShape)
         bn1.appliesReLU = true
         bn2 = BatchNorm(shape: conv2.outputShape)
@@ -48,6 +62,7 @@ public final class ResidualBlock: Layer {
                                     hasBias: false, random: &random),
                   conv.outputShape == conv2.outputShape
             else { return nil }
+            conv.groupsSamples = true
             downsample = (conv, BatchNorm(shape: conv.outputShape))
         } else {
             downsample = nil
@@ -86,27 +101,47 @@ public final class ResidualBlock: Layer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
-        var main = conv1.forward(input, batch: batch, training: training)
-        main = bn1.forward(main, batch: batch, training: training)
-        main = conv2.forward(main, batch: batch, training: training)
-        main = bn2.forward(main, batch: batch, training: training)
         var shortcut = input
         if let downsample {
             shortcut = downsample.conv.forward(input, batch: batch, training: training)
             shortcut = downsample.norm.forward(shortcut, batch: batch, training: training)
         }
-        let count = batch * outputShape.count
-        let y = output.reserve(count)
-        for i in 0..<count { y[i] = max(main[i] + shortcut[i], 0) }
+        var main = conv1.forward(input, batch: batch, training: training)
+        main = bn1.forward(main, batch: batch, training: training)
+        main = conv2.forward(main, batch: batch, training: training)
+        let y = output.reserve(batch * outputShape.count)
+        bn2.forward(main, batch: batch, training: training, adding: shortcut, into: y)
         return UnsafePointer(y)
     }
+
+    /// Inference with the batch norms folded into the convolutions (their running
+    /// statistics and weights as they are now): the same output as `forward` in
+    /// evaluation to float rounding, not bit for bit.
+    public func foldedForward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        let foldings = foldings
+        foldings.first.refresh()
+        foldings.second.refresh()
+        foldings.downsample?.refresh()
+        let shortcut = foldings.downsample.map { $0.folded.forward(input, batch: batch, training: false) } ?? input
+        let main = foldings.first.folded.forward(input, batch: batch, training: false)
+        let y = output.reserve(batch * outputShape.count)
+        foldings.second.folded.forward(main, batch: batch, adding: shortcut, into: y)
+        return UnsafePointer(y)
+    }
+
+    /// Values per thread in the block's own elementwise passes.
+    private static let elementGrain = 1 << 14
 
     /// The sum passes the masked gradient to both paths unchanged; the input gradient
     /// is the sum of what comes back along each.
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         let count = batch * outputShape.count
         let masked = maskedGradient.reserve(count)
-        ReLU.mask(outputGradient, by: output.pointer, count: count, into: masked)
+        let y = UnsafePointer(output.pointer)
+        Parallel.split(count, grain: Self.elementGrain) { _, range in
+            ReLU.mask(outputGradient + range.lowerBound, by: y + range.lowerBound, count: range.count,
+                      into: masked + range.lowerBound)
+        }
         var main = bn2.backward(masked, batch: batch, needsInputGradient: true)!
         main = conv2.backward(main, batch: batch, needsInputGradient: true)!
         main = bn1.backward(main, batch: batch, needsInputGradient: true)!
@@ -121,7 +156,9 @@ public final class ResidualBlock: Layer {
         guard needsInputGradient, let throughMain else { return nil }
         let inputCount = batch * inputShape.count
         let dx = inputGradient.reserve(inputCount)
-        for i in 0..<inputCount { dx[i] = throughMain[i] + throughShortcut[i] }
+        Parallel.split(inputCount, grain: Self.elementGrain) { _, range in
+            for i in range { dx[i] = throughMain[i] + throughShortcut[i] }
+        }
         return UnsafePointer(dx)
     }
 }

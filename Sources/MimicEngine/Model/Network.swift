@@ -183,6 +183,7 @@ public final class Network {
         for folding in foldings { folding.refresh() }
         for step in inferenceSteps {
             switch step {
+            case .layer(let block as ResidualBlock): activation = block.foldedForward(activation, batch: batch)
             case .layer(let layer): activation = layer.forward(activation, batch: batch, training: false)
             case .convPool(let fused): activation = fused.forward(activation, batch: batch)
             }
