@@ -76,12 +76,16 @@ import Testing
         }
         let expected: [Float] = x.withUnsafeBufferPointer { xs in
             let p = xs.baseAddress!
+            // The modules write into the block's workspace, where bn2's output takes
+            // the place of bn1's: the shortcut first, and each result copied out.
             let activated = block.bn1.forward(p, batch: batch, training: false)
+            let shortcut = block.convShortcut.map {
+                Array(UnsafeBufferPointer(start: $0.forward(activated, batch: batch, training: false), count: count))
+            } ?? Array(xs)
             var main = block.conv1.forward(activated, batch: batch, training: false)
             main = block.bn2.forward(main, batch: batch, training: false)
             main = block.conv2.forward(main, batch: batch, training: false)
             let mainValues = Array(UnsafeBufferPointer(start: main, count: count))
-            let shortcut = block.convShortcut?.forward(activated, batch: batch, training: false) ?? p
             return (0..<count).map { mainValues[$0] + shortcut[$0] }
         }
         #expect(ours == expected)

@@ -38,8 +38,11 @@ public final class BatchNorm: ReLUFusing {
     private let channels: Int
     /// Values of one channel in one sample: H·W after a convolution, 1 after a dense layer.
     private let plane: Int
-    private let output = FloatBuffer()
-    private let inputGradient = FloatBuffer()
+    /// Where forward writes (and backward reads the ReLU's mask); a residual block
+    /// points it into its `BlockWorkspace` and calls `restoreOutput` before backward.
+    var output = FloatBuffer()
+    /// Where backward writes dLoss/d(input); a block's, in its workspace.
+    var inputGradient = FloatBuffer()
     private var lastInput: UnsafePointer<Float>?
     private var lastWasTraining = false
     /// Per channel, from the last forward in training: the batch's mean and 1/√(var + ε).
@@ -157,6 +160,26 @@ public final class BatchNorm: ReLUFusing {
         runningMean.floats[c] = Float(m * mean + (1 - m) * Double(runningMean.floats[c]))
         runningVar.floats[c] = Float(m * (squares / Double(n - 1)) + (1 - m) * Double(runningVar.floats[c]))
         setAffine(c, mean: mean, inverseDeviation: deviation)
+    }
+
+    /// Writes the last training forward's output again, from its input and the affine
+    /// map that forward set, into `output`: the same values, bit for bit, for a block
+    /// that let another block's pass overwrite them in the meantime.
+    func restoreOutput(batch: Int) {
+        guard let x = lastInput, lastWasTraining, !isAfterDense else {
+            preconditionFailure("restoreOutput needs a training forward after a convolution first")
+        }
+        let y = output.reserve(batch * inputShape.count)
+        let stride = inputShape.count
+        Parallel.split(channels, grain: grain(batch: batch)) { _, range in
+            for c in range {
+                let a = scale[c], b = shift[c]
+                for sample in 0..<batch {
+                    let offset = sample * stride + c * plane
+                    Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
+                }
+            }
+        }
     }
 
     // MARK: After a convolution: planes of H·W values

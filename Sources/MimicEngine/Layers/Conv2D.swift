@@ -47,8 +47,11 @@ public final class Conv2D: ReLUFusing {
     var samplesPerProduct: Int { groupsSamples ? widestGroup : 1 }
     private let patch: Int  // K = Cin·k·k
     private let pixels: Int  // P = Ho·Wo
-    private let output = FloatBuffer()
-    private let inputGradient = FloatBuffer()
+    /// Where forward writes, and backward reads its ReLU's mask; a residual block
+    /// points it into its `BlockWorkspace` where nothing reads it after the pass.
+    var output = FloatBuffer()
+    /// Where backward writes dLoss/d(input); a block's, in its workspace.
+    var inputGradient = FloatBuffer()
     private var lastInput: UnsafePointer<Float>?
     /// One per thread: its columns, and its share of the weight and bias gradients.
     private var scratch: [Scratch] = []

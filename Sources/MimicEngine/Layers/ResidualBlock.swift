@@ -16,6 +16,11 @@
 /// norm's pass; so does `forward` in evaluation. A network's inference runs
 /// `foldedForward` instead: each batch norm folded into the convolution before it
 /// (`BatchNormFolding`), the sum and ReLU in the second convolution's output, in cache.
+///
+/// Of its values, the block keeps its convolutions' outputs and its own output from
+/// forward to backward; the first batch norm's output, the shortcut's and every
+/// gradient live in the `BlockWorkspace` it shares with the network's other blocks
+/// (see there), and backward makes that batch norm's output again.
 public final class ResidualBlock: Layer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv1.outputShape }
@@ -27,7 +32,12 @@ public final class ResidualBlock: Layer {
     /// The 1x1 convolution and batch norm of the shortcut, when the shape changes.
     public let downsample: (conv: Conv2D, norm: BatchNorm)?
 
+    /// Its output in training, kept for backward's mask and as the next block's input.
     private let output = FloatBuffer()
+    private(set) var workspace = BlockWorkspace()
+    /// 0 or 1, alternating along the network's blocks: which input-gradient buffer of
+    /// the workspace this block writes, and in inference where its output goes.
+    private var parity = 0
     /// The block's convolutions with their batch norms folded in, for inference.
     private lazy var foldings: (first: BatchNormFolding, second: BatchNormFolding, downsample: BatchNormFolding?) = {
         let foldings = (first: BatchNormFolding(conv1, bn1), second: BatchNormFolding(conv2, bn2),
@@ -35,11 +45,10 @@ public final class ResidualBlock: Layer {
         for folding in [foldings.first, foldings.second] + (foldings.downsample.map { [$0] } ?? []) {
             folding.folded.groupsSamples = true
         }
+        foldings.first.folded.output = workspace.normalized
+        foldings.downsample?.folded.output = workspace.gradients.2
         return foldings
     }()
-    private let inputGradient = FloatBuffer()
-    /// The output gradient masked by the final ReLU: what both paths receive.
-    private let maskedGradient = FloatBuffer()
 
     /// Returns nil when a 3x3 convolution does not fit the input (it always does with padding 1).
     public init?(input: SampleShape, channels: Int, stride: Int, random: inout SeededRandom) {
@@ -67,6 +76,25 @@ public final class ResidualBlock: Layer {
         } else {
             downsample = nil
         }
+        share(BlockWorkspace(), parity: 0)
+    }
+
+    /// Puts the block's passing values into `workspace`, shared with the network's other
+    /// blocks, writing its input gradient to the buffer of `parity`. Before any pass.
+    func share(_ workspace: BlockWorkspace, parity: Int) {
+        self.workspace = workspace
+        self.parity = parity
+        workspace.admit(valuesPerSample: max(inputShape.count, outputShape.count))
+        // Forward: bn1's output (made again in backward), the shortcut's.
+        bn1.output = workspace.normalized
+        downsample?.norm.output = workspace.gradients.2
+        // Backward, in the order `backward` runs them; each reads the one before.
+        bn2.inputGradient = workspace.gradients.0
+        conv2.inputGradient = workspace.gradients.1
+        bn1.inputGradient = workspace.gradients.0
+        conv1.inputGradient = workspace.gradients.1
+        downsample?.norm.inputGradient = workspace.gradients.0
+        downsample?.conv.inputGradient = workspace.inputGradient(parity: parity)
     }
 
     public var summary: String {
@@ -101,6 +129,7 @@ public final class ResidualBlock: Layer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
+        workspace.prepare(batch: batch)
         var shortcut = input
         if let downsample {
             shortcut = downsample.conv.forward(input, batch: batch, training: training)
@@ -117,14 +146,17 @@ public final class ResidualBlock: Layer {
     /// Inference with the batch norms folded into the convolutions (their running
     /// statistics and weights as they are now): the same output as `forward` in
     /// evaluation to float rounding, not bit for bit.
+    /// Its output lies in the workspace's input-gradient buffer of its parity (inference
+    /// has no gradients), valid until the block after the next one runs.
     public func foldedForward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+        workspace.prepare(batch: batch)
         let foldings = foldings
         foldings.first.refresh()
         foldings.second.refresh()
         foldings.downsample?.refresh()
         let shortcut = foldings.downsample.map { $0.folded.forward(input, batch: batch, training: false) } ?? input
         let main = foldings.first.folded.forward(input, batch: batch, training: false)
-        let y = output.reserve(batch * outputShape.count)
+        let y = workspace.inputGradient(parity: parity).reserve(batch * outputShape.count)
         foldings.second.folded.forward(main, batch: batch, adding: shortcut, into: y)
         return UnsafePointer(y)
     }
@@ -134,9 +166,16 @@ public final class ResidualBlock: Layer {
 
     /// The sum passes the masked gradient to both paths unchanged; the input gradient
     /// is the sum of what comes back along each.
+    /// The workspace's buffers: the masked gradient in the third of its gradients, the
+    /// main path through the first two in turn (conv1's input gradient in the second),
+    /// the shortcut's back through the first into the input gradient of this parity.
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
+        workspace.prepare(batch: batch)
+        // Another block's forward has written over bn1's output since: conv2's input,
+        // and bn1's ReLU mask.
+        bn1.restoreOutput(batch: batch)
         let count = batch * outputShape.count
-        let masked = maskedGradient.reserve(count)
+        let masked = workspace.gradients.2.reserve(count)
         let y = UnsafePointer(output.pointer)
         Parallel.split(count, grain: Self.elementGrain) { _, range in
             ReLU.mask(outputGradient + range.lowerBound, by: y + range.lowerBound, count: range.count,
@@ -146,16 +185,16 @@ public final class ResidualBlock: Layer {
         main = conv2.backward(main, batch: batch, needsInputGradient: true)!
         main = bn1.backward(main, batch: batch, needsInputGradient: true)!
         let throughMain = conv1.backward(main, batch: batch, needsInputGradient: needsInputGradient)
-        var throughShortcut = UnsafePointer(masked)
+        let inputCount = batch * inputShape.count
+        let dx = workspace.inputGradient(parity: parity).reserve(inputCount)
         if let downsample {
+            // Into dx, where the main path's gradient is then added.
             let normalized = downsample.norm.backward(masked, batch: batch, needsInputGradient: true)!
-            guard let back = downsample.conv.backward(normalized, batch: batch, needsInputGradient: needsInputGradient)
+            guard downsample.conv.backward(normalized, batch: batch, needsInputGradient: needsInputGradient) != nil
             else { return nil }
-            throughShortcut = back
         }
         guard needsInputGradient, let throughMain else { return nil }
-        let inputCount = batch * inputShape.count
-        let dx = inputGradient.reserve(inputCount)
+        let throughShortcut = downsample == nil ? UnsafePointer(masked) : UnsafePointer(dx)
         Parallel.split(inputCount, grain: Self.elementGrain) { _, range in
             for i in range { dx[i] = throughMain[i] + throughShortcut[i] }
         }
