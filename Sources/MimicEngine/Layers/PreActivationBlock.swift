@@ -24,7 +24,7 @@
 /// the shortcut's and every gradient live in the `BlockWorkspace` it shares with the
 /// network's other blocks, and backward makes each batch norm's output again before it
 /// needs it: the two take turns in the workspace's one buffer for them.
-public final class PreActivationBlock: Layer {
+public final class PreActivationBlock: ResidualLayer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv2.outputShape }
     public let stride: Int
@@ -69,9 +69,7 @@ public final class PreActivationBlock: Layer {
         share(BlockWorkspace(), parity: 0)
     }
 
-    /// Puts the block's passing values into `workspace`, shared with the network's other
-    /// blocks, writing its input gradient to the buffer of `parity`. Before any pass.
-    func share(_ workspace: BlockWorkspace, parity: Int) {
+    public func share(_ workspace: BlockWorkspace, parity: Int) {
         self.workspace = workspace
         self.parity = parity
         workspace.admit(valuesPerSample: max(inputShape.count, outputShape.count))
@@ -94,31 +92,13 @@ public final class PreActivationBlock: Layer {
             + (convShortcut == nil ? "" : " (1x1 conv shortcut)")
     }
 
-    /// The modules with their names in the block, in `state_dict` order.
-    private var modules: [(name: String, layer: Layer)] {
+    public var modules: [(name: String, layer: Layer)] {
         var modules: [(name: String, layer: Layer)] = [("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2)]
         if let convShortcut { modules.append(("convShortcut", convShortcut)) }
         return modules
     }
 
-    /// Its batch norms, for the batches they cannot train on (`Network.smallestTrainingBatch`).
     public var norms: [BatchNorm] { [bn1, bn2] }
-
-    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
-    public var buffers: [LayerBuffer] { namedBuffers.map(\.buffer) }
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        modules.flatMap { module in module.layer.namedParameters.map { ("\(module.name).\($0.name)", $0.parameter) } }
-    }
-    public var namedBuffers: [(name: String, buffer: LayerBuffer)] {
-        modules.flatMap { module in module.layer.namedBuffers.map { ("\(module.name).\($0.name)", $0.buffer) } }
-    }
-
-    /// The modules' own (convolutions' products, batch norms' affine maps) and one
-    /// addition per output value for the sum with the shortcut, as `ResidualBlock`
-    /// counts them; the ReLUs are not counted, as nowhere else.
-    public var forwardFLOPsPerSample: Int {
-        modules.reduce(0) { $0 + $1.layer.forwardFLOPsPerSample } + outputShape.count
-    }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         workspace.prepare(batch: batch)

@@ -21,7 +21,7 @@
 /// forward to backward; the first batch norm's output, the shortcut's and every
 /// gradient live in the `BlockWorkspace` it shares with the network's other blocks
 /// (see there), and backward makes that batch norm's output again.
-public final class ResidualBlock: Layer {
+public final class ResidualBlock: ResidualLayer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv1.outputShape }
     public let stride: Int
@@ -79,9 +79,7 @@ public final class ResidualBlock: Layer {
         share(BlockWorkspace(), parity: 0)
     }
 
-    /// Puts the block's passing values into `workspace`, shared with the network's other
-    /// blocks, writing its input gradient to the buffer of `parity`. Before any pass.
-    func share(_ workspace: BlockWorkspace, parity: Int) {
+    public func share(_ workspace: BlockWorkspace, parity: Int) {
         self.workspace = workspace
         self.parity = parity
         workspace.admit(valuesPerSample: max(inputShape.count, outputShape.count))
@@ -102,31 +100,13 @@ public final class ResidualBlock: Layer {
             + (downsample == nil ? "" : " (1x1 conv shortcut)")
     }
 
-    /// The modules with their names in the block, in `state_dict` order.
-    private var modules: [(name: String, layer: Layer)] {
+    public var modules: [(name: String, layer: Layer)] {
         var modules: [(name: String, layer: Layer)] = [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)]
         if let downsample { modules += [("downsample.0", downsample.conv), ("downsample.1", downsample.norm)] }
         return modules
     }
 
-    /// Its batch norms, for the batches they cannot train on (`Network.smallestTrainingBatch`).
     public var norms: [BatchNorm] { [bn1, bn2] + (downsample.map { [$0.norm] } ?? []) }
-
-    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
-    public var buffers: [LayerBuffer] { namedBuffers.map(\.buffer) }
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        modules.flatMap { module in module.layer.namedParameters.map { ("\(module.name).\($0.name)", $0.parameter) } }
-    }
-    public var namedBuffers: [(name: String, buffer: LayerBuffer)] {
-        modules.flatMap { module in module.layer.namedBuffers.map { ("\(module.name).\($0.name)", $0.buffer) } }
-    }
-
-    /// The modules' own (convolutions' products, batch norms' affine maps) and one
-    /// addition per output value for the sum with the shortcut; the ReLUs are not
-    /// counted, as nowhere else.
-    public var forwardFLOPsPerSample: Int {
-        modules.reduce(0) { $0 + $1.layer.forwardFLOPsPerSample } + outputShape.count
-    }
 
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         workspace.prepare(batch: batch)

@@ -130,18 +130,13 @@ public final class Network {
             layer.namedBuffers.map { (name: "\(module).\($0.name)", buffer: $0.buffer) }
         }
         // One workspace for all blocks, the input gradients alternating along them.
-        let blocks = layers.filter { $0 is ResidualBlock || $0 is PreActivationBlock }
+        let blocks = layers.compactMap { $0 as? ResidualLayer }
         let workspace = BlockWorkspace()
-        for (index, block) in blocks.enumerated() {
-            (block as? ResidualBlock)?.share(workspace, parity: index % 2)
-            (block as? PreActivationBlock)?.share(workspace, parity: index % 2)
-        }
+        for (index, block) in blocks.enumerated() { block.share(workspace, parity: index % 2) }
         inferenceChunk = blocks.isEmpty ? nil : Self.blockInferenceChunk
         batchNorms = layers.flatMap { layer -> [BatchNorm] in
             if let norm = layer as? BatchNorm { return [norm] }
-            if let block = layer as? ResidualBlock { return block.norms }
-            if let block = layer as? PreActivationBlock { return block.norms }
-            return []
+            return (layer as? ResidualLayer)?.norms ?? []
         }
         firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
         var foldings: [BatchNormFolding] = []
