@@ -188,7 +188,7 @@ import MimicTestSupport
         }
         #expect(throws: DataError.fileMissing(path: folder.file("absent.npz"))) { try DataSet.load(from: folder.file("absent.npz")) }
         try FileManager.default.createDirectory(atPath: folder.file("folder.npz"), withIntermediateDirectories: true)
-        #expect(throws: DataError.cannotOpen(path: folder.file("folder.npz"), reason: "it is a folder, not a regular file")) {
+        #expect(throws: DataError.notARegularFile(path: folder.file("folder.npz"), kind: "a folder")) {
             try DataSet.load(from: folder.file("folder.npz"))
         }
     }

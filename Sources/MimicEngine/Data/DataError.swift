@@ -207,6 +207,20 @@ public enum DataError: ReportableError, Equatable {
     }
 }
 
+extension DataError {
+    /// Why the file at `path` could not be read, from what opening it found: not there,
+    /// not a regular file, or refused for another reason.
+    init(reading path: String, _ failure: FileBytes.Failure) {
+        if failure.missing {
+            self = .fileMissing(path: path)
+        } else if let kind = failure.notARegularFile {
+            self = .notARegularFile(path: path, kind: kind)
+        } else {
+            self = .cannotOpen(path: path, reason: failure.words)
+        }
+    }
+}
+
 private func hex(_ value: UInt32) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits

@@ -28,7 +28,7 @@ extension DataSet {
         do {
             close(try FileBytes.openRegularFile(path))
         } catch {
-            throw error.missing ? DataError.fileMissing(path: path) : DataError.cannotOpen(path: path, reason: error.words)
+            throw DataError(reading: path, error)
         }
     }
 

@@ -126,8 +126,7 @@ enum ImageFolderReader {
         do {
             return try FileBytes.load(path)
         } catch {
-            if let kind = error.notARegularFile { throw .notARegularFile(path: path, kind: kind) }
-            throw .cannotOpen(path: path, reason: error.words)
+            throw DataError(reading: path, error)
         }
     }
 

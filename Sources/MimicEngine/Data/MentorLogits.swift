@@ -72,9 +72,7 @@ public struct MentorLogits: Sendable {
         do {
             bytes = try FileBytes.load(path)
         } catch {
-            if error.missing { throw DataError.fileMissing(path: path) }
-            if let kind = error.notARegularFile { throw DataError.notARegularFile(path: path, kind: kind) }
-            throw DataError.cannotOpen(path: path, reason: error.words)
+            throw DataError(reading: path, error)
         }
         let array = try NPYArray(bytes: bytes, source: path)
         guard array.kind == .float else {
