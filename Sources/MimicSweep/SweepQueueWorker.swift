@@ -76,7 +76,7 @@ public struct SweepQueueWorker {
     /// A training that cannot start counts an attempt in the queue, which ends it
     /// failed after its last.
     public func work(interrupts: any StopRequest) -> Outcome {
-        var dataSets: [String: DataSet] = [:]
+        var dataSets = LoadedDataSets()
         var outcome = Outcome()
         var unreachable = false
         let started = ContinuousClock.now
@@ -117,14 +117,12 @@ public struct SweepQueueWorker {
         return outcome
     }
 
-    private func train(_ claim: SweepClaim, dataSets: inout [String: DataSet], outcome: inout Outcome,
+    private func train(_ claim: SweepClaim, dataSets: inout LoadedDataSets, outcome: inout Outcome,
                        interrupts: any StopRequest) {
         let k = claim.slot.training
         let config = sweep.trainings[k]
         do {
-            let key = config.dataDirectory + "\u{0}" + (config.unlabeledDirectory ?? "")
-            if dataSets[key] == nil { dataSets[key] = try DataSet.load(for: config) }
-            let dataSet = dataSets[key]!
+            let dataSet = try dataSets.dataSet(for: config)
             let session = try claim.runID == nil
                 ? RunSession.start(config, dataSet: dataSet, store: store, programVersion: programVersion,
                                    partOf: sweep.name, claim: claim)

@@ -11,15 +11,13 @@ enum SweepPrinter {
         writeLine("sweep\(file.name.map { " \"\($0)\"" } ?? ""): \(plan.points.count) points (\(grid)), "
             + "\(plan.trainings.count) trainings, each a recorded run whose mentor serves all its students")
         let estimate = try estimator(store: store)
-        var dataSets: [String: DataSet] = [:]
+        var dataSets = LoadedDataSets()
         var rows: [[String]] = []
         var total = 0.0
         let configs = plan.trainings.map(\.config)
         for (k, training) in plan.trainings.enumerated() {
             let config = training.config
-            let key = config.dataDirectory + "\u{0}" + (config.unlabeledDirectory ?? "")
-            if dataSets[key] == nil { dataSets[key] = try DataSet.load(for: config) }
-            let seconds = try estimate.seconds(config, dataSet: dataSets[key]!)
+            let seconds = try estimate.seconds(config, dataSet: dataSets.dataSet(for: config))
             total += seconds
             rows.append([String(k + 1), SweepField.describe(config, among: configs), config.students.joined(separator: ", "),
                          config.baselines ? "yes" : "no", String(SweepPlan.modelCount(config)), duration(seconds)])

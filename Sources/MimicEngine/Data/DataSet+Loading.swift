@@ -189,3 +189,25 @@ extension DataSet {
                            test: test.images, testLabels: test.labels)
     }
 }
+
+/// Data sets loaded once for the several configurations of a sweep: trainings that
+/// name the same folders (the data and the unlabeled images) share one in memory.
+public struct LoadedDataSets {
+    private struct Folders: Hashable {
+        let data: String
+        let unlabeled: String?
+    }
+
+    private var loaded: [Folders: DataSet] = [:]
+
+    public init() {}
+
+    /// The data set `config` names, loaded on its first call.
+    public mutating func dataSet(for config: ExperimentConfig) throws -> DataSet {
+        let folders = Folders(data: config.dataDirectory, unlabeled: config.unlabeledDirectory)
+        if let dataSet = loaded[folders] { return dataSet }
+        let dataSet = try DataSet.load(for: config)
+        loaded[folders] = dataSet
+        return dataSet
+    }
+}
