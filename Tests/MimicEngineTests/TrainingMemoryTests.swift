@@ -32,6 +32,25 @@ import MimicEngine
         #expect(memory.bytesPerSample == normalized.activationValuesPerSample * 4 * 2)
     }
 
+    /// A residual block keeps its convolutions' outputs and its own output, with no
+    /// gradient buffers of its own; the blocks share one workspace of six buffers of the
+    /// widest block's values; and inference of a network of blocks runs in parts, so a
+    /// larger evaluation batch costs no more than one part.
+    @Test func residualBlocksCountWhatTheyKeepAndTheirSharedWorkspace() throws {
+        let size = try NetworkSize(spec: ArchitectureSpec("conv4nobias-bn-res4-res8s2-gap"), input: Self.input, classes: 3)
+        // 64 inputs, conv4 and its ReLU (2 x 256), its batch norm (256), 8 means, 3 logits.
+        let layers = 64 + 2 * 256 + 256 + 8 + 3
+        #expect(size.gradientValuesPerSample == layers)
+        // res4 keeps 256 + 2 x 256; res8s2 its 4x4 outputs: 128 + 2 x 128 + the downsample's 128.
+        let blocks = (256 + 2 * 256) + (128 + 2 * 128 + 128)
+        #expect(size.activationValuesPerSample == layers + blocks + 6 * 256)
+        #expect(size.hasBlocks)
+        let memory = TrainingMemory(size, batch: 32, inferenceBatch: 512, optimizerSlots: 1, threads: 2)
+        #expect(memory.bytesPerSample == (size.activationValuesPerSample + size.gradientValuesPerSample) * 4)
+        #expect(memory.inferenceBytes == memory.fixedBytes + 128 * size.activationValuesPerSample * 4)
+        #expect(try !NetworkSize(spec: ArchitectureSpec("conv8-fc20"), input: Self.input, classes: 10).hasBlocks)
+    }
+
     @Test func aTrainingPastTheBudgetIsRefusedWithTheBatchThatFits() throws {
         let size = try NetworkSize(spec: ArchitectureSpec("conv4096"), input: Self.input, classes: 10)
         let memory = TrainingMemory(size, batch: 128, inferenceBatch: 16, optimizerSlots: 2, threads: 1)

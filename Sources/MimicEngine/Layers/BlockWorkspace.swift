@@ -22,6 +22,9 @@ public final class BlockWorkspace {
     let gradients = (FloatBuffer(), FloatBuffer(), FloatBuffer())
     /// A batch norm's output, made in forward and made again at the start of backward.
     let normalized = FloatBuffer()
+    /// Buffers, each as large as the largest block's input or output (`NetworkSize`
+    /// counts them so).
+    static let bufferCount = 6
     /// The largest input or output of a sharing block, per sample.
     private(set) var valuesPerSample = 1
     private var preparedBatch = 0
@@ -39,9 +42,9 @@ public final class BlockWorkspace {
     func prepare(batch: Int) {
         guard batch > preparedBatch else { return }
         let count = batch * valuesPerSample
-        for buffer in [inputGradients.0, inputGradients.1, gradients.0, gradients.1, gradients.2, normalized] {
-            buffer.reserve(count)
-        }
+        let buffers = [inputGradients.0, inputGradients.1, gradients.0, gradients.1, gradients.2, normalized]
+        assert(buffers.count == Self.bufferCount)
+        for buffer in buffers { buffer.reserve(count) }
         preparedBatch = batch
     }
 

@@ -9,7 +9,7 @@ public struct TrainingMemory: Sendable {
     /// Bytes that do not grow with the batch: weights, gradients, optimizer state, each
     /// thread's share of the weight gradients.
     public let fixedBytes: Int
-    /// Bytes per sample of a training batch: the input and every layer's outputs and gradients.
+    /// Bytes per sample of a training batch: the input, every layer's outputs and gradients.
     public let bytesPerSample: Int
     public let batch: Int
     /// The evaluations' and the annotation's passes: no gradients, but a batch of their own.
@@ -26,9 +26,10 @@ public struct TrainingMemory: Sendable {
         let float = MemoryLayout<Float>.size
         // Value, gradient, optimizer state, per-thread partial gradients.
         fixedBytes = size.parameters * float * (2 + optimizerSlots + threads)
-        bytesPerSample = size.activationValuesPerSample * float * 2
+        bytesPerSample = (size.activationValuesPerSample + size.gradientValuesPerSample) * float
         self.batch = batch
-        inferenceBytes = fixedBytes + size.activationValuesPerSample * float * inferenceBatch
+        let inferred = size.hasBlocks ? min(inferenceBatch, Network.blockInferenceChunk) : inferenceBatch
+        inferenceBytes = fixedBytes + size.activationValuesPerSample * float * inferred
     }
 
     /// What this process may still use: the machine's memory, or less where the
