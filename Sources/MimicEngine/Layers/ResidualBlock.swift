@@ -126,6 +126,7 @@ public final class ResidualBlock: ResidualLayer {
     /// Inference with the batch norms folded into the convolutions (their running
     /// statistics and weights as they are now): the same output as `forward` in
     /// evaluation to float rounding, not bit for bit.
+    ///
     /// Its output lies in the workspace's input-gradient buffer of its parity (inference
     /// has no gradients), valid until the block after the next one runs.
     public func foldedForward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
@@ -146,6 +147,7 @@ public final class ResidualBlock: ResidualLayer {
 
     /// The sum passes the masked gradient to both paths unchanged; the input gradient
     /// is the sum of what comes back along each.
+    ///
     /// The workspace's buffers: the masked gradient in the third of its gradients, the
     /// main path through the first two in turn (conv1's input gradient in the second),
     /// the shortcut's back through the first into the input gradient of this parity.

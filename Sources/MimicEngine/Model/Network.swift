@@ -156,10 +156,10 @@ public final class Network {
     /// batch goes through in parts of this size. Their activations are the largest per
     /// sample of any network here, and an annotation's 512 at once would make every
     /// buffer of the pass four times a training batch's: a resnet-20 annotation on
-    /// 28x28 images peaks at 153 MB in parts, 416 MB in one pass, and takes about 7%
-    /// longer. Parts move a few logits by float rounding (OpenBLAS's kernels for the
-    /// last rows of a product round differently; at most 2.4e-6 there), the same
-    /// way on every run.
+    /// 28x28 images peaked at 153 MB in parts against 416 MB in one pass, and took
+    /// about 7% longer (PERFORMANCE.md). Parts move a few logits by float rounding (in
+    /// that annotation, those of the last 8 samples of a part, by at most 2.4e-6), the
+    /// same way on every run.
     static let blockInferenceChunk = 128
     private let inferenceChunk: Int?
     /// The logits of a batch inferred in parts.
