@@ -38,17 +38,9 @@ public final class ResidualBlock: ResidualLayer {
     /// 0 or 1, alternating along the network's blocks: which input-gradient buffer of
     /// the workspace this block writes, and in inference where its output goes.
     private var parity = 0
-    /// The block's convolutions with their batch norms folded in, for inference.
-    private lazy var foldings: (first: BatchNormFolding, second: BatchNormFolding, downsample: BatchNormFolding?) = {
-        let foldings = (first: BatchNormFolding(conv1, bn1), second: BatchNormFolding(conv2, bn2),
-                        downsample: downsample.map { BatchNormFolding($0.conv, $0.norm) })
-        for folding in [foldings.first, foldings.second] + (foldings.downsample.map { [$0] } ?? []) {
-            folding.folded.groupsSamples = true
-        }
-        foldings.first.folded.output = workspace.normalized
-        foldings.downsample?.folded.output = workspace.gradients.2
-        return foldings
-    }()
+    /// The block's convolutions with their batch norms folded in, for inference; the
+    /// network refreshes them once before each inference pass (`foldings`).
+    private let folded: (first: BatchNormFolding, second: BatchNormFolding, downsample: BatchNormFolding?)
 
     /// Returns nil when a 3x3 convolution does not fit the input (it always does with padding 1).
     public init?(input: SampleShape, channels: Int, stride: Int, random: inout SeededRandom) {
@@ -76,6 +68,9 @@ public final class ResidualBlock: ResidualLayer {
         } else {
             downsample = nil
         }
+        folded = (first: BatchNormFolding(conv1, bn1), second: BatchNormFolding(conv2, bn2),
+                  downsample: downsample.map { BatchNormFolding($0.conv, $0.norm) })
+        for folding in foldings { folding.folded.groupsSamples = true }
         share(BlockWorkspace(), parity: 0)
     }
 
@@ -86,6 +81,9 @@ public final class ResidualBlock: ResidualLayer {
         // Forward: bn1's output (made again in backward), the shortcut's.
         bn1.output = workspace.normalized
         downsample?.norm.output = workspace.gradients.2
+        // Folded inference's: the first convolution's output, the shortcut's.
+        folded.first.folded.output = workspace.normalized
+        folded.downsample?.folded.output = workspace.gradients.2
         // Backward, in the order `backward` runs them; each reads the one before.
         bn2.inputGradient = workspace.gradients.0
         conv2.inputGradient = workspace.gradients.1
@@ -108,6 +106,9 @@ public final class ResidualBlock: ResidualLayer {
 
     public var norms: [BatchNorm] { [bn1, bn2] + (downsample.map { [$0.norm] } ?? []) }
 
+    /// Its convolutions with their batch norms folded in, which `foldedForward` runs.
+    var foldings: [BatchNormFolding] { [folded.first, folded.second] + (folded.downsample.map { [$0] } ?? []) }
+
     public func forward(_ input: UnsafePointer<Float>, batch: Int, training: Bool) -> UnsafePointer<Float> {
         workspace.prepare(batch: batch)
         var shortcut = input
@@ -123,22 +124,18 @@ public final class ResidualBlock: ResidualLayer {
         return UnsafePointer(y)
     }
 
-    /// Inference with the batch norms folded into the convolutions (their running
-    /// statistics and weights as they are now): the same output as `forward` in
-    /// evaluation to float rounding, not bit for bit.
+    /// Inference with the batch norms folded into the convolutions (`foldings`, which
+    /// the caller refreshes from the weights and running statistics as they are now):
+    /// the same output as `forward` in evaluation to float rounding, not bit for bit.
     ///
     /// Its output lies in the workspace's input-gradient buffer of its parity (inference
     /// has no gradients), valid until the block after the next one runs.
-    public func foldedForward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
+    func foldedForward(_ input: UnsafePointer<Float>, batch: Int) -> UnsafePointer<Float> {
         workspace.prepare(batch: batch)
-        let foldings = foldings
-        foldings.first.refresh()
-        foldings.second.refresh()
-        foldings.downsample?.refresh()
-        let shortcut = foldings.downsample.map { $0.folded.forward(input, batch: batch, training: false) } ?? input
-        let main = foldings.first.folded.forward(input, batch: batch, training: false)
+        let shortcut = folded.downsample.map { $0.folded.forward(input, batch: batch, training: false) } ?? input
+        let main = folded.first.folded.forward(input, batch: batch, training: false)
         let y = workspace.inputGradient(parity: parity).reserve(batch * outputShape.count)
-        foldings.second.folded.forward(main, batch: batch, adding: shortcut, into: y)
+        folded.second.folded.forward(main, batch: batch, adding: shortcut, into: y)
         return UnsafePointer(y)
     }
 

@@ -28,7 +28,8 @@ public final class Network {
     /// its ReLU and the 2x2 pool after it as one fused step (see `ConvPoolInference`),
     /// and a convolution with the batch norm after it as one folded convolution.
     private let inferenceSteps: [Step<ConvPoolInference>]
-    /// The folded convolutions of `inferenceSteps`, made again before each inference pass.
+    /// The folded convolutions of `inferenceSteps` and of its residual blocks, made
+    /// again once before each inference pass (not for each of its parts).
     private let foldings: [BatchNormFolding]
     /// What `forward` and `backward` run when training, fused likewise (see
     /// `ConvPoolTraining`), each step with the index of its first layer.
@@ -145,7 +146,7 @@ public final class Network {
             foldings.append(folding)
             return folding.folded
         }.map(\.step)
-        self.foldings = foldings
+        self.foldings = foldings + blocks.flatMap { ($0 as? ResidualBlock)?.foldings ?? [] }
         trainingSteps = Step.plan(layers, fuse: ConvPoolTraining.init)
     }
 
