@@ -170,15 +170,8 @@ public final class BatchNorm: ReLUFusing {
             preconditionFailure("restoreOutput needs a training forward after a convolution first")
         }
         let y = output.reserve(batch * inputShape.count)
-        let stride = inputShape.count
         Parallel.split(channels, grain: grain(batch: batch)) { _, range in
-            for c in range {
-                let a = scale[c], b = shift[c]
-                for sample in 0..<batch {
-                    let offset = sample * stride + c * plane
-                    Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
-                }
-            }
+            for c in range { writeOutput(c, x, into: y, batch: batch, residual: nil) }
         }
     }
 
@@ -203,15 +196,23 @@ public final class BatchNorm: ReLUFusing {
                     }
                     takeStatistics(c, mean: mean, squares: squares, n: n)
                 }
-                let a = scale[c], b = shift[c]
-                for sample in 0..<batch {
-                    let offset = sample * stride + c * plane
-                    if let residual {
-                        Self.affine(x + offset, adding: residual + offset, into: y + offset, count: plane, scale: a, shift: b)
-                    } else {
-                        Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
-                    }
-                }
+                writeOutput(c, x, into: y, batch: batch, residual: residual)
+            }
+        }
+    }
+
+    /// Channel `c` of every sample through the affine map, then the fused ReLU; or, with
+    /// `residual`, plus the residual and rectified.
+    @inline(__always)
+    private func writeOutput(_ c: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, batch: Int,
+                             residual: UnsafePointer<Float>?) {
+        let a = scale[c], b = shift[c]
+        for sample in 0..<batch {
+            let offset = sample * inputShape.count + c * plane
+            if let residual {
+                Self.affine(x + offset, adding: residual + offset, into: y + offset, count: plane, scale: a, shift: b)
+            } else {
+                Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
             }
         }
     }
