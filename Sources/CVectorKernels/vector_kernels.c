@@ -71,4 +71,73 @@ AVX512 void mimic_conv3x3_pool_single_channel_avx512(
     }
 }
 
+/// `channels` (at most 8) output channels by two runs of 16 pixels, from `tile`: sixteen
+/// accumulators in registers while the input channels and taps go by. With `channels`
+/// a constant where it is inlined, the loops over it unroll.
+AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
+    const float *in, long in_channels, long plane, long width, long tiles, long tile,
+    const unsigned short *masks, const float *weights, long out_channels, long first_channel,
+    const int channels, const float *bias, const float *add, int relu, float *out) {
+    __m512 acc[8][2];
+    for (int c = 0; c < channels; c++) {
+        acc[c][0] = _mm512_setzero_ps();
+        acc[c][1] = _mm512_setzero_ps();
+    }
+    // A missing second run (an odd number of runs) loads nothing and is not stored.
+    const int runs = tile + 1 < tiles ? 2 : 1;
+    __mmask16 m[2][9];
+    for (int r = 0; r < 2; r++) {
+        for (int t = 0; t < 9; t++) m[r][t] = r < runs ? masks[(tile + r) * 9 + t] : 0;
+    }
+    for (long i = 0; i < in_channels; i++) {
+        const float *source = in + i * plane + tile * 16;
+        const float *w = weights + i * 9 * out_channels + first_channel;
+        for (int t = 0; t < 9; t++) {
+            const long offset = (t / 3 - 1) * width + (t % 3 - 1);
+            // Masked-off lanes read nothing, so an offset before the plane is safe.
+            const __m512 x0 = _mm512_maskz_loadu_ps(m[0][t], source + offset);
+            const __m512 x1 = _mm512_maskz_loadu_ps(m[1][t], source + 16 + offset);
+            const float *wt = w + t * out_channels;
+            for (int c = 0; c < channels; c++) {
+                const __m512 weight = _mm512_set1_ps(wt[c]);
+                acc[c][0] = _mm512_fmadd_ps(weight, x0, acc[c][0]);
+                acc[c][1] = _mm512_fmadd_ps(weight, x1, acc[c][1]);
+            }
+        }
+    }
+    for (int c = 0; c < channels; c++) {
+        const long o = first_channel + c;
+        for (int r = 0; r < runs; r++) {
+            const long at = o * plane + (tile + r) * 16;
+            const __mmask16 used = firstLanes(plane - (tile + r) * 16);
+            __m512 y = acc[c][r];
+            if (bias) y = _mm512_add_ps(y, _mm512_set1_ps(bias[o]));
+            if (add) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(used, add + at));
+            if (relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
+            _mm512_mask_storeu_ps(out + at, used, y);
+        }
+    }
+}
+
+AVX512 void mimic_conv3x3_same_avx512(
+    const float *in, long in_channels, long height, long width,
+    const unsigned short *masks, const float *weights, long out_channels,
+    const float *bias, const float *add, int relu, float *out) {
+    const long plane = height * width;
+    const long tiles = (plane + 15) / 16;
+    long o = 0;
+    for (; o + 8 <= out_channels; o += 8) {
+        for (long tile = 0; tile < tiles; tile += 2) {
+            conv3x3_block(in, in_channels, plane, width, tiles, tile, masks, weights, out_channels, o, 8,
+                          bias, add, relu, out);
+        }
+    }
+    for (; o < out_channels; o++) {
+        for (long tile = 0; tile < tiles; tile += 2) {
+            conv3x3_block(in, in_channels, plane, width, tiles, tile, masks, weights, out_channels, o, 1,
+                          bias, add, relu, out);
+        }
+    }
+}
+
 #endif

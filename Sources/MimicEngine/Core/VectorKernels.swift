@@ -1,13 +1,17 @@
-/// Whether the engine runs its AVX-512 loop (CVectorKernels: inference's direct first
-/// convolution with its pool, `ConvPoolInference.singleChannel`) or the portable Swift
-/// loop beside it, compiled for the build's baseline (x86-64: four lanes, no FMA). Both
-/// compute the same bits (the C loop keeps the Swift loop's order of operations and uses
-/// no fused multiply-add; only which NaN comes out where two different NaNs meet may
-/// differ), so the choice changes only the speed.
+/// Whether the engine runs its AVX-512 loops (CVectorKernels) or the portable paths
+/// beside them, compiled for the build's baseline (x86-64: four lanes, no FMA):
 ///
-/// Why only that loop: AVX-512 versions of im2col and col2im were measured too, and a
-/// `cnn-s` student's training ran at 1.00x with them (glibc's memmove and OpenBLAS's
-/// saxpy, which the Swift loops call, already choose AVX-512 at run time).
+/// - inference's direct first convolution with its pool (`ConvPoolInference.singleChannel`),
+///   which keeps the Swift loop's order of operations and uses no fused multiply-add, so
+///   both give the same bits (only which NaN comes out where two different NaNs meet may
+///   differ);
+/// - the direct 3x3 convolution of residual blocks (`DirectConvolution`), which sums in
+///   its own order with fused multiply-adds: the same CPU gives the same numbers from
+///   run to run, but they differ in the last bits from those of im2col and sgemm.
+///
+/// AVX-512 versions of im2col and col2im were measured too, and a `cnn-s` student's
+/// training ran at 1.00x with them (glibc's memmove and OpenBLAS's saxpy, which the
+/// Swift loops call, already choose AVX-512 at run time).
 public enum VectorKernels {
     /// This CPU has AVX-512F and the operating system saves its registers. (On an Intel
     /// Mac, macOS saves them only after a thread's first AVX-512 instruction, so XCR0

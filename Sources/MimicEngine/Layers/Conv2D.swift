@@ -41,7 +41,13 @@ public final class Conv2D: ReLUFusing {
     /// differently at another column of the product, and a convolution that a pool
     /// follows must give the fused training step's numbers (`ConvPoolTraining`), which
     /// works sample by sample. Residual blocks, which have no such step, turn it on.
+    /// It also lets a 3x3 convolution with stride 1 run directly where the CPU has
+    /// AVX-512 (`DirectConvolution`): forward, and the input gradient where no ReLU is
+    /// fused; the weight gradient stays a product of columns.
     public var groupsSamples = false
+    /// The direct loop for this convolution's shape on this CPU, when there is one.
+    private let direct: DirectConvolution?
+    var runsDirect: Bool { groupsSamples && direct != nil }
     private let widestGroup: Int
     /// Samples per forward product.
     var samplesPerProduct: Int { groupsSamples ? widestGroup : 1 }
@@ -88,6 +94,7 @@ public final class Conv2D: ReLUFusing {
         bandRows = max(1, min(outputShape.height, columnBudget / (patch * outputShape.width)))
         let wideEnough = (Self.productWidth + pixels - 1) / pixels
         widestGroup = bandRows >= outputShape.height ? max(1, min(wideEnough, columnBudget / (patch * pixels))) : 1
+        direct = DirectConvolution(input: input, filters: filters, kernel: kernel, stride: stride, padding: padding)
         weight = Parameter(name: "weight", shape: [filters, input.channels, kernel, kernel], decays: true)
         bias = Parameter(name: "bias", shape: [filters], decays: false)
         heInitialise(weight, fanIn: patch, random: &random)
@@ -124,6 +131,18 @@ public final class Conv2D: ReLUFusing {
     /// do not depend on the thread count.
     private func forward(_ input: UnsafePointer<Float>, batch: Int, adding shortcut: UnsafePointer<Float>?,
                          rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+        if runsDirect, let direct {
+            direct.prepareForward(weight.value)
+            let parts = Parallel.partCount(batch)
+            Parallel.run(parts: parts) { part in
+                for sample in Parallel.range(part, of: parts, count: batch) {
+                    let offset = sample * filters * pixels
+                    direct.forward(sample: input + sample * inputShape.count, bias: hasBias ? bias.value : nil,
+                                   adding: shortcut.map { $0 + offset }, rectify: rectify, into: y + offset)
+                }
+            }
+            return
+        }
         let group = samplesPerProduct
         let groups = (batch + group - 1) / group
         let parts = Parallel.partCount(groups)
@@ -239,6 +258,22 @@ public final class Conv2D: ReLUFusing {
 
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        if runsDirect, !appliesReLU, needsInputGradient, let direct {
+            // The weight and bias gradients from columns, then the input gradient directly.
+            _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
+                (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
+            }
+            let dx = inputGradient.reserve(batch * inputShape.count)
+            direct.prepareGradient(weight.value)
+            let parts = Parallel.partCount(batch)
+            Parallel.run(parts: parts) { part in
+                for sample in Parallel.range(part, of: parts, count: batch) {
+                    direct.inputGradient(sample: outputGradient + sample * filters * pixels,
+                                         into: dx + sample * inputShape.count)
+                }
+            }
+            return UnsafePointer(dx)
+        }
         let y = UnsafePointer(output.pointer)
         let rectified = appliesReLU
         return backward(input: x, batch: batch, needsInputGradient: needsInputGradient) { sample, rows, masked in

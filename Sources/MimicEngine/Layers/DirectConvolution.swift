@@ -1,0 +1,100 @@
+import CVectorKernels
+
+/// A 3x3 convolution with stride 1 and padding 1 (the output as large as the input),
+/// computed straight from the input planes by CVectorKernels' AVX-512 loop, with no
+/// columns: each run of 16 output pixels of the flattened plane is loaded once per tap
+/// and input channel for eight filters at a time, the input pixels that fall outside
+/// the image masked off. Its input gradient is the same convolution of the output
+/// gradient, with the filters' in and out channels swapped and their taps reversed.
+///
+/// Why: at the channel counts of the CIFAR ResNets (16 to 64) a convolution by im2col
+/// and sgemm spends as long writing, packing and reading its columns as multiplying.
+/// One thread, one sample, this CPU (Zen 5) and OpenBLAS's own AVX-512 kernels: 16
+/// channels at 28x28 117 GFLOPS directly against 61 by im2col and sgemm, 32 at 14x14 182
+/// against 86, 64 at 7x7 192 against 108 (PERFORMANCE.md).
+///
+/// Its sums run in another order than OpenBLAS's, with fused multiply-adds, so its
+/// numbers differ from the portable path's in the last bits: the same CPU, seed and
+/// thread count still give the same numbers, but a CPU without AVX-512 gives others.
+final class DirectConvolution {
+    let inputChannels: Int
+    let outputChannels: Int
+    let height: Int
+    let width: Int
+    /// For each run of 16 pixels of the plane and each tap, the lanes that read the image.
+    private let masks: [UInt16]
+    /// The filters as the loop reads them, [in, 9, out], for forward and for the input
+    /// gradient; made from the weights before each pass.
+    private let forwardWeights: UnsafeMutablePointer<Float>
+    private let gradientWeights: UnsafeMutablePointer<Float>
+
+    /// Nil unless the CPU runs the AVX-512 loop and the convolution is a 3x3 one with
+    /// stride 1 and padding 1.
+    init?(input: SampleShape, filters: Int, kernel: Int, stride: Int, padding: Int) {
+        guard VectorKernels.enabled, kernel == 3, stride == 1, padding == 1 else { return nil }
+        inputChannels = input.channels
+        outputChannels = filters
+        height = input.height
+        width = input.width
+        let plane = height * width
+        var masks: [UInt16] = []
+        for run in 0..<(plane + 15) / 16 {
+            for tap in 0..<9 {
+                var mask: UInt16 = 0
+                for lane in 0..<16 where run * 16 + lane < plane {
+                    let pixel = run * 16 + lane
+                    let y = pixel / width + tap / 3 - 1, x = pixel % width + tap % 3 - 1
+                    if y >= 0, y < height, x >= 0, x < width { mask |= 1 << lane }
+                }
+                masks.append(mask)
+            }
+        }
+        self.masks = masks
+        let count = inputChannels * 9 * outputChannels
+        forwardWeights = .allocate(capacity: count)
+        gradientWeights = .allocate(capacity: count)
+    }
+
+    deinit {
+        forwardWeights.deallocate()
+        gradientWeights.deallocate()
+    }
+
+    /// Lays out `weight` ([out, in, 3, 3], as Conv2D holds it) for `forward`.
+    func prepareForward(_ weight: UnsafePointer<Float>) {
+        for o in 0..<outputChannels {
+            for i in 0..<inputChannels {
+                for tap in 0..<9 { forwardWeights[(i * 9 + tap) * outputChannels + o] = weight[(o * inputChannels + i) * 9 + tap] }
+            }
+        }
+    }
+
+    /// Lays out `weight` for `inputGradient`: the output gradient's channels are the
+    /// loop's input, and tap t reads where tap 8 − t wrote.
+    func prepareGradient(_ weight: UnsafePointer<Float>) {
+        for o in 0..<outputChannels {
+            for i in 0..<inputChannels {
+                for tap in 0..<9 { gradientWeights[(o * 9 + 8 - tap) * inputChannels + i] = weight[(o * inputChannels + i) * 9 + tap] }
+            }
+        }
+    }
+
+    /// One sample's output [out, H, W], plus `bias` and `adding` where given, rectified
+    /// when `rectify`, from `prepareForward`'s weights.
+    func forward(sample x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
+                 rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+        masks.withUnsafeBufferPointer { masks in
+            mimic_conv3x3_same_avx512(x, inputChannels, height, width, masks.baseAddress, forwardWeights, outputChannels,
+                                      bias, adding, rectify ? 1 : 0, y)
+        }
+    }
+
+    /// One sample's input gradient [in, H, W] from its output gradient [out, H, W],
+    /// from `prepareGradient`'s weights; overwrites `dx`.
+    func inputGradient(sample dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        masks.withUnsafeBufferPointer { masks in
+            mimic_conv3x3_same_avx512(dy, outputChannels, height, width, masks.baseAddress, gradientWeights, inputChannels,
+                                      nil, nil, 0, dx)
+        }
+    }
+}

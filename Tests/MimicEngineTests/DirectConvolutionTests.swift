@@ -1,0 +1,87 @@
+import Testing
+@testable import MimicEngine
+
+/// The direct AVX-512 convolution (`DirectConvolution`) against the same convolution by
+/// im2col and sgemm, made inside `withPortableLoops` with the same weights: forward with
+/// a bias, a shortcut and the ReLU, the input gradient and the weight gradient, to float
+/// rounding (the two sum in different orders). Shapes cover eight filters at a time and
+/// the filters left over, planes of an odd and an even number of 16-pixel runs, a plane
+/// smaller than one run, and a 1-pixel image whose taps all but one read padding.
+@Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
+struct DirectConvolutionTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let inputs: Int, filters: Int, height: Int, width: Int
+        var testDescription: String { "\(inputs)->\(filters) \(height)x\(width)" }
+    }
+
+    static let cases = [Case(inputs: 16, filters: 16, height: 7, width: 7), Case(inputs: 5, filters: 11, height: 6, width: 6),
+                        Case(inputs: 3, filters: 9, height: 3, width: 4), Case(inputs: 4, filters: 8, height: 1, width: 1),
+                        Case(inputs: 2, filters: 17, height: 9, width: 5)]
+
+    static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
+        func make() -> Conv2D {
+            var random = SeededRandom(seed: 3)
+            let convolution = Conv2D(input: SampleShape(channels: shape.inputs, height: shape.height, width: shape.width),
+                                     filters: shape.filters, kernel: 3, stride: 1, padding: 1, random: &random)!
+            convolution.groupsSamples = true
+            for f in 0..<shape.filters { convolution.bias.value[f] = 0.1 * Float(f) - 0.4 }
+            return convolution
+        }
+        return portable ? VectorKernels.withPortableLoops { make() } : make()
+    }
+
+    static func expectClose(_ a: [Float], _ b: [Float], _ what: String) {
+        #expect(a.count == b.count)
+        let scale = max(1, b.map { abs($0) }.max() ?? 0)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-5 * scale, "\(what): largest difference \(worst) at scale \(scale)")
+    }
+
+    @Test(arguments: cases)
+    func sameAsColumnsAndSgemm(_ shape: Case) {
+        let direct = Self.convolution(shape, portable: false), columns = Self.convolution(shape, portable: true)
+        #expect(direct.runsDirect)
+        #expect(!columns.runsDirect)
+        let batch = 3
+        let x = randomInput(count: batch * direct.inputShape.count, seed: 11)
+        let shortcut = randomInput(count: batch * direct.outputShape.count, seed: 12)
+        let dy = randomInput(count: batch * direct.outputShape.count, seed: 13)
+        func run(_ convolution: Conv2D) -> (output: [Float], rectified: [Float], dx: [Float], dW: [Float], dB: [Float]) {
+            let count = batch * convolution.outputShape.count
+            var rectified = [Float](repeating: 0, count: count)
+            x.withUnsafeBufferPointer { xs in
+                shortcut.withUnsafeBufferPointer { sc in
+                    rectified.withUnsafeMutableBufferPointer {
+                        convolution.forward(xs.baseAddress!, batch: batch, adding: sc.baseAddress!, into: $0.baseAddress!)
+                    }
+                }
+            }
+            return x.withUnsafeBufferPointer { xs in
+                let output = Array(UnsafeBufferPointer(start: convolution.forward(xs.baseAddress!, batch: batch, training: true),
+                                                       count: count))
+                let dx = dy.withUnsafeBufferPointer {
+                    Array(UnsafeBufferPointer(start: convolution.backward($0.baseAddress!, batch: batch, needsInputGradient: true)!,
+                                              count: batch * convolution.inputShape.count))
+                }
+                return (output, rectified, dx, Array(UnsafeBufferPointer(start: convolution.weight.gradient, count: convolution.weight.count)),
+                        Array(UnsafeBufferPointer(start: convolution.bias.gradient, count: convolution.filters)))
+            }
+        }
+        let ours = run(direct), theirs = run(columns)
+        Self.expectClose(ours.output, theirs.output, "output")
+        Self.expectClose(ours.rectified, theirs.rectified, "output plus shortcut, rectified")
+        #expect(ours.rectified.allSatisfy { $0 >= 0 } && ours.rectified.contains { $0 > 0 })
+        Self.expectClose(ours.dx, theirs.dx, "input gradient")
+        Self.expectClose(ours.dW, theirs.dW, "weight gradient")
+        Self.expectClose(ours.dB, theirs.dB, "bias gradient")
+    }
+
+    /// The direct path's own gradients against finite differences.
+    @Test(arguments: [cases[1], cases[4]])
+    func gradient(_ shape: Case) {
+        let convolution = Self.convolution(shape, portable: false)
+        let mismatches = GradientCheck(batch: 2, epsilon: 1e-2, probes: 40)
+            .run(convolution, input: randomInput(count: 2 * convolution.inputShape.count, seed: 21))
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+}
