@@ -1,5 +1,7 @@
-// A product and a sum stay two roundings, as in the portable Swift loop (baseline
-// x86-64 has no FMA): both loops then give the same bits, and a seed the same numbers.
+// In the pooled convolution a product and a sum stay two roundings, as in the portable
+// Swift loop (baseline x86-64 has no FMA): both loops then give the same bits, and a
+// seed the same numbers. The direct convolution's fused multiply-adds are intrinsics,
+// which the pragma leaves alone: it matches the portable path to rounding only.
 // Before the includes, so that it covers the intrinsics' bodies too (target("avx512f")
 // makes FMA available to the compiler); -ffast-math would override it, hence the error.
 #pragma clang fp contract(off)
@@ -113,7 +115,7 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
             __m512 y = acc[c][r];
             if (bias) y = _mm512_add_ps(y, _mm512_set1_ps(bias[o]));
             if (add) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(used, add + at));
-            if (relu) y = _mm512_max_ps(y, _mm512_setzero_ps());
+            if (relu) y = larger(y, _mm512_setzero_ps());
             _mm512_mask_storeu_ps(out + at, used, y);
         }
     }

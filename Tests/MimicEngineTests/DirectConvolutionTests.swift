@@ -5,8 +5,10 @@ import Testing
 /// im2col and sgemm, made inside `withPortableLoops` with the same weights: forward with
 /// a bias, a shortcut and the ReLU, the input gradient and the weight gradient, to float
 /// rounding (the two sum in different orders). Shapes cover eight filters at a time and
-/// the filters left over, planes of an odd and an even number of 16-pixel runs, a plane
-/// smaller than one run, and a 1-pixel image whose taps all but one read padding.
+/// the filters left over, in forward and in the input gradient (whose filters are the
+/// layer's input channels), planes of an odd and an even number of 16-pixel runs, runs
+/// inside one row and across rows, a plane smaller than one run, and a 1-pixel image
+/// whose taps all but one read padding.
 @Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
 struct DirectConvolutionTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -16,7 +18,8 @@ struct DirectConvolutionTests {
 
     static let cases = [Case(inputs: 16, filters: 16, height: 7, width: 7), Case(inputs: 5, filters: 11, height: 6, width: 6),
                         Case(inputs: 3, filters: 9, height: 3, width: 4), Case(inputs: 4, filters: 8, height: 1, width: 1),
-                        Case(inputs: 2, filters: 17, height: 9, width: 5)]
+                        Case(inputs: 2, filters: 17, height: 9, width: 5), Case(inputs: 11, filters: 8, height: 16, width: 16),
+                        Case(inputs: 12, filters: 16, height: 28, width: 28)]
 
     static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
         func make() -> Conv2D {
@@ -74,6 +77,31 @@ struct DirectConvolutionTests {
         Self.expectClose(ours.dx, theirs.dx, "input gradient")
         Self.expectClose(ours.dW, theirs.dW, "weight gradient")
         Self.expectClose(ours.dB, theirs.dB, "bias gradient")
+    }
+
+    /// A NaN pixel spreads to the outputs that read it and stays NaN through the ReLU,
+    /// as through max(x, 0) on the portable path: a diverged network's evaluation must
+    /// not come out finite.
+    @Test func nanGoesThroughTheReLU() {
+        let shape = Self.cases[5]
+        let direct = Self.convolution(shape, portable: false), columns = Self.convolution(shape, portable: true)
+        var x = randomInput(count: direct.inputShape.count, seed: 31)
+        x[3 * 16 + 5] = .nan
+        let zeros = [Float](repeating: 0, count: direct.outputShape.count)
+        func nans(_ convolution: Conv2D) -> [Int] {
+            var y = [Float](repeating: 0, count: convolution.outputShape.count)
+            x.withUnsafeBufferPointer { xs in
+                zeros.withUnsafeBufferPointer { z in
+                    y.withUnsafeMutableBufferPointer {
+                        convolution.forward(xs.baseAddress!, batch: 1, adding: z.baseAddress!, into: $0.baseAddress!)
+                    }
+                }
+            }
+            return y.indices.filter { y[$0].isNaN }
+        }
+        let ours = nans(direct)
+        #expect(ours == nans(columns))
+        #expect(ours.count == 9 * shape.filters)
     }
 
     /// The direct path's own gradients against finite differences.

@@ -5,9 +5,10 @@
 /// engine for baseline x86-64 (16-byte vectors, no FMA) and cannot mark one function
 /// for another instruction set. Call them only when CPUFeatures says the CPU has
 /// AVX-512F and the OS saves its registers (MimicEngine's VectorKernels decides):
-/// anywhere else they fault. Each computes exactly what the engine's portable loop
-/// beside it computes, in the same order and without fused multiply-adds, so both
-/// give the same bits (but for which NaN comes out where two different NaNs meet).
+/// anywhere else they fault. The pooled convolution computes exactly what the engine's
+/// portable loop beside it computes, in the same order and without fused multiply-adds,
+/// so both give the same bits (but for which NaN comes out where two different NaNs
+/// meet); the direct convolution sums in its own order (see below).
 
 #if defined(__x86_64__)
 
@@ -25,8 +26,9 @@ void mimic_conv3x3_pool_single_channel_avx512(
 /// columns): out[o][p] = Σ_i Σ_t weights[i][t][o] · in[i][p + offset(t)], summed over the
 /// input channels i and, within each, over the nine taps t in order with fused
 /// multiply-adds, then plus `bias[o]` (when given), plus `add[o][p]` (when given), then
-/// the ReLU (when `relu`). Unlike the loop above it rounds otherwise than the engine's
-/// portable path (im2col and OpenBLAS): see DirectConvolution.
+/// the ReLU (when `relu`; NaN stays NaN, as Swift's max(x, 0) keeps it). Unlike the
+/// loop above it rounds otherwise than the engine's portable path (im2col and
+/// OpenBLAS): see DirectConvolution.
 ///
 /// `in` is [in_channels, height, width], `out` and `add` [out_channels, height, width];
 /// `weights` is [in_channels, 9, out_channels]. `masks` is [tiles, 9], tiles =

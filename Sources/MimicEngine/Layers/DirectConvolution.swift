@@ -8,10 +8,11 @@ import CVectorKernels
 /// gradient, with the filters' in and out channels swapped and their taps reversed.
 ///
 /// Why: at the channel counts of the CIFAR ResNets (16 to 64) a convolution by im2col
-/// and sgemm spends as long writing, packing and reading its columns as multiplying.
-/// One thread, one sample, this CPU (Zen 5) and OpenBLAS's own AVX-512 kernels: 16
-/// channels at 28x28 117 GFLOPS directly against 61 by im2col and sgemm, 32 at 14x14 182
-/// against 86, 64 at 7x7 192 against 108 (PERFORMANCE.md).
+/// and sgemm spends longer writing, packing and reading its columns than multiplying.
+/// One thread, one sample, Zen 5, against im2col and OpenBLAS's own AVX-512 sgemm: 16
+/// channels at 28x28 249 GFLOPS directly against 55, 32 at 14x14 227 against 80, 64 at
+/// 7x7 199 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
+/// every pixel and so is a better shape for sgemm, stays a product of columns.
 ///
 /// Its sums run in another order than OpenBLAS's, with fused multiply-adds, so its
 /// numbers differ from the portable path's in the last bits: the same CPU, seed and
@@ -24,14 +25,18 @@ final class DirectConvolution {
     /// For each run of 16 pixels of the plane and each tap, the lanes that read the image.
     private let masks: [UInt16]
     /// The filters as the loop reads them, [in, 9, out], for forward and for the input
-    /// gradient; made from the weights before each pass.
-    private let forwardWeights: UnsafeMutablePointer<Float>
-    private let gradientWeights: UnsafeMutablePointer<Float>
+    /// gradient; made from the weights before each pass (the second only in training).
+    private let forwardWeights = FloatBuffer()
+    private let gradientWeights = FloatBuffer()
 
     /// Nil unless the CPU runs the AVX-512 loop and the convolution is a 3x3 one with
     /// stride 1 and padding 1.
     init?(input: SampleShape, filters: Int, kernel: Int, stride: Int, padding: Int) {
+        #if arch(x86_64)
         guard VectorKernels.enabled, kernel == 3, stride == 1, padding == 1 else { return nil }
+        #else
+        return nil
+        #endif
         inputChannels = input.channels
         outputChannels = filters
         height = input.height
@@ -50,18 +55,11 @@ final class DirectConvolution {
             }
         }
         self.masks = masks
-        let count = inputChannels * 9 * outputChannels
-        forwardWeights = .allocate(capacity: count)
-        gradientWeights = .allocate(capacity: count)
-    }
-
-    deinit {
-        forwardWeights.deallocate()
-        gradientWeights.deallocate()
     }
 
     /// Lays out `weight` ([out, in, 3, 3], as Conv2D holds it) for `forward`.
     func prepareForward(_ weight: UnsafePointer<Float>) {
+        let forwardWeights = forwardWeights.reserve(inputChannels * 9 * outputChannels)
         for o in 0..<outputChannels {
             for i in 0..<inputChannels {
                 for tap in 0..<9 { forwardWeights[(i * 9 + tap) * outputChannels + o] = weight[(o * inputChannels + i) * 9 + tap] }
@@ -72,6 +70,7 @@ final class DirectConvolution {
     /// Lays out `weight` for `inputGradient`: the output gradient's channels are the
     /// loop's input, and tap t reads where tap 8 − t wrote.
     func prepareGradient(_ weight: UnsafePointer<Float>) {
+        let gradientWeights = gradientWeights.reserve(inputChannels * 9 * outputChannels)
         for o in 0..<outputChannels {
             for i in 0..<inputChannels {
                 for tap in 0..<9 { gradientWeights[(o * 9 + 8 - tap) * inputChannels + i] = weight[(o * inputChannels + i) * 9 + tap] }
@@ -83,18 +82,26 @@ final class DirectConvolution {
     /// when `rectify`, from `prepareForward`'s weights.
     func forward(sample x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
                  rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
-            mimic_conv3x3_same_avx512(x, inputChannels, height, width, masks.baseAddress, forwardWeights, outputChannels,
-                                      bias, adding, rectify ? 1 : 0, y)
+            mimic_conv3x3_same_avx512(x, inputChannels, height, width, masks.baseAddress, forwardWeights.pointer,
+                                      outputChannels, bias, adding, rectify ? 1 : 0, y)
         }
+        #else
+        preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
+        #endif
     }
 
     /// One sample's input gradient [in, H, W] from its output gradient [out, H, W],
     /// from `prepareGradient`'s weights; overwrites `dx`.
     func inputGradient(sample dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
-            mimic_conv3x3_same_avx512(dy, outputChannels, height, width, masks.baseAddress, gradientWeights, inputChannels,
-                                      nil, nil, 0, dx)
+            mimic_conv3x3_same_avx512(dy, outputChannels, height, width, masks.baseAddress, gradientWeights.pointer,
+                                      inputChannels, nil, nil, 0, dx)
         }
+        #else
+        preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
+        #endif
     }
 }
