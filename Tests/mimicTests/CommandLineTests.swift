@@ -269,7 +269,13 @@ struct CommandLineTests {
         }
         #expect(run.status == .done, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log")")
         #expect(run.pid == pid)
-        let output = try String(contentsOfFile: log, encoding: .utf8)
+        // The trainer records its run as done, then prints its final table: the log has
+        // its last line only a moment after the store says done.
+        var output = try String(contentsOfFile: log, encoding: .utf8)
+        while !output.contains("recorded as run 1") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            output = try String(contentsOfFile: log, encoding: .utf8)
+        }
         #expect(output.hasPrefix("run 1, recorded in \(store)\n"))
         #expect(output.contains("recorded as run 1"), "the log holds what train prints")
         #expect(try reader.models(ofRun: 1).allSatisfy { $0.status == .finished && $0.checkpoint != nil })
