@@ -258,25 +258,13 @@ public final class Conv2D: ReLUFusing {
 
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
-        if runsDirect, !appliesReLU, needsInputGradient, let direct {
-            // The weight and bias gradients from columns, then the input gradient directly.
-            _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
-                (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
-            }
-            let dx = inputGradient.reserve(batch * inputShape.count)
-            direct.prepareGradient(weight.value)
-            let parts = Parallel.partCount(batch)
-            Parallel.run(parts: parts) { part in
-                for sample in Parallel.range(part, of: parts, count: batch) {
-                    direct.inputGradient(sample: outputGradient + sample * filters * pixels,
-                                         into: dx + sample * inputShape.count)
-                }
-            }
-            return UnsafePointer(dx)
-        }
+        // The direct loop makes the input gradient where no ReLU mask comes between;
+        // the columns then give only the weight and bias gradients.
+        let directInput = runsDirect && !appliesReLU && needsInputGradient ? direct : nil
         let y = UnsafePointer(output.pointer)
         let rectified = appliesReLU
-        return backward(input: x, batch: batch, needsInputGradient: needsInputGradient) { sample, rows, masked in
+        let dx = backward(input: x, batch: batch, needsInputGradient: needsInputGradient && directInput == nil) {
+            sample, rows, masked in
             let top = rows.lowerBound * outputShape.width
             let band = outputGradient + sample * filters * pixels + top
             guard rectified else { return (band, pixels) }
@@ -287,6 +275,22 @@ public final class Conv2D: ReLUFusing {
             }
             return (UnsafePointer(masked), width)
         }
+        guard let directInput else { return dx }
+        return inputGradient(outputGradient, batch: batch, direct: directInput)
+    }
+
+    /// dLoss/d(input) by the direct loop, sample by sample, into `inputGradient`.
+    private func inputGradient(_ outputGradient: UnsafePointer<Float>, batch: Int,
+                               direct: DirectConvolution) -> UnsafePointer<Float> {
+        let dx = inputGradient.reserve(batch * inputShape.count)
+        direct.prepareGradient(weight.value)
+        let parts = Parallel.partCount(batch)
+        Parallel.run(parts: parts) { part in
+            for sample in Parallel.range(part, of: parts, count: batch) {
+                direct.inputGradient(sample: outputGradient + sample * filters * pixels, into: dx + sample * inputShape.count)
+            }
+        }
+        return UnsafePointer(dx)
     }
 
     /// Backward from the output gradient of each band of each sample, which
