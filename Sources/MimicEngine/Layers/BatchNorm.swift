@@ -271,12 +271,11 @@ public final class BatchNorm: ReLUFusing {
     /// depend on every input, dx = γ/σ · (dy' − dβ/n − x̂·dγ/n) (as PyTorch's CPU kernel).
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput, lastWasTraining else { preconditionFailure("BatchNorm.backward needs a forward in training first") }
-        let y = UnsafePointer(output.pointer)
         let dx = needsInputGradient ? inputGradient.reserve(batch * inputShape.count) : nil
         if isAfterDense {
-            backwardAfterDense(outputGradient, x: x, y: y, dx: dx, batch: batch)
+            backwardAfterDense(outputGradient, x: x, y: UnsafePointer(output.pointer), dx: dx, batch: batch)
         } else {
-            backwardPlanes(outputGradient, x: x, y: y, dx: dx, batch: batch)
+            backwardPlanes(outputGradient, x: x, dx: dx, batch: batch)
         }
         return dx.map { UnsafePointer($0) }
     }
@@ -292,18 +291,22 @@ public final class BatchNorm: ReLUFusing {
         return (Float(a), Float(-a * deviation * deviation * h / Double(n)), Float(-a * g / Double(n)))
     }
 
-    private func backwardPlanes(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
-                                dx: UnsafeMutablePointer<Float>?, batch: Int) {
+    /// Channels split across threads, as in forward. The fused ReLU's mask comes from
+    /// the input through forward's affine map, the same float operations as forward's
+    /// output, so the pass reads two planes per value rather than three: a channel of a
+    /// 28x28 layer's batch then stays in L2 between the sums and dx.
+    private func backwardPlanes(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                batch: Int) {
         let stride = inputShape.count, n = batch * plane
         let rectified = appliesReLU
         Parallel.split(channels, grain: grain(batch: batch)) { _, range in
             for c in range {
                 let mean = batchMean[c]
+                let map = rectified ? (scale: scale[c], shift: shift[c]) : nil
                 var g = 0.0, h = 0.0
                 for sample in 0..<batch {
                     let offset = sample * stride + c * plane
-                    let (sum, product) = Self.gradientSums(dy + offset, x + offset, mask: rectified ? y + offset : nil,
-                                                           count: plane, mean: mean)
+                    let (sum, product) = Self.gradientSums(dy + offset, x + offset, rectifiedBy: map, count: plane, mean: mean)
                     g += Double(sum)
                     h += Double(product)
                 }
@@ -311,8 +314,8 @@ public final class BatchNorm: ReLUFusing {
                 guard let dx else { continue }
                 for sample in 0..<batch {
                     let offset = sample * stride + c * plane
-                    Self.inputGradient(dy + offset, x + offset, mask: rectified ? y + offset : nil, count: plane,
-                                       mean: mean, terms: terms, into: dx + offset)
+                    Self.inputGradient(dy + offset, x + offset, rectifiedBy: map, count: plane, mean: mean, terms: terms,
+                                       into: dx + offset)
                 }
             }
         }
@@ -405,23 +408,23 @@ public final class BatchNorm: ReLUFusing {
         }
     }
 
-    /// (Σ dy', Σ dy'·(x − mean)), dy' being dy where `mask` (the rectified output) is
-    /// positive and 0 elsewhere, or dy itself without a mask.
+    /// (Σ dy', Σ dy'·(x − mean)), dy' being dy where the fused ReLU passed the value,
+    /// x·scale + shift > 0 for `rectifiedBy`'s map, and 0 elsewhere; or dy itself.
     @inline(__always)
-    static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+    static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rectifiedBy map: (scale: Float, shift: Float)?,
                              count: Int, mean: Float) -> (Float, Float) {
         let gradients = UnsafeRawPointer(dy), inputs = UnsafeRawPointer(x)
         let m = SIMD8<Float>(repeating: mean)
         var sum = SIMD8<Float>(), product = SIMD8<Float>()
         var i = 0
-        if let mask {
-            let outputs = UnsafeRawPointer(mask)
+        if let map {
+            let a = SIMD8<Float>(repeating: map.scale), b = SIMD8<Float>(repeating: map.shift)
             while i + 8 <= count {
-                let y = outputs.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+                let v = inputs.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
                 let g = gradients.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-                    .replacing(with: 0, where: .!(y .> 0))
+                    .replacing(with: 0, where: .!(v * a + b .> 0))
                 sum += g
-                product += g * (inputs.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) - m)
+                product += g * (v - m)
                 i += 8
             }
         } else {
@@ -434,7 +437,7 @@ public final class BatchNorm: ReLUFusing {
         }
         var total = sum.sum(), products = product.sum()
         while i < count {
-            let g = mask.map { $0[i] > 0 ? dy[i] : 0 } ?? dy[i]
+            let g = map.map { x[i] * $0.scale + $0.shift > 0 ? dy[i] : 0 } ?? dy[i]
             total += g
             products += g * (x[i] - mean)
             i += 1
@@ -442,17 +445,18 @@ public final class BatchNorm: ReLUFusing {
         return (total, products)
     }
 
-    /// dx = a·dy' + b·(x − mean) + c over one plane.
+    /// dx = a·dy' + b·(x − mean) + c over one plane, dy' as in `gradientSums`.
     @inline(__always)
-    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+    static func inputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rectifiedBy map: (scale: Float, shift: Float)?,
                               count: Int, mean: Float, terms: (a: Float, b: Float, c: Float),
                               into dx: UnsafeMutablePointer<Float>) {
         let (a, b, c) = terms
-        if let mask {
+        if let map {
+            let (scale, shift) = map
             for i in 0..<count {
-                let gradient = dy[i], out = mask[i]
-                let g = out > 0 ? gradient : 0
-                dx[i] = a * g + b * (x[i] - mean) + c
+                let gradient = dy[i], value = x[i]
+                let g = value * scale + shift > 0 ? gradient : 0
+                dx[i] = a * g + b * (value - mean) + c
             }
         } else {
             for i in 0..<count { dx[i] = a * dy[i] + b * (x[i] - mean) + c }
