@@ -73,23 +73,20 @@ AVX512 void mimic_conv3x3_pool_single_channel_avx512(
     }
 }
 
-/// `channels` (at most 8) output channels by two runs of 16 pixels, from `tile`: sixteen
-/// accumulators in registers while the input channels and taps go by. With `channels`
-/// a constant where it is inlined, the loops over it unroll.
+/// `channels` (at most 8) output channels by `runs` (1 to 3) runs of 16 pixels from
+/// `tile`: up to 24 accumulators in registers while the input channels and taps go by.
+/// With `channels` and `runs` constants where it is inlined, its loops unroll.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
-    const float *in, long in_channels, long plane, long width, long tiles, long tile,
+    const float *in, long in_channels, long plane, long width, long tile, const int runs,
     const unsigned short *masks, const float *weights, long out_channels, long first_channel,
     const int channels, const float *bias, const float *add, int relu, float *out) {
-    __m512 acc[8][2];
+    __m512 acc[8][3];
     for (int c = 0; c < channels; c++) {
-        acc[c][0] = _mm512_setzero_ps();
-        acc[c][1] = _mm512_setzero_ps();
+        for (int r = 0; r < runs; r++) acc[c][r] = _mm512_setzero_ps();
     }
-    // A missing second run (an odd number of runs) loads nothing and is not stored.
-    const int runs = tile + 1 < tiles ? 2 : 1;
-    __mmask16 m[2][9];
-    for (int r = 0; r < 2; r++) {
-        for (int t = 0; t < 9; t++) m[r][t] = r < runs ? masks[(tile + r) * 9 + t] : 0;
+    __mmask16 m[3][9];
+    for (int r = 0; r < runs; r++) {
+        for (int t = 0; t < 9; t++) m[r][t] = masks[(tile + r) * 9 + t];
     }
     for (long i = 0; i < in_channels; i++) {
         const float *source = in + i * plane + tile * 16;
@@ -97,13 +94,12 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
         for (int t = 0; t < 9; t++) {
             const long offset = (t / 3 - 1) * width + (t % 3 - 1);
             // Masked-off lanes read nothing, so an offset before the plane is safe.
-            const __m512 x0 = _mm512_maskz_loadu_ps(m[0][t], source + offset);
-            const __m512 x1 = _mm512_maskz_loadu_ps(m[1][t], source + 16 + offset);
+            __m512 x[3];
+            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][t], source + 16 * r + offset);
             const float *wt = w + t * out_channels;
             for (int c = 0; c < channels; c++) {
                 const __m512 weight = _mm512_set1_ps(wt[c]);
-                acc[c][0] = _mm512_fmadd_ps(weight, x0, acc[c][0]);
-                acc[c][1] = _mm512_fmadd_ps(weight, x1, acc[c][1]);
+                for (int r = 0; r < runs; r++) acc[c][r] = _mm512_fmadd_ps(weight, x[r], acc[c][r]);
             }
         }
     }
@@ -121,23 +117,111 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     }
 }
 
+/// The first `count` runs of output channels [first_channel, first_channel + channels),
+/// `channels` at most 8: in pairs, with three at once for an odd count (one alone only
+/// when there is just one); eight channels together, fewer one by one.
+AVX512 static void conv3x3_runs(
+    const float *in, long in_channels, long plane, long width, long count,
+    const unsigned short *masks, const float *weights, long out_channels, long first_channel, long channels,
+    const float *bias, const float *add, int relu, float *out) {
+    if (channels < 8) {
+        for (long o = first_channel; o < first_channel + channels; o++) {
+            for (long tile = 0; tile < count; tile++) {
+                conv3x3_block(in, in_channels, plane, width, tile, 1, masks, weights, out_channels, o, 1, bias, add, relu, out);
+            }
+        }
+        return;
+    }
+    const long paired = count == 1 ? 0 : count % 2 == 0 ? count : count - 3;
+    for (long tile = 0; tile < paired; tile += 2) {
+        conv3x3_block(in, in_channels, plane, width, tile, 2, masks, weights, out_channels, first_channel, 8,
+                      bias, add, relu, out);
+    }
+    if (count == 1) {
+        conv3x3_block(in, in_channels, plane, width, 0, 1, masks, weights, out_channels, first_channel, 8,
+                      bias, add, relu, out);
+    } else if (count % 2 == 1) {
+        conv3x3_block(in, in_channels, plane, width, paired, 3, masks, weights, out_channels, first_channel, 8,
+                      bias, add, relu, out);
+    }
+}
+
+/// The output pixels [first, plane) for every channel, sixteen channels to a vector
+/// and four vectors at a time: for the few pixels past the plane's last whole run,
+/// where a run of 16 lanes would compute mostly nothing (7x7: 1 pixel in the fourth).
+/// Each value is summed in the block's order, input channels then taps, with the same
+/// fused multiply-adds, a tap that reads padding adding w·0; then the same bias, sum
+/// and ReLU: the same bits as a run would give.
+AVX512 static void conv3x3_last_pixels(
+    const float *in, long in_channels, long height, long width, long first,
+    const float *weights, long out_channels, const float *bias, const float *add, int relu, float *out) {
+    const long plane = height * width;
+    for (long p = first; p < plane; p++) {
+        long offset[9];
+        int inside[9];
+        for (int t = 0; t < 9; t++) {
+            const long y = p / width + t / 3 - 1, x = p % width + t % 3 - 1;
+            inside[t] = y >= 0 && y < height && x >= 0 && x < width;
+            offset[t] = inside[t] ? y * width + x : 0;
+        }
+        for (long o = 0; o < out_channels; o += 64) {
+            __mmask16 used[4];
+            __m512 acc[4];
+            for (int v = 0; v < 4; v++) {
+                const long left = out_channels - o - 16 * v;
+                used[v] = left <= 0 ? 0 : firstLanes(left);
+                acc[v] = _mm512_setzero_ps();
+            }
+            for (long i = 0; i < in_channels; i++) {
+                const float *source = in + i * plane;
+                const float *w = weights + i * 9 * out_channels + o;
+                for (int t = 0; t < 9; t++) {
+                    const __m512 x = _mm512_set1_ps(inside[t] ? source[offset[t]] : 0.0f);
+                    for (int v = 0; v < 4; v++) {
+                        const __m512 weight = _mm512_maskz_loadu_ps(used[v], w + t * out_channels + 16 * v);
+                        acc[v] = _mm512_fmadd_ps(weight, x, acc[v]);
+                    }
+                }
+            }
+            float values[64];
+            for (int v = 0; v < 4; v++) _mm512_storeu_ps(values + 16 * v, acc[v]);
+            for (long k = 0; k < 64 && o + k < out_channels; k++) {
+                const long at = (o + k) * plane + p;
+                float y = values[k];
+                if (bias) y = y + bias[o + k];
+                if (add) y = y + add[at];
+                // larger(y, 0): y itself when NaN.
+                if (relu) y = 0.0f > y ? 0.0f : y;
+                out[at] = y;
+            }
+        }
+    }
+}
+
 AVX512 void mimic_conv3x3_same_avx512(
-    const float *in, long in_channels, long height, long width,
+    const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
     const float *bias, const float *add, int relu, float *out) {
     const long plane = height * width;
-    const long tiles = (plane + 15) / 16;
-    long o = 0;
-    for (; o + 8 <= out_channels; o += 8) {
-        for (long tile = 0; tile < tiles; tile += 2) {
-            conv3x3_block(in, in_channels, plane, width, tiles, tile, masks, weights, out_channels, o, 8,
-                          bias, add, relu, out);
+    const long in_size = in_channels * plane, out_size = out_channels * plane;
+    // Up to 7 pixels past the last whole run go by `conv3x3_last_pixels`, more as a run.
+    const long whole = plane / 16, left = plane % 16;
+    const long runs = left > 7 ? whole + 1 : whole;
+    // Samples inside the filters' loop, so that one block's weights, in_channels·9·8
+    // floats, are read once for every sample of the call rather than once a sample: at
+    // 256 channels they are 72 KB a block and 2.3 MB a layer, which would otherwise
+    // come from L3 for each sample.
+    for (long o = 0; o < out_channels; o += 8) {
+        const long channels = out_channels - o < 8 ? out_channels - o : 8;
+        for (long n = 0; n < samples; n++) {
+            conv3x3_runs(in + n * in_size, in_channels, plane, width, runs, masks, weights, out_channels, o, channels,
+                         bias, add ? add + n * out_size : 0, relu, out + n * out_size);
         }
     }
-    for (; o < out_channels; o++) {
-        for (long tile = 0; tile < tiles; tile += 2) {
-            conv3x3_block(in, in_channels, plane, width, tiles, tile, masks, weights, out_channels, o, 1,
-                          bias, add, relu, out);
+    if (runs == whole && left > 0) {
+        for (long n = 0; n < samples; n++) {
+            conv3x3_last_pixels(in + n * in_size, in_channels, height, width, whole * 16, weights, out_channels, bias,
+                                add ? add + n * out_size : 0, relu, out + n * out_size);
         }
     }
 }

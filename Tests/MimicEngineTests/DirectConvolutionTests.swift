@@ -7,8 +7,9 @@ import Testing
 /// rounding (the two sum in different orders). Shapes cover eight filters at a time and
 /// the filters left over, in forward and in the input gradient (whose filters are the
 /// layer's input channels), planes of an odd and an even number of 16-pixel runs, runs
-/// inside one row and across rows, a plane smaller than one run, and a 1-pixel image
-/// whose taps all but one read padding.
+/// inside one row and across rows, a plane smaller than one run, a 1-pixel image
+/// whose taps all but one read padding, and weights over 1 MB, which the loop reads
+/// once for several samples.
 @Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
 struct DirectConvolutionTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -19,7 +20,7 @@ struct DirectConvolutionTests {
     static let cases = [Case(inputs: 16, filters: 16, height: 7, width: 7), Case(inputs: 5, filters: 11, height: 6, width: 6),
                         Case(inputs: 3, filters: 9, height: 3, width: 4), Case(inputs: 4, filters: 8, height: 1, width: 1),
                         Case(inputs: 2, filters: 17, height: 9, width: 5), Case(inputs: 11, filters: 8, height: 16, width: 16),
-                        Case(inputs: 12, filters: 16, height: 28, width: 28)]
+                        Case(inputs: 12, filters: 16, height: 28, width: 28), Case(inputs: 256, filters: 136, height: 3, width: 3)]
 
     static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
         func make() -> Conv2D {
@@ -77,6 +78,35 @@ struct DirectConvolutionTests {
         Self.expectClose(ours.dx, theirs.dx, "input gradient")
         Self.expectClose(ours.dW, theirs.dW, "weight gradient")
         Self.expectClose(ours.dB, theirs.dB, "bias gradient")
+    }
+
+    /// Samples that share a call of the loop come out as each does alone, bit for bit,
+    /// in forward and in the input gradient: a sample's numbers must not depend on the
+    /// batch around it.
+    @Test func samplesSharingACallComeOutAsAlone() throws {
+        let shape = Self.cases.last!
+        let convolution = Self.convolution(shape, portable: false)
+        let batch = 5
+        #expect(convolution.directSamplesPerCall >= batch)
+        let x = randomInput(count: batch * convolution.inputShape.count, seed: 41)
+        let dy = randomInput(count: batch * convolution.outputShape.count, seed: 42)
+        func pass(_ first: Int, _ count: Int) -> (output: [Float], dx: [Float]) {
+            let xs = Array(x[first * convolution.inputShape.count..<(first + count) * convolution.inputShape.count])
+            let dys = Array(dy[first * convolution.outputShape.count..<(first + count) * convolution.outputShape.count])
+            let output = xs.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: convolution.forward($0.baseAddress!, batch: count, training: true),
+                                          count: count * convolution.outputShape.count))
+            }
+            let dx = dys.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: convolution.backward($0.baseAddress!, batch: count, needsInputGradient: true)!,
+                                          count: count * convolution.inputShape.count))
+            }
+            return (output, dx)
+        }
+        let together = pass(0, batch)
+        let alone = (0..<batch).map { pass($0, 1) }
+        #expect(together.output == alone.flatMap(\.output))
+        #expect(together.dx == alone.flatMap(\.dx))
     }
 
     /// A NaN pixel spreads to the outputs that read it and stays NaN through the ReLU,

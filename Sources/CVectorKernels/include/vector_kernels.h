@@ -22,7 +22,7 @@ void mimic_conv3x3_pool_single_channel_avx512(
     const float *weights, const float *bias, long filters,
     long pooled_rows, long pooled_width, int relu, float *out);
 
-/// A 3x3 convolution with stride 1 and padding 1 of one sample, computed directly (no
+/// A 3x3 convolution with stride 1 and padding 1 of `samples` samples, computed directly (no
 /// columns): out[o][p] = Σ_i Σ_t weights[i][t][o] · in[i][p + offset(t)], summed over the
 /// input channels i and, within each, over the nine taps t in order with fused
 /// multiply-adds, then plus `bias[o]` (when given), plus `add[o][p]` (when given), then
@@ -30,12 +30,13 @@ void mimic_conv3x3_pool_single_channel_avx512(
 /// loop above it rounds otherwise than the engine's portable path (im2col and
 /// OpenBLAS): see DirectConvolution.
 ///
-/// `in` is [in_channels, height, width], `out` and `add` [out_channels, height, width];
+/// `in` is [samples, in_channels, height, width], `out` and `add` [samples, out_channels,
+/// height, width]; each sample's numbers are the same whatever the samples beside it.
 /// `weights` is [in_channels, 9, out_channels]. `masks` is [tiles, 9], tiles =
 /// ceil(height·width / 16): for each run of 16 output pixels of the flattened plane
 /// and each tap, the lanes whose input pixel lies inside the image.
 void mimic_conv3x3_same_avx512(
-    const float *in, long in_channels, long height, long width,
+    const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
     const float *bias, const float *add, int relu, float *out);
 

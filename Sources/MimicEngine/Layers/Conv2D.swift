@@ -48,6 +48,8 @@ public final class Conv2D: ReLUFusing {
     /// The direct loop for this convolution's shape on this CPU, when there is one.
     private let direct: DirectConvolution?
     var runsDirect: Bool { groupsSamples && direct != nil }
+    /// How many samples a call of the direct loop takes (see DirectConvolution).
+    var directSamplesPerCall: Int { direct?.samplesPerCall ?? 0 }
     private let widestGroup: Int
     /// Samples per forward product.
     var samplesPerProduct: Int { groupsSamples ? widestGroup : 1 }
@@ -135,10 +137,11 @@ public final class Conv2D: ReLUFusing {
             direct.prepareForward(weight.value)
             let parts = Parallel.partCount(batch)
             Parallel.run(parts: parts) { part in
-                for sample in Parallel.range(part, of: parts, count: batch) {
-                    let offset = sample * filters * pixels
-                    direct.forward(sample: input + sample * inputShape.count, bias: hasBias ? bias.value : nil,
-                                   adding: shortcut.map { $0 + offset }, rectify: rectify, into: y + offset)
+                for samples in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
+                    let offset = samples.lowerBound * filters * pixels
+                    direct.forward(samples: samples.count, input + samples.lowerBound * inputShape.count,
+                                   bias: hasBias ? bias.value : nil, adding: shortcut.map { $0 + offset },
+                                   rectify: rectify, into: y + offset)
                 }
             }
             return
@@ -286,11 +289,19 @@ public final class Conv2D: ReLUFusing {
         direct.prepareGradient(weight.value)
         let parts = Parallel.partCount(batch)
         Parallel.run(parts: parts) { part in
-            for sample in Parallel.range(part, of: parts, count: batch) {
-                direct.inputGradient(sample: outputGradient + sample * filters * pixels, into: dx + sample * inputShape.count)
+            for samples in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
+                direct.inputGradient(samples: samples.count, outputGradient + samples.lowerBound * filters * pixels,
+                                     into: dx + samples.lowerBound * inputShape.count)
             }
         }
         return UnsafePointer(dx)
+    }
+
+    /// A thread's samples in runs of the direct loop's `samplesPerCall`.
+    private static func calls(_ samples: Range<Int>, _ direct: DirectConvolution) -> [Range<Int>] {
+        Swift.stride(from: samples.lowerBound, to: samples.upperBound, by: direct.samplesPerCall).map {
+            $0..<min($0 + direct.samplesPerCall, samples.upperBound)
+        }
     }
 
     /// Backward from the output gradient of each band of each sample, which

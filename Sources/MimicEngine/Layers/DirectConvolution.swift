@@ -3,15 +3,17 @@ import CVectorKernels
 /// A 3x3 convolution with stride 1 and padding 1 (the output as large as the input),
 /// computed straight from the input planes by CVectorKernels' AVX-512 loop, with no
 /// columns: each run of 16 output pixels of the flattened plane is loaded once per tap
-/// and input channel for eight filters at a time, the input pixels that fall outside
-/// the image masked off. Its input gradient is the same convolution of the output
-/// gradient, with the filters' in and out channels swapped and their taps reversed.
+/// and input channel for eight filters at a time, two or three runs together, the
+/// input pixels that fall outside the image masked off. The few pixels after the last
+/// whole run (7x7: one) go sixteen filters to a vector instead of wasting a run. Its
+/// input gradient is the same convolution of the output gradient, with the filters'
+/// in and out channels swapped and their taps reversed.
 ///
 /// Why: at the channel counts of the CIFAR ResNets (16 to 64) a convolution by im2col
 /// and sgemm spends longer writing, packing and reading its columns than multiplying.
-/// One thread, one sample, Zen 5, against im2col and OpenBLAS's own AVX-512 sgemm: 16
-/// channels at 28x28 249 GFLOPS directly against 55, 32 at 14x14 227 against 80, 64 at
-/// 7x7 199 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
+/// One thread, Zen 5, against im2col and OpenBLAS's own AVX-512 sgemm (about 240
+/// GFLOPS on a large product): 16 channels at 28x28 246 GFLOPS directly against 55,
+/// 32 at 14x14 229 against 80, 64 at 7x7 245 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
 /// every pixel and so is a better shape for sgemm, stays a product of columns.
 ///
 /// Its sums run in another order than OpenBLAS's, with fused multiply-adds, so its
@@ -24,6 +26,14 @@ final class DirectConvolution {
     let width: Int
     /// For each run of 16 pixels of the plane and each tap, the lanes that read the image.
     private let masks: [UInt16]
+    /// Samples to a call: the loop reads a block of eight filters' weights once for all
+    /// of them. Where a layer's weights outgrow L2 (256 channels: 2.3 MB) they would
+    /// otherwise stream from L3 for every sample; as many samples as keep their inputs
+    /// within half of a 1 MB L2 share each pass over them (256 channels at 8x8, one
+    /// thread: 198 GFLOPS a sample at a time, 246 eight at a time). Smaller layers gain
+    /// nothing, and large planes lose (64 channels at 32x32: 246 one at a time, 220 by
+    /// four), so they go one by one. A sample's numbers do not depend on it.
+    let samplesPerCall: Int
     /// The filters as the loop reads them, [in, 9, out], for forward and for the input
     /// gradient; made from the weights before each pass (the second only in training).
     private let forwardWeights = FloatBuffer()
@@ -55,6 +65,9 @@ final class DirectConvolution {
             }
         }
         self.masks = masks
+        let weightBytes = 4 * 9 * inputChannels * filters
+        let sampleBytes = 4 * max(inputChannels, filters) * plane
+        samplesPerCall = weightBytes > 1 << 20 ? max(1, min(16, (1 << 19) / sampleBytes)) : 1
     }
 
     /// Lays out `weight` ([out, in, 3, 3], as Conv2D holds it) for `forward`.
@@ -78,13 +91,13 @@ final class DirectConvolution {
         }
     }
 
-    /// One sample's output [out, H, W], plus `bias` and `adding` where given, rectified
-    /// when `rectify`, from `prepareForward`'s weights.
-    func forward(sample x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
+    /// The output [samples, out, H, W] of consecutive samples, plus `bias` and `adding`
+    /// where given, rectified when `rectify`, from `prepareForward`'s weights.
+    func forward(samples: Int, _ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
                  rectify: Bool, into y: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
-            mimic_conv3x3_same_avx512(x, inputChannels, height, width, masks.baseAddress, forwardWeights.pointer,
+            mimic_conv3x3_same_avx512(x, inputChannels, height, width, samples, masks.baseAddress, forwardWeights.pointer,
                                       outputChannels, bias, adding, rectify ? 1 : 0, y)
         }
         #else
@@ -92,12 +105,12 @@ final class DirectConvolution {
         #endif
     }
 
-    /// One sample's input gradient [in, H, W] from its output gradient [out, H, W],
-    /// from `prepareGradient`'s weights; overwrites `dx`.
-    func inputGradient(sample dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    /// The input gradient [samples, in, H, W] of consecutive samples from their output
+    /// gradient [samples, out, H, W], from `prepareGradient`'s weights; overwrites `dx`.
+    func inputGradient(samples: Int, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
-            mimic_conv3x3_same_avx512(dy, outputChannels, height, width, masks.baseAddress, gradientWeights.pointer,
+            mimic_conv3x3_same_avx512(dy, outputChannels, height, width, samples, masks.baseAddress, gradientWeights.pointer,
                                       inputChannels, nil, nil, 0, dx)
         }
         #else
