@@ -340,8 +340,8 @@ public final class Conv2D: ReLUFusing {
                         let rows = top..<min(top + bandRows, outputShape.height)
                         let width = rows.count * outputShape.width
                         let (band, ld) = bandGradient(sample, rows, scratch[part].gradient.pointer)
-                        for f in 0..<filters {
-                            dB[f] += FloatLoops.sum(band + f * ld, count: width)
+                        if hasBias {
+                            for f in 0..<filters { dB[f] += FloatLoops.sum(band + f * ld, count: width) }
                         }
                         im2col(x + sample * inputShape.count, rows: rows, into: col)
                         // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
@@ -404,7 +404,7 @@ public final class Conv2D: ReLUFusing {
                 for s in 0..<count {
                     let (band, ld) = bandGradient(first + s, allRows, scratch[part].gradient.pointer)
                     for f in 0..<filters {
-                        dB[f] += FloatLoops.sum(band + f * ld, count: pixels)
+                        if hasBias { dB[f] += FloatLoops.sum(band + f * ld, count: pixels) }
                         (gathered + f * width + s * pixels).update(from: band + f * ld, count: pixels)
                     }
                     im2col(x + (first + s) * inputShape.count, rows: allRows, into: col + s * pixels, rowStride: width)
