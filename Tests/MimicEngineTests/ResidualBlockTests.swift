@@ -35,6 +35,43 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
+    /// The block's input gradient is its modules' backward composed by hand, the two
+    /// paths' gradients added afterwards, bit for bit: where the direct loop adds the
+    /// shortcut's gradient as it writes conv1's, the sum must be the same one.
+    @Test(arguments: [(channels: 3, stride: 1), (channels: 4, stride: 1), (channels: 4, stride: 2)])
+    func inputGradientIsTheSumOfBothPaths(channels: Int, stride: Int) throws {
+        let input = SampleShape(channels: 3, height: 7, width: 7)
+        let block = try Self.block(input: input, channels: channels, stride: stride, seed: 35)
+        let batch = 3
+        let x = randomInput(count: batch * input.count, seed: 36)
+        let y = x.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: block.forward($0.baseAddress!, batch: batch, training: true),
+                                      count: batch * block.outputShape.count))
+        }
+        let gradient = randomInput(count: y.count, seed: 37)
+        let ours = gradient.withUnsafeBufferPointer {
+            Array(UnsafeBufferPointer(start: block.backward($0.baseAddress!, batch: batch, needsInputGradient: true)!,
+                                      count: x.count))
+        }
+        let masked = zip(gradient, y).map { $1 > 0 ? $0 : 0 }
+        let expected: [Float] = masked.withUnsafeBufferPointer { m in
+            let dy = m.baseAddress!
+            var shortcut = Array(m)
+            if let downsample = block.downsample {
+                let normalized = downsample.norm.backward(dy, batch: batch, needsInputGradient: true)!
+                let back = downsample.conv.backward(normalized, batch: batch, needsInputGradient: true)!
+                shortcut = Array(UnsafeBufferPointer(start: back, count: x.count))
+            }
+            block.bn1.restoreOutput(batch: batch)
+            var main = block.bn2.backward(dy, batch: batch, needsInputGradient: true)!
+            main = block.conv2.backward(main, batch: batch, needsInputGradient: true)!
+            main = block.bn1.backward(main, batch: batch, needsInputGradient: true)!
+            let throughMain = block.conv1.backward(main, batch: batch, needsInputGradient: true)!
+            return (0..<x.count).map { throughMain[$0] + shortcut[$0] }
+        }
+        #expect(ours == expected)
+    }
+
     /// Evaluation uses the running statistics: after training batches have moved them,
     /// the block's output is the modules' own evaluation composed by hand, and a second
     /// evaluation changes no statistic.

@@ -279,22 +279,41 @@ public final class Conv2D: ReLUFusing {
             return (UnsafePointer(masked), width)
         }
         guard let directInput else { return dx }
-        return inputGradient(outputGradient, batch: batch, direct: directInput)
+        let gradient = inputGradient.reserve(batch * inputShape.count)
+        inputGradient(outputGradient, batch: batch, direct: directInput, adding: nil, into: gradient)
+        return UnsafePointer(gradient)
     }
 
-    /// dLoss/d(input) by the direct loop, sample by sample, into `inputGradient`.
-    private func inputGradient(_ outputGradient: UnsafePointer<Float>, batch: Int,
-                               direct: DirectConvolution) -> UnsafePointer<Float> {
-        let dx = inputGradient.reserve(batch * inputShape.count)
+    /// Whether `backward(_:batch:inputGradientPlus:into:)` can run: the direct loop makes
+    /// the input gradient, and adds to it as it writes.
+    var addsIntoInputGradient: Bool { runsDirect && !appliesReLU }
+
+    /// Backward with the input gradient plus `other` written into `dx` (which may be
+    /// `other` itself): a residual block's sum of its two paths' gradients, without a
+    /// pass of its own. The same values as adding afterwards. Needs `addsIntoInputGradient`.
+    func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, inputGradientPlus other: UnsafePointer<Float>,
+                  into dx: UnsafeMutablePointer<Float>) {
+        guard let x = lastInput, addsIntoInputGradient, let direct else {
+            preconditionFailure("Conv2D.backward(inputGradientPlus:) needs a forward on the direct loop first")
+        }
+        _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
+            (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
+        }
+        inputGradient(outputGradient, batch: batch, direct: direct, adding: other, into: dx)
+    }
+
+    /// dLoss/d(input) by the direct loop, plus `adding` where given, into `dx`.
+    private func inputGradient(_ outputGradient: UnsafePointer<Float>, batch: Int, direct: DirectConvolution,
+                               adding: UnsafePointer<Float>?, into dx: UnsafeMutablePointer<Float>) {
         direct.prepareGradient(weight.value)
         let parts = Parallel.partCount(batch)
         Parallel.run(parts: parts) { part in
             for samples in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
+                let offset = samples.lowerBound * inputShape.count
                 direct.inputGradient(samples: samples.count, outputGradient + samples.lowerBound * filters * pixels,
-                                     into: dx + samples.lowerBound * inputShape.count)
+                                     adding: adding.map { $0 + offset }, into: dx + offset)
             }
         }
-        return UnsafePointer(dx)
     }
 
     /// A thread's samples in runs of the direct loop's `samplesPerCall`.

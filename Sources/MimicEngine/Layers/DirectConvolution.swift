@@ -106,12 +106,14 @@ final class DirectConvolution {
     }
 
     /// The input gradient [samples, in, H, W] of consecutive samples from their output
-    /// gradient [samples, out, H, W], from `prepareGradient`'s weights; overwrites `dx`.
-    func inputGradient(samples: Int, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+    /// gradient [samples, out, H, W], from `prepareGradient`'s weights, plus `adding`
+    /// where given (which may be `dx` itself); overwrites `dx`.
+    func inputGradient(samples: Int, _ dy: UnsafePointer<Float>, adding: UnsafePointer<Float>?,
+                       into dx: UnsafeMutablePointer<Float>) {
         #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
             mimic_conv3x3_same_avx512(dy, outputChannels, height, width, samples, masks.baseAddress, gradientWeights.pointer,
-                                      inputChannels, nil, nil, 0, dx)
+                                      inputChannels, nil, adding, 0, dx)
         }
         #else
         preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")

@@ -145,13 +145,15 @@ public final class ResidualBlock: ResidualLayer {
     /// The sum passes the masked gradient to both paths unchanged; the input gradient
     /// is the sum of what comes back along each.
     ///
-    /// The workspace's buffers: the masked gradient in the third of its gradients, the
-    /// main path through the first two in turn (conv1's input gradient in the second),
-    /// the shortcut's back through the first into the input gradient of this parity.
+    /// The workspace's buffers: the masked gradient in the third of its gradients; the
+    /// shortcut's, when it has layers, back through the first into the input gradient of
+    /// this parity; then the main path through the first two in turn. Where the direct
+    /// loop makes conv1's input gradient, it adds the shortcut's as it writes, into the
+    /// input gradient of this parity; elsewhere conv1 writes the second and a pass adds.
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         workspace.prepare(batch: batch)
         // Another block's forward has written over bn1's output since: conv2's input,
-        // and bn1's ReLU mask.
+        // and the ReLU's mask of bn1.
         bn1.restoreOutput(batch: batch)
         let count = batch * outputShape.count
         let masked = workspace.gradients.2.reserve(count)
@@ -160,20 +162,23 @@ public final class ResidualBlock: ResidualLayer {
             ReLU.mask(outputGradient + range.lowerBound, by: y + range.lowerBound, count: range.count,
                       into: masked + range.lowerBound)
         }
-        var main = bn2.backward(masked, batch: batch, needsInputGradient: true)!
-        main = conv2.backward(main, batch: batch, needsInputGradient: true)!
-        main = bn1.backward(main, batch: batch, needsInputGradient: true)!
-        let throughMain = conv1.backward(main, batch: batch, needsInputGradient: needsInputGradient)
         let inputCount = batch * inputShape.count
         let dx = workspace.inputGradient(parity: parity).reserve(inputCount)
         if let downsample {
-            // Into dx, where the main path's gradient is then added.
             let normalized = downsample.norm.backward(masked, batch: batch, needsInputGradient: true)!
-            guard downsample.conv.backward(normalized, batch: batch, needsInputGradient: needsInputGradient) != nil
-            else { return nil }
+            _ = downsample.conv.backward(normalized, batch: batch, needsInputGradient: needsInputGradient)
         }
-        guard needsInputGradient, let throughMain else { return nil }
         let throughShortcut = downsample == nil ? UnsafePointer(masked) : UnsafePointer(dx)
+        var main = bn2.backward(masked, batch: batch, needsInputGradient: true)!
+        main = conv2.backward(main, batch: batch, needsInputGradient: true)!
+        main = bn1.backward(main, batch: batch, needsInputGradient: true)!
+        if needsInputGradient, conv1.addsIntoInputGradient {
+            conv1.backward(main, batch: batch, inputGradientPlus: throughShortcut, into: dx)
+            return UnsafePointer(dx)
+        }
+        guard let throughMain = conv1.backward(main, batch: batch, needsInputGradient: needsInputGradient),
+              needsInputGradient
+        else { return nil }
         Parallel.split(inputCount, grain: Self.elementGrain) { _, range in
             for i in range { dx[i] = throughMain[i] + throughShortcut[i] }
         }
