@@ -62,7 +62,6 @@ import Testing
                 let back = downsample.conv.backward(normalized, batch: batch, needsInputGradient: true)!
                 shortcut = Array(UnsafeBufferPointer(start: back, count: x.count))
             }
-            block.bn1.restoreOutput(batch: batch)
             var main = block.bn2.backward(dy, batch: batch, needsInputGradient: true)!
             main = block.conv2.backward(main, batch: batch, needsInputGradient: true)!
             main = block.bn1.backward(main, batch: batch, needsInputGradient: true)!

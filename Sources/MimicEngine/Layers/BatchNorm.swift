@@ -39,7 +39,8 @@ public final class BatchNorm: ReLUFusing {
     /// Values of one channel in one sample: H·W after a convolution, 1 after a dense layer.
     private let plane: Int
     /// Where forward writes (and backward reads the ReLU's mask); a residual block
-    /// points it into its `BlockWorkspace` and calls `restoreOutput` before backward.
+    /// points it into its `BlockWorkspace` and makes it again for backward (`restoreOutput`,
+    /// `remakeOutput`).
     var output = FloatBuffer()
     /// Where backward writes dLoss/d(input); a block's, in its workspace.
     var inputGradient = FloatBuffer()
@@ -172,6 +173,21 @@ public final class BatchNorm: ReLUFusing {
         let y = output.reserve(batch * inputShape.count)
         Parallel.split(channels, grain: grain(batch: batch)) { _, range in
             for c in range { writeOutput(c, x, into: y, batch: batch, residual: nil) }
+        }
+    }
+
+    /// Writes sample `sample`'s output [C, H, W] of the last training forward again, from
+    /// its input and the affine map that forward set, into `y`: the same values, bit for
+    /// bit, for a convolution whose input this output was and has since been written
+    /// over (`Conv2D.remakeInput`).
+    func remakeOutput(sample: Int, into y: UnsafeMutablePointer<Float>) {
+        guard let x = lastInput, lastWasTraining, !isAfterDense else {
+            preconditionFailure("remakeOutput needs a training forward after a convolution first")
+        }
+        let offset = sample * inputShape.count
+        for c in 0..<channels {
+            Self.affine(x + offset + c * plane, into: y + c * plane, count: plane, scale: scale[c], shift: shift[c],
+                        rectify: appliesReLU)
         }
     }
 

@@ -20,7 +20,7 @@ public final class BlockWorkspace {
     let inputGradients = (FloatBuffer(), FloatBuffer())
     /// Gradients between a block's modules, and in forward the shortcut's output.
     let gradients = (FloatBuffer(), FloatBuffer(), FloatBuffer())
-    /// A batch norm's output, made in forward and made again at the start of backward.
+    /// A batch norm's output, made in forward, and made again by backward where it needs it.
     let normalized = FloatBuffer()
     /// Buffers, each as large as the largest block's input or output (`NetworkSize`
     /// counts them so).

@@ -61,6 +61,13 @@ public final class Conv2D: ReLUFusing {
     /// Where backward writes dLoss/d(input); a block's, in its workspace.
     var inputGradient = FloatBuffer()
     private var lastInput: UnsafePointer<Float>?
+    /// Where backward's weight gradient takes a sample's input from, when forward's
+    /// input has been written over by then: `remakeInput(sample, into)` writes the
+    /// sample's input [C, H, W] again, bit for bit. A residual block's second
+    /// convolution, whose input is its first batch norm's output in a buffer that the
+    /// next block reuses, remakes it from that batch norm's input, a sample at a time
+    /// in cache, rather than the whole batch in memory before backward.
+    var remakeInput: ((_ sample: Int, _ into: UnsafeMutablePointer<Float>) -> Void)?
     /// One per thread: its columns, and its share of the weight and bias gradients.
     private var scratch: [Scratch] = []
 
@@ -73,6 +80,15 @@ public final class Conv2D: ReLUFusing {
         /// This thread's sum of the weight gradient, transposed: [K, Cout].
         let weightGradient = FloatBuffer()
         let biasGradient = FloatBuffer()
+        /// One sample's input, remade (`remakeInput`).
+        let input = FloatBuffer()
+    }
+
+    /// Sample `sample`'s input for the weight gradient: forward's, or remade into `scratch`.
+    private func input(_ x: UnsafePointer<Float>, sample: Int, scratch: Scratch) -> UnsafePointer<Float> {
+        guard let remakeInput else { return x + sample * inputShape.count }
+        remakeInput(sample, scratch.input.pointer)
+        return UnsafePointer(scratch.input.pointer)
     }
 
     /// Returns nil when the kernel does not fit the padded input.
@@ -339,6 +355,7 @@ public final class Conv2D: ReLUFusing {
             scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
             scratch[part].weightGradient.reserve(weight.count)
             if part > 0 { scratch[part].biasGradient.reserve(filters) }
+            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
         }
         if grouped {
             backwardInGroups(input: x, batch: batch, parts: parts, dx: dx, bandGradient: bandGradient)
@@ -355,6 +372,7 @@ public final class Conv2D: ReLUFusing {
                 for sample in Parallel.range(part, of: parts, count: batch) {
                     let dxSample = dx.map { $0 + sample * inputShape.count }
                     dxSample?.update(repeating: 0, count: inputShape.count)
+                    let sampleInput = input(x, sample: sample, scratch: scratch[part])
                     for top in Swift.stride(from: 0, to: outputShape.height, by: bandRows) {
                         let rows = top..<min(top + bandRows, outputShape.height)
                         let width = rows.count * outputShape.width
@@ -362,7 +380,7 @@ public final class Conv2D: ReLUFusing {
                         if hasBias {
                             for f in 0..<filters { dB[f] += FloatLoops.sum(band + f * ld, count: width) }
                         }
-                        im2col(x + sample * inputShape.count, rows: rows, into: col)
+                        im2col(sampleInput, rows: rows, into: col)
                         // dWᵀ (+)= cols · dYᵀ, [K, Cout]: the transpose of dW = dY · colsᵀ. The
                         // same dot products, but OpenBLAS's SkylakeX kernels run this
                         // orientation faster (one thread, best of 15: cnn-s's second
@@ -426,7 +444,8 @@ public final class Conv2D: ReLUFusing {
                         if hasBias { dB[f] += FloatLoops.sum(band + f * ld, count: pixels) }
                         (gathered + f * width + s * pixels).update(from: band + f * ld, count: pixels)
                     }
-                    im2col(x + (first + s) * inputShape.count, rows: allRows, into: col + s * pixels, rowStride: width)
+                    im2col(input(x, sample: first + s, scratch: scratch[part]), rows: allRows, into: col + s * pixels,
+                           rowStride: width)
                 }
                 BLAS.gemm(transposeB: true, m: patch, n: filters, k: width,
                           a: col, lda: width, b: gathered, ldb: width,

@@ -20,7 +20,8 @@
 /// Of its values, the block keeps its convolutions' outputs and its own output from
 /// forward to backward; the first batch norm's output, the shortcut's and every
 /// gradient live in the `BlockWorkspace` it shares with the network's other blocks
-/// (see there), and backward makes that batch norm's output again.
+/// (see there), and backward makes that batch norm's output again, a sample at a time,
+/// for conv2's weight gradient (`Conv2D.remakeInput`).
 public final class ResidualBlock: ResidualLayer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv1.outputShape }
@@ -71,6 +72,9 @@ public final class ResidualBlock: ResidualLayer {
         folded = (first: BatchNormFolding(conv1, bn1), second: BatchNormFolding(conv2, bn2),
                   downsample: downsample.map { BatchNormFolding($0.conv, $0.norm) })
         for folding in foldings { folding.folded.groupsSamples = true }
+        // bn1's output, conv2's input, lies in the shared workspace, which later blocks
+        // write over before this one's backward.
+        conv2.remakeInput = { [bn1] sample, into in bn1.remakeOutput(sample: sample, into: into) }
         share(BlockWorkspace(), parity: 0)
     }
 
@@ -152,9 +156,6 @@ public final class ResidualBlock: ResidualLayer {
     /// input gradient of this parity; elsewhere conv1 writes the second and a pass adds.
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         workspace.prepare(batch: batch)
-        // Another block's forward has written over bn1's output since: conv2's input,
-        // and the ReLU's mask of bn1.
-        bn1.restoreOutput(batch: batch)
         let count = batch * outputShape.count
         let masked = workspace.gradients.2.reserve(count)
         let y = UnsafePointer(output.pointer)
