@@ -146,47 +146,47 @@ AVX512 static void conv3x3_runs(
     }
 }
 
-/// The output pixels [first, plane) for every channel, sixteen channels to a vector
-/// and four vectors at a time: for the few pixels past the plane's last whole run,
-/// where a run of 16 lanes would compute mostly nothing (7x7: 1 pixel in the fourth).
-/// Each value is summed in the block's order, input channels then taps, with the same
-/// fused multiply-adds, a tap that reads padding adding w·0; then the same bias, sum
-/// and ReLU: the same bits as a run would give.
-AVX512 static void conv3x3_last_pixels(
-    const float *in, long in_channels, long height, long width, long first,
+/// Output pixels [p0, p0 + pixels) of every channel, sixteen channels to a vector and
+/// `vectors` vectors at a time: pixels·vectors sums in flight (at most 16). With
+/// `pixels` and `vectors` constants where it is inlined, its loops unroll.
+AVX512 static inline __attribute__((always_inline)) void conv3x3_pixels(
+    const float *in, long in_channels, long height, long width, long p0, const int pixels, const int vectors,
     const float *weights, long out_channels, const float *bias, const float *add, int relu, float *out) {
     const long plane = height * width;
-    for (long p = first; p < plane; p++) {
-        long offset[9];
-        int inside[9];
+    // Where each tap of each pixel reads, or -1 for padding.
+    long offset[4][9];
+    for (int q = 0; q < pixels; q++) {
+        const long p = p0 + q;
         for (int t = 0; t < 9; t++) {
             const long y = p / width + t / 3 - 1, x = p % width + t % 3 - 1;
-            inside[t] = y >= 0 && y < height && x >= 0 && x < width;
-            offset[t] = inside[t] ? y * width + x : 0;
+            offset[q][t] = y >= 0 && y < height && x >= 0 && x < width ? y * width + x : -1;
         }
-        for (long o = 0; o < out_channels; o += 64) {
-            __mmask16 used[4];
-            __m512 acc[4];
-            for (int v = 0; v < 4; v++) {
-                const long left = out_channels - o - 16 * v;
-                used[v] = left <= 0 ? 0 : firstLanes(left);
-                acc[v] = _mm512_setzero_ps();
-            }
-            for (long i = 0; i < in_channels; i++) {
-                const float *source = in + i * plane;
-                const float *w = weights + i * 9 * out_channels + o;
-                for (int t = 0; t < 9; t++) {
-                    const __m512 x = _mm512_set1_ps(inside[t] ? source[offset[t]] : 0.0f);
-                    for (int v = 0; v < 4; v++) {
-                        const __m512 weight = _mm512_maskz_loadu_ps(used[v], w + t * out_channels + 16 * v);
-                        acc[v] = _mm512_fmadd_ps(weight, x, acc[v]);
-                    }
+    }
+    for (long o = 0; o < out_channels; o += 16 * vectors) {
+        __mmask16 used[4];
+        __m512 acc[4][4];
+        for (int v = 0; v < vectors; v++) {
+            const long left = out_channels - o - 16 * v;
+            used[v] = left <= 0 ? 0 : firstLanes(left);
+            for (int q = 0; q < pixels; q++) acc[q][v] = _mm512_setzero_ps();
+        }
+        for (long i = 0; i < in_channels; i++) {
+            const float *source = in + i * plane;
+            const float *w = weights + i * 9 * out_channels + o;
+            for (int t = 0; t < 9; t++) {
+                __m512 weight[4];
+                for (int v = 0; v < vectors; v++) weight[v] = _mm512_maskz_loadu_ps(used[v], w + t * out_channels + 16 * v);
+                for (int q = 0; q < pixels; q++) {
+                    const __m512 x = _mm512_set1_ps(offset[q][t] >= 0 ? source[offset[q][t]] : 0.0f);
+                    for (int v = 0; v < vectors; v++) acc[q][v] = _mm512_fmadd_ps(weight[v], x, acc[q][v]);
                 }
             }
+        }
+        for (int q = 0; q < pixels; q++) {
             float values[64];
-            for (int v = 0; v < 4; v++) _mm512_storeu_ps(values + 16 * v, acc[v]);
-            for (long k = 0; k < 64 && o + k < out_channels; k++) {
-                const long at = (o + k) * plane + p;
+            for (int v = 0; v < vectors; v++) _mm512_storeu_ps(values + 16 * v, acc[q][v]);
+            for (long k = 0; k < 16 * vectors && o + k < out_channels; k++) {
+                const long at = (o + k) * plane + p0 + q;
                 float y = values[k];
                 if (bias) y = y + bias[o + k];
                 if (add) y = y + add[at];
@@ -196,6 +196,28 @@ AVX512 static void conv3x3_last_pixels(
             }
         }
     }
+}
+
+/// The output pixels [first, plane) for every channel: for the few pixels past the
+/// plane's last whole run, where a run of 16 lanes would compute mostly nothing (7x7:
+/// 1 pixel in the fourth). Four pixels by two vectors at a time, or fewer pixels by
+/// four vectors, so that about eight sums are in flight, as the FMA units' latency needs.
+/// Each value is summed in the block's order, input channels then taps, with the same
+/// fused multiply-adds, a tap that reads padding adding w·0; then the same bias, sum
+/// and ReLU: the same bits as a run would give.
+AVX512 static void conv3x3_last_pixels(
+    const float *in, long in_channels, long height, long width, long first,
+    const float *weights, long out_channels, const float *bias, const float *add, int relu, float *out) {
+    const long plane = height * width;
+    long p = first;
+    for (; p + 4 <= plane; p += 4) {
+        conv3x3_pixels(in, in_channels, height, width, p, 4, 2, weights, out_channels, bias, add, relu, out);
+    }
+    if (p + 2 <= plane) {
+        conv3x3_pixels(in, in_channels, height, width, p, 2, 4, weights, out_channels, bias, add, relu, out);
+        p += 2;
+    }
+    if (p < plane) conv3x3_pixels(in, in_channels, height, width, p, 1, 4, weights, out_channels, bias, add, relu, out);
 }
 
 AVX512 void mimic_conv3x3_same_avx512(
