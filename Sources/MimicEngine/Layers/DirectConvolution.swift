@@ -12,8 +12,8 @@ import CVectorKernels
 /// Why: at the channel counts of the CIFAR ResNets (16 to 64) a convolution by im2col
 /// and sgemm spends longer writing, packing and reading its columns than multiplying.
 /// One thread, Zen 5, against im2col and OpenBLAS's own AVX-512 sgemm (about 240
-/// GFLOPS on a large product): 16 channels at 28x28 246 GFLOPS directly against 55,
-/// 32 at 14x14 229 against 80, 64 at 7x7 245 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
+/// GFLOPS on a large product): 16 channels at 28x28 255 GFLOPS directly against 55,
+/// 32 at 14x14 258 against 80, 64 at 7x7 255 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
 /// every pixel and so is a better shape for sgemm, stays a product of columns.
 ///
 /// Its sums run in another order than OpenBLAS's, with fused multiply-adds, so its
