@@ -22,7 +22,7 @@ struct DirectConvolutionTests {
                         Case(inputs: 3, filters: 9, height: 3, width: 4), Case(inputs: 4, filters: 8, height: 1, width: 1),
                         Case(inputs: 2, filters: 17, height: 9, width: 5), Case(inputs: 11, filters: 8, height: 16, width: 16),
                         Case(inputs: 12, filters: 16, height: 28, width: 28), Case(inputs: 256, filters: 136, height: 3, width: 3),
-                        Case(inputs: 7, filters: 40, height: 2, width: 3)]
+                        Case(inputs: 7, filters: 40, height: 2, width: 3), Case(inputs: 5, filters: 48, height: 5, width: 6)]
 
     static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
         func make() -> Conv2D {
@@ -136,8 +136,9 @@ struct DirectConvolutionTests {
         #expect(ours.count == 9 * shape.filters)
     }
 
-    /// The direct path's own gradients against finite differences.
-    @Test(arguments: [cases[1], cases[4]])
+    /// The direct path's own gradients against finite differences, with the weight
+    /// gradient through columns (11 and 17 filters) and through its own loop (48).
+    @Test(arguments: [cases[1], cases[4], cases[9]])
     func gradient(_ shape: Case) {
         let convolution = Self.convolution(shape, portable: false)
         let mismatches = GradientCheck(batch: 2, epsilon: 1e-2, probes: 40)

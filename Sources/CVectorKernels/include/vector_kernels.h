@@ -40,6 +40,17 @@ void mimic_conv3x3_same_avx512(
     const unsigned short *masks, const float *weights, long out_channels,
     const float *bias, const float *add, int relu, float *out);
 
+/// The weight gradient of the convolution above, for one sample, added into `gradient`
+/// ([in_channels, 9, filters], the transpose of the weights' [filters, in_channels, 3, 3]):
+/// gradient[i][t][o] += Σ_p gradient_out[o][p] · in[i][p + offset(t)], the input read
+/// as zero outside the image, summed over the pixels in order with fused multiply-adds.
+/// `filters` is a multiple of 16. `in` is [in_channels, height, width] and
+/// `gradient_out` [filters, height, width]; `scratch` holds in_channels·(height+2)·
+/// (width+2) + height·width·filters floats.
+void mimic_conv3x3_weight_gradient_avx512(
+    const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
+    float *scratch, float *gradient);
+
 #endif
 
 #endif

@@ -42,8 +42,8 @@ public final class Conv2D: ReLUFusing {
     /// follows must give the fused training step's numbers (`ConvPoolTraining`), which
     /// works sample by sample. Residual blocks, which have no such step, turn it on.
     /// It also lets a 3x3 convolution with stride 1 run directly where the CPU has
-    /// AVX-512 (`DirectConvolution`): forward, and the input gradient where no ReLU is
-    /// fused; the weight gradient stays a product of columns.
+    /// AVX-512 (`DirectConvolution`): forward, and where no ReLU is fused the input
+    /// gradient, and the weight gradient too where the filters fill vectors of 16.
     public var groupsSamples = false
     /// The direct loop for this convolution's shape on this CPU, when there is one.
     private let direct: DirectConvolution?
@@ -277,6 +277,13 @@ public final class Conv2D: ReLUFusing {
 
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
+        if let direct = directGradients {
+            directWeightGradient(x, outputGradient, batch: batch, direct: direct)
+            guard needsInputGradient else { return nil }
+            let gradient = inputGradient.reserve(batch * inputShape.count)
+            inputGradient(outputGradient, batch: batch, direct: direct, adding: nil, into: gradient)
+            return UnsafePointer(gradient)
+        }
         // The direct loop makes the input gradient where no ReLU mask comes between;
         // the columns then give only the weight and bias gradients.
         let directInput = runsDirect && !appliesReLU && needsInputGradient ? direct : nil
@@ -304,6 +311,14 @@ public final class Conv2D: ReLUFusing {
     /// the input gradient, and adds to it as it writes.
     var addsIntoInputGradient: Bool { runsDirect && !appliesReLU }
 
+    /// The direct loop, when it makes all of backward's gradients: no ReLU mask comes
+    /// between (its gradient would need the columns' path), and the filters fill whole
+    /// vectors for the weight gradient's loop.
+    private var directGradients: DirectConvolution? {
+        guard addsIntoInputGradient, let direct, direct.makesWeightGradient else { return nil }
+        return direct
+    }
+
     /// Backward with the input gradient plus `other` written into `dx` (which may be
     /// `other` itself): a residual block's sum of its two paths' gradients, without a
     /// pass of its own. The same values as adding afterwards. Needs `addsIntoInputGradient`.
@@ -312,8 +327,12 @@ public final class Conv2D: ReLUFusing {
         guard let x = lastInput, addsIntoInputGradient, let direct else {
             preconditionFailure("Conv2D.backward(inputGradientPlus:) needs a forward on the direct loop first")
         }
-        _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
-            (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
+        if directGradients != nil {
+            directWeightGradient(x, outputGradient, batch: batch, direct: direct)
+        } else {
+            _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
+                (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
+            }
         }
         inputGradient(outputGradient, batch: batch, direct: direct, adding: other, into: dx)
     }
@@ -401,6 +420,14 @@ public final class Conv2D: ReLUFusing {
                 if first { dWT.update(repeating: 0, count: weight.count) }
             }
         }
+        sumWeightGradients(parts: parts)
+        return dx.map { UnsafePointer($0) }
+    }
+
+    /// The weight gradient, from each thread's transposed sum in its scratch, and the
+    /// bias gradient, from the first thread's (already in place) and the others', added
+    /// in a fixed order.
+    private func sumWeightGradients(parts: Int) {
         for f in 0..<filters {
             let row = weight.gradient + f * patch
             for k in 0..<patch { row[k] = scratch[0].weightGradient.pointer[k * filters + f] }
@@ -413,7 +440,35 @@ public final class Conv2D: ReLUFusing {
             let dB = scratch[part].biasGradient.pointer
             for f in 0..<filters { bias.gradient[f] += dB[f] }
         }
-        return dx.map { UnsafePointer($0) }
+    }
+
+    /// The weight and bias gradients by the direct loop, sample by sample, each thread
+    /// summing its samples' in its scratch (as the columns' path does).
+    private func directWeightGradient(_ x: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, batch: Int,
+                                      direct: DirectConvolution) {
+        let parts = Parallel.partCount(batch)
+        while scratch.count < parts { scratch.append(Scratch()) }
+        for part in 0..<parts {
+            scratch[part].weightGradient.reserve(weight.count)
+            scratch[part].columns.reserve(direct.weightGradientScratch)
+            if part > 0 { scratch[part].biasGradient.reserve(filters) }
+            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
+        }
+        Parallel.run(parts: parts) { part in
+            let dWT = scratch[part].weightGradient.pointer
+            dWT.update(repeating: 0, count: weight.count)
+            let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
+            dB.update(repeating: 0, count: filters)
+            for sample in Parallel.range(part, of: parts, count: batch) {
+                let dy = outputGradient + sample * filters * pixels
+                if hasBias {
+                    for f in 0..<filters { dB[f] += FloatLoops.sum(dy + f * pixels, count: pixels) }
+                }
+                direct.weightGradient(sample: input(x, sample: sample, scratch: scratch[part]), outputGradient: dy,
+                                      scratch: scratch[part].columns.pointer, into: dWT)
+            }
+        }
+        sumWeightGradients(parts: parts)
     }
 
     /// Backward with the samples in forward's groups: each group's output gradient

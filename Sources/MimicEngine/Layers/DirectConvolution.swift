@@ -7,14 +7,16 @@ import CVectorKernels
 /// input pixels that fall outside the image masked off. The few pixels after the last
 /// whole run (7x7: one) go sixteen filters to a vector instead of wasting a run. Its
 /// input gradient is the same convolution of the output gradient, with the filters'
-/// in and out channels swapped and their taps reversed.
+/// in and out channels swapped and their taps reversed. Its weight gradient, where the
+/// filters fill vectors of 16, is a second loop: the filters along the vector, the
+/// nine taps of one to three input channels in registers while the pixels go by.
 ///
 /// Why: at the channel counts of the CIFAR ResNets (16 to 64) a convolution by im2col
 /// and sgemm spends longer writing, packing and reading its columns than multiplying.
 /// One thread, Zen 5, against im2col and OpenBLAS's own AVX-512 sgemm (about 240
 /// GFLOPS on a large product): 16 channels at 28x28 255 GFLOPS directly against 55,
-/// 32 at 14x14 258 against 80, 64 at 7x7 255 against 105 (PERFORMANCE.md). The weight gradient, whose product sums over
-/// every pixel and so is a better shape for sgemm, stays a product of columns.
+/// 32 at 14x14 258 against 80, 64 at 7x7 255 against 105; the weight gradient 188
+/// against 54, 223 against 86, 218 against 128 (PERFORMANCE.md).
 ///
 /// Its sums run in another order than OpenBLAS's, with fused multiply-adds, so its
 /// numbers differ from the portable path's in the last bits: the same CPU, seed and
@@ -100,6 +102,23 @@ final class DirectConvolution {
             mimic_conv3x3_same_avx512(x, inputChannels, height, width, samples, masks.baseAddress, forwardWeights.pointer,
                                       outputChannels, bias, adding, rectify ? 1 : 0, y)
         }
+        #else
+        preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
+        #endif
+    }
+
+    /// Whether `weightGradient` runs: the filters fill whole vectors of 16.
+    var makesWeightGradient: Bool { outputChannels % 16 == 0 }
+    /// Floats of scratch `weightGradient` needs: the input with a zero border, and the
+    /// output gradient pixel by pixel.
+    var weightGradientScratch: Int { inputChannels * (height + 2) * (width + 2) + height * width * outputChannels }
+
+    /// Adds one sample's weight gradient, from its input [in, H, W] and output gradient
+    /// [out, H, W], into `dWT` [in, 9, out] (the transpose of the weight's layout).
+    func weightGradient(sample x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                        scratch: UnsafeMutablePointer<Float>, into dWT: UnsafeMutablePointer<Float>) {
+        #if arch(x86_64)
+        mimic_conv3x3_weight_gradient_avx512(x, inputChannels, height, width, dy, outputChannels, scratch, dWT)
         #else
         preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
         #endif
