@@ -277,20 +277,17 @@ public final class Conv2D: ReLUFusing {
 
     public func backward(_ outputGradient: UnsafePointer<Float>, batch: Int, needsInputGradient: Bool) -> UnsafePointer<Float>? {
         guard let x = lastInput else { preconditionFailure("Conv2D.backward before forward") }
-        if let direct = directGradients {
-            directWeightGradient(x, outputGradient, batch: batch, direct: direct)
+        // The direct loop makes the input gradient where no ReLU mask comes between.
+        if addsIntoInputGradient, let direct {
+            weightGradient(x, outputGradient, batch: batch, direct: direct)
             guard needsInputGradient else { return nil }
             let gradient = inputGradient.reserve(batch * inputShape.count)
             inputGradient(outputGradient, batch: batch, direct: direct, adding: nil, into: gradient)
             return UnsafePointer(gradient)
         }
-        // The direct loop makes the input gradient where no ReLU mask comes between;
-        // the columns then give only the weight and bias gradients.
-        let directInput = runsDirect && !appliesReLU && needsInputGradient ? direct : nil
         let y = UnsafePointer(output.pointer)
         let rectified = appliesReLU
-        let dx = backward(input: x, batch: batch, needsInputGradient: needsInputGradient && directInput == nil) {
-            sample, rows, masked in
+        return backward(input: x, batch: batch, needsInputGradient: needsInputGradient) { sample, rows, masked in
             let top = rows.lowerBound * outputShape.width
             let band = outputGradient + sample * filters * pixels + top
             guard rectified else { return (band, pixels) }
@@ -301,23 +298,11 @@ public final class Conv2D: ReLUFusing {
             }
             return (UnsafePointer(masked), width)
         }
-        guard let directInput else { return dx }
-        let gradient = inputGradient.reserve(batch * inputShape.count)
-        inputGradient(outputGradient, batch: batch, direct: directInput, adding: nil, into: gradient)
-        return UnsafePointer(gradient)
     }
 
     /// Whether `backward(_:batch:inputGradientPlus:into:)` can run: the direct loop makes
     /// the input gradient, and adds to it as it writes.
     var addsIntoInputGradient: Bool { runsDirect && !appliesReLU }
-
-    /// The direct loop, when it makes all of backward's gradients: no ReLU mask comes
-    /// between (its gradient would need the columns' path), and the filters fill whole
-    /// vectors for the weight gradient's loop.
-    private var directGradients: DirectConvolution? {
-        guard addsIntoInputGradient, let direct, direct.makesWeightGradient else { return nil }
-        return direct
-    }
 
     /// Backward with the input gradient plus `other` written into `dx` (which may be
     /// `other` itself): a residual block's sum of its two paths' gradients, without a
@@ -327,14 +312,21 @@ public final class Conv2D: ReLUFusing {
         guard let x = lastInput, addsIntoInputGradient, let direct else {
             preconditionFailure("Conv2D.backward(inputGradientPlus:) needs a forward on the direct loop first")
         }
-        if directGradients != nil {
-            directWeightGradient(x, outputGradient, batch: batch, direct: direct)
-        } else {
-            _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
-                (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
-            }
-        }
+        weightGradient(x, outputGradient, batch: batch, direct: direct)
         inputGradient(outputGradient, batch: batch, direct: direct, adding: other, into: dx)
+    }
+
+    /// The weight and bias gradients alone, of a convolution on the direct loop (no ReLU
+    /// fused): by its own loop where the filters fill vectors of 16, else by columns.
+    private func weightGradient(_ x: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, batch: Int,
+                                direct: DirectConvolution) {
+        if direct.makesWeightGradient {
+            directWeightGradient(x, outputGradient, batch: batch, direct: direct)
+            return
+        }
+        _ = backward(input: x, batch: batch, needsInputGradient: false) { sample, rows, _ in
+            (outputGradient + sample * filters * pixels + rows.lowerBound * outputShape.width, pixels)
+        }
     }
 
     /// dLoss/d(input) by the direct loop, plus `adding` where given, into `dx`.
