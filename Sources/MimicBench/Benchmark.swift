@@ -34,11 +34,12 @@ public enum Benchmark {
     }
 
     /// Measures each of `figures` (units per second) once, each between two sgemm
-    /// measurements on `threads` threads, `rounds` times over; each figure's best rate.
-    /// Interleaving spreads a figure's rounds and the sgemm's over the same stretch of
-    /// time, so a burst of other work does not fall on one of them alone.
+    /// measurements on `threads` threads, `rounds` times over, and calls `afterRound`
+    /// after each round; each figure's best rate. Interleaving spreads a figure's rounds
+    /// and the sgemm's over the same stretch of time, so a burst of other work does not
+    /// fall on one of them alone.
     private static func interleaved(threads: Int, seconds: Double, rounds: Int, sgemm: inout BestSGEMM,
-                                    _ figures: [() -> Double]) -> [Double] {
+                                    afterRound: (() -> Void)? = nil, _ figures: [() -> Double]) -> [Double] {
         var best = [Double](repeating: 0, count: figures.count)
         for _ in 0..<max(1, rounds) {
             sgemm.note(openBLASThreadedSGEMM(threads: threads, seconds: seconds), threads: threads)
@@ -46,12 +47,22 @@ public enum Benchmark {
                 best[index] = max(best[index], measure())
                 sgemm.note(openBLASThreadedSGEMM(threads: threads, seconds: seconds), threads: threads)
             }
+            afterRound?()
         }
         return best
     }
 
+    /// Rounds of the residual networks: a step takes up to half a second, so there are
+    /// at most three rounds, each of at least 2 seconds, that is several steps.
+    public static func networkRounds(_ rounds: Int) -> Int { min(rounds, 3) }
+    public static func networkSeconds(_ seconds: Double) -> Double { max(seconds, 2) }
+
+    /// `networkRound`, when given, runs after each round of the residual networks: another
+    /// framework's round of the same networks, so that both sides' best rounds come from
+    /// the same stretch of the machine's time.
     public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
-                           scaling: Bool = true, epochs: Bool = true, networks: Bool = true) -> BenchmarkReport {
+                           scaling: Bool = true, epochs: Bool = true, networks: Bool = true,
+                           networkRound: (() -> Void)? = nil) -> BenchmarkReport {
         if let threads { Parallel.threads = threads }
         let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
@@ -70,12 +81,12 @@ public enum Benchmark {
         ] + studentSpecs.map { spec in
             { studentTrainingSamplesPerSecond(spec: spec, input: fashion, batch: studentBatch, seconds: seconds) }
         })
-        // A residual network's step takes up to seconds, so these take fewer rounds.
-        let networkRates = networks ? interleaved(threads: threads, seconds: seconds, rounds: min(rounds, 3), sgemm: &sgemm,
-                                                  networkCases.map { item in {
+        let networkSeconds = networkSeconds(seconds)
+        let networkRates = networks ? interleaved(threads: threads, seconds: seconds, rounds: networkRounds(rounds),
+                                                  sgemm: &sgemm, afterRound: networkRound, networkCases.map { item in {
             item.training
-                ? trainingSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: seconds)
-                : inferenceSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: seconds)
+                ? trainingSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: networkSeconds)
+                : inferenceSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: networkSeconds)
         } }) : []
         let openBLASThreaded = sgemm(threads: threads)
         let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0

@@ -30,9 +30,10 @@ struct BenchCommand: ParsableCommand {
             Unless --quick, it also times the residual networks the field distills:
             resnet-20's training step (batch 128) and evaluation (batch 512, the
             annotation's path) on 1x28x28 and 3x32x32 inputs, and resnet8x4's training on
-            3x32x32. With --pytorch PYTHON, PyTorch times the same networks, inputs,
-            batches and threads in the same run (scripts/torch_bench.py), and each figure
-            gets its ratio to PyTorch's.
+            3x32x32, in up to three rounds of at least 2 seconds each. With --pytorch
+            PYTHON, PyTorch times the same networks, inputs, batches and threads in the
+            same run (scripts/torch_bench.py), a round of its own after each of mimic's,
+            and each figure gets its ratio to PyTorch's: both sides' best rounds.
 
             Examples:
               mimic bench
@@ -100,21 +101,24 @@ struct BenchCommand: ParsableCommand {
     /// Every figure of one run: the benchmark's, then (unless --quick) the dashboard's
     /// cost and its first frame.
     private func measure() -> BenchResults {
-        let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick,
-                                   networks: !quick)
-        var results = BenchResults(report: report)
-        guard !quick else { return results }
-        if let pytorch {
-            do {
-                let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
-                guard let script = PyTorchBench.script(executable: executable) else {
-                    throw UsageError("scripts/torch_bench.py is neither beside this binary's repository nor in the current folder; run mimic bench from the repository.")
-                }
-                results.pytorch = try PyTorchBench.measure(python: pytorch, script: script, cases: Benchmark.networkCases,
-                                                           threads: report.threads, seconds: seconds, rounds: min(rounds, 3))
-            } catch {
-                results.notes.append("PyTorch was not measured: \(error)")
+        var notes: [String] = []
+        let torch = quick ? nil : pytorch.flatMap { python -> PyTorchRounds? in
+            let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            guard let script = PyTorchBench.script(executable: executable) else {
+                notes.append("PyTorch was not measured: scripts/torch_bench.py is neither beside this binary's repository nor in the current folder; run mimic bench from the repository.")
+                return nil
             }
+            return PyTorchRounds(python: python, script: script, cases: Benchmark.networkCases,
+                                 threads: threads ?? Parallel.threads, seconds: Benchmark.networkSeconds(seconds))
+        }
+        let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick,
+                                   networks: !quick, networkRound: torch.map { torch in { torch.measureRound() } })
+        var results = BenchResults(report: report)
+        results.notes += notes
+        guard !quick else { return results }
+        if let torch {
+            results.pytorch = torch.best
+            if let failure = torch.failure { results.notes.append("PyTorch was not measured: \(failure)") }
         }
         let (config, dataSet) = Self.dashboardRun(threads: report.threads)
         do {

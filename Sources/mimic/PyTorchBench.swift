@@ -25,6 +25,11 @@ struct PyTorchBench {
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// Each figure's faster rate of the two.
+    func keepingFaster(_ other: PyTorchBench) -> PyTorchBench {
+        PyTorchBench(version: version, rates: rates.merging(other.rates, uniquingKeysWith: max))
+    }
+
     /// Runs the script with `python`; throws a sentence when it cannot.
     static func measure(python: String, script: String, cases: [NetworkCase], threads: Int,
                         seconds: Double, rounds: Int) throws -> PyTorchBench {
@@ -47,5 +52,35 @@ struct PyTorchBench {
             throw UsageError("--pytorch \(python) did not measure PyTorch (exit \(status)\(said.isEmpty ? "" : ": \(said)")); name a Python with torch installed.")
         }
         return PyTorchBench(version: version, rates: rates)
+    }
+}
+
+/// PyTorch's rounds of the residual networks, one after each of mimic's own
+/// (`Benchmark.run`'s `networkRound`): on a shared machine either side's speed drifts
+/// over a run, and a ratio of two bests taken minutes apart says more about the
+/// drift than about the engines. Each round is a run of the script; each figure keeps
+/// its best round, as mimic's do. After a round that fails, no other is tried.
+final class PyTorchRounds {
+    private let python: String, script: String
+    private let cases: [NetworkCase]
+    private let threads: Int
+    private let seconds: Double
+    private(set) var best: PyTorchBench?
+    private(set) var failure: Error?
+
+    init(python: String, script: String, cases: [NetworkCase], threads: Int, seconds: Double) {
+        (self.python, self.script, self.cases, self.threads, self.seconds) = (python, script, cases, threads, seconds)
+    }
+
+    func measureRound() {
+        guard failure == nil else { return }
+        do {
+            let round = try PyTorchBench.measure(python: python, script: script, cases: cases, threads: threads,
+                                                 seconds: seconds, rounds: 1)
+            best = best?.keepingFaster(round) ?? round
+        } catch {
+            failure = error
+            best = nil
+        }
     }
 }

@@ -4,7 +4,8 @@ import MimicTestSupport
 import Testing
 @testable import mimic
 
-/// `mimic bench --pytorch`: finding its script and refusing a Python that cannot measure.
+/// `mimic bench --pytorch`: finding its script, refusing a Python that cannot measure, and
+/// keeping the best of its rounds.
 /// (The timings themselves are `mimic bench`'s to show, never a test's.)
 struct PyTorchBenchTests {
     @Test func theScriptIsFoundFromTheBinarysRepository() throws {
@@ -24,5 +25,20 @@ struct PyTorchBenchTests {
             #expect(error?.description.contains(words) == true, "\(error?.description ?? "")")
             #expect(error?.description.hasSuffix(".") == true)
         }
+    }
+
+    @Test func roundsKeepEachFiguresFasterRate() {
+        let first = PyTorchBench(version: "2.15", rates: ["a": 100, "b": 50])
+        let second = PyTorchBench(version: "2.15", rates: ["a": 90, "b": 60])
+        #expect(first.keepingFaster(second).rates == ["a": 100, "b": 60])
+    }
+
+    @Test func aFailedRoundEndsPyTorchsRoundsAndDropsItsFigures() {
+        let rounds = PyTorchRounds(python: "/bin/false", script: "/nonexistent/torch_bench.py",
+                                   cases: Array(Benchmark.networkCases.prefix(1)), threads: 1, seconds: 0.1)
+        rounds.measureRound()
+        rounds.measureRound()
+        #expect(rounds.best == nil)
+        #expect((rounds.failure as? UsageError)?.description.contains("did not measure PyTorch (exit 1)") == true)
     }
 }
