@@ -54,7 +54,7 @@ public enum Benchmark {
 
     /// Rounds of the residual networks: a step takes up to half a second, so there are
     /// at most three rounds, each of at least 2 seconds, that is several steps.
-    public static func networkRounds(_ rounds: Int) -> Int { min(rounds, 3) }
+    static func networkRounds(_ rounds: Int) -> Int { min(rounds, 3) }
     public static func networkSeconds(_ seconds: Double) -> Double { max(seconds, 2) }
 
     /// `networkRound`, when given, runs after each round of the residual networks: another
