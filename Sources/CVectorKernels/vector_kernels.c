@@ -77,11 +77,11 @@ AVX512 void mimic_conv3x3_pool_single_channel_avx512(
 /// `channels` (at most 8) output channels by `runs` (1 to 3) runs of 16 pixels from
 /// `tile`: up to 24 accumulators in registers while the input channels and taps go by.
 /// With `channels` and `runs` constants where it is inlined, its loops unroll. Where
-/// `ahead` is given, the same runs of `ahead`'s planes are fetched into the caches.
+/// `next_input` is given, the same runs of its planes are fetched into the caches.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     const float *in, long in_channels, long plane, long width, long tile, const int runs,
     const unsigned short *masks, const float *weights, long out_channels, long first_channel,
-    const int channels, const float *bias, const float *add, int relu, float *out, const float *ahead) {
+    const int channels, const float *bias, const float *add, int relu, float *out, const float *next_input) {
     __m512 acc[8][3];
     for (int c = 0; c < channels; c++) {
         for (int r = 0; r < runs; r++) acc[c][r] = _mm512_setzero_ps();
@@ -93,8 +93,8 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     for (long i = 0; i < in_channels; i++) {
         const float *source = in + i * plane + tile * 16;
         const float *w = weights + i * 9 * out_channels + first_channel;
-        if (ahead) {
-            for (int r = 0; r < runs; r++) _mm_prefetch((const char *)(ahead + i * plane + (tile + r) * 16), _MM_HINT_T0);
+        if (next_input) {
+            for (int r = 0; r < runs; r++) _mm_prefetch((const char *)(next_input + i * plane + (tile + r) * 16), _MM_HINT_T0);
         }
         for (int t = 0; t < 9; t++) {
             const long offset = (t / 3 - 1) * width + (t % 3 - 1);
@@ -124,12 +124,12 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
 
 /// The first `count` runs of output channels [first_channel, first_channel + channels),
 /// `channels` at most 8: in pairs, with three at once for an odd count (one alone only
-/// when there is just one); eight channels together, fewer one by one. `ahead` as in
-/// `conv3x3_block`.
+/// when there is just one); eight channels together, fewer one by one. With eight,
+/// `next_input` as in `conv3x3_block`; fewer read nothing ahead.
 AVX512 static void conv3x3_runs(
     const float *in, long in_channels, long plane, long width, long count,
     const unsigned short *masks, const float *weights, long out_channels, long first_channel, long channels,
-    const float *bias, const float *add, int relu, float *out, const float *ahead) {
+    const float *bias, const float *add, int relu, float *out, const float *next_input) {
     if (channels < 8) {
         for (long o = first_channel; o < first_channel + channels; o++) {
             for (long tile = 0; tile < count; tile++) {
@@ -141,14 +141,14 @@ AVX512 static void conv3x3_runs(
     const long paired = count == 1 ? 0 : count % 2 == 0 ? count : count - 3;
     for (long tile = 0; tile < paired; tile += 2) {
         conv3x3_block(in, in_channels, plane, width, tile, 2, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, ahead);
+                      bias, add, relu, out, next_input);
     }
     if (count == 1) {
         conv3x3_block(in, in_channels, plane, width, 0, 1, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, ahead);
+                      bias, add, relu, out, next_input);
     } else if (count % 2 == 1) {
         conv3x3_block(in, in_channels, plane, width, paired, 3, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, ahead);
+                      bias, add, relu, out, next_input);
     }
 }
 
@@ -312,7 +312,7 @@ AVX512 void mimic_conv3x3_weight_gradient_avx512(
 AVX512 void mimic_conv3x3_same_avx512(
     const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
-    const float *bias, const float *add, int relu, float *out) {
+    const float *bias, const float *add, int relu, float *out, const float *next_input) {
     const long plane = height * width;
     const long in_size = in_channels * plane, out_size = out_channels * plane;
     // Up to 7 pixels past the last whole run go by `conv3x3_last_pixels`, more as a run.
@@ -324,18 +324,15 @@ AVX512 void mimic_conv3x3_same_avx512(
     // come from L3 for each sample.
     //
     // While the first block of filters goes over a sample's input, the next sample's is
-    // fetched into the caches, run by run. Each input channel's plane is a stream, and
-    // 64 or more of them are more than the hardware prefetcher follows: the planes came
-    // from memory as the loop read them (resnet8x4's training step takes 17% less time
-    // with the fetches). The input after the last sample is fetched too: the caller's
-    // next call usually starts there, and a fetch past the end of the memory is
-    // dropped, never a fault.
+    // fetched into the caches, run by run: each input channel's plane is a stream, and
+    // at 64 channels and more there are more streams than the hardware prefetcher
+    // follows.
     for (long o = 0; o < out_channels; o += 8) {
         const long channels = out_channels - o < 8 ? out_channels - o : 8;
         for (long n = 0; n < samples; n++) {
+            const float *next = o > 0 ? 0 : n + 1 < samples ? in + (n + 1) * in_size : next_input;
             conv3x3_runs(in + n * in_size, in_channels, plane, width, runs, masks, weights, out_channels, o, channels,
-                         bias, add ? add + n * out_size : 0, relu, out + n * out_size,
-                         o == 0 ? in + (n + 1) * in_size : 0);
+                         bias, add ? add + n * out_size : 0, relu, out + n * out_size, next);
         }
     }
     if (runs == whole && left > 0) {

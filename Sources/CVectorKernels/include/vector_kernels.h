@@ -10,10 +10,11 @@
 /// so both give the same bits (but for which NaN comes out where two different NaNs
 /// meet); the direct convolution sums in its own order (see below).
 
-/// Asks the CPU to bring the `bytes` bytes at `start` into its caches, a line at a time,
-/// ahead of a pass that will read them. Never faults, wherever `start` points.
+/// Asks the CPU to bring the `bytes` bytes at `start` into its caches, every 64-byte
+/// line they touch, ahead of a pass that will read them. A hint: it never faults.
 static inline void mimic_prefetch(const void *start, long bytes) {
-    for (long at = 0; at < bytes; at += 64) __builtin_prefetch((const char *)start + at);
+    const unsigned long end = (unsigned long)start + (unsigned long)bytes;
+    for (unsigned long line = (unsigned long)start & ~63ul; line < end; line += 64) __builtin_prefetch((const void *)line);
 }
 
 #if defined(__x86_64__)
@@ -40,11 +41,13 @@ void mimic_conv3x3_pool_single_channel_avx512(
 /// height, width]; each sample's numbers are the same whatever the samples beside it.
 /// `weights` is [in_channels, 9, out_channels]. `masks` is [tiles, 9], tiles =
 /// ceil(height·width / 16): for each run of 16 output pixels of the flattened plane
-/// and each tap, the lanes whose input pixel lies inside the image.
+/// and each tap, the lanes whose input pixel lies inside the image. `next_input`, when
+/// not NULL, is the input [in_channels, height, width] of the caller's next call: it
+/// is fetched into the caches, not read, while the last sample is computed.
 void mimic_conv3x3_same_avx512(
     const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
-    const float *bias, const float *add, int relu, float *out);
+    const float *bias, const float *add, int relu, float *out, const float *next_input);
 
 /// The weight gradient of the convolution above, for one sample, added into `gradient`
 /// ([in_channels, 9, filters], the transpose of the weights' [filters, in_channels, 3, 3]):

@@ -153,11 +153,11 @@ public final class Conv2D: ReLUFusing {
             direct.prepareForward(weight.value)
             let parts = Parallel.partCount(batch)
             Parallel.run(parts: parts) { part in
-                for samples in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
+                for (samples, next) in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
                     let offset = samples.lowerBound * filters * pixels
                     direct.forward(samples: samples.count, input + samples.lowerBound * inputShape.count,
                                    bias: hasBias ? bias.value : nil, adding: shortcut.map { $0 + offset },
-                                   rectify: rectify, into: y + offset)
+                                   rectify: rectify, into: y + offset, next: next.map { input + $0 * inputShape.count })
                 }
             }
             return
@@ -335,18 +335,21 @@ public final class Conv2D: ReLUFusing {
         direct.prepareGradient(weight.value)
         let parts = Parallel.partCount(batch)
         Parallel.run(parts: parts) { part in
-            for samples in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
+            for (samples, next) in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
                 let offset = samples.lowerBound * inputShape.count
                 direct.inputGradient(samples: samples.count, outputGradient + samples.lowerBound * filters * pixels,
-                                     adding: adding.map { $0 + offset }, into: dx + offset)
+                                     adding: adding.map { $0 + offset }, into: dx + offset,
+                                     next: next.map { outputGradient + $0 * filters * pixels })
             }
         }
     }
 
-    /// A thread's samples in runs of the direct loop's `samplesPerCall`.
-    private static func calls(_ samples: Range<Int>, _ direct: DirectConvolution) -> [Range<Int>] {
+    /// A thread's samples in runs of the direct loop's `samplesPerCall`, each with the
+    /// first sample of the thread's next run, if any, for the loop to fetch ahead.
+    private static func calls(_ samples: Range<Int>, _ direct: DirectConvolution) -> [(Range<Int>, next: Int?)] {
         Swift.stride(from: samples.lowerBound, to: samples.upperBound, by: direct.samplesPerCall).map {
-            $0..<min($0 + direct.samplesPerCall, samples.upperBound)
+            let end = min($0 + direct.samplesPerCall, samples.upperBound)
+            return ($0..<end, end < samples.upperBound ? end : nil)
         }
     }
 

@@ -94,13 +94,14 @@ final class DirectConvolution {
     }
 
     /// The output [samples, out, H, W] of consecutive samples, plus `bias` and `adding`
-    /// where given, rectified when `rectify`, from `prepareForward`'s weights.
+    /// where given, rectified when `rectify`, from `prepareForward`'s weights. `next`,
+    /// the input of the caller's next call if any, is fetched into the caches meanwhile.
     func forward(samples: Int, _ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
-                 rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+                 rectify: Bool, into y: UnsafeMutablePointer<Float>, next: UnsafePointer<Float>?) {
         #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
             mimic_conv3x3_same_avx512(x, inputChannels, height, width, samples, masks.baseAddress, forwardWeights.pointer,
-                                      outputChannels, bias, adding, rectify ? 1 : 0, y)
+                                      outputChannels, bias, adding, rectify ? 1 : 0, y, next)
         }
         #else
         preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
@@ -126,13 +127,14 @@ final class DirectConvolution {
 
     /// The input gradient [samples, in, H, W] of consecutive samples from their output
     /// gradient [samples, out, H, W], from `prepareGradient`'s weights, plus `adding`
-    /// where given (which may be `dx` itself); overwrites `dx`.
+    /// where given (which may be `dx` itself); overwrites `dx`. `next` as in `forward`:
+    /// the output gradient of the caller's next call.
     func inputGradient(samples: Int, _ dy: UnsafePointer<Float>, adding: UnsafePointer<Float>?,
-                       into dx: UnsafeMutablePointer<Float>) {
+                       into dx: UnsafeMutablePointer<Float>, next: UnsafePointer<Float>?) {
         #if arch(x86_64)
         masks.withUnsafeBufferPointer { masks in
             mimic_conv3x3_same_avx512(dy, outputChannels, height, width, samples, masks.baseAddress, gradientWeights.pointer,
-                                      inputChannels, nil, adding, 0, dx)
+                                      inputChannels, nil, adding, 0, dx, next)
         }
         #else
         preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")
