@@ -53,16 +53,17 @@ public enum Benchmark {
     }
 
     /// Rounds of the residual networks: a step takes up to half a second, so there are
-    /// at most three rounds, each of at least 2 seconds, that is several steps.
+    /// at most three rounds.
     static func networkRounds(_ rounds: Int) -> Int { min(rounds, 3) }
+    /// Seconds of a residual network's figure in a round: at least 2, several steps.
     public static func networkSeconds(_ seconds: Double) -> Double { max(seconds, 2) }
 
-    /// `networkRound`, when given, runs after each round of the residual networks: another
+    /// `afterNetworkRound`, when given, runs after each round of the residual networks: another
     /// framework's round of the same networks, so that both sides' best rounds come from
     /// the same stretch of the machine's time.
     public static func run(threads: Int? = nil, seconds: Double = 0.5, rounds: Int = 5,
                            scaling: Bool = true, epochs: Bool = true, networks: Bool = true,
-                           networkRound: (() -> Void)? = nil) -> BenchmarkReport {
+                           afterNetworkRound: (() -> Void)? = nil) -> BenchmarkReport {
         if let threads { Parallel.threads = threads }
         let threads = Parallel.threads
         let fashion = SampleShape(channels: 1, height: 28, width: 28)
@@ -81,12 +82,12 @@ public enum Benchmark {
         ] + studentSpecs.map { spec in
             { studentTrainingSamplesPerSecond(spec: spec, input: fashion, batch: studentBatch, seconds: seconds) }
         })
-        let networkSeconds = networkSeconds(seconds)
+        let figureSeconds = networkSeconds(seconds)
         let networkRates = networks ? interleaved(threads: threads, seconds: seconds, rounds: networkRounds(rounds),
-                                                  sgemm: &sgemm, afterRound: networkRound, networkCases.map { item in {
+                                                  sgemm: &sgemm, afterRound: afterNetworkRound, networkCases.map { item in {
             item.training
-                ? trainingSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: networkSeconds)
-                : inferenceSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: networkSeconds)
+                ? trainingSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: figureSeconds)
+                : inferenceSamplesPerSecond(spec: item.spec, input: item.input, batch: item.batch, seconds: figureSeconds)
         } }) : []
         let openBLASThreaded = sgemm(threads: threads)
         let split = (0..<max(1, rounds / 2)).map { _ in sgemmGFLOPS(size: 1024, seconds: seconds) }.max() ?? 0

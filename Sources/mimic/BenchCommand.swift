@@ -30,10 +30,11 @@ struct BenchCommand: ParsableCommand {
             Unless --quick, it also times the residual networks the field distills:
             resnet-20's training step (batch 128) and evaluation (batch 512, the
             annotation's path) on 1x28x28 and 3x32x32 inputs, and resnet8x4's training on
-            3x32x32, in up to three rounds of at least 2 seconds each. With --pytorch
-            PYTHON, PyTorch times the same networks, inputs, batches and threads in the
-            same run (scripts/torch_bench.py), a round of its own after each of mimic's,
-            and each figure gets its ratio to PyTorch's: both sides' best rounds.
+            3x32x32, in up to three rounds, each figure for at least 2 seconds a round.
+            With --pytorch PYTHON, PyTorch times the same networks, inputs, batches and
+            threads in the same run (scripts/torch_bench.py), a round of its own after
+            each of mimic's, and each figure gets its ratio to PyTorch's: both sides'
+            best rounds.
 
             Examples:
               mimic bench
@@ -48,7 +49,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads the engine uses (default: one per core, or OPENBLAS_NUM_THREADS).")
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: "Minimum seconds of each measurement in a round.")
+    @Option(parsing: .unconditional, help: "Minimum seconds of each measurement in a round (of a residual network's, at least 2).")
     var seconds: Double = 0.5
 
     @Option(parsing: .unconditional, help: "Rounds of the headline figures; each ratio is the best round's over the best sgemm.")
@@ -102,6 +103,8 @@ struct BenchCommand: ParsableCommand {
     /// cost and its first frame.
     private func measure() -> BenchResults {
         var notes: [String] = []
+        // One thread count for both engines.
+        let engineThreads = threads ?? Parallel.threads
         let torch = quick ? nil : pytorch.flatMap { python -> PyTorchRounds? in
             let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
             guard let script = PyTorchBench.script(executable: executable) else {
@@ -109,10 +112,11 @@ struct BenchCommand: ParsableCommand {
                 return nil
             }
             return PyTorchRounds(python: python, script: script, cases: Benchmark.networkCases,
-                                 threads: threads ?? Parallel.threads, seconds: Benchmark.networkSeconds(seconds))
+                                 threads: engineThreads, seconds: Benchmark.networkSeconds(seconds))
         }
-        let report = Benchmark.run(threads: threads, seconds: seconds, rounds: rounds, scaling: !quick, epochs: !quick,
-                                   networks: !quick, networkRound: torch.map { torch in { torch.measureRound() } })
+        let report = Benchmark.run(threads: engineThreads, seconds: seconds, rounds: rounds, scaling: !quick,
+                                   epochs: !quick, networks: !quick,
+                                   afterNetworkRound: torch.map { torch in { torch.measureRound() } })
         var results = BenchResults(report: report)
         results.notes += notes
         guard !quick else { return results }

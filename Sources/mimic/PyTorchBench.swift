@@ -59,7 +59,8 @@ struct PyTorchBench {
 /// (`Benchmark.run`'s `networkRound`): on a shared machine either side's speed drifts
 /// over a run, and a ratio of two bests taken minutes apart says more about the
 /// drift than about the engines. Each round is a run of the script; each figure keeps
-/// its best round, as mimic's do. After a round that fails, no other is tried.
+/// its best round, as mimic's do. A round that fails ends them, and the rounds before
+/// it are dropped too: the failure is reported instead of fewer rounds than mimic's.
 final class PyTorchRounds {
     private let python: String, script: String
     private let cases: [NetworkCase]
