@@ -365,12 +365,8 @@ public final class Conv2D: ReLUFusing {
         let grouped = samplesPerProduct > 1
         let parts = Parallel.partCount(grouped ? (batch + samplesPerProduct - 1) / samplesPerProduct : batch)
         scratch(parts: parts)
-        for part in 0..<parts {
-            scratch[part].gradient.reserve(filters * bandRows * outputShape.width)
-            scratch[part].weightGradient.reserve(weight.count)
-            if part > 0 { scratch[part].biasGradient.reserve(filters) }
-            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
-        }
+        reserveGradientScratch(parts: parts)
+        for part in 0..<parts { scratch[part].gradient.reserve(filters * bandRows * outputShape.width) }
         if grouped {
             backwardInGroups(input: x, batch: batch, parts: parts, dx: dx, bandGradient: bandGradient)
         } else {
@@ -419,6 +415,17 @@ public final class Conv2D: ReLUFusing {
         return dx.map { UnsafePointer($0) }
     }
 
+    /// Makes each of `parts` threads' room for its sums of the weight and bias gradients
+    /// and, where the input is remade, for one sample's input.
+    private func reserveGradientScratch(parts: Int) {
+        while scratch.count < parts { scratch.append(Scratch()) }
+        for part in 0..<parts {
+            scratch[part].weightGradient.reserve(weight.count)
+            if part > 0 { scratch[part].biasGradient.reserve(filters) }
+            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
+        }
+    }
+
     /// The weight gradient, from each thread's transposed sum in its scratch, and the
     /// bias gradient, from the first thread's (already in place) and the others', added
     /// in a fixed order.
@@ -442,13 +449,8 @@ public final class Conv2D: ReLUFusing {
     private func directWeightGradient(_ x: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, batch: Int,
                                       direct: DirectConvolution) {
         let parts = Parallel.partCount(batch)
-        while scratch.count < parts { scratch.append(Scratch()) }
-        for part in 0..<parts {
-            scratch[part].weightGradient.reserve(weight.count)
-            scratch[part].columns.reserve(direct.weightGradientScratch)
-            if part > 0 { scratch[part].biasGradient.reserve(filters) }
-            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
-        }
+        reserveGradientScratch(parts: parts)
+        for part in 0..<parts { scratch[part].columns.reserve(direct.weightGradientScratch) }
         Parallel.run(parts: parts) { part in
             let dWT = scratch[part].weightGradient.pointer
             dWT.update(repeating: 0, count: weight.count)
