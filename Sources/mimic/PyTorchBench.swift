@@ -30,14 +30,14 @@ struct PyTorchBench {
         PyTorchBench(version: version, rates: rates.merging(other.rates, uniquingKeysWith: max))
     }
 
-    /// Runs the script with `python`; throws a sentence when it cannot.
+    /// Runs the script with `python` for one round; throws a sentence when it cannot.
     static func measure(python: String, script: String, cases: [NetworkCase], threads: Int,
-                        seconds: Double, rounds: Int) throws -> PyTorchBench {
+                        seconds: Double) throws -> PyTorchBench {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mimic-torch-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("out").path, errors = folder.appendingPathComponent("err").path
-        let arguments = [script, String(threads), String(seconds), String(rounds)] + cases.map(\.torchName)
+        let arguments = [script, String(threads), String(seconds), "1"] + cases.map(\.torchName)
         let status: Int32
         do {
             status = try ChildProcess.start(python, arguments, output: .file(output), error: .file(errors)).wait()
@@ -56,7 +56,7 @@ struct PyTorchBench {
 }
 
 /// PyTorch's rounds of the residual networks, one after each of mimic's own
-/// (`Benchmark.run`'s `networkRound`): on a shared machine either side's speed drifts
+/// (`Benchmark.run`'s `afterNetworkRound`): on a shared machine either side's speed drifts
 /// over a run, and a ratio of two bests taken minutes apart says more about the
 /// drift than about the engines. Each round is a run of the script; each figure keeps
 /// its best round, as mimic's do. A round that fails ends them, and the rounds before
@@ -77,7 +77,7 @@ final class PyTorchRounds {
         guard failure == nil else { return }
         do {
             let round = try PyTorchBench.measure(python: python, script: script, cases: cases, threads: threads,
-                                                 seconds: seconds, rounds: 1)
+                                                 seconds: seconds)
             best = best?.keepingFaster(round) ?? round
         } catch {
             failure = error

@@ -20,7 +20,7 @@ struct PyTorchBenchTests {
         for (python, words) in [("/nonexistent/python", "cannot be run"), ("/bin/false", "did not measure PyTorch (exit 1)")] {
             let error = #expect(throws: UsageError.self) {
                 try PyTorchBench.measure(python: python, script: "/nonexistent/torch_bench.py", cases: cases,
-                                         threads: 1, seconds: 0.1, rounds: 1)
+                                         threads: 1, seconds: 0.1)
             }
             #expect(error?.description.contains(words) == true, "\(error?.description ?? "")")
             #expect(error?.description.hasSuffix(".") == true)
