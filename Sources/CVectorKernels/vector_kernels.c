@@ -17,9 +17,10 @@
 
 #define AVX512 __attribute__((target("avx512f")))
 
-/// The first `count` lanes of a 16-lane vector (all 16 for a count of 16 or more).
+/// The first `count` lanes of a 16-lane vector (all 16 for a count of 16 or more, none
+/// for a count of 0 or less).
 AVX512 static inline __mmask16 firstLanes(long count) {
-    return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
+    return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
 }
 
 /// ConvPoolInference's `larger(x, y)`: y where x < y, else x (x where either is NaN).
@@ -74,33 +75,91 @@ AVX512 void mimic_conv3x3_pool_single_channel_avx512(
     }
 }
 
+/// How the direct loop reads its input, a constant where it is inlined.
+/// SAME: a 3x3 convolution with stride 1 and padding 1; tap (dy, dx) reads the input
+/// plane at row and column offsets dy − 1 and dx − 1 from the output pixel.
+/// PHASES: stride 2. The input is split into its four phase planes (even and odd rows
+/// by even and odd columns, phase 2·(row parity) + column parity), each of the output
+/// plane's size: input row 2r + dy − 1 is row r − 1 of the odd rows for dy = 0, row r
+/// of the even rows for dy = 1 and of the odd ones for dy = 2, and so for columns.
+/// Every tap then reads one phase plane at an offset of −1 or 0, like a stride-1 tap.
+/// GRADIENT_PHASE + p: the input gradient of that stride-2 convolution at its phase p,
+/// from the output gradient: the taps whose input rows and columns have p's parities
+/// (one, two or four of them), each at an offset of 0 or +1 (an input row 2q + 1 is
+/// reached by output row q + 1 through dy = 0 and by row q through dy = 2).
+enum { SAME = 0, PHASES = 1, GRADIENT_PHASE = 2 };
+
+/// How many taps `mode` sums.
+static inline __attribute__((always_inline)) int tap_count(const int mode) {
+    if (mode < GRADIENT_PHASE) return 9;
+    const int phase = mode - GRADIENT_PHASE;
+    return (phase / 2 ? 2 : 1) * (phase % 2 ? 2 : 1);
+}
+
+/// The k-th tap (dy·3 + dx) that `mode` sums: in increasing order, but for PHASES by
+/// the phase plane the taps read. (In tap order clang broadcast weights of later taps
+/// early and spilled them: one thread, 16->32 channels on 28x28 input, 147 GFLOPS
+/// against 174.)
+static inline __attribute__((always_inline)) int tap_at(const int mode, const int k) {
+    if (mode == SAME) return k;
+    if (mode == PHASES) {
+        static const int by_phase[9] = {4, 3, 5, 1, 7, 0, 2, 6, 8};
+        return by_phase[k];
+    }
+    const int phase = mode - GRADIENT_PHASE, odd_rows = phase / 2, odd_columns = phase % 2;
+    const int row = odd_columns ? k / 2 : k, column = odd_columns ? k % 2 : 0;
+    return (odd_rows ? 2 * row : 1) * 3 + (odd_columns ? 2 * column : 1);
+}
+
+/// The row (or column) offset at which tap coordinate `d` (0 to 2) of `mode` reads.
+static inline __attribute__((always_inline)) int tap_shift(const int mode, const int d) {
+    if (mode == SAME) return d - 1;
+    if (mode == PHASES) return d == 0 ? -1 : 0;
+    return d == 0 ? 1 : 0;
+}
+
+/// Where tap `t` reads, from an output pixel's place in the input channel's planes.
+static inline __attribute__((always_inline)) long tap_offset(const int mode, const int t, long plane, long width) {
+    const long offset = tap_shift(mode, t / 3) * width + tap_shift(mode, t % 3);
+    return mode == PHASES ? offset + ((t / 3 != 1) * 2 + (t % 3 != 1)) * plane : offset;
+}
+
+/// Which of a run's nine masks (those of a stride-1 convolution) tap `t` reads by: the
+/// one of the stride-1 tap with the same offsets.
+static inline __attribute__((always_inline)) int tap_mask(const int mode, const int t) {
+    return (tap_shift(mode, t / 3) + 1) * 3 + tap_shift(mode, t % 3) + 1;
+}
+
 /// `channels` (at most 8) output channels by `runs` (1 to 3) runs of 16 pixels from
 /// `tile`: up to 24 accumulators in registers while the input channels and taps go by.
-/// With `channels` and `runs` constants where it is inlined, its loops unroll. Where
-/// `next_input` is given, the same runs of its planes are fetched into the caches.
+/// With `channels`, `runs` and `mode` constants where it is inlined, its loops unroll.
+/// Where `next_input` is given, the same runs of its planes are fetched into the caches.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     const float *in, long in_channels, long plane, long width, long tile, const int runs,
     const unsigned short *masks, const float *weights, long out_channels, long first_channel,
-    const int channels, const float *bias, const float *add, int relu, float *out, const float *next_input) {
+    const int channels, const float *bias, const float *add, int relu, float *out, const float *next_input,
+    const int mode) {
+    const long channel_stride = mode == PHASES ? 4 * plane : plane;
     __m512 acc[8][3];
     for (int c = 0; c < channels; c++) {
         for (int r = 0; r < runs; r++) acc[c][r] = _mm512_setzero_ps();
     }
     __mmask16 m[3][9];
     for (int r = 0; r < runs; r++) {
-        for (int t = 0; t < 9; t++) m[r][t] = masks[(tile + r) * 9 + t];
+        for (int k = 0; k < tap_count(mode); k++) m[r][k] = masks[(tile + r) * 9 + tap_mask(mode, tap_at(mode, k))];
     }
     for (long i = 0; i < in_channels; i++) {
-        const float *source = in + i * plane + tile * 16;
+        const float *source = in + i * channel_stride + tile * 16;
         const float *w = weights + i * 9 * out_channels + first_channel;
         if (next_input) {
             for (int r = 0; r < runs; r++) _mm_prefetch((const char *)(next_input + i * plane + (tile + r) * 16), _MM_HINT_T0);
         }
-        for (int t = 0; t < 9; t++) {
-            const long offset = (t / 3 - 1) * width + (t % 3 - 1);
+        for (int k = 0; k < tap_count(mode); k++) {
+            const int t = tap_at(mode, k);
+            const long offset = tap_offset(mode, t, plane, width);
             // Masked-off lanes read nothing, so an offset before the plane is safe.
             __m512 x[3];
-            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][t], source + 16 * r + offset);
+            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][k], source + 16 * r + offset);
             const float *wt = w + t * out_channels;
             for (int c = 0; c < channels; c++) {
                 const __m512 weight = _mm512_set1_ps(wt[c]);
@@ -125,15 +184,16 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
 /// The first `count` runs of output channels [first_channel, first_channel + channels),
 /// `channels` at most 8: in pairs, with three at once for an odd count (one alone only
 /// when there is just one); eight channels together, fewer one by one. With eight,
-/// `next_input` as in `conv3x3_block`; fewer read nothing ahead.
-AVX512 static void conv3x3_runs(
+/// `next_input` as in `conv3x3_block`; fewer read nothing ahead. `mode` a constant.
+AVX512 static inline __attribute__((always_inline)) void conv3x3_runs(
     const float *in, long in_channels, long plane, long width, long count,
     const unsigned short *masks, const float *weights, long out_channels, long first_channel, long channels,
-    const float *bias, const float *add, int relu, float *out, const float *next_input) {
+    const float *bias, const float *add, int relu, float *out, const float *next_input, const int mode) {
     if (channels < 8) {
         for (long o = first_channel; o < first_channel + channels; o++) {
             for (long tile = 0; tile < count; tile++) {
-                conv3x3_block(in, in_channels, plane, width, tile, 1, masks, weights, out_channels, o, 1, bias, add, relu, out, 0);
+                conv3x3_block(in, in_channels, plane, width, tile, 1, masks, weights, out_channels, o, 1, bias, add, relu,
+                              out, 0, mode);
             }
         }
         return;
@@ -141,14 +201,14 @@ AVX512 static void conv3x3_runs(
     const long paired = count == 1 ? 0 : count % 2 == 0 ? count : count - 3;
     for (long tile = 0; tile < paired; tile += 2) {
         conv3x3_block(in, in_channels, plane, width, tile, 2, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, next_input);
+                      bias, add, relu, out, next_input, mode);
     }
     if (count == 1) {
         conv3x3_block(in, in_channels, plane, width, 0, 1, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, next_input);
+                      bias, add, relu, out, next_input, mode);
     } else if (count % 2 == 1) {
         conv3x3_block(in, in_channels, plane, width, paired, 3, masks, weights, out_channels, first_channel, 8,
-                      bias, add, relu, out, next_input);
+                      bias, add, relu, out, next_input, mode);
     }
 }
 
@@ -229,11 +289,15 @@ AVX512 static void conv3x3_last_pixels(
 /// The weight gradient of input channels [first, first + inputs) and filters
 /// [o, o + 16·vectors): inputs·vectors·9 vectors of 16 filters in registers while the
 /// sample's pixels go by, each pixel's output gradient for those filters one load a
-/// vector and each tap's input one broadcast. With `vectors` and `inputs` constants
-/// where it is inlined, its loops unroll.
+/// vector and each tap's input one broadcast. `padded` holds each input channel's
+/// planes (one, or four phase planes for PHASES) with a zero border of one pixel, each
+/// (height + 2)·(width + 2) floats, height and width the output's. With `vectors`,
+/// `inputs` and `mode` constants where it is inlined, its loops unroll.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient_block(
     const float *padded, long padded_plane, long padded_width, long height, long width,
-    const float *transposed, long filters, long o, long first, const int vectors, const int inputs, float *gradient) {
+    const float *transposed, long filters, long o, long first, const int vectors, const int inputs, float *gradient,
+    const int mode) {
+    const long planes = mode == PHASES ? 4 : 1;
     __m512 acc[3][2][9];
     for (int a = 0; a < inputs; a++) {
         for (int v = 0; v < vectors; v++) {
@@ -245,10 +309,11 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
             __m512 g[2];
             for (int v = 0; v < vectors; v++) g[v] = _mm512_loadu_ps(transposed + (r * width + c) * filters + o + 16 * v);
             for (int a = 0; a < inputs; a++) {
-                // Tap t of output pixel (r, c) reads padded pixel (r + t/3, c + t%3).
-                const float *window = padded + (first + a) * padded_plane + r * padded_width + c;
+                // The border makes the offset of tap t from output pixel (r, c) one more in
+                // rows and columns than `tap_offset` says, and never negative.
+                const float *window = padded + (first + a) * planes * padded_plane + r * padded_width + c;
                 for (int t = 0; t < 9; t++) {
-                    const __m512 x = _mm512_set1_ps(window[(t / 3) * padded_width + t % 3]);
+                    const __m512 x = _mm512_set1_ps(window[tap_offset(mode, t, padded_plane, padded_width) + padded_width + 1]);
                     for (int v = 0; v < vectors; v++) acc[a][v][t] = _mm512_fmadd_ps(g[v], x, acc[a][v][t]);
                 }
             }
@@ -257,6 +322,43 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
     for (int a = 0; a < inputs; a++) {
         for (int v = 0; v < vectors; v++) {
             for (int t = 0; t < 9; t++) _mm512_storeu_ps(gradient + ((first + a) * 9 + t) * filters + o + 16 * v, acc[a][v][t]);
+        }
+    }
+}
+
+/// Adds one sample's weight gradient into `gradient` from `padded` (as the block above
+/// reads it) and its output gradient [filters, height, width], height and width the
+/// output's. `transposed` is room for height·width·filters floats.
+AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient(
+    const float *padded, long in_channels, long height, long width, const float *gradient_out, long filters,
+    float *transposed, float *gradient, const int mode) {
+    const long plane = height * width, padded_width = width + 2, padded_plane = (height + 2) * padded_width;
+    // The output gradient pixel by pixel, [plane, filters]: a pixel's filters are a load.
+    // Gathered sixteen filters at a time (a scalar loop took a fifth of the whole).
+    const __m512i lanes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi32((int)plane));
+    for (long o = 0; o < filters; o += 16) {
+        const float *source = gradient_out + o * plane;
+        for (long p = 0; p < plane; p++) {
+            _mm512_storeu_ps(transposed + p * filters + o, _mm512_i32gather_ps(lanes, source + p, 4));
+        }
+    }
+    long o = 0;
+    for (; o + 32 <= filters; o += 32) {
+        for (long i = 0; i < in_channels; i++) {
+            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
+                                          2, 1, gradient, mode);
+        }
+    }
+    if (o < filters) {
+        long i = 0;
+        for (; i + 3 <= in_channels; i += 3) {
+            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
+                                          1, 3, gradient, mode);
+        }
+        for (; i < in_channels; i++) {
+            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
+                                          1, 1, gradient, mode);
         }
     }
 }
@@ -278,33 +380,136 @@ AVX512 void mimic_conv3x3_weight_gradient_avx512(
             memcpy(row + 1, in + i * plane + r * width, sizeof(float) * width);
         }
     }
-    // The output gradient pixel by pixel, [plane, filters]: a pixel's filters are a load.
-    // Gathered sixteen filters at a time (a scalar loop took a fifth of the whole).
-    float *transposed = padded + in_channels * padded_plane;
-    const __m512i lanes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                             _mm512_set1_epi32((int)plane));
-    for (long o = 0; o < filters; o += 16) {
-        const float *source = gradient_out + o * plane;
-        for (long p = 0; p < plane; p++) {
-            _mm512_storeu_ps(transposed + p * filters + o, _mm512_i32gather_ps(lanes, source + p, 4));
+    conv3x3_weight_gradient(padded, in_channels, height, width, gradient_out, filters, padded + in_channels * padded_plane,
+                            gradient, SAME);
+}
+
+/// Row `y` of an input plane `width` wide, its even or odd columns (`odd`) into
+/// `columns` floats at `target`, zeros past the row's end; zeros for a row past the
+/// plane (`y` >= `height`).
+AVX512 static inline void deinterleave_row(const float *plane, long height, long width, long y, int odd, long columns,
+                                           float *target) {
+    const __m512i pick = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i even_pick = _mm512_sub_epi32(pick, _mm512_set1_epi32(1));
+    for (long c = 0; c < columns; c += 16) {
+        const long x = 2 * c;
+        __m512 low = _mm512_setzero_ps(), high = _mm512_setzero_ps();
+        if (y < height) {
+            low = _mm512_maskz_loadu_ps(firstLanes(width - x), plane + y * width + x);
+            high = _mm512_maskz_loadu_ps(firstLanes(width - x - 16), plane + y * width + x + 16);
+        }
+        const __m512 picked = _mm512_permutex2var_ps(low, odd ? pick : even_pick, high);
+        _mm512_mask_storeu_ps(target + c, firstLanes(columns - c), picked);
+    }
+}
+
+AVX512 void mimic_conv3x3_stride2_weight_gradient_avx512(
+    const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
+    float *scratch, float *gradient) {
+    const long out_height = (height + 1) / 2, out_width = (width + 1) / 2;
+    const long padded_width = out_width + 2, padded_plane = (out_height + 2) * padded_width;
+    // Each channel's four phase planes with a zero border.
+    float *padded = scratch;
+    for (long i = 0; i < in_channels; i++) {
+        for (int phase = 0; phase < 4; phase++) {
+            float *target = padded + (i * 4 + phase) * padded_plane;
+            memset(target, 0, sizeof(float) * padded_width);
+            memset(target + (out_height + 1) * padded_width, 0, sizeof(float) * padded_width);
+            for (long r = 0; r < out_height; r++) {
+                float *row = target + (r + 1) * padded_width;
+                row[0] = 0;
+                row[out_width + 1] = 0;
+                deinterleave_row(in + i * height * width, height, width, 2 * r + phase / 2, phase % 2, out_width, row + 1);
+            }
         }
     }
-    long o = 0;
-    for (; o + 32 <= filters; o += 32) {
+    conv3x3_weight_gradient(padded, in_channels, out_height, out_width, gradient_out, filters,
+                            padded + in_channels * 4 * padded_plane, gradient, PHASES);
+}
+
+/// Splits `samples` samples [samples, channels, height, width] into their phase planes,
+/// [samples, channels, 4, ⌈height/2⌉, ⌈width/2⌉] (see PHASES), zeros past the input.
+AVX512 static void split_phases(const float *in, long samples, long channels, long height, long width, float *phases) {
+    const long out_height = (height + 1) / 2, out_width = (width + 1) / 2, plane = out_height * out_width;
+    for (long i = 0; i < samples * channels; i++) {
+        for (int phase = 0; phase < 4; phase++) {
+            for (long r = 0; r < out_height; r++) {
+                deinterleave_row(in + i * height * width, height, width, 2 * r + phase / 2, phase % 2, out_width,
+                                 phases + (i * 4 + phase) * plane + r * out_width);
+            }
+        }
+    }
+}
+
+AVX512 void mimic_conv3x3_stride2_avx512(
+    const float *in, long in_channels, long height, long width, long samples,
+    const unsigned short *masks, const float *weights, long out_channels,
+    const float *bias, const float *add, int relu, float *out, float *scratch) {
+    const long plane = ((height + 1) / 2) * ((width + 1) / 2), out_width = (width + 1) / 2;
+    const long in_size = in_channels * 4 * plane, out_size = out_channels * plane;
+    split_phases(in, samples, in_channels, height, width, scratch);
+    // Every run as a run, the last one partly used: no loop for the pixels after the
+    // last whole run.
+    const long runs = (plane + 15) / 16;
+    for (long o = 0; o < out_channels; o += 8) {
+        const long channels = out_channels - o < 8 ? out_channels - o : 8;
+        for (long n = 0; n < samples; n++) {
+            conv3x3_runs(scratch + n * in_size, in_channels, plane, out_width, runs, masks, weights, out_channels, o,
+                         channels, bias, add ? add + n * out_size : 0, relu, out + n * out_size, 0, PHASES);
+        }
+    }
+}
+
+/// The input gradient's phase `phase` ([in_channels, plane] at `out`) of one sample.
+AVX512 static inline __attribute__((always_inline)) void conv3x3_gradient_phase(
+    const float *gradient_out, long out_channels, long plane, long width, const unsigned short *masks,
+    const float *weights, long in_channels, float *out, const int mode) {
+    const long runs = (plane + 15) / 16;
+    for (long i = 0; i < in_channels; i += 8) {
+        const long channels = in_channels - i < 8 ? in_channels - i : 8;
+        conv3x3_runs(gradient_out, out_channels, plane, width, runs, masks, weights, in_channels, i, channels, 0, 0, 0,
+                     out, 0, mode);
+    }
+}
+
+AVX512 void mimic_conv3x3_stride2_input_gradient_avx512(
+    const float *gradient_out, long out_channels, long height, long width, long samples,
+    const unsigned short *masks, const float *weights, long in_channels, const float *add, float *dx, float *scratch) {
+    const long out_height = (height + 1) / 2, out_width = (width + 1) / 2, plane = out_height * out_width;
+    const long in_size = in_channels * height * width;
+    const __m512i low_pick = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i high_pick = _mm512_add_epi32(low_pick, _mm512_set1_epi32(8));
+    for (long n = 0; n < samples; n++) {
+        const float *dy = gradient_out + n * out_channels * plane;
+        // The four phases, each [in_channels, plane], one after the other.
+        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels, scratch, GRADIENT_PHASE);
+        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
+                               scratch + in_channels * plane, GRADIENT_PHASE + 1);
+        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
+                               scratch + 2 * in_channels * plane, GRADIENT_PHASE + 2);
+        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
+                               scratch + 3 * in_channels * plane, GRADIENT_PHASE + 3);
+        // Interleaved back: row y's even columns from phase 2·(y%2), its odd ones from
+        // the phase after, plus `add` (which may be `dx`).
         for (long i = 0; i < in_channels; i++) {
-            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          2, 1, gradient);
-        }
-    }
-    if (o < filters) {
-        long i = 0;
-        for (; i + 3 <= in_channels; i += 3) {
-            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 3, gradient);
-        }
-        for (; i < in_channels; i++) {
-            conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 1, gradient);
+            for (long y = 0; y < height; y++) {
+                const float *even = scratch + ((y % 2) * 2 * in_channels + i) * plane + (y / 2) * out_width;
+                const float *odd = even + in_channels * plane;
+                const long at = n * in_size + (i * height + y) * width;
+                for (long c = 0; c < out_width; c += 16) {
+                    const __m512 e = _mm512_maskz_loadu_ps(firstLanes(out_width - c), even + c);
+                    const __m512 o = _mm512_maskz_loadu_ps(firstLanes(out_width - c), odd + c);
+                    const long x = 2 * c;
+                    const __mmask16 low_used = firstLanes(width - x), high_used = firstLanes(width - x - 16);
+                    __m512 low = _mm512_permutex2var_ps(e, low_pick, o), high = _mm512_permutex2var_ps(e, high_pick, o);
+                    if (add) {
+                        low = _mm512_add_ps(low, _mm512_maskz_loadu_ps(low_used, add + at + x));
+                        high = _mm512_add_ps(high, _mm512_maskz_loadu_ps(high_used, add + at + x + 16));
+                    }
+                    _mm512_mask_storeu_ps(dx + at + x, low_used, low);
+                    _mm512_mask_storeu_ps(dx + at + x + 16, high_used, high);
+                }
+            }
         }
     }
 }
@@ -332,7 +537,7 @@ AVX512 void mimic_conv3x3_same_avx512(
         for (long n = 0; n < samples; n++) {
             const float *next = o > 0 ? 0 : n + 1 < samples ? in + (n + 1) * in_size : next_input;
             conv3x3_runs(in + n * in_size, in_channels, plane, width, runs, masks, weights, out_channels, o, channels,
-                         bias, add ? add + n * out_size : 0, relu, out + n * out_size, next);
+                         bias, add ? add + n * out_size : 0, relu, out + n * out_size, next, SAME);
         }
     }
     if (runs == whole && left > 0) {

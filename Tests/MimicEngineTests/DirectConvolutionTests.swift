@@ -10,12 +10,16 @@ import Testing
 /// inside one row and across rows, runs in pairs and in threes, a plane smaller than
 /// one run, pixels after the last whole run by fours, twos and ones, a 1-pixel image
 /// whose taps all but one read padding, and weights over 1 MB, which the loop reads
-/// once for several samples.
+/// once for several samples. With stride 2: even and odd heights and widths (whose
+/// last phase rows and columns lie past the input), rows wider than 16 and than 32
+/// pixels, a 1-pixel output, filters and input channels left over after eights, and a
+/// downsampling block's 16->32 on 28x28.
 @Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
 struct DirectConvolutionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let inputs: Int, filters: Int, height: Int, width: Int
-        var testDescription: String { "\(inputs)->\(filters) \(height)x\(width)" }
+        var stride = 1
+        var testDescription: String { "\(inputs)->\(filters) \(height)x\(width)" + (stride == 1 ? "" : " stride \(stride)") }
     }
 
     static let cases = [Case(inputs: 16, filters: 16, height: 7, width: 7), Case(inputs: 5, filters: 11, height: 6, width: 6),
@@ -24,11 +28,19 @@ struct DirectConvolutionTests {
                         Case(inputs: 12, filters: 16, height: 28, width: 28), Case(inputs: 256, filters: 136, height: 3, width: 3),
                         Case(inputs: 7, filters: 40, height: 2, width: 3), Case(inputs: 5, filters: 48, height: 5, width: 6)]
 
+    static let strided = [Case(inputs: 16, filters: 32, height: 28, width: 28, stride: 2),
+                          Case(inputs: 5, filters: 11, height: 7, width: 7, stride: 2),
+                          Case(inputs: 9, filters: 16, height: 6, width: 9, stride: 2),
+                          Case(inputs: 3, filters: 48, height: 9, width: 34, stride: 2),
+                          Case(inputs: 11, filters: 17, height: 33, width: 40, stride: 2),
+                          Case(inputs: 4, filters: 8, height: 1, width: 2, stride: 2),
+                          Case(inputs: 2, filters: 16, height: 2, width: 1, stride: 2)]
+
     static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
         func make() -> Conv2D {
             var random = SeededRandom(seed: 3)
             let convolution = Conv2D(input: SampleShape(channels: shape.inputs, height: shape.height, width: shape.width),
-                                     filters: shape.filters, kernel: 3, stride: 1, padding: 1, random: &random)!
+                                     filters: shape.filters, kernel: 3, stride: shape.stride, padding: 1, random: &random)!
             convolution.groupsSamples = true
             for f in 0..<shape.filters { convolution.bias.value[f] = 0.1 * Float(f) - 0.4 }
             return convolution
@@ -43,7 +55,7 @@ struct DirectConvolutionTests {
         #expect(worst <= 1e-5 * scale, "\(what): largest difference \(worst) at scale \(scale)")
     }
 
-    @Test(arguments: cases)
+    @Test(arguments: cases + strided)
     func sameAsColumnsAndSgemm(_ shape: Case) {
         let direct = Self.convolution(shape, portable: false), columns = Self.convolution(shape, portable: true)
         #expect(direct.runsDirect)
@@ -137,8 +149,9 @@ struct DirectConvolutionTests {
     }
 
     /// The direct path's own gradients against finite differences, with the weight
-    /// gradient through columns (11 and 17 filters) and through its own loop (48).
-    @Test(arguments: [cases[1], cases[4], cases[9]])
+    /// gradient through columns (11 and 17 filters) and through its own loop (48), with
+    /// stride 1 and 2.
+    @Test(arguments: [cases[1], cases[4], cases[9], strided[1], strided[2], strided[3]])
     func gradient(_ shape: Case) {
         let convolution = Self.convolution(shape, portable: false)
         let mismatches = GradientCheck(batch: 2, epsilon: 1e-2, probes: 40)

@@ -41,7 +41,7 @@ public final class Conv2D: ReLUFusing {
     /// differently at another column of the product, and a convolution that a pool
     /// follows must give the fused training step's numbers (`ConvPoolTraining`), which
     /// works sample by sample. Residual blocks, which have no such step, turn it on.
-    /// It also lets a 3x3 convolution with stride 1 run directly where the CPU has
+    /// It also lets a 3x3 convolution with stride 1 or 2 run directly where the CPU has
     /// AVX-512 (`DirectConvolution`): forward, and where no ReLU is fused the input
     /// gradient, and the weight gradient too where the filters fill vectors of 16.
     public var groupsSamples = false
@@ -152,12 +152,14 @@ public final class Conv2D: ReLUFusing {
         if runsDirect, let direct {
             direct.prepareForward(weight.value)
             let parts = Parallel.partCount(batch)
+            reserveColumns(parts: parts, floats: direct.forwardScratch)
             Parallel.run(parts: parts) { part in
                 for (samples, next) in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
                     let offset = samples.lowerBound * filters * pixels
                     direct.forward(samples: samples.count, input + samples.lowerBound * inputShape.count,
                                    bias: hasBias ? bias.value : nil, adding: shortcut.map { $0 + offset },
-                                   rectify: rectify, into: y + offset, next: next.map { input + $0 * inputShape.count })
+                                   rectify: rectify, into: y + offset, next: next.map { input + $0 * inputShape.count },
+                                   scratch: scratch[part].columns.pointer)
                 }
             }
             return
@@ -334,12 +336,14 @@ public final class Conv2D: ReLUFusing {
                                adding: UnsafePointer<Float>?, into dx: UnsafeMutablePointer<Float>) {
         direct.prepareGradient(weight.value)
         let parts = Parallel.partCount(batch)
+        reserveColumns(parts: parts, floats: direct.inputGradientScratch)
         Parallel.run(parts: parts) { part in
             for (samples, next) in Self.calls(Parallel.range(part, of: parts, count: batch), direct) {
                 let offset = samples.lowerBound * inputShape.count
                 direct.inputGradient(samples: samples.count, outputGradient + samples.lowerBound * filters * pixels,
                                      adding: adding.map { $0 + offset }, into: dx + offset,
-                                     next: next.map { outputGradient + $0 * filters * pixels })
+                                     next: next.map { outputGradient + $0 * filters * pixels },
+                                     scratch: scratch[part].columns.pointer)
             }
         }
     }
@@ -415,6 +419,13 @@ public final class Conv2D: ReLUFusing {
         return dx.map { UnsafePointer($0) }
     }
 
+    /// Makes each of `parts` threads' columns room for at least `floats` floats: the
+    /// direct loop's scratch.
+    private func reserveColumns(parts: Int, floats: Int) {
+        while scratch.count < parts { scratch.append(Scratch()) }
+        for part in 0..<parts { scratch[part].columns.reserve(floats) }
+    }
+
     /// Makes each of `parts` threads' room for its sums of the weight and bias gradients
     /// and, where the input is remade, for one sample's input.
     private func reserveGradientScratch(parts: Int) {
@@ -450,7 +461,7 @@ public final class Conv2D: ReLUFusing {
                                       direct: DirectConvolution) {
         let parts = Parallel.partCount(batch)
         reserveGradientScratch(parts: parts)
-        for part in 0..<parts { scratch[part].columns.reserve(direct.weightGradientScratch) }
+        reserveColumns(parts: parts, floats: direct.weightGradientScratch)
         Parallel.run(parts: parts) { part in
             let dWT = scratch[part].weightGradient.pointer
             dWT.update(repeating: 0, count: weight.count)
