@@ -286,6 +286,35 @@ AVX512 static void conv3x3_last_pixels(
     if (p < plane) conv3x3_pixels(in, in_channels, height, width, p, 1, 4, weights, out_channels, bias, add, relu, out);
 }
 
+/// Up to two regions of memory to fetch into L2 while a loop computes: the next
+/// sample's, which it will read from memory else. A null start fetches nothing.
+struct read_ahead {
+    const char *start[2];
+    long bytes[2];
+};
+
+/// Asks for every 64-byte line of `bytes` bytes at `start` to be brought into L2.
+static inline void prefetch_l2(const char *start, long bytes) {
+    const unsigned long end = (unsigned long)start + (unsigned long)bytes;
+    for (unsigned long line = (unsigned long)start & ~63ul; line < end; line += 64) {
+        _mm_prefetch((const char *)line, _MM_HINT_T1);
+    }
+}
+
+/// Block `block`'s share of `all`: `share[k]` bytes of each region from block·share[k]
+/// on, none past its end.
+static inline struct read_ahead read_ahead_share(struct read_ahead all, const long share[2], long block) {
+    struct read_ahead part = {{0, 0}, {0, 0}};
+    for (int k = 0; k < 2; k++) {
+        const long from = block * share[k];
+        if (all.start[k] && from < all.bytes[k]) {
+            part.start[k] = all.start[k] + from;
+            part.bytes[k] = all.bytes[k] - from < share[k] ? all.bytes[k] - from : share[k];
+        }
+    }
+    return part;
+}
+
 /// The weight gradient of input channels [first, first + inputs) and filters
 /// [o, o + 16·vectors): inputs·vectors·9 vectors of 16 filters in registers while the
 /// sample's pixels go by, each pixel's output gradient for those filters one load a
@@ -296,8 +325,9 @@ AVX512 static void conv3x3_last_pixels(
 AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient_block(
     const float *padded, long padded_plane, long padded_width, long height, long width,
     const float *transposed, long filters, long o, long first, const int vectors, const int inputs, float *gradient,
-    const int mode) {
+    const int mode, struct read_ahead ahead) {
     const long planes = mode == PHASES ? 4 : 1;
+    const long ahead_rows[2] = {(ahead.bytes[0] + height - 1) / height, (ahead.bytes[1] + height - 1) / height};
     __m512 acc[3][2][9];
     for (int a = 0; a < inputs; a++) {
         for (int v = 0; v < vectors; v++) {
@@ -305,6 +335,12 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
         }
     }
     for (long r = 0; r < height; r++) {
+        for (int k = 0; k < 2; k++) {
+            const long done = r * ahead_rows[k];
+            if (ahead.start[k] && done < ahead.bytes[k]) {
+                prefetch_l2(ahead.start[k] + done, ahead.bytes[k] - done < ahead_rows[k] ? ahead.bytes[k] - done : ahead_rows[k]);
+            }
+        }
         for (long c = 0; c < width; c++) {
             __m512 g[2];
             for (int v = 0; v < vectors; v++) g[v] = _mm512_loadu_ps(transposed + (r * width + c) * filters + o + 16 * v);
@@ -328,11 +364,16 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
 
 /// Adds one sample's weight gradient into `gradient` from `padded` (as the block above
 /// reads it) and its output gradient [filters, height, width], height and width the
-/// output's. `transposed` is room for height·width·filters floats.
+/// output's. `transposed` is room for height·width·filters floats. The two regions
+/// `next` names (the next sample's input and output gradient) are fetched into L2 as
+/// the blocks go, a share to each block, a row's share at each row.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient(
     const float *padded, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *transposed, float *gradient, const int mode) {
+    float *transposed, float *gradient, const int mode, struct read_ahead next) {
     const long plane = height * width, padded_width = width + 2, padded_plane = (height + 2) * padded_width;
+    const long blocks = filters / 32 * in_channels + (filters % 32 ? in_channels / 3 + in_channels % 3 : 0);
+    const long share[2] = {(next.bytes[0] + blocks - 1) / blocks, (next.bytes[1] + blocks - 1) / blocks};
+    long block = 0;
     // The output gradient pixel by pixel, [plane, filters]: a pixel's filters are a load.
     // Gathered sixteen filters at a time (a scalar loop took a fifth of the whole).
     const __m512i lanes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
@@ -347,25 +388,39 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
     for (; o + 32 <= filters; o += 32) {
         for (long i = 0; i < in_channels; i++) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          2, 1, gradient, mode);
+                                          2, 1, gradient, mode, read_ahead_share(next, share, block++));
         }
     }
     if (o < filters) {
         long i = 0;
         for (; i + 3 <= in_channels; i += 3) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 3, gradient, mode);
+                                          1, 3, gradient, mode, read_ahead_share(next, share, block++));
         }
         for (; i < in_channels; i++) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 1, gradient, mode);
+                                          1, 1, gradient, mode, read_ahead_share(next, share, block++));
         }
+    }
+}
+
+/// `count` floats from `source` into `target`, each times `scale` plus `shift` and then,
+/// when `relu`, 0 where 0 >= it: the same two roundings and the same NaNs as BatchNorm's
+/// Swift loop, max(x·scale + shift, 0).
+AVX512 static void affine_row(const float *source, long count, float scale, float shift, int relu, float *target) {
+    const __m512 a = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift), zero = _mm512_setzero_ps();
+    for (long c = 0; c < count; c += 16) {
+        const __mmask16 used = firstLanes(count - c);
+        __m512 y = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(used, source + c), a), b);
+        if (relu) y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(zero, y, _CMP_GE_OQ), zero);
+        _mm512_mask_storeu_ps(target + c, used, y);
     }
 }
 
 AVX512 void mimic_conv3x3_weight_gradient_avx512(
     const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *scratch, float *gradient) {
+    const float *scale, const float *shift, int relu, float *scratch, float *gradient,
+    const float *next_in, const float *next_gradient_out) {
     const long plane = height * width, padded_width = width + 2, padded_plane = (height + 2) * padded_width;
     // The input with its zero border, so that no tap needs a mask.
     float *padded = scratch;
@@ -377,11 +432,17 @@ AVX512 void mimic_conv3x3_weight_gradient_avx512(
             float *row = target + (r + 1) * padded_width;
             row[0] = 0;
             row[width + 1] = 0;
-            memcpy(row + 1, in + i * plane + r * width, sizeof(float) * width);
+            if (scale) {
+                affine_row(in + i * plane + r * width, width, scale[i], shift[i], relu, row + 1);
+            } else {
+                memcpy(row + 1, in + i * plane + r * width, sizeof(float) * width);
+            }
         }
     }
+    const struct read_ahead next = {{(const char *)next_in, (const char *)next_gradient_out},
+                                    {next_in ? 4 * in_channels * plane : 0, next_gradient_out ? 4 * filters * plane : 0}};
     conv3x3_weight_gradient(padded, in_channels, height, width, gradient_out, filters, padded + in_channels * padded_plane,
-                            gradient, SAME);
+                            gradient, SAME, next);
 }
 
 /// Row `y` of an input plane `width` wide, its even or odd columns (`odd`) into
@@ -405,7 +466,7 @@ AVX512 static inline void deinterleave_row(const float *plane, long height, long
 
 AVX512 void mimic_conv3x3_stride2_weight_gradient_avx512(
     const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *scratch, float *gradient) {
+    float *scratch, float *gradient, const float *next_in, const float *next_gradient_out) {
     const long out_height = (height + 1) / 2, out_width = (width + 1) / 2;
     const long padded_width = out_width + 2, padded_plane = (out_height + 2) * padded_width;
     // Each channel's four phase planes with a zero border.
@@ -423,8 +484,11 @@ AVX512 void mimic_conv3x3_stride2_weight_gradient_avx512(
             }
         }
     }
+    const struct read_ahead next = {{(const char *)next_in, (const char *)next_gradient_out},
+                                    {next_in ? 4 * in_channels * height * width : 0,
+                                     next_gradient_out ? 4 * filters * out_height * out_width : 0}};
     conv3x3_weight_gradient(padded, in_channels, out_height, out_width, gradient_out, filters,
-                            padded + in_channels * 4 * padded_plane, gradient, PHASES);
+                            padded + in_channels * 4 * padded_plane, gradient, PHASES, next);
 }
 
 /// Splits `samples` samples [samples, channels, height, width] into their phase planes,

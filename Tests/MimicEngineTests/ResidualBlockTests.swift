@@ -158,4 +158,33 @@ import Testing
         let mismatches = GradientCheck(batch: 2).run(layer, input: randomInput(count: 2 * input.count, seed: 6))
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
+
+    /// conv2's weight gradient, whose input (bn1's output) backward makes again from
+    /// bn1's input, is the one that bn1's output itself gives, bit for bit: on the direct
+    /// loop (16 filters), which makes it as it copies each sample, with the ReLU's zeros
+    /// and a NaN where the output had them.
+    @Test func secondConvolutionRemakesItsInputExactly() throws {
+        let input = SampleShape(channels: 16, height: 6, width: 7)
+        let block = try Self.block(input: input, channels: 16, stride: 1, seed: 71)
+        let batch = 3
+        let x = randomInput(count: batch * input.count, seed: 72)
+        block.bn1.weight.value[5] = .nan  // channel 5 of bn1's output all NaN
+        let count = batch * input.count
+        let normalized: [Float] = x.withUnsafeBufferPointer { xs in
+            _ = block.forward(xs.baseAddress!, batch: batch, training: true)
+            return Array(UnsafeBufferPointer(start: block.bn1.output.pointer, count: count))
+        }
+        #expect(normalized.contains { $0 == 0 } && normalized.contains { $0 > 0 } && normalized.contains { $0.isNaN })
+        let dy = randomInput(count: batch * block.conv2.outputShape.count, seed: 73)
+        func weightGradient() -> [Float] {
+            dy.withUnsafeBufferPointer { _ = block.conv2.backward($0.baseAddress!, batch: batch, needsInputGradient: false) }
+            return Array(UnsafeBufferPointer(start: block.conv2.weight.gradient, count: block.conv2.weight.count))
+        }
+        let remade = weightGradient()
+        block.conv2.inputNorm = nil
+        normalized.withUnsafeBufferPointer { _ = block.conv2.forward($0.baseAddress!, batch: batch, training: true) }
+        let kept = weightGradient()
+        let differing = zip(remade, kept).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) of \(kept.count) weight gradients differ")
+    }
 }

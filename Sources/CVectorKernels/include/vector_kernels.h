@@ -55,10 +55,15 @@ void mimic_conv3x3_same_avx512(
 /// as zero outside the image, summed over the pixels in order with fused multiply-adds.
 /// `filters` is a multiple of 16. `in` is [in_channels, height, width] and
 /// `gradient_out` [filters, height, width]; `scratch` holds in_channels·(height+2)·
-/// (width+2) + height·width·filters floats.
+/// (width+2) + height·width·filters floats. Where `scale` is given, the input is rather
+/// in[i]·scale[i] + shift[i], and when `relu` 0 where that is not above 0 (a batch
+/// norm's output, made again from its input as the loop copies it). `next_in` and
+/// `next_gradient_out`, when not NULL, are the next sample's `in` and `gradient_out`:
+/// fetched into the caches, not read, while this sample's gradient is summed.
 void mimic_conv3x3_weight_gradient_avx512(
     const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *scratch, float *gradient);
+    const float *scale, const float *shift, int relu, float *scratch, float *gradient,
+    const float *next_in, const float *next_gradient_out);
 
 /// The same convolution with stride 2 (output ⌈height/2⌉ x ⌈width/2⌉, out[o][r][c] from
 /// input pixels (2r + dy − 1, 2c + dx − 1)), the input split into phase planes first so
@@ -84,7 +89,7 @@ void mimic_conv3x3_stride2_input_gradient_avx512(
 /// + ⌈height/2⌉·⌈width/2⌉·filters floats.
 void mimic_conv3x3_stride2_weight_gradient_avx512(
     const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *scratch, float *gradient);
+    float *scratch, float *gradient, const float *next_in, const float *next_gradient_out);
 
 #endif
 

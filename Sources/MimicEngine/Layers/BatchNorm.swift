@@ -178,10 +178,20 @@ public final class BatchNorm: ReLUFusing {
         }
     }
 
+    /// The last training forward's input and the affine map it set: what a convolution
+    /// whose input this output was needs to make it again inside a pass of its own, the
+    /// same values bit for bit (`Conv2D.inputNorm`).
+    var outputMap: (input: UnsafePointer<Float>, map: ChannelAffine) {
+        guard let x = lastInput, lastWasTraining, !isAfterDense else {
+            preconditionFailure("outputMap needs a training forward after a convolution first")
+        }
+        return (x, ChannelAffine(scale: scale, shift: shift, rectify: appliesReLU))
+    }
+
     /// Writes sample `sample`'s output [C, H, W] of the last training forward again, from
     /// its input and the affine map that forward set, into `y`: the same values, bit for
     /// bit, for a convolution whose input this output was and has since been written
-    /// over (`Conv2D.remakeInput`).
+    /// over (`Conv2D.inputNorm`).
     func remakeOutput(sample: Int, into y: UnsafeMutablePointer<Float>) {
         guard let x = lastInput, lastWasTraining, !isAfterDense else {
             preconditionFailure("remakeOutput needs a training forward after a convolution first")

@@ -61,13 +61,13 @@ public final class Conv2D: ReLUFusing {
     /// Where backward writes dLoss/d(input); a block's, in its workspace.
     var inputGradient = FloatBuffer()
     private var lastInput: UnsafePointer<Float>?
-    /// Where backward's weight gradient takes a sample's input from, when forward's
-    /// input has been written over by then: `remakeInput(sample, into)` writes the
-    /// sample's input [C, H, W] again, bit for bit. A residual block's second
-    /// convolution, whose input is its first batch norm's output in a buffer that the
-    /// next block reuses, remakes it from that batch norm's input, a sample at a time
-    /// in cache, rather than the whole batch in memory before backward.
-    var remakeInput: ((_ sample: Int, _ into: UnsafeMutablePointer<Float>) -> Void)?
+    /// The batch norm whose training output is this convolution's input, where that
+    /// output is written over before backward: a residual block's second convolution,
+    /// whose input lies in a buffer that the next block reuses. Backward's weight
+    /// gradient makes the input again from that batch norm's input, bit for bit, a
+    /// sample at a time in cache, rather than the whole batch in memory before backward:
+    /// the direct loop as it copies the sample, the columns' path into its scratch.
+    var inputNorm: BatchNorm?
     /// One per thread: its columns, and its share of the weight and bias gradients.
     private var scratch: [Scratch] = []
 
@@ -80,14 +80,14 @@ public final class Conv2D: ReLUFusing {
         /// This thread's sum of the weight gradient, transposed: [K, Cout].
         let weightGradient = FloatBuffer()
         let biasGradient = FloatBuffer()
-        /// One sample's input, remade (`remakeInput`).
+        /// One sample's input, remade (`inputNorm`).
         let input = FloatBuffer()
     }
 
     /// Sample `sample`'s input for the weight gradient: forward's, or remade into `scratch`.
     private func input(_ x: UnsafePointer<Float>, sample: Int, scratch: Scratch) -> UnsafePointer<Float> {
-        guard let remakeInput else { return x + sample * inputShape.count }
-        remakeInput(sample, scratch.input.pointer)
+        guard let inputNorm else { return x + sample * inputShape.count }
+        inputNorm.remakeOutput(sample: sample, into: scratch.input.pointer)
         return UnsafePointer(scratch.input.pointer)
     }
 
@@ -433,7 +433,7 @@ public final class Conv2D: ReLUFusing {
         for part in 0..<parts {
             scratch[part].weightGradient.reserve(weight.count)
             if part > 0 { scratch[part].biasGradient.reserve(filters) }
-            if remakeInput != nil { scratch[part].input.reserve(inputShape.count) }
+            if inputNorm != nil { scratch[part].input.reserve(inputShape.count) }
         }
     }
 
@@ -462,17 +462,26 @@ public final class Conv2D: ReLUFusing {
         let parts = Parallel.partCount(batch)
         reserveGradientScratch(parts: parts)
         reserveColumns(parts: parts, floats: direct.weightGradientScratch)
+        // A remade input is made in the loop's own copy of the sample (stride 1).
+        let remade = direct.stride == 1 ? inputNorm?.outputMap : nil
         Parallel.run(parts: parts) { part in
             let dWT = scratch[part].weightGradient.pointer
             dWT.update(repeating: 0, count: weight.count)
             let dB = part == 0 ? bias.gradient : scratch[part].biasGradient.pointer
             dB.update(repeating: 0, count: filters)
-            for sample in Parallel.range(part, of: parts, count: batch) {
+            let samples = Parallel.range(part, of: parts, count: batch)
+            for sample in samples {
                 let dy = outputGradient + sample * filters * pixels
                 if hasBias {
                     for f in 0..<filters { dB[f] += FloatLoops.sum(dy + f * pixels, count: pixels) }
                 }
-                direct.weightGradient(sample: input(x, sample: sample, scratch: scratch[part]), outputGradient: dy,
+                let sampleInput = remade.map { $0.input + sample * inputShape.count }
+                    ?? input(x, sample: sample, scratch: scratch[part])
+                // What the next sample reads from memory: the input as forward kept it, or
+                // what it is remade from.
+                let next = sample + 1 < samples.upperBound
+                    ? ((remade?.input ?? x) + (sample + 1) * inputShape.count, dy + filters * pixels) : nil
+                direct.weightGradient(sample: sampleInput, mappedBy: remade?.map, outputGradient: dy, next: next,
                                       scratch: scratch[part].columns.pointer, into: dWT)
             }
         }

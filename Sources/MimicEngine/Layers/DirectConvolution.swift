@@ -155,13 +155,21 @@ final class DirectConvolution {
 
     /// Adds one sample's weight gradient, from its input [in, H, W] and output gradient
     /// [out, Ho, Wo], into `dWT` [in, 9, out] (the transpose of the weight's layout).
-    func weightGradient(sample x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+    /// With `map` (stride 1 only), the input is `x` through that map, made as the loop
+    /// copies it. `next`, the next sample's input and output gradient if any, is fetched
+    /// into the caches meanwhile.
+    func weightGradient(sample x: UnsafePointer<Float>, mappedBy map: ChannelAffine? = nil,
+                        outputGradient dy: UnsafePointer<Float>,
+                        next: (input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>)?,
                         scratch: UnsafeMutablePointer<Float>, into dWT: UnsafeMutablePointer<Float>) {
+        precondition(map == nil || stride == 1, "the stride-2 loop takes its input as it is")
         #if arch(x86_64)
         if stride == 1 {
-            mimic_conv3x3_weight_gradient_avx512(x, inputChannels, height, width, dy, outputChannels, scratch, dWT)
+            mimic_conv3x3_weight_gradient_avx512(x, inputChannels, height, width, dy, outputChannels, map?.scale, map?.shift,
+                                                 map?.rectify == true ? 1 : 0, scratch, dWT, next?.input, next?.outputGradient)
         } else {
-            mimic_conv3x3_stride2_weight_gradient_avx512(x, inputChannels, height, width, dy, outputChannels, scratch, dWT)
+            mimic_conv3x3_stride2_weight_gradient_avx512(x, inputChannels, height, width, dy, outputChannels, scratch, dWT,
+                                                         next?.input, next?.outputGradient)
         }
         #else
         preconditionFailure("the direct convolution runs only on x86-64 with AVX-512")

@@ -21,7 +21,7 @@
 /// forward to backward; the first batch norm's output, the shortcut's and every
 /// gradient live in the `BlockWorkspace` it shares with the network's other blocks
 /// (see there), and backward makes that batch norm's output again, a sample at a time,
-/// for conv2's weight gradient (`Conv2D.remakeInput`).
+/// for conv2's weight gradient (`Conv2D.inputNorm`).
 public final class ResidualBlock: ResidualLayer {
     public let inputShape: SampleShape
     public var outputShape: SampleShape { conv1.outputShape }
@@ -74,7 +74,7 @@ public final class ResidualBlock: ResidualLayer {
         for folding in foldings { folding.folded.groupsSamples = true }
         // bn1's output, conv2's input, lies in the shared workspace, which later blocks
         // write over before this one's backward.
-        conv2.remakeInput = { [bn1] sample, into in bn1.remakeOutput(sample: sample, into: into) }
+        conv2.inputNorm = bn1
         share(BlockWorkspace(), parity: 0)
     }
 
