@@ -148,6 +148,15 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     for (int r = 0; r < runs; r++) {
         for (int k = 0; k < tap_count(mode); k++) m[r][k] = masks[(tile + r) * 9 + tap_mask(mode, tap_at(mode, k))];
     }
+    // The runs of `add` the sums end with come from memory (a residual block's gradient
+    // written long before): asked for now, they arrive while the sums are made.
+    if (add) {
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < runs; r++) {
+                mimic_prefetch(add + (first_channel + c) * plane + (tile + r) * 16, 64);
+            }
+        }
+    }
     for (long i = 0; i < in_channels; i++) {
         const float *source = in + i * channel_stride + tile * 16;
         const float *w = weights + i * 9 * out_channels + first_channel;
