@@ -310,6 +310,14 @@ static inline void prefetch_l2(const char *start, long bytes) {
     }
 }
 
+/// Part `part` of `parts` of the `bytes` bytes at `start`, fetched into L2. The region
+/// may reach past a buffer's end (a last call's shorter input): addresses are only
+/// counted, never formed from `start` as pointers.
+static inline void prefetch_share(const char *start, long bytes, long part, long parts) {
+    const long share = (bytes + parts - 1) / parts, from = part * share;
+    if (from < bytes) prefetch_l2((const char *)((unsigned long)start + from), bytes - from < share ? bytes - from : share);
+}
+
 /// Block `block`'s share of `all`: `share[k]` bytes of each region from block·share[k]
 /// on, none past its end.
 static inline struct read_ahead read_ahead_share(struct read_ahead all, const long share[2], long block) {
@@ -517,29 +525,36 @@ AVX512 static void split_phases(const float *in, long samples, long channels, lo
 AVX512 void mimic_conv3x3_stride2_avx512(
     const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
-    const float *bias, const float *add, int relu, float *out, float *scratch) {
+    const float *bias, const float *add, int relu, float *out, float *scratch, const float *next_input) {
     const long plane = ((height + 1) / 2) * ((width + 1) / 2), out_width = (width + 1) / 2;
     const long in_size = in_channels * 4 * plane, out_size = out_channels * plane;
     split_phases(in, samples, in_channels, height, width, scratch);
     // Every run as a run, the last one partly used: no loop for the pixels after the
     // last whole run.
     const long runs = (plane + 15) / 16;
+    // The next call's input, a share at each step: the split reads it from memory.
+    const long steps = (out_channels + 7) / 8 * samples, ahead = 4 * samples * in_channels * height * width;
+    long step = 0;
     for (long o = 0; o < out_channels; o += 8) {
         const long channels = out_channels - o < 8 ? out_channels - o : 8;
         for (long n = 0; n < samples; n++) {
+            if (next_input) prefetch_share((const char *)next_input, ahead, step++, steps);
             conv3x3_runs(scratch + n * in_size, in_channels, plane, out_width, runs, masks, weights, out_channels, o,
                          channels, bias, add ? add + n * out_size : 0, relu, out + n * out_size, 0, PHASES);
         }
     }
 }
 
-/// The input gradient's phase `phase` ([in_channels, plane] at `out`) of one sample.
+/// The input gradient's phase `mode` − GRADIENT_PHASE ([in_channels, plane] at `out`) of
+/// one sample. `next` (the next sample's output gradient, `ahead` bytes) is fetched
+/// into L2 meanwhile, its `mode` − GRADIENT_PHASE-th quarter.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_gradient_phase(
     const float *gradient_out, long out_channels, long plane, long width, const unsigned short *masks,
-    const float *weights, long in_channels, float *out, const int mode) {
-    const long runs = (plane + 15) / 16;
+    const float *weights, long in_channels, float *out, const int mode, const float *next, long ahead) {
+    const long runs = (plane + 15) / 16, blocks = (in_channels + 7) / 8;
     for (long i = 0; i < in_channels; i += 8) {
         const long channels = in_channels - i < 8 ? in_channels - i : 8;
+        if (next) prefetch_share((const char *)next, ahead, (mode - GRADIENT_PHASE) * blocks + i / 8, 4 * blocks);
         conv3x3_runs(gradient_out, out_channels, plane, width, runs, masks, weights, in_channels, i, channels, 0, 0, 0,
                      out, 0, mode);
     }
@@ -547,21 +562,25 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_gradient_phase(
 
 AVX512 void mimic_conv3x3_stride2_input_gradient_avx512(
     const float *gradient_out, long out_channels, long height, long width, long samples,
-    const unsigned short *masks, const float *weights, long in_channels, const float *add, float *dx, float *scratch) {
+    const unsigned short *masks, const float *weights, long in_channels, const float *add, float *dx, float *scratch,
+    const float *next_gradient_out) {
     const long out_height = (height + 1) / 2, out_width = (width + 1) / 2, plane = out_height * out_width;
     const long in_size = in_channels * height * width;
     const __m512i low_pick = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const __m512i high_pick = _mm512_add_epi32(low_pick, _mm512_set1_epi32(8));
     for (long n = 0; n < samples; n++) {
         const float *dy = gradient_out + n * out_channels * plane;
+        const float *next = n + 1 < samples ? dy + out_channels * plane : next_gradient_out;
+        const long ahead = 4 * out_channels * plane;
         // The four phases, each [in_channels, plane], one after the other.
-        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels, scratch, GRADIENT_PHASE);
+        conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels, scratch, GRADIENT_PHASE,
+                               next, ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + in_channels * plane, GRADIENT_PHASE + 1);
+                               scratch + in_channels * plane, GRADIENT_PHASE + 1, next, ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + 2 * in_channels * plane, GRADIENT_PHASE + 2);
+                               scratch + 2 * in_channels * plane, GRADIENT_PHASE + 2, next, ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + 3 * in_channels * plane, GRADIENT_PHASE + 3);
+                               scratch + 3 * in_channels * plane, GRADIENT_PHASE + 3, next, ahead);
         // Interleaved back: row y's even columns from phase 2·(y%2), its odd ones from
         // the phase after, plus `add` (which may be `dx`).
         for (long i = 0; i < in_channels; i++) {

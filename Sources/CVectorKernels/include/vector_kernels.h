@@ -70,19 +70,22 @@ void mimic_conv3x3_weight_gradient_avx512(
 /// that each tap reads contiguous pixels: `in` [samples, in_channels, height, width],
 /// `out` and `add` [samples, out_channels, ⌈height/2⌉, ⌈width/2⌉], `weights` as above.
 /// `masks` are those of a stride-1 convolution on the output's plane. `scratch` holds
-/// samples·in_channels·4·⌈height/2⌉·⌈width/2⌉ floats.
+/// samples·in_channels·4·⌈height/2⌉·⌈width/2⌉ floats. `next_input` as above.
 void mimic_conv3x3_stride2_avx512(
     const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,
-    const float *bias, const float *add, int relu, float *out, float *scratch);
+    const float *bias, const float *add, int relu, float *out, float *scratch, const float *next_input);
 
 /// The input gradient of that stride-2 convolution: `dx` [samples, in_channels, height,
 /// width] from `gradient_out` [samples, out_channels, ⌈height/2⌉, ⌈width/2⌉], plus `add`
 /// where given (which may be `dx`). `weights` is [out_channels, 9, in_channels], the
 /// taps in the forward order. `scratch` holds in_channels·4·⌈height/2⌉·⌈width/2⌉ floats.
+/// `next_gradient_out`, when not NULL, is the output gradient of the caller's next call,
+/// fetched into the caches meanwhile.
 void mimic_conv3x3_stride2_input_gradient_avx512(
     const float *gradient_out, long out_channels, long height, long width, long samples,
-    const unsigned short *masks, const float *weights, long in_channels, const float *add, float *dx, float *scratch);
+    const unsigned short *masks, const float *weights, long in_channels, const float *add, float *dx, float *scratch,
+    const float *next_gradient_out);
 
 /// Its weight gradient for one sample, as `mimic_conv3x3_weight_gradient_avx512` (`height`
 /// and `width` the input's); `scratch` holds in_channels·4·(⌈height/2⌉+2)·(⌈width/2⌉+2)

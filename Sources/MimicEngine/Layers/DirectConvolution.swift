@@ -123,8 +123,8 @@ final class DirectConvolution {
 
     /// The output [samples, out, Ho, Wo] of consecutive samples, plus `bias` and `adding`
     /// where given, rectified when `rectify`, from `prepareForward`'s weights. `next`,
-    /// the input of the caller's next call if any, is fetched into the caches meanwhile
-    /// (with stride 1). `scratch` holds `forwardScratch` floats.
+    /// the input of the caller's next call if any, is fetched into the caches meanwhile.
+    /// `scratch` holds `forwardScratch` floats.
     func forward(samples: Int, _ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, adding: UnsafePointer<Float>?,
                  rectify: Bool, into y: UnsafeMutablePointer<Float>, next: UnsafePointer<Float>?,
                  scratch: UnsafeMutablePointer<Float>?) {
@@ -135,7 +135,8 @@ final class DirectConvolution {
                                           outputChannels, bias, adding, rectify ? 1 : 0, y, next)
             } else {
                 mimic_conv3x3_stride2_avx512(x, inputChannels, height, width, samples, masks.baseAddress,
-                                             forwardWeights.pointer, outputChannels, bias, adding, rectify ? 1 : 0, y, scratch)
+                                             forwardWeights.pointer, outputChannels, bias, adding, rectify ? 1 : 0, y, scratch,
+                                             next)
             }
         }
         #else
@@ -190,7 +191,8 @@ final class DirectConvolution {
                                           gradientWeights.pointer, inputChannels, nil, adding, 0, dx, next)
             } else {
                 mimic_conv3x3_stride2_input_gradient_avx512(dy, outputChannels, height, width, samples, masks.baseAddress,
-                                                            gradientWeights.pointer, inputChannels, adding, dx, scratch)
+                                                            gradientWeights.pointer, inputChannels, adding, dx, scratch,
+                                                            next)
             }
         }
         #else
