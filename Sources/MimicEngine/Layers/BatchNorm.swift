@@ -215,7 +215,7 @@ public final class BatchNorm: ReLUFusing {
                 if training {
                     var total = 0.0
                     for sample in 0..<batch {
-                        readAhead(x, sample: sample + 1, channel: c, batch: batch)
+                        readAhead(x, from: sample, channel: c, batch: batch)
                         total += Double(FloatLoops.sum(x + sample * stride + c * plane, count: plane))
                     }
                     let mean = total / Double(n)
@@ -239,7 +239,7 @@ public final class BatchNorm: ReLUFusing {
         for sample in 0..<batch {
             let offset = sample * inputShape.count + c * plane
             if let residual {
-                readAhead(residual, sample: sample + 1, channel: c, batch: batch)
+                readAhead(residual, from: sample, channel: c, batch: batch)
                 Self.affine(x + offset, adding: residual + offset, into: y + offset, count: plane, scale: a, shift: b)
             } else {
                 Self.affine(x + offset, into: y + offset, count: plane, scale: a, shift: b, rectify: appliesReLU)
@@ -247,14 +247,25 @@ public final class BatchNorm: ReLUFusing {
         }
     }
 
-    /// Fetches channel `c`'s plane of sample `sample` of `values` [batch, C, H, W] into
-    /// the caches, ahead of the pass that reads it; past the batch, nothing. The passes
-    /// go down a channel a plane per sample, each plane a stream too short for the
-    /// hardware prefetcher to pick up before it ends (7x7: four cache lines at most).
+    /// Called by a pass at each sample of channel `c` of `values` [batch, C, H, W], fetches
+    /// the plane `samplesAhead` samples on into the caches (and at the first sample, the
+    /// planes before that one); past the batch, nothing. The passes go down a channel a
+    /// plane per sample, each plane a stream too short for the hardware prefetcher to
+    /// pick up before it ends (7x7: four cache lines at most).
     @inline(__always)
-    private func readAhead(_ values: UnsafePointer<Float>, sample: Int, channel c: Int, batch: Int) {
-        if sample < batch { mimic_prefetch(values + sample * inputShape.count + c * plane, 4 * plane) }
+    private func readAhead(_ values: UnsafePointer<Float>, from sample: Int, channel c: Int, batch: Int) {
+        if sample == 0 {
+            for first in 1..<max(1, min(samplesAhead, batch)) {
+                mimic_prefetch(values + first * inputShape.count + c * plane, 4 * plane)
+            }
+        }
+        let ahead = sample + samplesAhead
+        if ahead < batch { mimic_prefetch(values + ahead * inputShape.count + c * plane, 4 * plane) }
     }
+
+    /// How far ahead `readAhead` fetches: about 8 KB of planes, so that the work on the
+    /// planes between covers memory's latency (28x28 planes: 2 samples; 7x7: 10).
+    private var samplesAhead: Int { max(1, min(10, 8192 / (4 * plane))) }
 
     /// Channels per thread: at least enough for about 32k values, so that a small layer
     /// stays on one thread rather than paying for a hand-over.
@@ -345,8 +356,8 @@ public final class BatchNorm: ReLUFusing {
                 var g = 0.0, h = 0.0
                 for sample in 0..<batch {
                     let offset = sample * stride + c * plane
-                    readAhead(dy, sample: sample + 1, channel: c, batch: batch)
-                    readAhead(x, sample: sample + 1, channel: c, batch: batch)
+                    readAhead(dy, from: sample, channel: c, batch: batch)
+                    readAhead(x, from: sample, channel: c, batch: batch)
                     let (sum, product) = Self.gradientSums(dy + offset, x + offset, rectifiedBy: map, count: plane, mean: mean)
                     g += Double(sum)
                     h += Double(product)
