@@ -358,7 +358,29 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
                 prefetch_l2(ahead.start[k] + done, ahead.bytes[k] - done < ahead_rows[k] ? ahead.bytes[k] - done : ahead_rows[k]);
             }
         }
-        for (long c = 0; c < width; c++) {
+        // Two pixels at a time: tap (dy, dx) of pixel c + 1 reads what tap (dy, dx + 1) of
+        // pixel c reads, so a row of taps takes four broadcasts rather than six (the
+        // compiler finds the shared loads). Each sum still takes pixel c, then c + 1.
+        long c = 0;
+        for (; c + 2 <= width; c += 2) {
+            __m512 g[2], h[2];
+            for (int v = 0; v < vectors; v++) {
+                g[v] = _mm512_loadu_ps(transposed + (r * width + c) * filters + o + 16 * v);
+                h[v] = _mm512_loadu_ps(transposed + (r * width + c + 1) * filters + o + 16 * v);
+            }
+            for (int a = 0; a < inputs; a++) {
+                const float *window = padded + (first + a) * planes * padded_plane + r * padded_width + c;
+                for (int t = 0; t < 9; t++) {
+                    const long at = tap_offset(mode, t, padded_plane, padded_width) + padded_width + 1;
+                    const __m512 x = _mm512_set1_ps(window[at]), y = _mm512_set1_ps(window[at + 1]);
+                    for (int v = 0; v < vectors; v++) {
+                        acc[a][v][t] = _mm512_fmadd_ps(g[v], x, acc[a][v][t]);
+                        acc[a][v][t] = _mm512_fmadd_ps(h[v], y, acc[a][v][t]);
+                    }
+                }
+            }
+        }
+        for (; c < width; c++) {
             __m512 g[2];
             for (int v = 0; v < vectors; v++) g[v] = _mm512_loadu_ps(transposed + (r * width + c) * filters + o + 16 * v);
             for (int a = 0; a < inputs; a++) {
