@@ -23,6 +23,13 @@ AVX512 static inline __mmask16 firstLanes(long count) {
     return count >= 16 ? (__mmask16)0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
 }
 
+/// `base` + `offset` floats, for a masked load or store whose address may lie before or
+/// past its buffer where every lane that would reach there is masked off: counted as
+/// an integer, since C leaves a pointer formed outside its buffer undefined.
+static inline const float *lanes_at(const float *base, long offset) {
+    return (const float *)((unsigned long)base + 4 * (unsigned long)offset);
+}
+
 /// ConvPoolInference's `larger(x, y)`: y where x < y, else x (x where either is NaN).
 AVX512 static inline __m512 larger(__m512 x, __m512 y) { return _mm512_max_ps(y, x); }
 
@@ -148,8 +155,9 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
     for (int r = 0; r < runs; r++) {
         for (int k = 0; k < tap_count(mode); k++) m[r][k] = masks[(tile + r) * 9 + tap_mask(mode, tap_at(mode, k))];
     }
-    // The runs of `add` the sums end with come from memory (a residual block's gradient
-    // written long before): asked for now, they arrive while the sums are made.
+    // The runs of `add` the sums end with come from memory (a residual block's shortcut
+    // or its gradient, written long before): asked for now, they arrive while the sums
+    // are made.
     if (add) {
         for (int c = 0; c < channels; c++) {
             for (int r = 0; r < runs; r++) {
@@ -166,9 +174,9 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
         for (int k = 0; k < tap_count(mode); k++) {
             const int t = tap_at(mode, k);
             const long offset = tap_offset(mode, t, plane, width);
-            // Masked-off lanes read nothing, so an offset before the plane is safe.
+            // Masked-off lanes read nothing, so an offset before or past the plane is safe.
             __m512 x[3];
-            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][k], source + 16 * r + offset);
+            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][k], lanes_at(source, 16 * r + offset));
             const float *wt = w + t * out_channels;
             for (int c = 0; c < channels; c++) {
                 const __m512 weight = _mm512_set1_ps(wt[c]);
@@ -358,9 +366,10 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
                 prefetch_l2(ahead.start[k] + done, ahead.bytes[k] - done < ahead_rows[k] ? ahead.bytes[k] - done : ahead_rows[k]);
             }
         }
-        // Two pixels at a time: tap (dy, dx) of pixel c + 1 reads what tap (dy, dx + 1) of
-        // pixel c reads, so a row of taps takes four broadcasts rather than six (the
-        // compiler finds the shared loads). Each sum still takes pixel c, then c + 1.
+        // Two pixels at a time: with stride 1, tap (dy, dx) of pixel c + 1 reads what tap
+        // (dy, dx + 1) of pixel c reads, so a row of taps takes four broadcasts rather
+        // than six (the compiler finds the shared loads; with stride 2 only dx = 0 of
+        // c + 1 and dx = 2 of c share, five). Each sum still takes pixel c, then c + 1.
         long c = 0;
         for (; c + 2 <= width; c += 2) {
             __m512 g[2], h[2];
@@ -496,7 +505,7 @@ AVX512 static inline void deinterleave_row(const float *plane, long height, long
         __m512 low = _mm512_setzero_ps(), high = _mm512_setzero_ps();
         if (y < height) {
             low = _mm512_maskz_loadu_ps(firstLanes(width - x), plane + y * width + x);
-            high = _mm512_maskz_loadu_ps(firstLanes(width - x - 16), plane + y * width + x + 16);
+            high = _mm512_maskz_loadu_ps(firstLanes(width - x - 16), lanes_at(plane, y * width + x + 16));
         }
         const __m512 picked = _mm512_permutex2var_ps(low, odd ? pick : even_pick, high);
         _mm512_mask_storeu_ps(target + c, firstLanes(columns - c), picked);
@@ -618,10 +627,10 @@ AVX512 void mimic_conv3x3_stride2_input_gradient_avx512(
                     __m512 low = _mm512_permutex2var_ps(e, low_pick, o), high = _mm512_permutex2var_ps(e, high_pick, o);
                     if (add) {
                         low = _mm512_add_ps(low, _mm512_maskz_loadu_ps(low_used, add + at + x));
-                        high = _mm512_add_ps(high, _mm512_maskz_loadu_ps(high_used, add + at + x + 16));
+                        high = _mm512_add_ps(high, _mm512_maskz_loadu_ps(high_used, lanes_at(add, at + x + 16)));
                     }
                     _mm512_mask_storeu_ps(dx + at + x, low_used, low);
-                    _mm512_mask_storeu_ps(dx + at + x + 16, high_used, high);
+                    _mm512_mask_storeu_ps((float *)lanes_at(dx, at + x + 16), high_used, high);
                 }
             }
         }

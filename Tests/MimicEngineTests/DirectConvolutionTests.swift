@@ -12,8 +12,8 @@ import Testing
 /// whose taps all but one read padding, and weights over 1 MB, which the loop reads
 /// once for several samples. With stride 2: even and odd heights and widths (whose
 /// last phase rows and columns lie past the input), rows wider than 16 and than 32
-/// pixels, a 1-pixel output, filters and input channels left over after eights, and a
-/// downsampling block's 16->32 on 28x28.
+/// pixels, a 1-pixel output, filters and input channels left over after eights, a
+/// downsampling block's 16->32 on 28x28, and weights over 1 MB (several samples a call).
 @Suite(.enabled(if: VectorKernels.available, "this CPU cannot run AVX-512F"))
 struct DirectConvolutionTests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -34,7 +34,8 @@ struct DirectConvolutionTests {
                           Case(inputs: 3, filters: 48, height: 9, width: 34, stride: 2),
                           Case(inputs: 11, filters: 17, height: 33, width: 40, stride: 2),
                           Case(inputs: 4, filters: 8, height: 1, width: 2, stride: 2),
-                          Case(inputs: 2, filters: 16, height: 2, width: 1, stride: 2)]
+                          Case(inputs: 2, filters: 16, height: 2, width: 1, stride: 2),
+                          Case(inputs: 256, filters: 136, height: 5, width: 7, stride: 2)]
 
     static func convolution(_ shape: Case, portable: Bool) -> Conv2D {
         func make() -> Conv2D {
@@ -97,8 +98,8 @@ struct DirectConvolutionTests {
     /// Samples that share a call of the loop come out as each does alone, bit for bit,
     /// in forward and in the input gradient: a sample's numbers must not depend on the
     /// batch around it.
-    @Test func samplesSharingACallComeOutAsAlone() throws {
-        let shape = Self.cases[7]
+    @Test(arguments: [cases[7], strided[7]])
+    func samplesSharingACallComeOutAsAlone(_ shape: Case) throws {
         let convolution = Self.convolution(shape, portable: false)
         let batch = 5
         #expect(convolution.directSamplesPerCall >= batch)

@@ -56,8 +56,9 @@ void mimic_conv3x3_same_avx512(
 /// `filters` is a multiple of 16. `in` is [in_channels, height, width] and
 /// `gradient_out` [filters, height, width]; `scratch` holds in_channels·(height+2)·
 /// (width+2) + height·width·filters floats. Where `scale` is given, the input is rather
-/// in[i]·scale[i] + shift[i], and when `relu` 0 where that is not above 0 (a batch
-/// norm's output, made again from its input as the loop copies it). `next_in` and
+/// in[i]·scale[i] + shift[i], and when `relu` 0 where 0 >= that (NaN stays NaN), as
+/// Swift's max(·, 0): a batch norm's output, made again from its input as the loop
+/// copies it. `next_in` and
 /// `next_gradient_out`, when not NULL, are the next sample's `in` and `gradient_out`:
 /// fetched into the caches, not read, while this sample's gradient is summed.
 void mimic_conv3x3_weight_gradient_avx512(
@@ -70,7 +71,8 @@ void mimic_conv3x3_weight_gradient_avx512(
 /// that each tap reads contiguous pixels: `in` [samples, in_channels, height, width],
 /// `out` and `add` [samples, out_channels, ⌈height/2⌉, ⌈width/2⌉], `weights` as above.
 /// `masks` are those of a stride-1 convolution on the output's plane. `scratch` holds
-/// samples·in_channels·4·⌈height/2⌉·⌈width/2⌉ floats. `next_input` as above.
+/// samples·in_channels·4·⌈height/2⌉·⌈width/2⌉ floats. `next_input`, when not NULL, is
+/// the input of the caller's next call, fetched into L2 in shares as the call goes.
 void mimic_conv3x3_stride2_avx512(
     const float *in, long in_channels, long height, long width, long samples,
     const unsigned short *masks, const float *weights, long out_channels,

@@ -66,7 +66,7 @@ public final class Conv2D: ReLUFusing {
     /// whose input lies in a buffer that the next block reuses. Backward's weight
     /// gradient makes the input again from that batch norm's input, bit for bit, a
     /// sample at a time in cache, rather than the whole batch in memory before backward:
-    /// the direct loop as it copies the sample, the columns' path into its scratch.
+    /// the stride-1 direct loop as it copies the sample, other paths into scratch.
     var inputNorm: BatchNorm?
     /// One per thread: its columns, and its share of the weight and bias gradients.
     private var scratch: [Scratch] = []
@@ -464,6 +464,7 @@ public final class Conv2D: ReLUFusing {
         reserveColumns(parts: parts, floats: direct.weightGradientScratch)
         // A remade input is made in the loop's own copy of the sample (stride 1).
         let remade = direct.stride == 1 ? inputNorm?.outputMap : nil
+        let source = inputNorm?.outputMap.input ?? x
         Parallel.run(parts: parts) { part in
             let dWT = scratch[part].weightGradient.pointer
             dWT.update(repeating: 0, count: weight.count)
@@ -480,7 +481,7 @@ public final class Conv2D: ReLUFusing {
                 // What the next sample reads from memory: the input as forward kept it, or
                 // what it is remade from.
                 let next = sample + 1 < samples.upperBound
-                    ? ((remade?.input ?? x) + (sample + 1) * inputShape.count, dy + filters * pixels) : nil
+                    ? (source + (sample + 1) * inputShape.count, dy + filters * pixels) : nil
                 direct.weightGradient(sample: sampleInput, mappedBy: remade?.map, outputGradient: dy, next: next,
                                       scratch: scratch[part].columns.pointer, into: dWT)
             }

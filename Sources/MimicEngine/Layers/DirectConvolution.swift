@@ -4,12 +4,13 @@ import CVectorKernels
 /// 2, computed straight from the input planes by CVectorKernels' AVX-512 loop, with no
 /// columns: each run of 16 output pixels of the flattened plane is loaded once per tap
 /// and input channel for eight filters at a time, two or three runs together, the
-/// input pixels that fall outside the image masked off. The few pixels after the last
-/// whole run (7x7: one) go sixteen filters to a vector instead of wasting a run. Its
-/// input gradient is the same convolution of the output gradient, with the filters'
-/// in and out channels swapped and their taps reversed. Its weight gradient, where the
-/// filters fill vectors of 16, is a second loop: the filters along the vector, the
-/// nine taps of one to three input channels in registers while the pixels go by.
+/// input pixels that fall outside the image masked off. With stride 1, the few pixels
+/// after the last whole run (7x7: one) go sixteen filters to a vector instead of
+/// wasting a run, and the input gradient is the same convolution of the output
+/// gradient, with the filters' in and out channels swapped and their taps reversed.
+/// The weight gradient, where the filters fill vectors of 16, is a second loop: the
+/// filters along the vector, the nine taps of one to three input channels in
+/// registers while the pixels go by.
 ///
 /// With stride 2 the loop first splits each input plane into its four phase planes
 /// (even and odd rows by even and odd columns), each as large as the output, where
