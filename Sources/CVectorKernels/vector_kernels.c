@@ -452,6 +452,18 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
     }
 }
 
+/// Zeroes the one-pixel border of a plane padded to (height + 2) x (width + 2), whose
+/// inside the caller fills row by row.
+static void zero_border(float *padded, long height, long width) {
+    const long padded_width = width + 2;
+    memset(padded, 0, sizeof(float) * padded_width);
+    memset(padded + (height + 1) * padded_width, 0, sizeof(float) * padded_width);
+    for (long r = 1; r <= height; r++) {
+        padded[r * padded_width] = 0;
+        padded[r * padded_width + width + 1] = 0;
+    }
+}
+
 /// `count` floats from `source` into `target`, each times `scale` plus `shift` and then,
 /// when `relu`, 0 where 0 >= it: the same two roundings and the same NaNs as BatchNorm's
 /// Swift loop, max(x·scale + shift, 0).
@@ -474,12 +486,9 @@ AVX512 void mimic_conv3x3_weight_gradient_avx512(
     float *padded = scratch;
     for (long i = 0; i < in_channels; i++) {
         float *target = padded + i * padded_plane;
-        memset(target, 0, sizeof(float) * padded_width);
-        memset(target + (height + 1) * padded_width, 0, sizeof(float) * padded_width);
+        zero_border(target, height, width);
         for (long r = 0; r < height; r++) {
             float *row = target + (r + 1) * padded_width;
-            row[0] = 0;
-            row[width + 1] = 0;
             if (scale) {
                 affine_row(in + i * plane + r * width, width, scale[i], shift[i], relu, row + 1);
             } else {
@@ -522,12 +531,9 @@ AVX512 void mimic_conv3x3_stride2_weight_gradient_avx512(
     for (long i = 0; i < in_channels; i++) {
         for (int phase = 0; phase < 4; phase++) {
             float *target = padded + (i * 4 + phase) * padded_plane;
-            memset(target, 0, sizeof(float) * padded_width);
-            memset(target + (out_height + 1) * padded_width, 0, sizeof(float) * padded_width);
+            zero_border(target, out_height, out_width);
             for (long r = 0; r < out_height; r++) {
                 float *row = target + (r + 1) * padded_width;
-                row[0] = 0;
-                row[out_width + 1] = 0;
                 deinterleave_row(in + i * height * width, height, width, 2 * r + phase / 2, phase % 2, out_width, row + 1);
             }
         }
