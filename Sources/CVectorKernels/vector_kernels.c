@@ -303,13 +303,6 @@ AVX512 static void conv3x3_last_pixels(
     if (p < plane) conv3x3_pixels(in, in_channels, height, width, p, 1, 4, weights, out_channels, bias, add, relu, out);
 }
 
-/// Up to two regions of memory to fetch into L2 while a loop computes: the next
-/// sample's, which it will read from memory else. A null start fetches nothing.
-struct read_ahead {
-    const char *start[2];
-    long bytes[2];
-};
-
 /// Asks for every 64-byte line of `bytes` bytes at `start` to be brought into L2.
 static inline void prefetch_l2(const char *start, long bytes) {
     const unsigned long end = (unsigned long)start + (unsigned long)bytes;
@@ -318,26 +311,29 @@ static inline void prefetch_l2(const char *start, long bytes) {
     }
 }
 
-/// Part `part` of `parts` of the `bytes` bytes at `start`, fetched into L2. The region
-/// may reach past a buffer's end (a last call's shorter input): addresses are only
-/// counted, never formed from `start` as pointers.
-static inline void prefetch_share(const char *start, long bytes, long part, long parts) {
-    const long share = (bytes + parts - 1) / parts, from = part * share;
-    if (from < bytes) prefetch_l2((const char *)((unsigned long)start + from), bytes - from < share ? bytes - from : share);
+/// A region of memory fetched into L2 a part at a time while a loop computes: the next
+/// sample's, which the loop would read from memory else. A null start fetches nothing.
+/// The region may reach past a buffer's end (a last call's shorter input): addresses
+/// are only counted, never formed from `start` as pointers.
+struct read_ahead {
+    const char *start;
+    long bytes;
+    /// Bytes a part.
+    long share;
+};
+
+/// `bytes` bytes at `start`, in `parts` parts.
+static inline struct read_ahead read_ahead_in(const void *start, long bytes, long parts) {
+    const struct read_ahead ahead = {(const char *)start, bytes, (bytes + parts - 1) / parts};
+    return ahead;
 }
 
-/// Block `block`'s share of `all`: `share[k]` bytes of each region from block·share[k]
-/// on, none past its end.
-static inline struct read_ahead read_ahead_share(struct read_ahead all, const long share[2], long block) {
-    struct read_ahead part = {{0, 0}, {0, 0}};
-    for (int k = 0; k < 2; k++) {
-        const long from = block * share[k];
-        if (all.start[k] && from < all.bytes[k]) {
-            part.start[k] = all.start[k] + from;
-            part.bytes[k] = all.bytes[k] - from < share[k] ? all.bytes[k] - from : share[k];
-        }
+/// Fetches part `part` of `ahead` (none past its end).
+static inline void read_ahead_part(struct read_ahead ahead, long part) {
+    const long from = part * ahead.share;
+    if (ahead.start && from < ahead.bytes) {
+        prefetch_l2((const char *)((unsigned long)ahead.start + from), ahead.bytes - from < ahead.share ? ahead.bytes - from : ahead.share);
     }
-    return part;
 }
 
 /// The weight gradient of input channels [first, first + inputs) and filters
@@ -350,9 +346,8 @@ static inline struct read_ahead read_ahead_share(struct read_ahead all, const lo
 AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient_block(
     const float *padded, long padded_plane, long padded_width, long height, long width,
     const float *transposed, long filters, long o, long first, const int vectors, const int inputs, float *gradient,
-    const int mode, struct read_ahead ahead) {
+    const int mode, const struct read_ahead ahead[2], long block) {
     const long planes = mode == PHASES ? 4 : 1;
-    const long ahead_rows[2] = {(ahead.bytes[0] + height - 1) / height, (ahead.bytes[1] + height - 1) / height};
     __m512 acc[3][2][9];
     for (int a = 0; a < inputs; a++) {
         for (int v = 0; v < vectors; v++) {
@@ -360,12 +355,7 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
         }
     }
     for (long r = 0; r < height; r++) {
-        for (int k = 0; k < 2; k++) {
-            const long done = r * ahead_rows[k];
-            if (ahead.start[k] && done < ahead.bytes[k]) {
-                prefetch_l2(ahead.start[k] + done, ahead.bytes[k] - done < ahead_rows[k] ? ahead.bytes[k] - done : ahead_rows[k]);
-            }
-        }
+        for (int k = 0; k < 2; k++) read_ahead_part(ahead[k], block * height + r);
         // Two pixels at a time: with stride 1, tap (dy, dx) of pixel c + 1 reads what tap
         // (dy, dx + 1) of pixel c reads, so a row of taps takes four broadcasts rather
         // than six (the compiler finds the shared loads; with stride 2 only dx = 0 of
@@ -412,15 +402,17 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
 
 /// Adds one sample's weight gradient into `gradient` from `padded` (as the block above
 /// reads it) and its output gradient [filters, height, width], height and width the
-/// output's. `transposed` is room for height·width·filters floats. The two regions
-/// `next` names (the next sample's input and output gradient) are fetched into L2 as
-/// the blocks go, a share to each block, a row's share at each row.
+/// output's. `transposed` is room for height·width·filters floats. The next sample's
+/// input and output gradient (`next_in_bytes` bytes at `next_in`, `next_out_bytes` at
+/// `next_out`) are fetched into L2 as the blocks go, a part at each row of each block.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient(
     const float *padded, long in_channels, long height, long width, const float *gradient_out, long filters,
-    float *transposed, float *gradient, const int mode, struct read_ahead next) {
+    float *transposed, float *gradient, const int mode, const float *next_in, long next_in_bytes,
+    const float *next_out, long next_out_bytes) {
     const long plane = height * width, padded_width = width + 2, padded_plane = (height + 2) * padded_width;
     const long blocks = filters / 32 * in_channels + (filters % 32 ? in_channels / 3 + in_channels % 3 : 0);
-    const long share[2] = {(next.bytes[0] + blocks - 1) / blocks, (next.bytes[1] + blocks - 1) / blocks};
+    const struct read_ahead ahead[2] = {read_ahead_in(next_in, next_in_bytes, blocks * height),
+                                        read_ahead_in(next_out, next_out_bytes, blocks * height)};
     long block = 0;
     // The output gradient pixel by pixel, [plane, filters]: a pixel's filters are a load.
     // Gathered sixteen filters at a time (a scalar loop took a fifth of the whole).
@@ -436,18 +428,18 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_weight_gradient
     for (; o + 32 <= filters; o += 32) {
         for (long i = 0; i < in_channels; i++) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          2, 1, gradient, mode, read_ahead_share(next, share, block++));
+                                          2, 1, gradient, mode, ahead, block++);
         }
     }
     if (o < filters) {
         long i = 0;
         for (; i + 3 <= in_channels; i += 3) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 3, gradient, mode, read_ahead_share(next, share, block++));
+                                          1, 3, gradient, mode, ahead, block++);
         }
         for (; i < in_channels; i++) {
             conv3x3_weight_gradient_block(padded, padded_plane, padded_width, height, width, transposed, filters, o, i,
-                                          1, 1, gradient, mode, read_ahead_share(next, share, block++));
+                                          1, 1, gradient, mode, ahead, block++);
         }
     }
 }
@@ -496,10 +488,8 @@ AVX512 void mimic_conv3x3_weight_gradient_avx512(
             }
         }
     }
-    const struct read_ahead next = {{(const char *)next_in, (const char *)next_gradient_out},
-                                    {next_in ? 4 * in_channels * plane : 0, next_gradient_out ? 4 * filters * plane : 0}};
     conv3x3_weight_gradient(padded, in_channels, height, width, gradient_out, filters, padded + in_channels * padded_plane,
-                            gradient, SAME, next);
+                            gradient, SAME, next_in, 4 * in_channels * plane, next_gradient_out, 4 * filters * plane);
 }
 
 /// Row `y` of an input plane `width` wide, its even or odd columns (`odd`) into
@@ -538,11 +528,9 @@ AVX512 void mimic_conv3x3_stride2_weight_gradient_avx512(
             }
         }
     }
-    const struct read_ahead next = {{(const char *)next_in, (const char *)next_gradient_out},
-                                    {next_in ? 4 * in_channels * height * width : 0,
-                                     next_gradient_out ? 4 * filters * out_height * out_width : 0}};
     conv3x3_weight_gradient(padded, in_channels, out_height, out_width, gradient_out, filters,
-                            padded + in_channels * 4 * padded_plane, gradient, PHASES, next);
+                            padded + in_channels * 4 * padded_plane, gradient, PHASES, next_in, 4 * in_channels * height * width,
+                            next_gradient_out, 4 * filters * out_height * out_width);
 }
 
 /// Splits `samples` samples [samples, channels, height, width] into their phase planes,
@@ -569,13 +557,14 @@ AVX512 void mimic_conv3x3_stride2_avx512(
     // Every run as a run, the last one partly used: no loop for the pixels after the
     // last whole run.
     const long runs = (plane + 15) / 16;
-    // The next call's input, a share at each step: the split reads it from memory.
-    const long steps = (out_channels + 7) / 8 * samples, ahead = 4 * samples * in_channels * height * width;
+    // The next call's input, a part at each step: the split reads it from memory.
+    const struct read_ahead ahead = read_ahead_in(next_input, 4 * samples * in_channels * height * width,
+                                                  (out_channels + 7) / 8 * samples);
     long step = 0;
     for (long o = 0; o < out_channels; o += 8) {
         const long channels = out_channels - o < 8 ? out_channels - o : 8;
         for (long n = 0; n < samples; n++) {
-            if (next_input) prefetch_share((const char *)next_input, ahead, step++, steps);
+            read_ahead_part(ahead, step++);
             conv3x3_runs(scratch + n * in_size, in_channels, plane, out_width, runs, masks, weights, out_channels, o,
                          channels, bias, add ? add + n * out_size : 0, relu, out + n * out_size, 0, PHASES);
         }
@@ -583,15 +572,15 @@ AVX512 void mimic_conv3x3_stride2_avx512(
 }
 
 /// The input gradient's phase `mode` − GRADIENT_PHASE ([in_channels, plane] at `out`) of
-/// one sample. `next` (the next sample's output gradient, `ahead` bytes) is fetched
-/// into L2 meanwhile, its `mode` − GRADIENT_PHASE-th quarter.
+/// one sample. `ahead` (the next sample's output gradient, in a part for each block
+/// of eight channels of each phase) has its parts for this phase fetched meanwhile.
 AVX512 static inline __attribute__((always_inline)) void conv3x3_gradient_phase(
     const float *gradient_out, long out_channels, long plane, long width, const unsigned short *masks,
-    const float *weights, long in_channels, float *out, const int mode, const float *next, long ahead) {
+    const float *weights, long in_channels, float *out, const int mode, struct read_ahead ahead) {
     const long runs = (plane + 15) / 16, blocks = (in_channels + 7) / 8;
     for (long i = 0; i < in_channels; i += 8) {
         const long channels = in_channels - i < 8 ? in_channels - i : 8;
-        if (next) prefetch_share((const char *)next, ahead, (mode - GRADIENT_PHASE) * blocks + i / 8, 4 * blocks);
+        read_ahead_part(ahead, (mode - GRADIENT_PHASE) * blocks + i / 8);
         conv3x3_runs(gradient_out, out_channels, plane, width, runs, masks, weights, in_channels, i, channels, 0, 0, 0,
                      out, 0, mode);
     }
@@ -607,17 +596,17 @@ AVX512 void mimic_conv3x3_stride2_input_gradient_avx512(
     const __m512i high_pick = _mm512_add_epi32(low_pick, _mm512_set1_epi32(8));
     for (long n = 0; n < samples; n++) {
         const float *dy = gradient_out + n * out_channels * plane;
-        const float *next = n + 1 < samples ? dy + out_channels * plane : next_gradient_out;
-        const long ahead = 4 * out_channels * plane;
+        const struct read_ahead ahead = read_ahead_in(n + 1 < samples ? dy + out_channels * plane : next_gradient_out,
+                                                      4 * out_channels * plane, 4 * ((in_channels + 7) / 8));
         // The four phases, each [in_channels, plane], one after the other.
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels, scratch, GRADIENT_PHASE,
-                               next, ahead);
+                               ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + in_channels * plane, GRADIENT_PHASE + 1, next, ahead);
+                               scratch + in_channels * plane, GRADIENT_PHASE + 1, ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + 2 * in_channels * plane, GRADIENT_PHASE + 2, next, ahead);
+                               scratch + 2 * in_channels * plane, GRADIENT_PHASE + 2, ahead);
         conv3x3_gradient_phase(dy, out_channels, plane, out_width, masks, weights, in_channels,
-                               scratch + 3 * in_channels * plane, GRADIENT_PHASE + 3, next, ahead);
+                               scratch + 3 * in_channels * plane, GRADIENT_PHASE + 3, ahead);
         // Interleaved back: row y's even columns from phase 2·(y%2), its odd ones from
         // the phase after, plus `add` (which may be `dx`).
         for (long i = 0; i < in_channels; i++) {

@@ -58,9 +58,9 @@ void mimic_conv3x3_same_avx512(
 /// (width+2) + height·width·filters floats. Where `scale` is given, the input is rather
 /// in[i]·scale[i] + shift[i], and when `relu` 0 where 0 >= that (NaN stays NaN), as
 /// Swift's max(·, 0): a batch norm's output, made again from its input as the loop
-/// copies it. `next_in` and
-/// `next_gradient_out`, when not NULL, are the next sample's `in` and `gradient_out`:
-/// fetched into the caches, not read, while this sample's gradient is summed.
+/// copies it. `next_in` and `next_gradient_out`, when not NULL, are the next sample's
+/// `in` and `gradient_out`: fetched into the caches, not read, while this sample's
+/// gradient is summed.
 void mimic_conv3x3_weight_gradient_avx512(
     const float *in, long in_channels, long height, long width, const float *gradient_out, long filters,
     const float *scale, const float *shift, int relu, float *scratch, float *gradient,

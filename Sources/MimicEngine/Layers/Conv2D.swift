@@ -463,8 +463,9 @@ public final class Conv2D: ReLUFusing {
         reserveGradientScratch(parts: parts)
         reserveColumns(parts: parts, floats: direct.weightGradientScratch)
         // A remade input is made in the loop's own copy of the sample (stride 1).
-        let remade = direct.stride == 1 ? inputNorm?.outputMap : nil
-        let source = inputNorm?.outputMap.input ?? x
+        let outputMap = inputNorm?.outputMap
+        let remade = direct.stride == 1 ? outputMap : nil
+        let source = outputMap?.input ?? x
         Parallel.run(parts: parts) { part in
             let dWT = scratch[part].weightGradient.pointer
             dWT.update(repeating: 0, count: weight.count)
