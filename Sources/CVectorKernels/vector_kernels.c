@@ -175,8 +175,10 @@ AVX512 static inline __attribute__((always_inline)) void conv3x3_block(
             const int t = tap_at(mode, k);
             const long offset = tap_offset(mode, t, plane, width);
             // Masked-off lanes read nothing, so an offset before or past the plane is safe.
+            // (Through `lanes_at` this loop ran 5-15% slower: clang no longer folded the
+            // offsets into the loads.)
             __m512 x[3];
-            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][k], lanes_at(source, 16 * r + offset));
+            for (int r = 0; r < runs; r++) x[r] = _mm512_maskz_loadu_ps(m[r][k], source + 16 * r + offset);
             const float *wt = w + t * out_channels;
             for (int c = 0; c < channels; c++) {
                 const __m512 weight = _mm512_set1_ps(wt[c]);
